@@ -1,0 +1,101 @@
+#pragma once
+// usocket::address — a socket address of any family the backend supports (IPv4, IPv6, Unix
+// paths and Linux abstract names), held as the backend's own sockaddr bytes so that passing it
+// to or from a system call costs no conversion. A value type: copyable, comparable, hashable,
+// printable.
+
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "usocket/export.hpp"
+
+namespace usocket {
+
+class USOCKET_API address {
+public:
+    /// Bytes reserved for the native sockaddr (as large as sockaddr_storage).
+    static constexpr std::size_t capacity = 128;
+
+    /// An empty address: family af_unspec, size 0.
+    address() noexcept = default;
+
+    /// A numeric IPv4 or IPv6 literal and a port ("127.0.0.1", 80), ("::1", 80). No name
+    /// resolution here (see resolve_address() for names). Throws value_error.
+    address(std::string_view numeric_host, int port);
+
+    /// IPv4 from a dotted quad ("192.168.1.10"); "" is INADDR_ANY. Port 0..65535.
+    static address ipv4(std::string_view host, int port, std::error_code& ec) noexcept;
+    static address ipv4(std::string_view host, int port);
+    /// IPv4 from four octets, the seed-002 form (192,168,1,10[,port]).
+    static address ipv4(const std::array<int, 4>& octets, int port, std::error_code& ec) noexcept;
+    static address ipv4(const std::array<int, 4>& octets, int port);
+    /// IPv6 from a literal ("::1", "fe80::1%lo" with a scope name), flowinfo (20 bits) and
+    /// scope id. "" is in6addr_any.
+    static address ipv6(std::string_view host, int port, std::uint32_t flowinfo,
+                        std::uint32_t scope_id, std::error_code& ec) noexcept;
+    static address ipv6(std::string_view host, int port, std::uint32_t flowinfo = 0,
+                        std::uint32_t scope_id = 0);
+    /// A Unix-domain address. A path starting with '\0' is a Linux abstract name.
+    static address unix_path(std::string_view path, std::error_code& ec) noexcept;
+    static address unix_path(std::string_view path);
+    /// The wildcard address of `family` (af_inet or af_inet6) with `port`: what bind(port) binds.
+    static address any(int family, int port, std::error_code& ec) noexcept;
+    static address any(int family, int port);
+    /// The loopback address of `family` (af_inet or af_inet6) with `port`.
+    static address loopback(int family, int port, std::error_code& ec) noexcept;
+    static address loopback(int family, int port);
+    /// Parses text: "127.0.0.1:5005", "[::1]:80", "[fe80::1%2]:80", "/tmp/sock", "@abstract"
+    /// (a leading '@' is a Linux abstract name), "192.168.1.10" (port 0). Numeric only.
+    static address parse(std::string_view text, std::error_code& ec) noexcept;
+    static address parse(std::string_view text);
+    /// Adopts native sockaddr bytes (as returned by the OS or getaddrinfo()).
+    static address from_native(const void* sockaddr, std::size_t size) noexcept;
+
+    /// af_inet, af_inet6, af_unix or af_unspec (empty).
+    int family() const noexcept;
+    /// The numeric host ("127.0.0.1", "::1", "fe80::1%lo") for IP; the path for Unix.
+    std::string host() const;
+    /// The port in host byte order; 0 for non-IP addresses.
+    int port() const noexcept;
+    /// IPv6 flow information and scope id; 0 for other families.
+    std::uint32_t flowinfo() const noexcept;
+    std::uint32_t scope_id() const noexcept;
+    /// The Unix path (abstract names keep their leading '\0'); empty for other families.
+    std::string path() const;
+    /// True for a Linux abstract Unix name.
+    bool is_abstract() const noexcept;
+    bool empty() const noexcept { return size_ == 0; }
+
+    /// "127.0.0.1:5005", "[::1]:80", "/tmp/sock", "@name" for an abstract Unix name.
+    std::string to_string() const;
+
+    /// The native sockaddr bytes, for backends and bindings.
+    const void* data() const noexcept { return storage_.data(); }
+    void* data() noexcept { return storage_.data(); }
+    std::size_t size() const noexcept { return size_; }
+    /// Sets the size after a system call filled data() (clamped to capacity).
+    void resize(std::size_t n) noexcept { size_ = n < capacity ? static_cast<std::uint32_t>(n) : capacity; }
+
+    friend bool operator==(const address& a, const address& b) noexcept;
+    friend std::strong_ordering operator<=>(const address& a, const address& b) noexcept;
+
+private:
+    alignas(8) std::array<std::byte, capacity> storage_{};
+    std::uint32_t size_ = 0;
+};
+
+USOCKET_API std::ostream& operator<<(std::ostream& os, const address& a);
+
+}  // namespace usocket
+
+template <>
+struct std::hash<usocket::address> {
+    USOCKET_API std::size_t operator()(const usocket::address& a) const noexcept;
+};

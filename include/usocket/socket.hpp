@@ -1,0 +1,222 @@
+#pragma once
+// usocket::socket — the socket object of the documented module. Every operation comes in two
+// forms: one that throws (os_error and its subclasses, value_error) and one that reports
+// through a std::error_code& and never throws. No error state is kept in the object.
+//
+// Timeouts have three states, as in the module: blocking (std::nullopt), non-blocking (zero)
+// and a timeout (> 0). A timed operation tries the system call first and waits only when it
+// would block; one monotonic deadline covers the whole call (all of a sendall()).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "usocket/address.hpp"
+#include "usocket/buffer.hpp"
+#include "usocket/constants.hpp"
+#include "usocket/error.hpp"
+#include "usocket/export.hpp"
+
+namespace usocket {
+
+using duration = std::chrono::nanoseconds;
+/// std::nullopt: blocking; zero: non-blocking; positive: a timeout.
+using timeout_type = std::optional<duration>;
+
+/// The timeout new sockets start with (std::nullopt unless changed). Thread-safe.
+USOCKET_API timeout_type getdefaulttimeout() noexcept;
+/// Sets the timeout new sockets (and accepted ones) start with. Negative: value_error.
+USOCKET_API void setdefaulttimeout(timeout_type t);
+USOCKET_API void setdefaulttimeout(timeout_type t, std::error_code& ec) noexcept;
+
+/// Called when a blocking call is interrupted by a signal (EINTR). Return true to give up
+/// with EINTR (the Python module runs its signal handlers here and gives up when one raised);
+/// false to retry with the time left. The default retries. Process-wide.
+using interrupt_check = bool (*)() noexcept;
+USOCKET_API void set_interrupt_check(interrupt_check check) noexcept;
+
+namespace detail {
+struct read_buffer;
+}
+
+class socket;
+
+/// What accept() returns: the new connection and the peer's address.
+struct accept_result;
+
+class USOCKET_API socket {
+public:
+    /// A socket object with no descriptor (as after close()).
+    socket() noexcept;
+    /// Opens a socket (close-on-exec, mode from getdefaulttimeout()). Throws os_error.
+    explicit socket(int family, int type = sock_stream, int proto = 0);
+    /// The non-throwing form of the constructor.
+    static socket open(int family, int type, int proto, std::error_code& ec) noexcept;
+    /// Takes ownership of an open descriptor (the module's fileno= argument): family, type
+    /// and protocol are read from it, and its mode is set from getdefaulttimeout().
+    static socket adopt(int fd, std::error_code& ec) noexcept;
+    static socket adopt(int fd);
+
+    socket(socket&& other) noexcept;
+    socket& operator=(socket&& other) noexcept;
+    socket(const socket&) = delete;
+    socket& operator=(const socket&) = delete;
+    /// Closes the descriptor, if any.
+    ~socket();
+
+    // --- connections ---------------------------------------------------------------------
+
+    /// Connects to `peer`. With a timeout: non-blocking connect, a wait, then SO_ERROR.
+    void connect(const address& peer);
+    void connect(const address& peer, std::error_code& ec) noexcept;
+    /// Connects to (host, port); a name is resolved for this socket's family first.
+    void connect(std::string_view host, int port);
+    void connect(std::string_view host, int port, std::error_code& ec) noexcept;
+    /// connect() that returns the errno (0 on success) instead of failing; a timeout is
+    /// EWOULDBLOCK, as in CPython.
+    int connect_ex(const address& peer) noexcept;
+
+    /// Binds to `local`.
+    void bind(const address& local);
+    void bind(const address& local, std::error_code& ec) noexcept;
+    /// Binds to (host, port); "" is every local address, a name is resolved.
+    void bind(std::string_view host, int port);
+    void bind(std::string_view host, int port, std::error_code& ec) noexcept;
+    /// Binds every local address of the socket's family to `port` (seed 002's bind(80)).
+    void bind(int port);
+    void bind(int port, std::error_code& ec) noexcept;
+
+    /// Listens with the default backlog, min(SOMAXCONN, 128).
+    void listen();
+    void listen(std::error_code& ec) noexcept;
+    /// Listens; a negative backlog counts as 0.
+    void listen(int backlog);
+    void listen(int backlog, std::error_code& ec) noexcept;
+
+    /// Accepts a connection. The new socket is close-on-exec and its mode is set explicitly
+    /// from getdefaulttimeout(), whatever this socket's mode.
+    accept_result accept();
+    /// The non-throwing form; `peer` (may be null) receives the peer's address.
+    socket accept(address* peer, std::error_code& ec) noexcept;
+
+    // --- data ----------------------------------------------------------------------------
+
+    /// Sends what the kernel takes now; returns the count (may be short).
+    std::size_t send(const_buffer data, int flags = 0);
+    std::size_t send(const_buffer data, int flags, std::error_code& ec) noexcept;
+    /// Sends all of `data` under one deadline for the whole call.
+    void sendall(const_buffer data, int flags = 0);
+    /// The non-throwing form; returns how many bytes were sent before any error.
+    std::size_t sendall(const_buffer data, int flags, std::error_code& ec) noexcept;
+    /// Sends a datagram to `peer`.
+    std::size_t sendto(const_buffer data, const address& peer, int flags = 0);
+    std::size_t sendto(const_buffer data, const address& peer, int flags, std::error_code& ec) noexcept;
+
+    /// Receives at most `bufsize` bytes; "" at the end of the stream.
+    std::string recv(std::size_t bufsize, int flags = 0);
+    std::string recv(std::size_t bufsize, int flags, std::error_code& ec);
+    /// Receives into `buf` (at most `nbytes` bytes; 0 means all of buf); returns the count.
+    /// nbytes > buf.size() is value_error (buffer_too_small).
+    std::size_t recv_into(mutable_buffer buf, std::size_t nbytes = 0, int flags = 0);
+    std::size_t recv_into(mutable_buffer buf, std::size_t nbytes, int flags, std::error_code& ec) noexcept;
+    /// Receives a datagram and its sender.
+    std::pair<std::string, address> recvfrom(std::size_t bufsize, int flags = 0);
+    std::string recvfrom(std::size_t bufsize, int flags, address& from, std::error_code& ec);
+    std::pair<std::size_t, address> recvfrom_into(mutable_buffer buf, std::size_t nbytes = 0, int flags = 0);
+    std::size_t recvfrom_into(mutable_buffer buf, std::size_t nbytes, int flags, address& from,
+                              std::error_code& ec) noexcept;
+
+    // --- modes and options ---------------------------------------------------------------
+
+    /// std::nullopt blocks, zero is non-blocking, a positive duration is a timeout. A negative
+    /// duration is value_error and changes nothing.
+    void settimeout(timeout_type t);
+    void settimeout(timeout_type t, std::error_code& ec) noexcept;
+    timeout_type gettimeout() const noexcept { return timeout_; }
+    /// setblocking(true) is settimeout(nullopt); setblocking(false) is settimeout(0).
+    void setblocking(bool flag);
+    void setblocking(bool flag, std::error_code& ec) noexcept;
+    /// False when the socket is non-blocking or has a timeout (as CPython).
+    bool getblocking() const noexcept { return !timeout_.has_value(); }
+
+    void setsockopt(int level, int option, int value);
+    void setsockopt(int level, int option, int value, std::error_code& ec) noexcept;
+    void setsockopt(int level, int option, const_buffer value);
+    void setsockopt(int level, int option, const_buffer value, std::error_code& ec) noexcept;
+    int getsockopt(int level, int option);
+    int getsockopt(int level, int option, std::error_code& ec) noexcept;
+    /// The option's raw bytes, at most `buflen` (1..1024).
+    std::string getsockopt(int level, int option, std::size_t buflen);
+    std::string getsockopt(int level, int option, std::size_t buflen, std::error_code& ec);
+
+    // --- lifetime ------------------------------------------------------------------------
+
+    /// Shuts down reading (shut_rd), writing (shut_wr) or both (shut_rdwr).
+    void shutdown(int how);
+    void shutdown(int how, std::error_code& ec) noexcept;
+    /// Closes the descriptor. A second close() does nothing. ECONNRESET from close is ignored.
+    void close();
+    void close(std::error_code& ec) noexcept;
+    /// Gives up the descriptor without closing it; the object is left closed. -1 if none.
+    int detach() noexcept;
+    /// A new socket on a duplicate descriptor (close-on-exec), same family, type, timeout.
+    socket dup() const;
+    socket dup(std::error_code& ec) const noexcept;
+    /// The descriptor, or -1 once closed.
+    int fileno() const noexcept { return fd_; }
+    bool is_open() const noexcept { return fd_ >= 0; }
+
+    address getpeername() const;
+    address getpeername(std::error_code& ec) const noexcept;
+    address getsockname() const;
+    address getsockname(std::error_code& ec) const noexcept;
+
+    int family() const noexcept { return family_; }
+    /// The type, without sock_nonblock / sock_cloexec.
+    int type() const noexcept { return type_; }
+    int proto() const noexcept { return proto_; }
+
+    /// "<usocket.socket fd=3, family=AF_INET, type=SOCK_STREAM, proto=0, laddr=..., raddr=...>"
+    std::string to_string() const;
+
+private:
+    socket(int fd, int family, int type, int proto, timeout_type t) noexcept;
+    friend class socket_access;
+
+    int fd_ = -1;
+    int family_ = 0;
+    int type_ = 0;
+    int proto_ = 0;
+    timeout_type timeout_;
+    /// Bytes read ahead by the stream methods; every read drains it first.
+    std::unique_ptr<detail::read_buffer> rbuf_;
+};
+
+struct accept_result {
+    socket sock;
+    address addr;
+};
+
+USOCKET_API std::ostream& operator<<(std::ostream& os, const socket& s);
+
+/// A connected pair (af_unix by default, as CPython).
+USOCKET_API std::pair<socket, socket> socketpair(int family, int type, int proto, std::error_code& ec) noexcept;
+USOCKET_API std::pair<socket, socket> socketpair(int family = af_unix, int type = sock_stream, int proto = 0);
+/// A socket on a duplicate of `fd` (the original stays open, as CPython's fromfd).
+USOCKET_API socket fromfd(int fd, int family, int type, int proto, std::error_code& ec) noexcept;
+USOCKET_API socket fromfd(int fd, int family, int type, int proto = 0);
+
+/// Resolves (host, port) to one address of `family` the way CPython does for socket
+/// methods: "" is the wildcard, "<broadcast>" the IPv4 broadcast address, numeric literals
+/// are parsed without a lookup, other names go through getaddrinfo().
+USOCKET_API address resolve_address(std::string_view host, int port, int family, std::error_code& ec) noexcept;
+USOCKET_API address resolve_address(std::string_view host, int port, int family);
+
+}  // namespace usocket

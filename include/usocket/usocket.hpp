@@ -1,0 +1,9 @@
+#pragma once
+// The whole public API of usocket.
+
+#include "usocket/address.hpp"     // IWYU pragma: export
+#include "usocket/buffer.hpp"      // IWYU pragma: export
+#include "usocket/constants.hpp"   // IWYU pragma: export
+#include "usocket/error.hpp"       // IWYU pragma: export
+#include "usocket/resolver.hpp"    // IWYU pragma: export
+#include "usocket/socket.hpp"      // IWYU pragma: export

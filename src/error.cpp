@@ -1,0 +1,69 @@
+// Error categories and the mapping from an error code to the exception class the throwing
+// forms raise.
+
+#include "usocket/error.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "sys.hpp"
+
+namespace usocket {
+
+namespace {
+
+class library_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "usocket"; }
+    std::string message(int v) const override {
+        switch (static_cast<errc>(v)) {
+            case errc::invalid_argument: return "invalid argument";
+            case errc::port_out_of_range: return "port must be 0-65535";
+            case errc::negative_size: return "negative buffer size";
+            case errc::size_too_large: return "size too large";
+            case errc::buffer_too_small: return "buffer too small for requested bytes";
+            case errc::invalid_timeout: return "timeout value out of range";
+            case errc::bad_address: return "invalid address";
+            case errc::address_family_mismatch: return "address family mismatched";
+            case errc::unsupported: return "operation not supported by this backend";
+            case errc::stream_timed_out: return "cannot read from timed out object";
+        }
+        return "unknown usocket error";
+    }
+};
+
+}  // namespace
+
+const std::error_category& library_category() noexcept {
+    static const library_category_impl c;
+    return c;
+}
+
+bool is_would_block(const std::error_code& ec) noexcept {
+    if (ec.category() != std::system_category() && ec.category() != std::generic_category())
+        return false;
+    const int v = ec.value();
+    return v == sys::err_again || v == sys::err_wouldblock || v == sys::err_inprogress;
+}
+
+bool is_timeout(const std::error_code& ec) noexcept {
+    return (ec.category() == std::system_category() || ec.category() == std::generic_category()) &&
+           ec.value() == sys::err_timedout;
+}
+
+void throw_error(const std::error_code& ec, const char* what) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    if (ec.category() == library_category()) throw value_error(ec, what);
+    if (ec.category() == gai_category()) throw gaierror(ec, what);
+    if (ec.category() == herror_category()) throw herror(ec, what);
+    if (is_timeout(ec)) throw timeout_error(ec, "timed out");
+    if (is_would_block(ec)) throw blocking_io_error(ec, what);
+    throw os_error(ec, what);
+#else
+    std::fprintf(stderr, "usocket: %s: %s (built without exceptions: use the error_code forms)\n",
+                 what, ec.message().c_str());
+    std::abort();
+#endif
+}
+
+}  // namespace usocket

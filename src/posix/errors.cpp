@@ -1,0 +1,43 @@
+// The resolver error categories, whose messages come from this platform's C library.
+
+#include <netdb.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "usocket/error.hpp"
+
+namespace usocket {
+
+namespace {
+
+class gai_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "getaddrinfo"; }
+    // Values are negative EAI codes; glibc's EAI_* are negative already, other C libraries
+    // number them positive, so the sign is restored before asking for the text.
+    std::string message(int v) const override {
+        const int native = EAI_NONAME < 0 ? v : -v;
+        return ::gai_strerror(native);
+    }
+};
+
+class herror_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "netdb"; }
+    std::string message(int v) const override { return ::hstrerror(v); }
+};
+
+}  // namespace
+
+const std::error_category& gai_category() noexcept {
+    static const gai_category_impl c;
+    return c;
+}
+
+const std::error_category& herror_category() noexcept {
+    static const herror_category_impl c;
+    return c;
+}
+
+}  // namespace usocket

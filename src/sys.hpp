@@ -1,0 +1,80 @@
+#pragma once
+// The backend seam: every system call the library makes goes through these functions, and
+// only through them. They never throw; a failure returns -1 (or false) and sets `ec` from the
+// platform's error number. One implementation is compiled per platform (src/posix/ now,
+// src/lwip/ next); the portable code in src/ calls nothing else.
+//
+// Conventions: flags and constants are the backend's own values; buffers are raw
+// pointer + size; `ssize` results are byte counts. Every descriptor made here is
+// close-on-exec, and send functions never raise SIGPIPE.
+
+#include <cstddef>
+#include <cstdint>
+#include <system_error>
+
+#include <vector>
+
+namespace usocket {
+class address;
+struct addrinfo;
+}
+
+namespace usocket::sys {
+
+using ssize = std::ptrdiff_t;
+
+/// What wait() waits for.
+enum class wait_for : std::uint8_t { read, write };
+
+/// socket(2) with close-on-exec (and non-blocking when `non_blocking`).
+int open_socket(int family, int type, int proto, bool non_blocking, std::error_code& ec) noexcept;
+/// socketpair(2), both close-on-exec (and non-blocking when asked).
+bool open_pair(int family, int type, int proto, bool non_blocking, int fds[2], std::error_code& ec) noexcept;
+/// close(2); EINTR counts as closed (Linux releases the descriptor before EINTR).
+bool close(int fd, std::error_code& ec) noexcept;
+/// dup with close-on-exec.
+int dup(int fd, std::error_code& ec) noexcept;
+/// Sets or clears O_NONBLOCK.
+bool set_non_blocking(int fd, bool on, std::error_code& ec) noexcept;
+/// Reads the descriptor's family, type and protocol (SO_DOMAIN/SO_TYPE/SO_PROTOCOL).
+bool describe(int fd, int& family, int& type, int& proto, std::error_code& ec) noexcept;
+/// True if O_NONBLOCK is set (for tests and adoption).
+bool is_non_blocking(int fd, std::error_code& ec) noexcept;
+
+bool connect(int fd, const address& peer, std::error_code& ec) noexcept;
+bool bind(int fd, const address& local, std::error_code& ec) noexcept;
+bool listen(int fd, int backlog, std::error_code& ec) noexcept;
+/// accept4(2): close-on-exec, and non-blocking when `non_blocking`. `peer` may be null.
+int accept(int fd, address* peer, bool non_blocking, std::error_code& ec) noexcept;
+bool shutdown(int fd, int how, std::error_code& ec) noexcept;
+
+/// send(2) with MSG_NOSIGNAL added.
+ssize send(int fd, const void* data, std::size_t size, int flags, std::error_code& ec) noexcept;
+ssize sendto(int fd, const void* data, std::size_t size, int flags, const address& peer,
+             std::error_code& ec) noexcept;
+ssize recv(int fd, void* data, std::size_t size, int flags, std::error_code& ec) noexcept;
+/// recvfrom(2); `from` (may be null) receives the sender.
+ssize recvfrom(int fd, void* data, std::size_t size, int flags, address* from, std::error_code& ec) noexcept;
+
+bool getsockopt(int fd, int level, int option, void* value, std::size_t& size, std::error_code& ec) noexcept;
+bool setsockopt(int fd, int level, int option, const void* value, std::size_t size, std::error_code& ec) noexcept;
+bool getsockname(int fd, address& out, std::error_code& ec) noexcept;
+bool getpeername(int fd, address& out, std::error_code& ec) noexcept;
+
+/// Waits until `fd` is ready for `what`, at most `timeout_ns` (negative: no limit).
+/// Returns 1 when ready, 0 on timeout, -1 on error (EINTR included, for the caller to retry).
+int wait(int fd, wait_for what, std::int64_t timeout_ns, std::error_code& ec) noexcept;
+
+/// getaddrinfo(3). `host`/`service` may be null. A resolver failure sets `ec` in
+/// gai_category() (negative EAI code); EAI_SYSTEM sets the errno instead.
+bool getaddrinfo(const char* host, const char* service, int family, int type, int proto, int flags,
+                 std::vector<addrinfo>& out, std::error_code& ec);
+
+/// The monotonic clock, in nanoseconds.
+std::int64_t monotonic_ns() noexcept;
+
+/// Error numbers the portable code must recognise, with the backend's values.
+extern const int err_intr, err_again, err_wouldblock, err_inprogress, err_timedout,
+    err_badf, err_connreset, err_inval, err_afnosupport, err_notconn;
+
+}  // namespace usocket::sys
