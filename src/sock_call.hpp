@@ -39,6 +39,7 @@ inline bool wait_ready(int fd, sys::wait_for what, deadline& dl, std::error_code
             return false;
         }
         if (ec.value() != sys::err_intr || give_up_after_interrupt()) return false;
+        ec.clear();
     }
 }
 
@@ -53,11 +54,12 @@ inline sys::ssize sock_call(int fd, sys::wait_for what, deadline& dl, Op&& op,
         const int e = ec.value();
         if (e == sys::err_intr) {
             if (give_up_after_interrupt()) return -1;
-            continue;
+        } else {
+            if ((e != sys::err_again && e != sys::err_wouldblock) || dl.unlimited() || dl.non_blocking())
+                return -1;
+            if (!wait_ready(fd, what, dl, ec)) return -1;
         }
-        if ((e != sys::err_again && e != sys::err_wouldblock) || dl.unlimited() || dl.non_blocking())
-            return -1;
-        if (!wait_ready(fd, what, dl, ec)) return -1;
+        ec.clear();  // the retry starts clean: only its own failure may be reported
     }
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <ranges>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -55,6 +56,7 @@ public:
     constexpr const_buffer(mutable_buffer b) noexcept : data_(b.data()), size_(b.size()) {}  // NOLINT
     constexpr const_buffer(std::string_view s) noexcept : data_(s.data()), size_(s.size()) {}  // NOLINT
     constexpr const_buffer(const char* s) noexcept : const_buffer(std::string_view(s)) {}  // NOLINT
+    const_buffer(const std::string& s) noexcept : data_(s.data()), size_(s.size()) {}  // NOLINT
     template <detail::byte_range R>
         requires(!std::is_convertible_v<R, std::string_view> &&
                  !std::is_same_v<std::remove_cvref_t<R>, const_buffer> &&
