@@ -105,13 +105,13 @@ bool describe(int fd, int& family, int& type, int& proto, std::error_code& ec) n
 }
 
 bool connect(int fd, const address& peer, std::error_code& ec) noexcept {
+    const bool ok = ::connect(fd, sa(peer), static_cast<socklen_t>(peer.size())) == 0;
+    if (!ok) ec = last_error();
+    // An injected connect fault replaces the result of the real call, which has started the
+    // connection: that is what an interrupted connect() looks like.
     std::size_t unused = 0;
     USOCKET_FAULT_POINT(testing::op::connect, unused, false);
-    if (::connect(fd, sa(peer), static_cast<socklen_t>(peer.size())) != 0) {
-        ec = last_error();
-        return false;
-    }
-    return true;
+    return ok;
 }
 
 bool bind(int fd, const address& local, std::error_code& ec) noexcept {

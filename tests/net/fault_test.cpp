@@ -1,0 +1,168 @@
+// Error paths driven by faults injected at the backend seam (src/fault.hpp): EINTR, EAGAIN,
+// short reads and writes, ECONNRESET — without a kernel that misbehaves.
+
+#include <atomic>
+#include <thread>
+
+#include "fault.hpp"
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+using usocket::testing::fault;
+using usocket::testing::op;
+
+namespace {
+
+class fault_test : public usocket_test::fd_leak_check {
+protected:
+    void SetUp() override {
+        if (!usocket::testing::fault_injection_enabled())
+            GTEST_SKIP() << "built without USOCKET_FAULT_INJECTION";
+        fd_leak_check::SetUp();
+        checks = 0;
+        usocket::set_interrupt_check(count_check);
+    }
+    void TearDown() override {
+        if (!usocket::testing::fault_injection_enabled()) return;
+        EXPECT_EQ(usocket::testing::pending_faults(), 0) << "an injected fault was never reached";
+        usocket::testing::clear_faults();
+        usocket::set_interrupt_check(nullptr);
+        fd_leak_check::TearDown();
+    }
+    static inline std::atomic<int> checks{0};
+    static bool count_check() noexcept {
+        ++checks;
+        return false;
+    }
+};
+
+TEST_F(fault_test, eintr_on_recv_is_retried) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("payload");
+    usocket::testing::inject({op::recv, EINTR, 0, 3});
+    EXPECT_EQ(b.recv(64), "payload");
+    EXPECT_EQ(checks.load(), 3);
+}
+
+TEST_F(fault_test, eintr_on_send_is_retried_by_sendall) {
+    auto [a, b] = usocket::socketpair();
+    usocket::testing::inject({op::send, EINTR, 0, 2});
+    a.sendall("abc");
+    EXPECT_EQ(b.recv(8), "abc");
+    EXPECT_EQ(checks.load(), 2);
+}
+
+TEST_F(fault_test, short_writes_are_completed_by_sendall_in_order) {
+    auto [a, b] = usocket::socketpair();
+    usocket::testing::inject({op::send, 0, 3, 5});  // five sends of at most 3 bytes
+    const std::string msg = "the quick brown fox jumps over the lazy dog";
+    a.sendall(msg);
+    std::string got;
+    b.settimeout(2s);
+    while (got.size() < msg.size()) got += b.recv(64);
+    EXPECT_EQ(got, msg);
+}
+
+TEST_F(fault_test, send_reports_a_short_write_as_is) {
+    auto [a, b] = usocket::socketpair();
+    usocket::testing::inject({op::send, 0, 4, 1});
+    EXPECT_EQ(a.send("0123456789"), 4u);
+    EXPECT_EQ(b.recv(64), "0123");
+}
+
+TEST_F(fault_test, short_reads_return_what_came) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("abcdef");
+    usocket::testing::inject({op::recv, 0, 1, 1});
+    EXPECT_EQ(b.recv(64), "a");
+    EXPECT_EQ(b.recv(64), "bcdef");
+}
+
+TEST_F(fault_test, econnreset_is_reported_with_its_errno) {
+    auto [a, b] = usocket::socketpair();
+    usocket::testing::inject({op::recv, ECONNRESET});
+    try {
+        b.recv(8);
+        FAIL();
+    } catch (const usocket::os_error& e) {
+        EXPECT_EQ(e.code(), std::errc::connection_reset);
+    }
+    EXPECT_TRUE(b.is_open());
+    a.sendall("z");
+    EXPECT_EQ(b.recv(8), "z");
+}
+
+TEST_F(fault_test, spurious_eagain_on_a_timed_socket_waits_and_retries) {
+    auto [a, b] = usocket::socketpair();
+    b.settimeout(2s);
+    a.sendall("ready");
+    usocket::testing::inject({op::recv, EAGAIN, 0, 2});
+    EXPECT_EQ(b.recv(16), "ready");
+}
+
+TEST_F(fault_test, eagain_on_a_blocking_socket_is_not_waited_for) {
+    // A blocking descriptor reports EAGAIN only with SO_RCVTIMEO: that is the caller's choice
+    // and is reported, never turned into a wait.
+    auto [a, b] = usocket::socketpair();
+    usocket::testing::inject({op::recv, EAGAIN});
+    EXPECT_THROW(b.recv(16), usocket::blocking_io_error);
+}
+
+TEST_F(fault_test, eintr_on_the_wait_keeps_the_deadline) {
+    auto [a, b] = usocket::socketpair();
+    b.settimeout(300ms);
+    usocket::testing::inject({op::wait, EINTR, 0, 4});
+    const auto t0 = usocket_test::clock::now();
+    EXPECT_THROW(b.recv(16), usocket::timeout_error);
+    const double took = usocket_test::seconds_since(t0);
+    EXPECT_EQ(checks.load(), 4);
+    EXPECT_GE(took, 0.25);
+    EXPECT_LT(took, 1.5);
+}
+
+TEST_F(fault_test, eintr_on_accept_is_retried) {
+    auto l = usocket_test::tcp_listener();
+    usocket::socket c(usocket::af_inet, usocket::sock_stream);
+    c.connect(l.getsockname());
+    usocket::testing::inject({op::accept, EINTR});
+    auto [s, peer] = l.accept();
+    EXPECT_EQ(peer, c.getsockname());
+    EXPECT_EQ(checks.load(), 1);
+}
+
+TEST_F(fault_test, interrupted_connect_waits_for_the_connection_and_checks_so_error) {
+    auto l = usocket_test::tcp_listener();
+    for (bool timed : {false, true}) {
+        usocket::socket c(usocket::af_inet, usocket::sock_stream);
+        if (timed) c.settimeout(2s);
+        usocket::testing::inject({op::connect, EINTR});
+        c.connect(l.getsockname());
+        EXPECT_EQ(c.getpeername(), l.getsockname()) << "timed=" << timed;
+        auto [s, peer] = l.accept();
+        EXPECT_EQ(peer, c.getsockname());
+    }
+    // A refused connection after EINTR is reported from SO_ERROR.
+    usocket::address dead;
+    {
+        usocket::socket t(usocket::af_inet, usocket::sock_stream);
+        t.bind("127.0.0.1", 0);
+        dead = t.getsockname();
+    }
+    usocket::socket r(usocket::af_inet, usocket::sock_stream);
+    r.settimeout(2s);
+    usocket::testing::inject({op::connect, EINTR});
+    std::error_code ec;
+    r.connect(dead, ec);
+    EXPECT_EQ(ec, std::errc::connection_refused);
+}
+
+TEST_F(fault_test, faults_belong_to_the_injecting_thread) {
+    auto [a, b] = usocket::socketpair();
+    usocket::testing::inject({op::send, ECONNRESET});
+    std::thread other([&, &a = a] { a.sendall("from another thread"); });
+    other.join();
+    EXPECT_EQ(b.recv(64), "from another thread");
+    EXPECT_THROW(a.send("x"), usocket::os_error);
+}
+
+}  // namespace
