@@ -55,5 +55,6 @@ bool take_fault(testing::op which, int& error, std::size_t& limit) noexcept;
 #else
 #define USOCKET_FAULT_POINT(WHICH, SIZE, FAIL) \
     do {                                       \
+        (void)(SIZE);                          \
     } while (0)
 #endif

@@ -1,0 +1,25 @@
+// Built with -fno-exceptions against a library built the same way: the std::error_code forms
+// cover a whole exchange. CI builds and runs it (.ci/run).
+
+#include <cstdio>
+#include <usocket/usocket.hpp>
+
+int main() {
+    std::error_code ec;
+    auto [a, b] = usocket::socketpair(usocket::af_unix, usocket::sock_stream, 0, ec);
+    if (ec) return 1;
+    a.settimeout(std::chrono::seconds(2), ec);
+    b.settimeout(std::chrono::seconds(2), ec);
+    a.sendall("no exceptions here", 0, ec);
+    if (ec) return 2;
+    char buf[64];
+    const std::size_t n = b.recv_into(buf, 0, 0, ec);
+    if (ec || std::string_view(buf, n) != "no exceptions here") return 3;
+    b.recv_into(buf, 0, usocket::msg_dontwait, ec);
+    if (!usocket::is_would_block(ec)) return 4;
+    ec.clear();
+    b.recv_into(buf, 0, 0, ec);  // nothing comes: a timeout, as an error code
+    if (!usocket::is_timeout(ec)) return 5;
+    std::puts("noexcept consumer: ok");
+    return 0;
+}
