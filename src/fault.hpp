@@ -10,7 +10,10 @@
 
 namespace usocket::testing {
 
-enum class op : std::uint8_t { open, accept, connect, send, sendto, recv, recvfrom, wait, close };
+enum class op : std::uint8_t {
+    open, accept, connect, send, sendto, recv, recvfrom, wait, close,
+    poll, selector_wait, selector_control  // multiplexing (sys::poll, sys::selector_*)
+};
 
 struct fault {
     op which;

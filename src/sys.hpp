@@ -78,3 +78,36 @@ extern const int err_intr, err_again, err_wouldblock, err_inprogress, err_timedo
     err_badf, err_connreset, err_inval, err_afnosupport, err_notconn;
 
 }  // namespace usocket::sys
+
+// --- multiplexing: select(), the poll object, the selector (src/posix/poll.cpp) ------------
+
+namespace usocket {
+struct selector_event;
+namespace detail {
+struct poll_slot;
+}
+}  // namespace usocket
+
+namespace usocket::sys {
+
+/// ppoll(2) on `n` slots (laid out as pollfd), at most `timeout_ns` (negative: no limit).
+/// Returns the number of slots with revents set, 0 on timeout, -1 on error (EINTR included).
+int poll(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns, std::error_code& ec) noexcept;
+
+/// What selector_control() does.
+enum class selector_op : std::uint8_t { add, modify, remove };
+
+/// A new selector descriptor (epoll_create1(EPOLL_CLOEXEC)).
+int selector_open(std::error_code& ec) noexcept;
+/// epoll_ctl(2); `interest` is in usocket::selector's portable bits.
+bool selector_control(int sfd, selector_op op, int fd, std::uint32_t interest, std::uint64_t token,
+                      std::error_code& ec) noexcept;
+/// epoll_wait(2) into `out` (events in usocket::selector's portable bits), at most `timeout_ns`
+/// (negative: no limit). Returns the count, 0 on timeout, -1 on error (EINTR included).
+int selector_wait(int sfd, selector_event* out, std::size_t max, std::int64_t timeout_ns,
+                  std::error_code& ec) noexcept;
+
+/// ENOENT: a descriptor that is not registered.
+extern const int err_noent;
+
+}  // namespace usocket::sys

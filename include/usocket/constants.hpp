@@ -50,6 +50,8 @@ USOCKET_API extern const int eai_again, eai_badflags, eai_fail, eai_family, eai_
     eai_addrfamily;
 // The system's listen() ceiling.
 USOCKET_API extern const int somaxconn;
+// poll() events (usocket::poller, and the platform's own poll).
+USOCKET_API extern const int pollin, pollout, pollerr, pollhup, pollpri, pollnval, pollrdhup;
 
 /// One named constant, as the Python module exports it ("AF_INET" → 2).
 struct constant {

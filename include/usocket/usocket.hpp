@@ -5,5 +5,6 @@
 #include "usocket/buffer.hpp"      // IWYU pragma: export
 #include "usocket/constants.hpp"   // IWYU pragma: export
 #include "usocket/error.hpp"       // IWYU pragma: export
+#include "usocket/poller.hpp"      // IWYU pragma: export
 #include "usocket/resolver.hpp"    // IWYU pragma: export
 #include "usocket/socket.hpp"      // IWYU pragma: export

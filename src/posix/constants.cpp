@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -53,7 +54,8 @@
     X(eai_family, EAI_FAMILY) X(eai_memory, EAI_MEMORY) X(eai_noname, EAI_NONAME)               \
     X(eai_service, EAI_SERVICE) X(eai_socktype, EAI_SOCKTYPE) X(eai_system, EAI_SYSTEM)         \
     X(eai_overflow, EAI_OVERFLOW) X(eai_nodata, EAI_NODATA) X(eai_addrfamily, EAI_ADDRFAMILY)   \
-    X(somaxconn, SOMAXCONN)
+    X(somaxconn, SOMAXCONN) X(pollin, POLLIN) X(pollout, POLLOUT) X(pollerr, POLLERR)            \
+    X(pollhup, POLLHUP) X(pollpri, POLLPRI) X(pollnval, POLLNVAL) X(pollrdhup, POLLRDHUP)
 
 namespace usocket {
 

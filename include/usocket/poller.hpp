@@ -1,0 +1,215 @@
+#pragma once
+// Multiplexing: waiting on many descriptors at once.
+//
+//   usocket::select()    CPython's select.select(): three lists in, the ready subsets out.
+//   usocket::poller      MicroPython's uselect.poll object (usocket::poll() makes one):
+//                        register_fd / modify / unregister, then poll() or ipoll().
+//   usocket::selector    a readiness selector for many sockets (epoll on Linux): tokens, level-
+//                        or edge-triggered, wait() fills the caller's array. An event loop is
+//                        built on this one.
+//
+// Timeouts are usocket::timeout_type: std::nullopt waits without limit, zero polls once, a
+// positive duration is the limit of the whole call (one monotonic deadline; a signal (EINTR)
+// runs the interrupt check and the wait resumes with the time left). A negative timeout is
+// value_error and changes nothing. Every operation has a throwing form and a form that reports
+// through std::error_code& and never throws.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "usocket/constants.hpp"
+#include "usocket/export.hpp"
+#include "usocket/socket.hpp"
+
+namespace usocket {
+
+// --- select() ------------------------------------------------------------------------------
+
+/// The ready subsets select() returns: each is the part of the list given that is ready, in
+/// the order given, duplicates kept (so a binding maps it back to its own objects by walking
+/// both lists side by side).
+struct select_result {
+    std::vector<int> read;
+    std::vector<int> write;
+    std::vector<int> except;
+};
+
+/// Waits until some descriptor of `rlist` is readable, of `wlist` writable or of `xlist` has
+/// an exceptional condition (urgent data), or until `timeout`; returns the ready subsets (all
+/// empty on timeout). Readable includes end of stream, a pending connection and an error;
+/// writable includes an error. No FD_SETSIZE limit. Throws value_error for a negative timeout
+/// or a negative descriptor, os_error (EBADF for a descriptor that is not open, EINTR when the
+/// interrupt check gave up, ...).
+USOCKET_API select_result select(std::span<const int> rlist, std::span<const int> wlist,
+                                 std::span<const int> xlist, timeout_type timeout = std::nullopt);
+/// The non-throwing form; on error the result is empty and `ec` is set.
+USOCKET_API select_result select(std::span<const int> rlist, std::span<const int> wlist,
+                                 std::span<const int> xlist, timeout_type timeout,
+                                 std::error_code& ec);
+
+// --- the uselect-style poll object -----------------------------------------------------------
+
+/// One ready descriptor reported by poller::poll(): the descriptor and its events (pollin,
+/// pollout, pollerr, pollhup, pollpri, pollnval, pollrdhup — the backend's values).
+struct poll_event {
+    int fd;
+    int revents;
+
+    friend bool operator==(const poll_event&, const poll_event&) = default;
+};
+
+/// ipoll() flag: an event disarms its descriptor (as modify(fd, 0)) until modify() re-arms it.
+inline constexpr int ipoll_oneshot = 1;
+
+namespace detail {
+/// One registered descriptor, laid out as the backend's poll entry (pollfd on POSIX).
+struct poll_slot {
+    int fd;
+    short events;
+    short revents;
+};
+}  // namespace detail
+
+/// The poll object of MicroPython's uselect (and CPython's select.poll): a set of descriptors
+/// with an event mask each. Not thread-safe (one thread at a time, as any container).
+class USOCKET_API poller {
+public:
+    /// An empty set.
+    poller() noexcept;
+    poller(poller&&) noexcept;
+    poller& operator=(poller&&) noexcept;
+    poller(const poller&) = delete;
+    poller& operator=(const poller&) = delete;
+    ~poller();
+
+    /// Adds `fd` with `eventmask` (pollin | pollout when none is given); a descriptor
+    /// registered already gets the new mask. pollerr, pollhup and pollnval are always
+    /// reported. Throws value_error for a negative fd (a closed socket) or a mask that does not
+    /// fit the backend's 16-bit event field.
+    void register_fd(int fd);
+    void register_fd(int fd, int eventmask);
+    void register_fd(int fd, int eventmask, std::error_code& ec);
+    void register_fd(const socket& s, int eventmask);
+    void register_fd(const socket& s, int eventmask, std::error_code& ec);
+
+    /// Changes the mask of a registered descriptor. Not registered: os_error ENOENT (as
+    /// CPython's poll.modify). Bad fd or mask: value_error.
+    void modify(int fd, int eventmask);
+    void modify(int fd, int eventmask, std::error_code& ec) noexcept;
+    void modify(const socket& s, int eventmask);
+    void modify(const socket& s, int eventmask, std::error_code& ec) noexcept;
+
+    /// Removes a descriptor. Not registered: os_error ENOENT, and nothing changes (CPython
+    /// raises KeyError here; the Python binding maps ENOENT from unregister to KeyError).
+    void unregister(int fd);
+    void unregister(int fd, std::error_code& ec) noexcept;
+    void unregister(const socket& s);
+    void unregister(const socket& s, std::error_code& ec) noexcept;
+
+    /// Waits for events (std::nullopt: no limit) and returns the ready descriptors with their
+    /// events, in registration order (a descriptor not open is reported with pollnval).
+    /// Empty on timeout. Throws value_error for a negative timeout, os_error (EINTR when the
+    /// interrupt check gave up).
+    std::vector<poll_event> poll(timeout_type timeout = std::nullopt);
+    std::vector<poll_event> poll(timeout_type timeout, std::error_code& ec);
+
+    /// MicroPython's ipoll(): as poll(), but returns a view of an internal array that the
+    /// next call reuses (no allocation once it has grown). `flags` may be ipoll_oneshot.
+    std::span<const poll_event> ipoll(timeout_type timeout = std::nullopt, int flags = 0);
+    std::span<const poll_event> ipoll(timeout_type timeout, int flags, std::error_code& ec) noexcept;
+
+    /// Number of registered descriptors.
+    std::size_t size() const noexcept { return slots_.size(); }
+    /// True if `fd` is registered.
+    bool contains(int fd) const noexcept { return index_.count(fd) != 0; }
+    /// The mask `fd` is registered with, or -1 if it is not.
+    int eventmask(int fd) const noexcept;
+
+private:
+    std::vector<detail::poll_slot> slots_;
+    std::unordered_map<int, std::size_t> index_;
+    std::vector<poll_event> ready_;
+};
+
+/// A new, empty poll object (MicroPython's select.poll()).
+USOCKET_API poller poll();
+
+// --- the selector for many sockets ------------------------------------------------------------
+
+/// One event delivered by selector::wait(): the token given at registration and the events
+/// (selector::readable, writable, priority, read_hangup, error, hangup).
+struct selector_event {
+    std::uint64_t token;
+    std::uint32_t events;
+};
+
+/// A readiness selector for many descriptors: the kernel's own (epoll on Linux; one backend
+/// per platform). The selector keeps no per-descriptor state of its own: memory per
+/// connection is the kernel's only, and wait() fills the caller's array without allocating.
+///
+/// Thread-safety: add/modify/remove may run while another thread waits. A descriptor should
+/// be removed before it is closed (epoll forgets it by itself only when every duplicate of it
+/// is closed).
+class USOCKET_API selector {
+public:
+    // Interest and event bits (portable; the backend maps them to its own).
+    static constexpr std::uint32_t readable = 1u << 0;     ///< data, end of stream, a pending accept
+    static constexpr std::uint32_t writable = 1u << 1;     ///< room to send, or a connect finished
+    static constexpr std::uint32_t priority = 1u << 2;     ///< urgent (out-of-band) data
+    static constexpr std::uint32_t read_hangup = 1u << 3;  ///< the peer shut down its writing side
+    static constexpr std::uint32_t error = 1u << 4;        ///< an error is pending (always reported)
+    static constexpr std::uint32_t hangup = 1u << 5;       ///< both directions closed (always reported)
+    // Registration options (interest only, never reported).
+    static constexpr std::uint32_t edge_triggered = 1u << 8;  ///< report changes, not state
+    static constexpr std::uint32_t oneshot = 1u << 9;  ///< disarm after one event; modify() re-arms
+
+    /// Opens a selector (close-on-exec). Throws os_error (EMFILE...).
+    selector();
+    /// The non-throwing form; on error the selector is closed and `ec` is set.
+    static selector open(std::error_code& ec) noexcept;
+    selector(selector&& other) noexcept;
+    selector& operator=(selector&& other) noexcept;
+    selector(const selector&) = delete;
+    selector& operator=(const selector&) = delete;
+    /// Closes the selector's descriptor.
+    ~selector();
+
+    /// Watches `fd` for `interest` (readable | writable | priority | read_hangup, optionally
+    /// | edge_triggered | oneshot); wait() reports it with `token`. Throws value_error for a
+    /// negative fd or unknown bits, os_error EEXIST if already added, EBADF, EPERM (a regular
+    /// file), ENOSPC (the kernel's per-user limit).
+    void add(int fd, std::uint32_t interest, std::uint64_t token);
+    void add(int fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
+    /// Replaces the interest and token of a watched descriptor (re-arms a oneshot one).
+    /// Throws os_error ENOENT if `fd` is not watched, value_error as add().
+    void modify(int fd, std::uint32_t interest, std::uint64_t token);
+    void modify(int fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
+    /// Stops watching `fd`. Throws os_error ENOENT if it is not watched; nothing changes.
+    void remove(int fd);
+    void remove(int fd, std::error_code& ec) noexcept;
+
+    /// Waits until at least one watched descriptor is ready or `timeout` passes, then fills
+    /// `out` with up to out.size() events and returns their count (0 on timeout). Throws
+    /// value_error for an empty `out` or a negative timeout, os_error (EBADF once closed,
+    /// EINTR when the interrupt check gave up).
+    std::size_t wait(std::span<selector_event> out, timeout_type timeout = std::nullopt);
+    std::size_t wait(std::span<selector_event> out, timeout_type timeout, std::error_code& ec) noexcept;
+
+    /// Closes the selector (a second close does nothing).
+    void close();
+    void close(std::error_code& ec) noexcept;
+    /// The selector's own descriptor (readable when an event is pending, so a selector can be
+    /// watched by another), or -1 once closed.
+    int fileno() const noexcept { return fd_; }
+    bool is_open() const noexcept { return fd_ >= 0; }
+
+private:
+    explicit selector(int fd) noexcept : fd_(fd) {}
+    int fd_ = -1;
+};
+
+}  // namespace usocket
