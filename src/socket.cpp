@@ -10,6 +10,7 @@
 
 #include "or_throw.hpp"
 #include "read_buffer.hpp"
+#include "registry.hpp"
 #include "sock_call.hpp"
 #include "socket_access.hpp"
 #include "sys.hpp"
@@ -77,7 +78,9 @@ void set_interrupt_check(interrupt_check check) noexcept {
 socket::socket() noexcept = default;
 
 socket::socket(int fd, int family, int type, int proto, timeout_type t) noexcept
-    : fd_(fd), family_(family), type_(type), proto_(proto), timeout_(t) {}
+    : fd_(fd), family_(family), type_(type), proto_(proto), timeout_(t) {
+    detail::register_fd(fd);
+}
 
 socket::socket(int family, int type, int proto)
     : socket(detail::or_throw("socket", [&](std::error_code& ec) { return open(family, type, proto, ec); })) {}
@@ -496,6 +499,10 @@ void socket::shutdown(int how) {
 
 void socket::close(std::error_code& ec) noexcept {
     rbuf_.reset();
+    // Leave the registry before the number is freed: another socket may get it at once.
+    if (fd_ >= 0) detail::unregister_fd(fd_);
+    // Files from makefile() still open keep the descriptor; the last of them closes it.
+    if (rbuf_ && fd_ >= 0 && rbuf_->hand_over_to_files()) fd_ = -1;
     if (fd_ < 0) return;
     const int fd = std::exchange(fd_, -1);
     // As CPython: ECONNRESET from close() means the peer went first, not a failure.
@@ -508,6 +515,8 @@ void socket::close() {
 
 int socket::detach() noexcept {
     rbuf_.reset();
+    if (fd_ >= 0) detail::unregister_fd(fd_);
+    if (rbuf_) rbuf_->forget_descriptor();
     return std::exchange(fd_, -1);
 }
 

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "usocket/address.hpp"
 #include "usocket/buffer.hpp"
@@ -220,3 +221,25 @@ USOCKET_API address resolve_address(std::string_view host, int port, int family,
 USOCKET_API address resolve_address(std::string_view host, int port, int family);
 
 }  // namespace usocket
+/// One socket owned by a usocket object in this process (what print_pcbs() lists).
+struct socket_info {
+    int fd = -1;
+    int family = 0;
+    int type = 0;
+    int proto = 0;
+    bool listening = false;
+    address local;  ///< empty when unbound
+    address peer;   ///< empty when not connected
+};
+
+/// Every socket currently owned by a usocket object, in descriptor order.
+USOCKET_API std::vector<socket_info> open_sockets();
+/// Seed 000's print_pcbs() on the POSIX backend: one line per open socket with its state and
+/// addresses ("fd=3 family=2 type=1 proto=0 state=LISTEN laddr=127.0.0.1:5005").
+USOCKET_API void print_pcbs(std::ostream& os);
+/// Seed 000's reset() on the POSIX backend: shuts every open usocket socket down in both
+/// directions, so blocked calls return and peers see the end of their connections. The
+/// descriptors are not closed under their objects (a later open could reuse the number);
+/// each object still closes its own.
+USOCKET_API void reset() noexcept;
+
