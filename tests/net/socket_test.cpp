@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -558,6 +559,53 @@ TEST_F(socket_test, error_code_forms_do_not_throw_and_report) {
     a.setblocking(false);
     a.recv(4, 0, ec);
     EXPECT_TRUE(usocket::is_would_block(ec));
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(socket_test, print_pcbs_lists_the_open_sockets_with_their_state) {
+    auto l = usocket_test::tcp_listener();
+    usocket::socket c(usocket::af_inet, usocket::sock_stream);
+    c.connect(l.getsockname());
+    auto [s, peer] = l.accept();
+    usocket::socket idle(usocket::af_inet, usocket::sock_dgram);
+    const auto list = usocket::open_sockets();
+    auto find = [&](int fd) {
+        for (const auto& i : list)
+            if (i.fd == fd) return i;
+        return usocket::socket_info{};
+    };
+    EXPECT_TRUE(find(l.fileno()).listening);
+    EXPECT_EQ(find(l.fileno()).local, l.getsockname());
+    EXPECT_EQ(find(c.fileno()).peer, l.getsockname());
+    EXPECT_EQ(find(idle.fileno()).type, usocket::sock_dgram);
+    std::ostringstream out;
+    usocket::print_pcbs(out);
+    EXPECT_NE(out.str().find("fd=" + std::to_string(l.fileno()) + " "), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("state=LISTEN laddr=" + l.getsockname().to_string()), std::string::npos) << out.str();
+    const int closed_fd = idle.fileno();
+    idle.close();
+    EXPECT_EQ(find(closed_fd).fd, closed_fd) << "the old list still has it";
+    for (const auto& i : usocket::open_sockets()) EXPECT_NE(i.fd, closed_fd) << "a closed socket is still listed";
+    const int detached = c.detach();
+    for (const auto& i : usocket::open_sockets()) EXPECT_NE(i.fd, detached);
+    ::close(detached);
+}
+
+TEST_F(socket_test, reset_ends_every_connection_and_wakes_blocked_calls) {
+    auto [a, b] = usocket_test::tcp_pair();
+    std::string got = "unset";
+    std::thread blocked([&, &b = b] { got = b.recv(16); });
+    std::this_thread::sleep_for(100ms);
+    usocket::reset();
+    blocked.join();
+    EXPECT_EQ(got, "") << "the blocked recv did not see the end of the stream";
+    EXPECT_TRUE(a.is_open()) << "reset() must not pull descriptors from under their objects";
+    std::error_code ec;
+    a.send("x", 0, ec);
+    EXPECT_EQ(ec, std::errc::broken_pipe);
 }
 
 }  // namespace
