@@ -501,8 +501,6 @@ void socket::close(std::error_code& ec) noexcept {
     rbuf_.reset();
     // Leave the registry before the number is freed: another socket may get it at once.
     if (fd_ >= 0) detail::unregister_fd(fd_);
-    // Files from makefile() still open keep the descriptor; the last of them closes it.
-    if (rbuf_ && fd_ >= 0 && rbuf_->hand_over_to_files()) fd_ = -1;
     if (fd_ < 0) return;
     const int fd = std::exchange(fd_, -1);
     // As CPython: ECONNRESET from close() means the peer went first, not a failure.
@@ -516,7 +514,6 @@ void socket::close() {
 int socket::detach() noexcept {
     rbuf_.reset();
     if (fd_ >= 0) detail::unregister_fd(fd_);
-    if (rbuf_) rbuf_->forget_descriptor();
     return std::exchange(fd_, -1);
 }
 

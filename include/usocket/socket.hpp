@@ -214,13 +214,6 @@ USOCKET_API std::pair<socket, socket> socketpair(int family = af_unix, int type 
 USOCKET_API socket fromfd(int fd, int family, int type, int proto, std::error_code& ec) noexcept;
 USOCKET_API socket fromfd(int fd, int family, int type, int proto = 0);
 
-/// Resolves (host, port) to one address of `family` the way CPython does for socket
-/// methods: "" is the wildcard, "<broadcast>" the IPv4 broadcast address, numeric literals
-/// are parsed without a lookup, other names go through getaddrinfo().
-USOCKET_API address resolve_address(std::string_view host, int port, int family, std::error_code& ec) noexcept;
-USOCKET_API address resolve_address(std::string_view host, int port, int family);
-
-}  // namespace usocket
 /// One socket owned by a usocket object in this process (what print_pcbs() lists).
 struct socket_info {
     int fd = -1;
@@ -243,3 +236,10 @@ USOCKET_API void print_pcbs(std::ostream& os);
 /// each object still closes its own.
 USOCKET_API void reset() noexcept;
 
+/// Resolves (host, port) to one address of `family` the way CPython does for socket
+/// methods: "" is the wildcard, "<broadcast>" the IPv4 broadcast address, numeric literals
+/// are parsed without a lookup, other names go through getaddrinfo().
+USOCKET_API address resolve_address(std::string_view host, int port, int family, std::error_code& ec) noexcept;
+USOCKET_API address resolve_address(std::string_view host, int port, int family);
+
+}  // namespace usocket
