@@ -1,32 +1,196 @@
 #pragma once
-// Bytes read from a socket ahead of the caller (by readline() and the stream methods). Every
-// later read of the socket drains this first, so a byte is never lost nor reordered.
+// The stream layer's private core, in three parts:
+//
+//   byte_source   the transport beneath the buffered reader: "read some bytes into this buffer
+//                 under this deadline" and "write some". A TCP/Unix socket now (socket_source
+//                 in src/stream.cpp); a TLS session (SSL_read/SSL_write + wait on WANT_READ)
+//                 plugs in here later without touching the reader.
+//   read_buffer   the ONE read-ahead buffer of a socket. Every read of the socket (recv,
+//                 recv_into, recvfrom, read, readline, readinto, makefile() files, the
+//                 socket_streambuf) drains it first, so a byte is never lost nor reordered. It
+//                 is shared (std::shared_ptr) by the socket and the files made from it, and
+//                 carries what those files share: the descriptor, the timeout, the open count.
+//   algorithms    readline / read(n) / read() / readinto / write over a read_buffer and a
+//                 byte_source, under one deadline per call. On a timeout or an error the bytes
+//                 already received stay in the buffer (MicroPython issue 3155 fixed).
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "deadline.hpp"
+#include "sys.hpp"
+#include "usocket/error.hpp"
 
 namespace usocket::detail {
 
+/// A transport the buffered reader reads from and writes to.
+class byte_source {
+public:
+    /// Reads at most `size` (> 0) bytes into `data`, waiting under `dl`. Returns the count, 0 at
+    /// the end of the stream, or -1 with `ec` set (would-block when `dl` is non-blocking and
+    /// nothing is ready; ETIMEDOUT when `dl` expires).
+    virtual sys::ssize read_some(std::byte* data, std::size_t size, deadline& dl, std::error_code& ec) noexcept = 0;
+    /// Writes at most `size` bytes from `data` under `dl`: the count, or -1 with `ec` set.
+    virtual sys::ssize write_some(const std::byte* data, std::size_t size, deadline& dl,
+                                  std::error_code& ec) noexcept = 0;
+
+protected:
+    byte_source() = default;
+    byte_source(const byte_source&) = default;
+    byte_source& operator=(const byte_source&) = default;
+    ~byte_source() = default;
+};
+
+/// A socket descriptor as a byte_source: recv/send through the blocking core (sock_call).
+class socket_source final : public byte_source {
+public:
+    explicit socket_source(int fd) noexcept : fd_(fd) {}
+    sys::ssize read_some(std::byte* data, std::size_t size, deadline& dl, std::error_code& ec) noexcept override;
+    sys::ssize write_some(const std::byte* data, std::size_t size, deadline& dl, std::error_code& ec) noexcept override;
+
+private:
+    int fd_;
+};
+
 struct read_buffer {
+    /// The refill size when nobody asked for another (CPython's io.DEFAULT_BUFFER_SIZE).
+    static constexpr std::size_t default_chunk = 8192;
+
     std::unique_ptr<std::byte[]> data;
     std::size_t capacity = 0;
-    std::size_t begin = 0;
-    std::size_t end = 0;
+    std::size_t begin = 0;  ///< first unread byte
+    std::size_t end = 0;    ///< one past the last unread byte
+    std::size_t chunk = default_chunk;  ///< how much one refill asks the source for
 
+    // A socket_streambuf whose get area lies over [begin, end) consumes bytes without telling
+    // the buffer; settle() makes it commit what it consumed (and drop its get area) before
+    // anyone else looks at or moves the bytes. One stream at a time holds the slot.
+    void (*settle_fn)(void*) noexcept = nullptr;
+    void* settle_owner = nullptr;
+
+    // What the files of makefile() share with their socket. `files` and `socket_closed` are
+    // guarded by `files_mutex`; `fd` changes only under it too.
+    std::mutex files_mutex;
+    int files = 0;                 ///< open files made from the socket
+    bool socket_closed = false;    ///< the socket object is closed (or detached)
+    std::atomic<int> fd{-1};       ///< the descriptor the files use
+    std::atomic<std::int64_t> timeout_ns{-1};  ///< the socket's timeout (socket::settimeout keeps it current)
+
+    /// socket::close(): true when files still use the descriptor, which they now own (the
+    /// last one to close closes it); false when the socket must close it itself.
+    bool hand_over_to_files() noexcept {
+        const std::lock_guard<std::mutex> lock(files_mutex);
+        socket_closed = true;
+        if (files > 0) return true;
+        fd.store(-1, std::memory_order_relaxed);
+        return false;
+    }
+    /// socket::detach(): the descriptor leaves; files made from the socket get EBADF.
+    void forget_descriptor() noexcept {
+        const std::lock_guard<std::mutex> lock(files_mutex);
+        socket_closed = true;
+        fd.store(-1, std::memory_order_relaxed);
+    }
+
+    void settle() noexcept {
+        if (settle_fn != nullptr) [[unlikely]]
+            settle_fn(settle_owner);
+    }
     std::size_t size() const noexcept { return end - begin; }
-    bool empty() const noexcept { return begin == end; }
+    /// True when no byte is buffered (after the attached stream, if any, has settled).
+    bool empty() noexcept {
+        settle();
+        return begin == end;
+    }
+    const std::byte* head() const noexcept { return data.get() + begin; }
 
     /// Copies up to n bytes out; consumes them unless `peek`.
     std::size_t take(void* out, std::size_t n, bool peek) noexcept {
+        settle();
         if (n > size()) n = size();
-        std::memcpy(out, data.get() + begin, n);
-        if (!peek) {
-            begin += n;
-            if (begin == end) begin = end = 0;
-        }
+        if (n != 0) std::memcpy(out, data.get() + begin, n);
+        if (!peek) consume(n);
         return n;
+    }
+    /// Drops the first n buffered bytes.
+    void consume(std::size_t n) noexcept {
+        begin += n;
+        if (begin == end) begin = end = 0;
+    }
+    /// Moves the first n buffered bytes to the end of `out`.
+    void take_into(std::string& out, std::size_t n) {
+        out.append(reinterpret_cast<const char*>(head()), n);
+        consume(n);
+    }
+    /// Makes room for at least `n` more bytes after `end` (moving the unread bytes to the front,
+    /// growing when that is not enough). Returns false when memory ran out.
+    bool reserve_tail(std::size_t n) noexcept;
+    /// Puts `n` bytes back in front of the unread ones (they will be read first).
+    bool unread(const std::byte* bytes, std::size_t n) noexcept;
+    /// Frees the memory of an empty buffer grown far beyond its chunk (after a very long line).
+    void trim() noexcept {
+        if (begin == end && capacity > 8 * chunk) {
+            data.reset();
+            capacity = begin = end = 0;
+        }
     }
 };
 
+/// The stream methods' "none": would-block with nothing done is no error, just no result
+/// (Python: None). Any other error: std::nullopt with `ec` kept.
+template <class T>
+std::optional<T> result_or_none(T&& value, std::error_code& ec) {
+    if (!ec) return std::optional<T>(std::forward<T>(value));
+    if (is_would_block(ec)) ec.clear();
+    return std::nullopt;
+}
+
+/// The socket's buffer, created on first use.
+inline read_buffer& ensure_buffer(std::shared_ptr<read_buffer>& rb) {
+    if (!rb) rb = std::make_shared<read_buffer>();
+    return *rb;
+}
+
+// --- the buffered algorithms (src/stream.cpp) -----------------------------------------------
+// Each one settles `rb` first and drains it before asking `src`. Blocking and timed deadlines:
+// no short reads (fewer bytes only at the end of the stream). A non-blocking deadline: what
+// could be read now; when that is nothing, `ec` is would-block and nothing is consumed. On any
+// other error (a timeout included) nothing is consumed: every byte received stays in `rb`.
+
+/// One refill: reads up to `rb.chunk` bytes from `src` to the end of `rb`. The count, 0 at the
+/// end of the stream, -1 with `ec`.
+sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) noexcept;
+/// A line: up to and including '\n', or to the end of the stream, or `limit` bytes.
+std::string read_line(read_buffer& rb, byte_source& src, std::size_t limit, deadline& dl, std::error_code& ec);
+/// `n` bytes (fewer at the end of the stream).
+std::string read_exact(read_buffer& rb, byte_source& src, std::size_t n, deadline& dl, std::error_code& ec);
+/// Everything to the end of the stream.
+std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec);
+/// `n` bytes into `out` (fewer at the end of the stream). On an error the bytes that were
+/// copied to `out` are put back into `rb` and 0 is returned.
+std::size_t read_into(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,
+                      std::error_code& ec) noexcept;
+/// At most `n` bytes with at most one call to `src` (raw-file semantics): buffered bytes if
+/// there are any, else one read_some.
+std::size_t read_some(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,
+                      std::error_code& ec) noexcept;
+/// Writes all of `data` (non-blocking: what could be written; would-block when nothing).
+/// Returns the count written, also when `ec` is set.
+std::size_t write_all(byte_source& src, const std::byte* data, std::size_t n, deadline& dl,
+                      std::error_code& ec) noexcept;
+
 }  // namespace usocket::detail
+
+namespace usocket::testing {
+/// recv calls made by the stream layer's socket_source since the start (all threads).
+/// Counted only with USOCKET_FAULT_INJECTION (tests); 0 otherwise.
+std::uint64_t stream_recv_calls() noexcept;
+}  // namespace usocket::testing

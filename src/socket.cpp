@@ -410,6 +410,7 @@ void socket::settimeout(timeout_type t, std::error_code& ec) noexcept {
     // Timed and non-blocking sockets are O_NONBLOCK; the blocking core waits for them.
     if (!sys::set_non_blocking(fd_, t.has_value(), ec)) return;
     timeout_ = t;
+    if (rbuf_) rbuf_->timeout_ns.store(to_ns(t), std::memory_order_relaxed);  // makefile() files follow
 }
 
 void socket::settimeout(timeout_type t) {
@@ -498,9 +499,11 @@ void socket::shutdown(int how) {
 }
 
 void socket::close(std::error_code& ec) noexcept {
-    rbuf_.reset();
     // Leave the registry before the number is freed: another socket may get it at once.
     if (fd_ >= 0) detail::unregister_fd(fd_);
+    // Files from makefile() still open keep the descriptor; the last of them closes it.
+    if (rbuf_ && fd_ >= 0 && rbuf_->hand_over_to_files()) fd_ = -1;
+    rbuf_.reset();
     if (fd_ < 0) return;
     const int fd = std::exchange(fd_, -1);
     // As CPython: ECONNRESET from close() means the peer went first, not a failure.
@@ -512,8 +515,9 @@ void socket::close() {
 }
 
 int socket::detach() noexcept {
-    rbuf_.reset();
     if (fd_ >= 0) detail::unregister_fd(fd_);
+    if (rbuf_) rbuf_->forget_descriptor();
+    rbuf_.reset();
     return std::exchange(fd_, -1);
 }
 

@@ -17,7 +17,7 @@ public:
         return socket(fd, family, type, proto, t);
     }
     /// The read-ahead buffer of the stream methods (created on first use by the caller).
-    static std::unique_ptr<detail::read_buffer>& read_buffer(socket& s) noexcept { return s.rbuf_; }
+    static std::shared_ptr<detail::read_buffer>& read_buffer(socket& s) noexcept { return s.rbuf_; }
 };
 
 }  // namespace usocket

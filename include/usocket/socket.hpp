@@ -24,6 +24,7 @@
 #include "usocket/constants.hpp"
 #include "usocket/error.hpp"
 #include "usocket/export.hpp"
+#include "usocket/socket_file.hpp"
 
 namespace usocket {
 
@@ -134,6 +135,39 @@ public:
     std::size_t recvfrom_into(mutable_buffer buf, std::size_t nbytes, int flags, address& from,
                               std::error_code& ec) noexcept;
 
+    // --- stream methods (seed 001) ---------------------------------------------------------
+    // MicroPython's stream interface (docs/streams.md). Blocking socket: no short reads or
+    // writes. Non-blocking: what could be done now, std::nullopt when nothing (Python: None).
+    // Timeout: one deadline for the whole call; bytes received before a timeout or an error
+    // stay in the read-ahead buffer, which every read (recv included) drains first.
+    // Throws os_error, timeout_error, value_error; the error_code forms never throw.
+
+    /// Reads to the end of the stream (non-blocking: what is there now).
+    std::optional<std::string> read();
+    std::optional<std::string> read(std::error_code& ec);
+    /// Reads `size` bytes; fewer only at the end of the stream (or, non-blocking, when no more
+    /// is there now).
+    std::optional<std::string> read(std::size_t size);
+    std::optional<std::string> read(std::size_t size, std::error_code& ec);
+    /// Reads into `buf` (`nbytes` of it; 0 means all of buf) with no short reads; returns the
+    /// count. nbytes > buf.size() is value_error (buffer_too_small).
+    std::optional<std::size_t> readinto(mutable_buffer buf, std::size_t nbytes = 0);
+    std::optional<std::size_t> readinto(mutable_buffer buf, std::size_t nbytes, std::error_code& ec) noexcept;
+    /// Reads a line: up to and including '\n', or to the end of the stream, or `limit` bytes.
+    /// Reads in chunks; what comes after the line stays buffered. "" at the end of the stream.
+    std::optional<std::string> readline(std::size_t limit = no_limit);
+    std::optional<std::string> readline(std::size_t limit, std::error_code& ec);
+    /// Writes all of `data` (non-blocking: what the kernel takes, std::nullopt when nothing).
+    /// The error_code form returns the count written before an error (nullopt if none).
+    std::optional<std::size_t> write(const_buffer data);
+    std::optional<std::size_t> write(const_buffer data, std::error_code& ec) noexcept;
+    /// A file object over this socket (CPython's makefile): mode is any mix of 'r', 'w', 'b'
+    /// ("rb", "wb", "rwb", "r"...); buffering < 0 is the default size (8192), 0 unbuffered
+    /// (binary modes only). The descriptor stays open until the socket and all its files are
+    /// closed. Bad mode: value_error (errc::invalid_argument); closed socket: os_error(EBADF).
+    socket_file makefile(std::string_view mode = "rb", std::ptrdiff_t buffering = -1);
+    socket_file makefile(std::string_view mode, std::ptrdiff_t buffering, std::error_code& ec);
+
     // --- modes and options ---------------------------------------------------------------
 
     /// std::nullopt blocks, zero is non-blocking, a positive duration is a timeout. A negative
@@ -196,8 +230,9 @@ private:
     int type_ = 0;
     int proto_ = 0;
     timeout_type timeout_;
-    /// Bytes read ahead by the stream methods; every read drains it first.
-    std::unique_ptr<detail::read_buffer> rbuf_;
+    /// Bytes read ahead by the stream methods; every read drains it first. Shared with the
+    /// files made by makefile() (src/read_buffer.hpp).
+    std::shared_ptr<detail::read_buffer> rbuf_;
 };
 
 struct accept_result {

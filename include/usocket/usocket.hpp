@@ -8,3 +8,5 @@
 #include "usocket/poller.hpp"      // IWYU pragma: export
 #include "usocket/resolver.hpp"    // IWYU pragma: export
 #include "usocket/socket.hpp"      // IWYU pragma: export
+#include "usocket/socket_file.hpp" // IWYU pragma: export
+#include "usocket/stream.hpp"      // IWYU pragma: export

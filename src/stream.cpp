@@ -1,0 +1,500 @@
+// The stream layer: the buffered algorithms over a byte_source (read_buffer.hpp), the socket's
+// MicroPython stream methods (read, readinto, readline, write) and socket_streambuf.
+
+#include "usocket/stream.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+#include <utility>
+
+#include "or_throw.hpp"
+#include "read_buffer.hpp"
+#include "sock_call.hpp"
+#include "socket_access.hpp"
+
+namespace usocket {
+
+namespace {
+
+#ifdef USOCKET_FAULT_INJECTION
+std::atomic<std::uint64_t> recv_calls{0};
+#endif
+
+constexpr std::size_t max_io_size = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
+
+std::int64_t to_ns(const timeout_type& t) noexcept { return t ? t->count() : -1; }
+
+std::error_code out_of_memory() noexcept { return std::make_error_code(std::errc::not_enough_memory); }
+
+
+}  // namespace
+
+namespace testing {
+std::uint64_t stream_recv_calls() noexcept {
+#ifdef USOCKET_FAULT_INJECTION
+    return recv_calls.load(std::memory_order_relaxed);
+#else
+    return 0;
+#endif
+}
+}  // namespace testing
+
+namespace detail {
+
+// --- the socket as a byte source ----------------------------------------------------------
+
+sys::ssize socket_source::read_some(std::byte* data, std::size_t size, deadline& dl, std::error_code& ec) noexcept {
+    return sock_call(
+        fd_, sys::wait_for::read, dl,
+        [&](std::error_code& e) {
+#ifdef USOCKET_FAULT_INJECTION
+            recv_calls.fetch_add(1, std::memory_order_relaxed);
+#endif
+            return sys::recv(fd_, data, size, 0, e);
+        },
+        ec);
+}
+
+sys::ssize socket_source::write_some(const std::byte* data, std::size_t size, deadline& dl,
+                                     std::error_code& ec) noexcept {
+    return sock_call(
+        fd_, sys::wait_for::write, dl, [&](std::error_code& e) { return sys::send(fd_, data, size, 0, e); }, ec);
+}
+
+// --- the buffer -----------------------------------------------------------------------------
+
+bool read_buffer::reserve_tail(std::size_t n) noexcept {
+    if (capacity - end >= n) return true;
+    const std::size_t used = size();
+    if (capacity - used >= n) {  // enough room once the unread bytes move to the front
+        std::memmove(data.get(), data.get() + begin, used);
+        begin = 0;
+        end = used;
+        return true;
+    }
+    const std::size_t wanted = std::max({capacity * 2, used + n, chunk});
+    std::unique_ptr<std::byte[]> grown(new (std::nothrow) std::byte[wanted]);
+    if (!grown) return false;
+    if (used != 0) std::memcpy(grown.get(), data.get() + begin, used);
+    data = std::move(grown);
+    capacity = wanted;
+    begin = 0;
+    end = used;
+    return true;
+}
+
+bool read_buffer::unread(const std::byte* bytes, std::size_t n) noexcept {
+    if (n == 0) return true;
+    if (begin < n) {
+        const std::size_t used = size();
+        if (capacity - used < n) {
+            const std::size_t wanted = std::max(used + n, chunk);
+            std::unique_ptr<std::byte[]> grown(new (std::nothrow) std::byte[wanted]);
+            if (!grown) return false;
+            if (used != 0) std::memcpy(grown.get() + n, data.get() + begin, used);
+            data = std::move(grown);
+            capacity = wanted;
+        } else if (used != 0) {
+            std::memmove(data.get() + n, data.get() + begin, used);
+        }
+        begin = n;
+        end = n + used;
+    }
+    begin -= n;
+    std::memcpy(data.get() + begin, bytes, n);
+    return true;
+}
+
+// --- the algorithms -------------------------------------------------------------------------
+
+sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) noexcept {
+    // Half a chunk of room is enough to refill without growing: the buffer grows only for a
+    // line (or a read) longer than itself.
+    if (!rb.reserve_tail(std::max<std::size_t>(rb.chunk / 2, 1))) {
+        ec = out_of_memory();
+        return -1;
+    }
+    const sys::ssize n = src.read_some(rb.data.get() + rb.end, rb.capacity - rb.end, dl, ec);
+    if (n > 0) rb.end += static_cast<std::size_t>(n);
+    return n;
+}
+
+namespace {
+// After a refill that did not deliver: true when the caller should stop and return what is
+// buffered (the end of the stream, or a non-blocking read that has something). Otherwise the
+// error stands and the bytes stay buffered.
+bool deliver_what_we_have(sys::ssize n, const read_buffer& rb, std::error_code& ec) noexcept {
+    if (n == 0 || (rb.size() != 0 && is_would_block(ec))) {
+        ec.clear();
+        return true;
+    }
+    return false;
+}
+}  // namespace
+
+std::string read_line(read_buffer& rb, byte_source& src, std::size_t limit, deadline& dl, std::error_code& ec) {
+    rb.settle();
+    std::string line;
+    std::size_t scanned = 0;  // bytes already searched for '\n', so a refill never rescans
+    for (;;) {
+        const std::size_t avail = std::min(rb.size(), limit);
+        if (avail > scanned) {
+            if (const void* nl = std::memchr(rb.head() + scanned, '\n', avail - scanned)) {
+                rb.take_into(line, static_cast<std::size_t>(static_cast<const std::byte*>(nl) - rb.head()) + 1);
+                return line;
+            }
+        }
+        if (avail == limit) break;
+        scanned = avail;
+        const sys::ssize n = fill(rb, src, dl, ec);
+        if (n > 0) continue;
+        if (!deliver_what_we_have(n, rb, ec)) return line;
+        break;
+    }
+    rb.take_into(line, std::min(rb.size(), limit));
+    rb.trim();
+    return line;
+}
+
+std::size_t read_into(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,
+                      std::error_code& ec) noexcept {
+    std::size_t got = rb.take(out, n, false);
+    while (got < n) {
+        const std::size_t want = n - got;
+        sys::ssize r;
+        if (want < rb.chunk) {  // a small read: one refill serves this call and the next ones
+            r = fill(rb, src, dl, ec);
+            if (r > 0) {
+                got += rb.take(out + got, want, false);
+                continue;
+            }
+        } else {  // a large one goes straight to the caller's memory
+            r = src.read_some(out + got, want, dl, ec);
+            if (r > 0) {
+                got += static_cast<std::size_t>(r);
+                continue;
+            }
+        }
+        if (r == 0) break;
+        if (got != 0 && is_would_block(ec)) {
+            ec.clear();
+            break;
+        }
+        // A timeout or an error: what was copied out goes back, to be read again.
+        if (!rb.unread(out, got)) ec = out_of_memory();
+        return 0;
+    }
+    rb.trim();
+    return got;
+}
+
+std::string read_exact(read_buffer& rb, byte_source& src, std::size_t n, deadline& dl, std::error_code& ec) {
+    rb.settle();
+    std::string out;
+    if (rb.size() >= n) {
+        rb.take_into(out, n);
+        return out;
+    }
+    // The result grows as the bytes come, so read(huge) on a short stream stays small.
+    std::size_t got = 0;
+    while (got < n) {
+        if (got == out.size()) {
+            const std::size_t next = std::max({out.size() * 2, rb.size(), rb.chunk, std::size_t{64} * 1024});
+            out.resize(std::min(n, next));
+        }
+        const std::size_t r =
+            read_into(rb, src, reinterpret_cast<std::byte*>(out.data()) + got, out.size() - got, dl, ec);
+        if (ec) {
+            if (got != 0 && is_would_block(ec)) {
+                ec.clear();
+                break;
+            }
+            if (!rb.unread(reinterpret_cast<const std::byte*>(out.data()), got)) ec = out_of_memory();
+            return {};
+        }
+        got += r;
+        if (got < out.size()) break;  // the end of the stream, or a non-blocking read ran dry
+    }
+    out.resize(got);
+    return out;
+}
+
+std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) {
+    rb.settle();
+    std::string out;
+    std::size_t got = 0;
+    for (;;) {
+        if (got == out.size()) out.resize(std::max({out.size() * 2, rb.size(), rb.chunk}));
+        const std::size_t r = read_some(rb, src, reinterpret_cast<std::byte*>(out.data()) + got, out.size() - got, dl, ec);
+        if (ec) {
+            if (got != 0 && is_would_block(ec)) {
+                ec.clear();
+                break;
+            }
+            if (!rb.unread(reinterpret_cast<const std::byte*>(out.data()), got)) ec = out_of_memory();
+            return {};
+        }
+        if (r == 0) break;
+        got += r;
+    }
+    out.resize(got);
+    rb.trim();
+    return out;
+}
+
+std::size_t read_some(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,
+                      std::error_code& ec) noexcept {
+    if (n == 0) return 0;
+    if (!rb.empty()) return rb.take(out, n, false);
+    const sys::ssize r = src.read_some(out, n, dl, ec);
+    return r < 0 ? 0 : static_cast<std::size_t>(r);
+}
+
+std::size_t write_all(byte_source& src, const std::byte* data, std::size_t n, deadline& dl,
+                      std::error_code& ec) noexcept {
+    std::size_t sent = 0;
+    while (sent < n) {
+        const sys::ssize r = src.write_some(data + sent, n - sent, dl, ec);
+        if (r <= 0) {
+            if (sent != 0 && is_would_block(ec)) ec.clear();
+            break;
+        }
+        sent += static_cast<std::size_t>(r);
+    }
+    return sent;
+}
+
+}  // namespace detail
+
+// --- the socket's stream methods (seed 001) ---------------------------------------------------
+
+namespace {
+// One stream read of a socket: the descriptor checked, one deadline from the socket's timeout
+// for the whole call, the socket's read-ahead buffer, and would-block with nothing as "none".
+template <class Read>
+auto stream_read(int fd, const timeout_type& t, std::shared_ptr<detail::read_buffer>& rb, std::error_code& ec,
+                 Read&& read) -> std::optional<decltype(read(std::declval<detail::read_buffer&>(),
+                                                              std::declval<detail::socket_source&>(),
+                                                              std::declval<detail::deadline&>()))> {
+    if (fd < 0) {
+        ec = system_error_code(sys::err_badf);
+        return std::nullopt;
+    }
+    detail::socket_source src(fd);
+    detail::deadline dl(to_ns(t));
+    return detail::result_or_none(read(detail::ensure_buffer(rb), src, dl), ec);
+}
+}  // namespace
+
+std::optional<std::string> socket::read(std::error_code& ec) {
+    return stream_read(fd_, timeout_, rbuf_, ec, [&](detail::read_buffer& rb, detail::socket_source& src,
+                                                     detail::deadline& dl) { return detail::read_all(rb, src, dl, ec); });
+}
+
+std::optional<std::string> socket::read() {
+    return detail::or_throw("read", [&](std::error_code& ec) { return read(ec); });
+}
+
+std::optional<std::string> socket::read(std::size_t size, std::error_code& ec) {
+    if (size > max_io_size) {
+        ec = errc::size_too_large;
+        return std::nullopt;
+    }
+    return stream_read(fd_, timeout_, rbuf_, ec,
+                       [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+                           return detail::read_exact(rb, src, size, dl, ec);
+                       });
+}
+
+std::optional<std::string> socket::read(std::size_t size) {
+    return detail::or_throw("read", [&](std::error_code& ec) { return read(size, ec); });
+}
+
+std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbytes, std::error_code& ec) noexcept {
+    if (nbytes > buf.size()) {
+        ec = errc::buffer_too_small;
+        return std::nullopt;
+    }
+    if (nbytes == 0) nbytes = buf.size();
+    return stream_read(fd_, timeout_, rbuf_, ec,
+                       [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+                           return detail::read_into(rb, src, buf.data(), nbytes, dl, ec);
+                       });
+}
+
+std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbytes) {
+    return detail::or_throw("readinto", [&](std::error_code& ec) { return readinto(buf, nbytes, ec); });
+}
+
+std::optional<std::string> socket::readline(std::size_t limit, std::error_code& ec) {
+    return stream_read(fd_, timeout_, rbuf_, ec,
+                       [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+                           return detail::read_line(rb, src, limit, dl, ec);
+                       });
+}
+
+std::optional<std::string> socket::readline(std::size_t limit) {
+    return detail::or_throw("readline", [&](std::error_code& ec) { return readline(limit, ec); });
+}
+
+std::optional<std::size_t> socket::write(const_buffer data, std::error_code& ec) noexcept {
+    if (fd_ < 0) {
+        ec = system_error_code(sys::err_badf);
+        return std::nullopt;
+    }
+    if (data.size() == 0) return std::size_t{0};
+    detail::socket_source src(fd_);
+    detail::deadline dl(to_ns(timeout_));
+    const std::size_t sent = detail::write_all(src, data.data(), data.size(), dl, ec);
+    if (sent != 0) return sent;  // with `ec` set when an error stopped it
+    if (is_would_block(ec)) ec.clear();
+    return std::nullopt;
+}
+
+std::optional<std::size_t> socket::write(const_buffer data) {
+    return detail::or_throw("write", [&](std::error_code& ec) { return write(data, ec); });
+}
+
+// --- socket_streambuf -------------------------------------------------------------------------
+
+socket_streambuf::socket_streambuf(socket& s, std::size_t put_size)
+    : sock_(&s), put_(put_size != 0 ? new char[put_size] : nullptr), put_size_(put_size) {
+    auto& shared = socket_access::read_buffer(s);
+    detail::ensure_buffer(shared);
+    rb_ = shared;
+    setp(put_.get(), put_.get() + put_size_);
+}
+
+socket_streambuf::~socket_streambuf() {
+    std::error_code ignored;
+    flush_put(ignored);
+    if (rb_->settle_owner == this) {
+        rb_->settle();
+        rb_->settle_fn = nullptr;
+        rb_->settle_owner = nullptr;
+    }
+}
+
+// The get area lies over the socket's read buffer; the buffer calls this before anyone else
+// touches it, and the bytes this stream consumed are consumed there too.
+void socket_streambuf::settle_hook(void* self) noexcept {
+    auto* sb = static_cast<socket_streambuf*>(self);
+    if (sb->eback() == nullptr) return;
+    sb->rb_->consume(static_cast<std::size_t>(sb->gptr() - sb->eback()));
+    sb->setg(nullptr, nullptr, nullptr);
+}
+
+socket_streambuf::int_type socket_streambuf::fail(const std::error_code& ec) {
+    error_ = ec;
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    // std::istream / std::ostream catch this, set badbit and rethrow it when exceptions()
+    // asks for badbit.
+    throw_error(ec, "socket stream");
+#else
+    return traits_type::eof();
+#endif
+}
+
+bool socket_streambuf::flush_put(std::error_code& ec) noexcept {
+    const std::size_t pending = static_cast<std::size_t>(pptr() - pbase());
+    if (pending == 0) return true;
+    const int fd = sock_->fileno();
+    if (fd < 0) {
+        ec = system_error_code(sys::err_badf);
+        return false;
+    }
+    detail::socket_source src(fd);
+    detail::deadline dl(to_ns(sock_->gettimeout()));
+    const std::size_t sent = detail::write_all(src, reinterpret_cast<const std::byte*>(pbase()), pending, dl, ec);
+    // What was not sent stays at the front of the put area, to go with the next flush.
+    std::memmove(pbase(), pbase() + sent, pending - sent);
+    setp(pbase(), epptr());
+    pbump(static_cast<int>(pending - sent));
+    if (!ec && sent < pending) ec = system_error_code(sys::err_again);
+    return !ec;
+}
+
+socket_streambuf::int_type socket_streambuf::underflow() {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    std::error_code ec;
+    // A request written and then its answer read: the request leaves first.
+    if (!flush_put(ec)) return fail(ec);
+    detail::read_buffer& rb = *rb_;
+    rb.settle();  // commits what this stream (or another one) consumed
+    rb.settle_fn = &settle_hook;
+    rb.settle_owner = this;
+    if (rb.size() == 0) {
+        const int fd = sock_->fileno();
+        if (fd < 0) return fail(system_error_code(sys::err_badf));
+        detail::socket_source src(fd);
+        detail::deadline dl(to_ns(sock_->gettimeout()));
+        const sys::ssize n = detail::fill(rb, src, dl, ec);
+        if (n == 0) return traits_type::eof();
+        if (n < 0) return fail(ec);
+    }
+    char* first = reinterpret_cast<char*>(rb.data.get() + rb.begin);
+    setg(first, first, reinterpret_cast<char*>(rb.data.get() + rb.end));
+    return traits_type::to_int_type(*gptr());
+}
+
+socket_streambuf::int_type socket_streambuf::overflow(int_type ch) {
+    std::error_code ec;
+    if (!flush_put(ec)) return fail(ec);
+    if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+    const char c = traits_type::to_char_type(ch);
+    if (put_size_ == 0) {  // unbuffered: the character goes now
+        detail::socket_source src(sock_->fileno());
+        detail::deadline dl(to_ns(sock_->gettimeout()));
+        if (detail::write_all(src, reinterpret_cast<const std::byte*>(&c), 1, dl, ec) != 1) return fail(ec);
+        return ch;
+    }
+    *pptr() = c;
+    pbump(1);
+    return ch;
+}
+
+std::streamsize socket_streambuf::xsputn(const char_type* s, std::streamsize count) {
+    const auto n = static_cast<std::size_t>(count);
+    if (n == 0) return 0;
+    if (n <= static_cast<std::size_t>(epptr() - pptr())) {
+        std::memcpy(pptr(), s, n);
+        pbump(static_cast<int>(n));
+        return count;
+    }
+    std::error_code ec;
+    if (!flush_put(ec)) {
+        fail(ec);
+        return 0;
+    }
+    if (n < put_size_) {
+        std::memcpy(pptr(), s, n);
+        pbump(static_cast<int>(n));
+        return count;
+    }
+    // Larger than the put area: straight to the socket, no copy.
+    detail::socket_source src(sock_->fileno());
+    detail::deadline dl(to_ns(sock_->gettimeout()));
+    const std::size_t sent = detail::write_all(src, reinterpret_cast<const std::byte*>(s), n, dl, ec);
+    if (ec) {
+        fail(ec);
+        return static_cast<std::streamsize>(sent);
+    }
+    return count;
+}
+
+int socket_streambuf::sync() {
+    // Never throws: std::ostream::flush turns -1 into badbit (and its exceptions() rule).
+    if (rb_->settle_owner == this) rb_->settle();
+    std::error_code ec;
+    if (flush_put(ec)) return 0;
+    error_ = ec;
+    return -1;
+}
+
+std::streamsize socket_streambuf::showmanyc() {
+    rb_->settle();
+    return static_cast<std::streamsize>(rb_->size());
+}
+
+}  // namespace usocket

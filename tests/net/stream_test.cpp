@@ -1,0 +1,351 @@
+// The socket's stream methods (seed 001): read, readinto, readline, write. A peer sends in
+// awkward pieces; every byte sent must be read back once, in order, whatever the mix of calls,
+// timeouts and non-blocking reads.
+
+#include <fault.hpp>
+#include <read_buffer.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+using usocket_test::seconds_since;
+
+namespace {
+
+class stream : public usocket_test::fd_leak_check {
+protected:
+    void TearDown() override {
+        usocket::testing::clear_faults();
+        fd_leak_check::TearDown();
+    }
+};
+
+/// Sends `pieces` one by one with `gap` between them, from another thread.
+class piece_sender {
+public:
+    piece_sender(usocket::socket& s, std::vector<std::string> pieces, std::chrono::milliseconds gap,
+                 bool close_after = false)
+        : thread_([&s, pieces = std::move(pieces), gap, close_after] {
+              for (const auto& p : pieces) {
+                  std::this_thread::sleep_for(gap);
+                  s.sendall(p);
+              }
+              if (close_after) s.shutdown(usocket::shut_wr);
+          }) {}
+    ~piece_sender() { join(); }
+    void join() {
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::thread thread_;
+};
+
+std::string numbered_lines(int n) {
+    std::string all;
+    for (int i = 0; i < n; ++i) all += "line " + std::to_string(i) + "\n";
+    return all;
+}
+
+std::vector<std::string> split_every(const std::string& s, std::size_t n) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < s.size(); i += n) out.push_back(s.substr(i, n));
+    return out;
+}
+
+}  // namespace
+
+// --- readline ---------------------------------------------------------------------------------
+
+TEST_F(stream, readline_many_lines_in_one_send_then_recv_gets_the_read_ahead) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("one\ntwo\nthree\nfour\nrest-without-newline");
+    EXPECT_EQ(b.readline(), "one\n");
+    // readline read ahead; every other read must see those bytes first, in order.
+    EXPECT_EQ(b.recv(4), "two\n");
+    EXPECT_EQ(b.readline(), "three\n");
+    EXPECT_EQ(b.recv(2, usocket::msg_peek), "fo");
+    std::string buf(5, '\0');
+    EXPECT_EQ(b.recv_into(buf), 5u);
+    EXPECT_EQ(buf, "four\n");
+    usocket::address from;
+    std::error_code ec;
+    EXPECT_EQ(b.recvfrom(64, 0, from, ec), "rest-without-newline");
+    ASSERT_FALSE(ec);
+}
+
+TEST_F(stream, readline_one_byte_per_recv) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("alpha\nbeta\n\ngamma");
+    a.shutdown(usocket::shut_wr);
+    // Every recv the stream layer makes returns a single byte.
+    usocket::testing::inject({usocket::testing::op::recv, 0, 1, 1000});
+    EXPECT_EQ(b.readline(), "alpha\n");
+    EXPECT_EQ(b.readline(), "beta\n");
+    EXPECT_EQ(b.readline(), "\n");
+    EXPECT_EQ(b.readline(), "gamma");  // no final newline: the end of the stream ends the line
+    EXPECT_EQ(b.readline(), "");
+    EXPECT_EQ(b.readline(), "");
+}
+
+TEST_F(stream, readline_line_split_across_many_sends) {
+    auto [a, b] = usocket_test::tcp_pair();
+    a.setsockopt(usocket::ipproto_tcp, usocket::tcp_nodelay, 1);
+    piece_sender sender(a, {"he", "l", "lo wo", "rld", "\nsec", "ond\n", "th", "ird"}, 5ms, true);
+    EXPECT_EQ(b.readline(), "hello world\n");
+    EXPECT_EQ(b.readline(), "second\n");
+    EXPECT_EQ(b.readline(), "third");
+    EXPECT_EQ(b.readline(), "");
+}
+
+TEST_F(stream, readline_line_longer_than_the_buffer) {
+    auto [a, b] = usocket::socketpair();
+    const std::string long_line = std::string(100000, 'x') + "\n";
+    piece_sender sender(a, {long_line, "short\n", std::string(20000, 'y')}, 0ms, true);
+    EXPECT_EQ(b.readline(), long_line);
+    EXPECT_EQ(b.readline(), "short\n");
+    EXPECT_EQ(b.readline(), std::string(20000, 'y'));
+    EXPECT_EQ(b.readline(), "");
+}
+
+TEST_F(stream, readline_limit_splits_a_line_without_losing_bytes) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("abcdefgh\nij\n");
+    EXPECT_EQ(b.readline(3), "abc");
+    EXPECT_EQ(b.readline(3), "def");
+    EXPECT_EQ(b.readline(100), "gh\n");
+    EXPECT_EQ(b.readline(0), "");
+    EXPECT_EQ(b.readline(3), "ij\n");
+}
+
+TEST_F(stream, every_byte_once_in_order_under_a_mix_of_calls_and_piece_sizes) {
+    auto [a, b] = usocket_test::tcp_pair();
+    a.setsockopt(usocket::ipproto_tcp, usocket::tcp_nodelay, 1);
+    const std::string all = numbered_lines(400);
+    piece_sender sender(a, split_every(all, 7), 0ms, true);
+    std::string got;
+    for (int i = 0; i < 100000; ++i) {
+        std::string part;
+        switch (i % 5) {
+            case 0: part = *b.readline(); break;
+            case 1: part = *b.read(3); break;
+            case 2: part = b.recv(5); break;
+            case 3: {
+                std::string buf(4, '\0');
+                buf.resize(*b.readinto(buf));
+                part = buf;
+                break;
+            }
+            default: part = *b.readline(6); break;
+        }
+        if (part.empty()) break;
+        got += part;
+    }
+    EXPECT_EQ(got, all);
+}
+
+TEST_F(stream, readline_makes_well_under_one_recv_per_short_line) {
+    if (!usocket::testing::fault_injection_enabled()) GTEST_SKIP() << "built without the test counter";
+    auto [a, b] = usocket::socketpair();
+    const int lines = 2000;
+    const std::string all = numbered_lines(lines);  // ~20 KB of short lines
+    piece_sender sender(a, {all}, 0ms, true);
+    const auto before = usocket::testing::stream_recv_calls();
+    int read = 0;
+    while (!b.readline()->empty()) ++read;
+    const auto calls = usocket::testing::stream_recv_calls() - before;
+    EXPECT_EQ(read, lines);
+    // 8 KiB refills: a few recv calls for the whole stream, not one per byte or per line.
+    EXPECT_LT(calls, static_cast<std::uint64_t>(lines / 50)) << calls << " recv calls for " << lines << " lines";
+}
+
+// --- read / readinto ------------------------------------------------------------------------
+
+TEST_F(stream, read_n_has_no_short_reads_on_a_blocking_socket) {
+    auto [a, b] = usocket::socketpair();
+    piece_sender sender(a, {"ab", "c", "defg", "hij"}, 5ms, true);
+    EXPECT_EQ(b.read(5), "abcde");
+    EXPECT_EQ(b.read(0), "");
+    EXPECT_EQ(b.read(100), "fghij");  // fewer only at the end of the stream
+    EXPECT_EQ(b.read(1), "");
+}
+
+TEST_F(stream, read_without_size_reads_to_the_end) {
+    auto [a, b] = usocket::socketpair();
+    std::string big(300000, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+    piece_sender sender(a, split_every(big, 70000), 1ms, true);
+    EXPECT_EQ(b.read(), big);
+    EXPECT_EQ(b.read(), "");
+}
+
+TEST_F(stream, readinto_fills_the_buffer_and_checks_nbytes) {
+    auto [a, b] = usocket::socketpair();
+    piece_sender sender(a, {"12", "345", "6789"}, 5ms, true);
+    std::string buf(6, '.');
+    EXPECT_EQ(b.readinto(buf, 4), 4u);
+    EXPECT_EQ(buf, "1234..");
+    EXPECT_EQ(b.readinto(buf), 5u);  // the stream ends after 5 more
+    EXPECT_EQ(buf.substr(0, 5), "56789");
+    EXPECT_EQ(b.readinto(buf), 0u);
+    std::error_code ec;
+    EXPECT_FALSE(b.readinto(buf, 7, ec));
+    EXPECT_EQ(ec, usocket::errc::buffer_too_small);
+    EXPECT_THROW(b.readinto(buf, 7), usocket::value_error);
+}
+
+TEST_F(stream, large_readinto_goes_straight_to_the_caller) {
+    auto [a, b] = usocket::socketpair();
+    std::string big(200000, 'q');
+    big[199999] = 'z';
+    piece_sender sender(a, split_every(big, 33333), 1ms, true);
+    std::string buf(big.size(), '\0');
+    EXPECT_EQ(b.readinto(buf), big.size());
+    EXPECT_EQ(buf, big);
+}
+
+// --- timeouts: one deadline, nothing lost ---------------------------------------------------
+
+TEST_F(stream, readline_timeout_keeps_the_partial_line) {
+    auto [a, b] = usocket::socketpair();
+    b.settimeout(200ms);
+    a.sendall("abc");
+    const auto t0 = usocket_test::clock::now();
+    EXPECT_THROW(b.readline(), usocket::timeout_error);
+    const double took = seconds_since(t0);
+    EXPECT_GE(took, 0.15);
+    EXPECT_LT(took, 3.0);
+    a.sendall("def\nnext");
+    EXPECT_EQ(b.readline(), "abcdef\n");  // the bytes received before the timeout come first
+    std::error_code ec;
+    EXPECT_FALSE(b.readline(usocket::no_limit, ec));
+    EXPECT_TRUE(usocket::is_timeout(ec));
+    EXPECT_EQ(b.recv(10), "next");  // ... and recv sees them too
+}
+
+TEST_F(stream, read_n_timeout_keeps_what_was_received_micropython_issue_3155) {
+    auto [a, b] = usocket::socketpair();
+    b.settimeout(200ms);
+    a.sendall("12345");
+    EXPECT_THROW(b.read(10), usocket::timeout_error);
+    std::string buf(10, '\0');
+    EXPECT_THROW(b.readinto(buf), usocket::timeout_error);
+    EXPECT_EQ(b.recv(3), "123");
+    a.sendall("6789A");
+    EXPECT_EQ(b.read(7), "456789A");
+}
+
+TEST_F(stream, a_trickling_peer_cannot_stretch_one_deadline) {
+    auto [a, b] = usocket::socketpair();
+    b.settimeout(500ms);
+    // One byte every 100 ms, never a newline, for 2 s: a per-recv timeout would never fire.
+    std::vector<std::string> drip(20, "z");
+    piece_sender sender(a, drip, 100ms);
+    const auto t0 = usocket_test::clock::now();
+    EXPECT_THROW(b.readline(), usocket::timeout_error);
+    const double took = seconds_since(t0);
+    EXPECT_GE(took, 0.4);
+    EXPECT_LT(took, 1.8);
+    sender.join();
+    b.settimeout(0ms);
+    EXPECT_EQ(b.read(), std::string(20, 'z'));  // nothing lost
+}
+
+TEST_F(stream, an_error_mid_read_keeps_the_bytes) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("abcdef");
+    usocket::testing::inject({usocket::testing::op::recv, 0, 3, 1});
+    usocket::testing::inject({usocket::testing::op::recv, ECONNRESET, 0, 1});
+    std::error_code ec;
+    EXPECT_FALSE(b.read(10, ec));
+    EXPECT_EQ(ec, std::errc::connection_reset);
+    EXPECT_EQ(b.read(6), "abcdef");
+}
+
+TEST_F(stream, eintr_is_retried_inside_one_call) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("hi\n");
+    usocket::testing::inject({usocket::testing::op::recv, EINTR, 0, 2});
+    EXPECT_EQ(b.readline(), "hi\n");
+}
+
+// --- non-blocking ----------------------------------------------------------------------------
+
+TEST_F(stream, non_blocking_reads_return_what_they_could_or_none) {
+    auto [a, b] = usocket::socketpair();
+    b.setblocking(false);
+    EXPECT_EQ(b.readline(), std::nullopt);
+    EXPECT_EQ(b.read(4), std::nullopt);
+    EXPECT_EQ(b.read(), std::nullopt);
+    std::string buf(4, '\0');
+    EXPECT_EQ(b.readinto(buf), std::nullopt);
+    EXPECT_THROW(b.recv(4), usocket::blocking_io_error);  // recv still raises
+
+    a.sendall("par");
+    EXPECT_EQ(b.readline(), "par");  // a partial line, as MicroPython returns it
+    a.sendall("xy\nz");
+    EXPECT_EQ(b.read(10), "xy\nz");
+    a.sendall("12");
+    EXPECT_EQ(b.readinto(buf), 2u);
+    a.sendall("tail");
+    EXPECT_EQ(b.read(), "tail");
+    a.close();
+    EXPECT_EQ(b.read(), "");  // the end of the stream is "", not none
+    EXPECT_EQ(b.readline(), "");
+}
+
+TEST_F(stream, non_blocking_write_returns_the_count_taken) {
+    auto [a, b] = usocket::socketpair();
+    a.setblocking(false);
+    const std::string chunk(1 << 20, 'w');
+    std::size_t total = 0;
+    std::optional<std::size_t> n;
+    for (int i = 0; i < 64 && (n = a.write(chunk)); ++i) total += *n;
+    EXPECT_EQ(n, std::nullopt);  // the kernel buffer is full: nothing taken
+    EXPECT_GT(total, 0u);
+    b.setblocking(false);
+    std::size_t drained = 0;
+    while (auto got = b.read(1 << 16)) drained += got->size();
+    EXPECT_EQ(drained, total);
+}
+
+TEST_F(stream, blocking_write_has_no_short_writes) {
+    auto [a, b] = usocket::socketpair();
+    const std::string big(3 << 20, 'B');
+    std::string got;
+    std::thread reader([&b = b, &got] { got = *b.read(3 << 20); });
+    EXPECT_EQ(a.write(big), big.size());
+    reader.join();
+    EXPECT_EQ(got, big);
+}
+
+// --- errors -----------------------------------------------------------------------------------
+
+TEST_F(stream, closed_socket_is_ebadf_in_both_forms) {
+    usocket::socket s;
+    std::error_code ec;
+    EXPECT_FALSE(s.readline(usocket::no_limit, ec));
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+    ec.clear();
+    EXPECT_FALSE(s.write("x", ec));
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+    EXPECT_THROW(s.read(), usocket::os_error);
+    std::string buf(2, '\0');
+    EXPECT_THROW(s.readinto(buf), usocket::os_error);
+}
+
+TEST_F(stream, close_drops_the_read_ahead_and_move_keeps_it) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("1\n2\n");
+    EXPECT_EQ(b.readline(), "1\n");
+    usocket::socket moved = std::move(b);
+    EXPECT_EQ(moved.recv(8), "2\n");  // the buffer moved with the socket
+    moved.close();
+    EXPECT_THROW(moved.readline(), usocket::os_error);
+}
