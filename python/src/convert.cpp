@@ -1,0 +1,366 @@
+// Arguments from Python (integers, buffers, timeouts, addresses) and addresses back to Python,
+// with CPython's socket module's error types and messages.
+
+#include <array>
+#include <climits>
+#include <cstring>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+#include "module.hpp"
+
+namespace usocket::python {
+
+// --- buffers -------------------------------------------------------------------------------
+
+bool buffer_arg::get(PyObject* o, bool allow_str) {
+    if (allow_str && PyUnicode_Check(o)) {
+        // The str's cached UTF-8 form: no copy, alive as long as the caller's argument.
+        Py_ssize_t n = 0;
+        const char* p = PyUnicode_AsUTF8AndSize(o, &n);
+        if (p == nullptr) return false;
+        data_ = const_cast<char*>(p);
+        size_ = static_cast<std::size_t>(n);
+        return true;
+    }
+    if (PyObject_GetBuffer(o, &view_, PyBUF_SIMPLE) != 0) {
+        view_.obj = nullptr;
+        PyErr_Format(PyExc_TypeError, "a bytes-like object is required, not '%.100s'", Py_TYPE(o)->tp_name);
+        return false;
+    }
+    data_ = view_.buf;
+    size_ = static_cast<std::size_t>(view_.len);
+    return true;
+}
+
+bool buffer_arg::get_writable(PyObject* o, const char* what) {
+    if (PyObject_GetBuffer(o, &view_, PyBUF_WRITABLE) != 0) {
+        view_.obj = nullptr;
+        PyErr_Format(PyExc_TypeError, "%s() argument 1 must be read-write bytes-like object, not %.50s", what,
+                     o == Py_None ? "None" : Py_TYPE(o)->tp_name);
+        return false;
+    }
+    data_ = view_.buf;
+    size_ = static_cast<std::size_t>(view_.len);
+    return true;
+}
+
+// --- calls -------------------------------------------------------------------------------
+
+bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max) {
+    if (nargs >= min && nargs <= max) return true;
+    if (min == max)
+        PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd argument%s (%zd given)", fname, min, min == 1 ? "" : "s",
+                     nargs);
+    else if (nargs < min)
+        PyErr_Format(PyExc_TypeError, "%s() takes at least %zd argument%s (%zd given)", fname, min, min == 1 ? "" : "s",
+                     nargs);
+    else
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %zd argument%s (%zd given)", fname, max, max == 1 ? "" : "s",
+                     nargs);
+    return false;
+}
+
+bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                const char* const* names, Py_ssize_t min, Py_ssize_t max, PyObject** out) {
+    if (nargs > max) return check_nargs(fname, nargs, min, max);
+    for (Py_ssize_t i = 0; i < max; ++i) out[i] = i < nargs ? args[i] : nullptr;
+    const Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < nkw; ++k) {
+        const char* key = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
+        if (key == nullptr) return false;
+        Py_ssize_t slot = -1;
+        for (Py_ssize_t i = 0; i < max; ++i)
+            if (names[i] != nullptr && std::strcmp(names[i], key) == 0) slot = i;
+        if (slot < 0) {
+            PyErr_Format(PyExc_TypeError, "'%s' is an invalid keyword argument for %s()", key, fname);
+            return false;
+        }
+        if (out[slot] != nullptr) {
+            PyErr_Format(PyExc_TypeError, "argument for %s() given by name ('%s') and position (%zd)", fname, key,
+                         slot + 1);
+            return false;
+        }
+        out[slot] = args[nargs + k];
+    }
+    for (Py_ssize_t i = 0; i < min; ++i) {
+        if (out[i] != nullptr) continue;
+        if (names[i] != nullptr)
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %zd)", fname, names[i], i + 1);
+        else
+            check_nargs(fname, nargs, min, max);
+        return false;
+    }
+    return true;
+}
+
+// --- numbers -------------------------------------------------------------------------------
+
+bool to_int(PyObject* o, int& out) {
+    const long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred() != nullptr) return false;
+    if (v > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "signed integer is greater than maximum");
+        return false;
+    }
+    if (v < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError, "signed integer is less than minimum");
+        return false;
+    }
+    out = static_cast<int>(v);
+    return true;
+}
+
+bool to_ssize(PyObject* o, Py_ssize_t& out) {
+    ref index(PyNumber_Index(o));
+    if (!index) return false;
+    out = PyLong_AsSsize_t(index.get());
+    return !(out == -1 && PyErr_Occurred() != nullptr);
+}
+
+bool to_timeout(PyObject* o, timeout_type& out) {
+    if (o == Py_None) {
+        out.reset();
+        return true;
+    }
+    constexpr double max_ns = 9.2e18;  // below INT64_MAX, as CPython's _PyTime_t bound
+    std::int64_t ns = 0;
+    if (PyFloat_Check(o)) {
+        const double d = PyFloat_AS_DOUBLE(o);
+        if (std::isnan(d)) {
+            PyErr_SetString(PyExc_ValueError, "Invalid value NaN (not a number)");
+            return false;
+        }
+        // _PyTime_ROUND_TIMEOUT: a timeout never ends early, so round away from zero.
+        const double scaled = d * 1e9;
+        const double rounded = scaled >= 0 ? std::ceil(scaled) : std::floor(scaled);
+        if (!(std::fabs(rounded) < max_ns)) {
+            PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C _PyTime_t");
+            return false;
+        }
+        ns = static_cast<std::int64_t>(rounded);
+    } else {
+        const long long secs = PyLong_AsLongLong(o);
+        if (secs == -1 && PyErr_Occurred() != nullptr) {
+            if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+                PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C _PyTime_t");
+            }
+            return false;
+        }
+        if (secs > static_cast<long long>(max_ns / 1e9) || secs < -static_cast<long long>(max_ns / 1e9)) {
+            PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C _PyTime_t");
+            return false;
+        }
+        ns = static_cast<std::int64_t>(secs) * 1000000000;
+    }
+    if (ns < 0) {
+        PyErr_SetString(PyExc_ValueError, "Timeout value out of range");
+        return false;
+    }
+    out = duration(ns);
+    return true;
+}
+
+PyObject* from_timeout(const timeout_type& t) {
+    if (!t) Py_RETURN_NONE;
+    const auto ns = t->count();
+    if (ns % 1000000000 == 0) return PyFloat_FromDouble(static_cast<double>(ns / 1000000000));
+    return PyFloat_FromDouble(static_cast<double>(ns) / 1e9);
+}
+
+// --- addresses -----------------------------------------------------------------------------
+
+namespace {
+
+// A host argument: str (IDNA-encoded as CPython does for names), bytes or bytearray.
+bool host_text(PyObject* o, ref& holder, std::string_view& out) {
+    if (PyUnicode_Check(o)) {
+        Py_ssize_t n = 0;
+        if (PyUnicode_IS_ASCII(o)) {
+            const char* p = PyUnicode_AsUTF8AndSize(o, &n);
+            if (p == nullptr) return false;
+            out = std::string_view(p, static_cast<std::size_t>(n));
+            return true;
+        }
+        holder = ref(PyUnicode_AsEncodedString(o, "idna", nullptr));
+        if (!holder) return false;
+        o = holder.get();
+    }
+    if (PyBytes_Check(o)) {
+        out = std::string_view(PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
+    } else if (PyByteArray_Check(o)) {
+        out = std::string_view(PyByteArray_AS_STRING(o), static_cast<std::size_t>(PyByteArray_GET_SIZE(o)));
+    } else {
+        PyErr_Format(PyExc_TypeError, "str, bytes or bytearray expected, not %s", Py_TYPE(o)->tp_name);
+        return false;
+    }
+    if (out.find('\0') != std::string_view::npos) {
+        PyErr_SetString(PyExc_TypeError, "host name must not contain null character");
+        return false;
+    }
+    return true;
+}
+
+// (host, port) of `family`: a numeric literal is parsed with the GIL held (no lookup); a name
+// is resolved with the GIL released.
+bool ip_address(PyObject* host_obj, int port, int family, const char* what, address& out) {
+    ref holder;
+    std::string_view host;
+    if (!host_text(host_obj, holder, host)) return false;
+    if (port < 0 || port > 65535) {
+        PyErr_Format(PyExc_OverflowError, "%s(): port must be 0-65535.", what);
+        return false;
+    }
+    std::error_code ec;
+    if (!host.empty() && family == af_inet) {
+        out = address::ipv4(host, port, ec);
+        if (!ec) return true;
+        ec.clear();
+    }
+    // "" (wildcard), "<broadcast>", IPv6 literals and names.
+    const std::string copy(host);
+    out = without_gil([&] { return resolve_address(copy, port, family, ec); });
+    if (ec) return set_error(ec, what) != nullptr;
+    return true;
+}
+
+bool port_arg(PyObject* o, const char* what, int& port) {
+    if (!PyLong_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer", Py_TYPE(o)->tp_name);
+        return false;
+    }
+    if (!to_int(o, port) || port < 0 || port > 65535) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_OverflowError, "%s(): port must be 0-65535.", what);
+        return false;
+    }
+    return true;
+}
+
+bool unsigned_arg(PyObject* o, std::uint32_t limit, const char* what, const char* name, std::uint32_t& out) {
+    const unsigned long v = PyLong_AsUnsignedLong(o);
+    if (v == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return false;
+        PyErr_Clear();
+    } else if (v <= limit) {
+        out = static_cast<std::uint32_t>(v);
+        return true;
+    }
+    PyErr_Format(PyExc_OverflowError, "%s(): %s must be 0-%lu.", what, name, static_cast<unsigned long>(limit));
+    return false;
+}
+
+// The seed-002 forms of an IPv4 address: (a, b, c, d) and (a, b, c, d, port).
+bool octet_address(PyObject* seq, Py_ssize_t n, const char* what, address& out) {
+    std::array<int, 4> octets{};
+    for (Py_ssize_t i = 0; i < 4; ++i) {
+        if (!to_int(PySequence_Fast_GET_ITEM(seq, i), octets[static_cast<std::size_t>(i)])) return false;
+        if (octets[static_cast<std::size_t>(i)] < 0 || octets[static_cast<std::size_t>(i)] > 255) {
+            PyErr_Format(PyExc_ValueError, "%s(): address octets must be 0-255", what);
+            return false;
+        }
+    }
+    int port = 0;
+    if (n == 5 && !port_arg(PySequence_Fast_GET_ITEM(seq, 4), what, port)) return false;
+    std::error_code ec;
+    out = address::ipv4(octets, port, ec);
+    return ec ? set_error(ec, what) != nullptr : true;
+}
+
+bool inet_address(PyObject* o, int family, const char* what, address& out) {
+    const bool v6 = family == af_inet6;
+    const char* fam = v6 ? "AF_INET6" : "AF_INET";
+    // Seed 002: "192.168.1.10" alone is an address with port 0.
+    if (!v6 && (PyUnicode_Check(o) || PyBytes_Check(o))) return ip_address(o, 0, family, what, out);
+    // CPython takes tuples; the seeds also show lists ("a list or tuple").
+    if (!PyTuple_Check(o) && !PyList_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s(): %s address must be tuple, not %.500s", what, fam, Py_TYPE(o)->tp_name);
+        return false;
+    }
+    ref seq(PySequence_Fast(o, ""));
+    if (!seq) return false;
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.get());
+    PyObject** items = PySequence_Fast_ITEMS(seq.get());
+    if (!v6 && (n == 4 || n == 5) && PyLong_Check(items[0])) return octet_address(seq.get(), n, what, out);
+    if (n < 2 || n > (v6 ? 4 : 2)) {
+        if (v6)
+            PyErr_SetString(PyExc_TypeError, "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])");
+        else
+            PyErr_SetString(PyExc_TypeError, "AF_INET address must be a pair (host, port)");
+        return false;
+    }
+    int port = 0;
+    if (!port_arg(items[1], what, port)) return false;
+    std::uint32_t flowinfo = 0, scope_id = 0;
+    if (n > 2 && !unsigned_arg(items[2], 0xfffff, what, "flowinfo", flowinfo)) return false;
+    if (n > 3 && !unsigned_arg(items[3], 0xffffffffu, what, "scope_id", scope_id)) return false;
+    if (!ip_address(items[0], port, family, what, out)) return false;
+    if (v6 && (flowinfo != 0 || scope_id != 0)) {
+        std::error_code ec;
+        out = address::ipv6(out.host(), port, flowinfo, scope_id != 0 ? scope_id : out.scope_id(), ec);
+        if (ec) return set_error(ec, what) != nullptr;
+    }
+    return true;
+}
+
+bool unix_address(PyObject* o, address& out) {
+    ref holder;
+    if (PyUnicode_Check(o)) {
+        holder = ref(PyUnicode_EncodeFSDefault(o));
+        if (!holder) return false;
+        o = holder.get();
+    }
+    buffer_arg path;
+    if (!path.get(o, false)) return false;
+    std::error_code ec;
+    out = address::unix_path(std::string_view(static_cast<const char*>(path.data()), path.size()), ec);
+    if (ec) {
+        PyErr_SetString(PyExc_OSError, "AF_UNIX path too long");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool to_address(PyObject* o, int family, const char* what, bool allow_port, address& out) {
+    if (family == af_inet || family == af_inet6) {
+        if (allow_port && PyLong_Check(o)) {
+            // Seed 002: bind(80) binds every local address of the socket's family.
+            int port = 0;
+            if (!port_arg(o, what, port)) return false;
+            std::error_code ec;
+            out = address::any(family, port, ec);
+            return ec ? set_error(ec, what) != nullptr : true;
+        }
+        return inet_address(o, family, what, out);
+    }
+    if (family == af_unix) return unix_address(o, out);
+    PyErr_Format(PyExc_OSError, "%s(): bad family", what);
+    return false;
+}
+
+PyObject* from_address(const address& a) {
+    if (a.empty()) Py_RETURN_NONE;
+    const int family = a.family();
+    if (family == af_inet) {
+        const std::string host = a.host();
+        return Py_BuildValue("(s#i)", host.data(), static_cast<Py_ssize_t>(host.size()), a.port());
+    }
+    if (family == af_inet6) {
+        const std::string host = a.host();
+        return Py_BuildValue("(s#iII)", host.data(), static_cast<Py_ssize_t>(host.size()), a.port(),
+                             static_cast<unsigned>(a.flowinfo()), static_cast<unsigned>(a.scope_id()));
+    }
+    if (family == af_unix) {
+        const std::string path = a.path();
+        const auto n = static_cast<Py_ssize_t>(path.size());
+        // As CPython: a Linux abstract name is bytes (it starts with NUL), a path is str.
+        if (a.is_abstract()) return PyBytes_FromStringAndSize(path.data(), n);
+        return PyUnicode_DecodeFSDefaultAndSize(path.data(), n);
+    }
+    return Py_BuildValue("(iy#)", family, static_cast<const char*>(a.data()), static_cast<Py_ssize_t>(a.size()));
+}
+
+}  // namespace usocket::python

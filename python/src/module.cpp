@@ -1,0 +1,194 @@
+// The module usocket._usocket (re-exported by the package usocket): its initialisation, the
+// constants (every entry of usocket::constant_table()), the exception classes, and the
+// module-level functions that are not name resolution.
+
+#include <cerrno>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "module.hpp"
+
+namespace usocket::python {
+
+namespace {
+
+PyObject* py_getdefaulttimeout(PyObject*, PyObject*) { return from_timeout(getdefaulttimeout()); }
+
+PyObject* py_setdefaulttimeout(PyObject*, PyObject* arg) {
+    timeout_type t;
+    if (!to_timeout(arg, t)) return nullptr;
+    std::error_code ec;
+    setdefaulttimeout(t, ec);
+    if (ec) return set_error(ec, "setdefaulttimeout");
+    Py_RETURN_NONE;
+}
+
+PyObject* pair_result(std::pair<usocket::socket, usocket::socket>&& p) {
+    ref a(wrap_socket(std::move(p.first)));
+    ref b(wrap_socket(std::move(p.second)));
+    if (!a || !b) return nullptr;
+    return PyTuple_Pack(2, a.get(), b.get());
+}
+
+// socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0)
+PyObject* py_socketpair(PyObject*, PyObject* args, PyObject* kwds) {
+    static const char* kwlist[] = {"family", "type", "proto", nullptr};
+    PyObject* family_obj = Py_None;
+    int type = sock_stream, proto = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|Oii:socketpair", const_cast<char**>(kwlist), &family_obj, &type,
+                                     &proto))
+        return nullptr;
+    int family = af_unix;
+    if (family_obj != Py_None && !to_int(family_obj, family)) return nullptr;
+    std::error_code ec;
+    auto p = socketpair(family, type, proto, ec);
+    if (ec) return set_error(ec, "socketpair");
+    return pair_result(std::move(p));
+}
+
+// fromfd(fd, family, type, proto=0): a socket on a duplicate of fd.
+PyObject* py_fromfd(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("fromfd", nargs, 3, 4)) return nullptr;
+    int v[4] = {0, 0, 0, 0};
+    for (Py_ssize_t i = 0; i < nargs; ++i)
+        if (!to_int(args[i], v[i])) return nullptr;
+    if (v[0] < 0) return set_errno(EBADF);  // as CPython, whose fromfd() is dup(fd) first
+    std::error_code ec;
+    usocket::socket s = fromfd(v[0], v[1], v[2], v[3], ec);
+    if (ec) return set_error(ec, "fromfd");
+    return wrap_socket(std::move(s));
+}
+
+// ip_to_tuple("x.y.z.w") -> (x, y, z, w) (seed 002).
+PyObject* py_ip_to_tuple(PyObject*, PyObject* arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "ip_to_tuple() argument must be str, not %.100s", Py_TYPE(arg)->tp_name);
+        return nullptr;
+    }
+    Py_ssize_t n = 0;
+    const char* text = PyUnicode_AsUTF8AndSize(arg, &n);
+    if (text == nullptr) return nullptr;
+    std::error_code ec;
+    const address a = address::ipv4(std::string_view(text, static_cast<std::size_t>(n)), 0, ec);
+    if (ec || n == 0) {
+        PyErr_Format(PyExc_ValueError, "ip_to_tuple(): not an IPv4 address of the form x.y.z.w: %R", arg);
+        return nullptr;
+    }
+    // The canonical dotted quad the address prints, split into its four numbers.
+    const std::string quad = a.host();
+    long octets[4] = {0, 0, 0, 0};
+    int i = 0;
+    for (const char c : quad) {
+        if (c == '.')
+            ++i;
+        else
+            octets[i] = octets[i] * 10 + (c - '0');
+    }
+    return Py_BuildValue("(llll)", octets[0], octets[1], octets[2], octets[3]);
+}
+
+// print_pcbs(): the library's list of open sockets and their state, to sys.stdout.
+PyObject* py_print_pcbs(PyObject*, PyObject*) {
+    std::ostringstream text;
+    usocket::print_pcbs(text);
+    const std::string out = text.str();
+    ref line(PyUnicode_DecodeUTF8(out.data(), static_cast<Py_ssize_t>(out.size()), "replace"));
+    if (!line) return nullptr;
+    PyObject* stdout_file = PySys_GetObject("stdout");  // borrowed
+    if (stdout_file == nullptr || stdout_file == Py_None) Py_RETURN_NONE;
+    if (PyFile_WriteObject(line.get(), stdout_file, Py_PRINT_RAW) < 0) return nullptr;
+    Py_RETURN_NONE;
+}
+
+// reset(): shuts every open socket down, so blocked calls return and peers see the end.
+PyObject* py_reset(PyObject*, PyObject*) {
+    without_gil([] { usocket::reset(); });
+    Py_RETURN_NONE;
+}
+
+PyObject* py_callback(PyObject*, PyObject*, PyObject*) {
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "callback() is undocumented (\"TBD\" in the lwIP port's documentation)");
+    return nullptr;
+}
+
+#define USOCKET_CAST(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
+
+PyMethodDef module_functions[] = {
+    {"getdefaulttimeout", py_getdefaulttimeout, METH_NOARGS,
+     "getdefaulttimeout() -> the timeout new sockets start with (None or seconds)"},
+    {"setdefaulttimeout", py_setdefaulttimeout, METH_O, "setdefaulttimeout(seconds or None)"},
+    {"socketpair", USOCKET_CAST(py_socketpair), METH_VARARGS | METH_KEYWORDS,
+     "socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0) -> (socket, socket)"},
+    {"fromfd", USOCKET_CAST(py_fromfd), METH_FASTCALL, "fromfd(fd, family, type, proto=0) -> socket on dup(fd)"},
+    {"ip_to_tuple", py_ip_to_tuple, METH_O, "ip_to_tuple('x.y.z.w') -> (x, y, z, w)"},
+    {"print_pcbs", py_print_pcbs, METH_NOARGS, "print_pcbs(): prints every open socket, its state and addresses"},
+    {"reset", py_reset, METH_NOARGS, "reset(): shuts every open socket down (blocked calls return)"},
+    {"callback", USOCKET_CAST(py_callback), METH_VARARGS | METH_KEYWORDS, "callback(): not documented by the seeds"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    "usocket._usocket",
+    "The socket module of embedded Python platforms (MicroPython usocket, lwIP, Zerynth), over\n"
+    "the C++ library usocket. Import it as `import usocket as socket`.",
+    -1,
+    module_functions,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+};
+
+bool add_object(PyObject* m, const char* name, PyObject* o) {
+    // PyModule_AddObject steals only on success.
+    if (o == nullptr) return false;
+    if (PyModule_AddObject(m, name, o) < 0) {
+        Py_DECREF(o);
+        return false;
+    }
+    return true;
+}
+
+bool init_module(PyObject* m) {
+    if (!init_socket_type()) return false;
+    if (!add_object(m, "socket", Py_NewRef(&socket_type))) return false;
+    if (!add_object(m, "SocketType", Py_NewRef(&socket_type))) return false;
+    if (!add_object(m, "error", Py_NewRef(PyExc_OSError))) return false;
+    if (!add_object(m, "timeout", Py_NewRef(PyExc_TimeoutError))) return false;
+    gaierror_type = PyErr_NewExceptionWithDoc(
+        "usocket.gaierror", "Address-resolution error: errno is the negative EAI code.", PyExc_OSError, nullptr);
+    if (!add_object(m, "gaierror", Py_XNewRef(gaierror_type))) return false;
+    herror_type = PyErr_NewExceptionWithDoc("usocket.herror", "Legacy resolver (h_errno) error.", PyExc_OSError,
+                                            nullptr);
+    if (!add_object(m, "herror", Py_XNewRef(herror_type))) return false;
+
+    for (const auto& c : constant_table()) {
+        const std::string name(c.name);
+        if (PyModule_AddIntConstant(m, name.c_str(), c.value) < 0) return false;
+    }
+    // IPv6 is there when an AF_INET6 socket can be opened.
+    std::error_code ec;
+    usocket::socket probe = usocket::socket::open(af_inet6, sock_stream, 0, ec);
+    if (!add_object(m, "has_ipv6", PyBool_FromLong(!ec))) return false;
+
+    if (PyModule_AddFunctions(m, resolver_functions) < 0 || !init_resolver(m)) return false;
+    set_interrupt_check(check_signals);
+    return true;
+}
+
+}  // namespace
+
+}  // namespace usocket::python
+
+PyMODINIT_FUNC PyInit__usocket() {
+    PyObject* m = PyModule_Create(&usocket::python::module_def);
+    if (m == nullptr) return nullptr;
+    if (!usocket::python::init_module(m)) {
+        Py_DECREF(m);
+        return nullptr;
+    }
+    return m;
+}

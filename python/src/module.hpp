@@ -1,0 +1,158 @@
+#pragma once
+// The CPython extension module usocket._usocket: shared declarations of its parts. Each area is
+// its own source file: module.cpp (init, constants, module functions), errors.cpp (error_code
+// to Python exception), convert.cpp (arguments and addresses), socket_object.cpp (the socket
+// type), resolver.cpp (getaddrinfo and the name functions).
+//
+// Rules every part follows: the GIL is released around every call that can block (without_gil);
+// a std::error_code becomes a Python exception through set_error() only; nothing here keeps an
+// error state.
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <cstddef>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "usocket/usocket.hpp"
+
+namespace usocket::python {
+
+// --- the GIL -------------------------------------------------------------------------------
+
+/// Runs f() with the GIL released (for every call that may block or wait).
+template <class F>
+inline decltype(auto) without_gil(F&& f) {
+    struct restore {
+        PyThreadState* ts = PyEval_SaveThread();
+        ~restore() { PyEval_RestoreThread(ts); }
+    } guard;
+    return f();
+}
+
+/// The library's interrupt check: runs the Python signal handlers (taking the GIL) and says
+/// "give up" when one raised; the exception then waits in the thread state for set_error().
+bool check_signals() noexcept;
+
+// --- references ----------------------------------------------------------------------------
+
+/// An owned reference (released on scope exit).
+class ref {
+public:
+    ref() noexcept = default;
+    explicit ref(PyObject* o) noexcept : o_(o) {}
+    ref(const ref&) = delete;
+    ref& operator=(const ref&) = delete;
+    ref(ref&& other) noexcept : o_(std::exchange(other.o_, nullptr)) {}
+    ref& operator=(ref&& other) noexcept {
+        std::swap(o_, other.o_);
+        return *this;
+    }
+    ~ref() { Py_XDECREF(o_); }
+    PyObject* get() const noexcept { return o_; }
+    PyObject* release() noexcept { return std::exchange(o_, nullptr); }
+    explicit operator bool() const noexcept { return o_ != nullptr; }
+
+private:
+    PyObject* o_ = nullptr;
+};
+
+// --- errors (errors.cpp) ---------------------------------------------------------------------
+
+/// The module's exception classes (created at import).
+extern PyObject* gaierror_type;
+extern PyObject* herror_type;
+
+/// Sets the Python exception for `ec`: OSError(errno, strerror) (which picks the built-in
+/// subclass: TimeoutError, BlockingIOError, ConnectionRefusedError...), gaierror, herror,
+/// ValueError / OverflowError for library argument errors. After EINTR, a pending exception
+/// from a signal handler is kept. `what` prefixes ValueError/OverflowError messages
+/// ("connect(): port must be 0-65535."). Returns nullptr.
+PyObject* set_error(const std::error_code& ec, const char* what = nullptr);
+/// OSError(errno, strerror(errno)) with the right built-in subclass. Returns nullptr.
+PyObject* set_errno(int errno_value);
+
+// --- arguments (convert.cpp) -----------------------------------------------------------------
+
+/// A borrowed view of caller memory through the buffer protocol (released on scope exit).
+class buffer_arg {
+public:
+    buffer_arg() noexcept { view_.obj = nullptr; }
+    buffer_arg(const buffer_arg&) = delete;
+    buffer_arg& operator=(const buffer_arg&) = delete;
+    ~buffer_arg() {
+        if (view_.obj != nullptr) PyBuffer_Release(&view_);
+    }
+    /// Read-only bytes-like (bytes, bytearray, memoryview, array...); with `allow_str`, a str
+    /// is taken as its UTF-8 bytes. TypeError as CPython's "y*" otherwise.
+    bool get(PyObject* o, bool allow_str);
+    /// Writable bytes-like (bytearray, memoryview, array...). TypeError as CPython's "w*",
+    /// naming the method `what`.
+    bool get_writable(PyObject* o, const char* what);
+    void* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    Py_buffer view_;
+    void* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+/// Binds the arguments of a METH_FASTCALL | METH_KEYWORDS call to `out[0..max)` by position,
+/// then by keyword (`names`, nullptr for positional-only ones); the first `min` are required.
+/// Slots not given stay nullptr. TypeError with CPython's messages.
+bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                const char* const* names, Py_ssize_t min, Py_ssize_t max, PyObject** out);
+/// Checks a positional-only call: TypeError "f() takes at most N arguments (M given)" & co.
+bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max);
+
+/// A C int from an integer-like object: TypeError for non-integers (floats too), OverflowError
+/// out of range, as CPython's "i" format.
+bool to_int(PyObject* o, int& out);
+/// A Py_ssize_t as CPython's "n" format.
+bool to_ssize(PyObject* o, Py_ssize_t& out);
+/// A timeout in seconds: None (blocking), or a non-negative int/float, stored in nanoseconds
+/// rounded up as CPython's _PyTime_ROUND_TIMEOUT. ValueError/TypeError/OverflowError.
+bool to_timeout(PyObject* o, timeout_type& out);
+/// The Python value of a timeout: None or float seconds.
+PyObject* from_timeout(const timeout_type& t);
+
+/// A Python address for a socket of `family` (`sock_type` picks the port of bind(port)):
+///   (host, port) for AF_INET, including the seed-002 forms "a.b.c.d", (a,b,c,d),
+///   (a,b,c,d,port); (host, port[, flowinfo[, scope_id]]) for AF_INET6; a str/bytes path for
+///   AF_UNIX. Names are resolved with the GIL released. `what` is the method's name for
+///   messages. With `allow_port`, a bare int is a port on every local address (bind(80)).
+bool to_address(PyObject* o, int family, const char* what, bool allow_port, address& out);
+/// The Python form of an address: (host, port) / (host, port, flowinfo, scope_id) / path
+/// (str, or bytes for a Linux abstract name) / None when empty.
+PyObject* from_address(const address& a);
+
+// --- the socket type (socket_object.cpp) ------------------------------------------------------
+
+struct py_socket {
+    PyObject_HEAD
+    usocket::socket sock;
+    PyObject* weakrefs;
+    /// The files makefile() made that are still open (CPython's _io_refs).
+    int io_refs;
+    /// close() was called; the descriptor closes when io_refs reaches 0 (CPython's _closed).
+    int closed;
+};
+
+extern PyTypeObject socket_type;
+/// Prepares the socket type (at import).
+bool init_socket_type();
+/// A new socket object of the base type owning `s`.
+PyObject* wrap_socket(usocket::socket&& s);
+inline bool is_socket(PyObject* o) noexcept { return PyObject_TypeCheck(o, &socket_type); }
+
+// --- module functions, one table per part ------------------------------------------------------
+
+/// getaddrinfo and the name functions (resolver.cpp).
+extern PyMethodDef resolver_functions[];
+/// Adds the resolver part's objects to the module (at import).
+bool init_resolver(PyObject* module);
+
+}  // namespace usocket::python

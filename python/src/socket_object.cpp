@@ -1,0 +1,627 @@
+// The socket type: usocket.socket, a thin layer over usocket::socket. Every method converts its
+// arguments, releases the GIL around the library call when it may block, and turns a
+// std::error_code into the Python exception (errors.cpp). The type is subclassable,
+// weak-referenceable and a context manager; makefile() follows CPython's _io_refs rules.
+
+#include <cerrno>
+#include <new>
+
+#include "module.hpp"
+
+#include <structmember.h>  // after Python.h
+
+namespace usocket::python {
+
+namespace {
+
+usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self)->sock; }
+py_socket* as_py(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self); }
+
+PyObject* new_int(std::size_t n) { return PyLong_FromSize_t(n); }
+
+// --- lifetime ----------------------------------------------------------------------------------
+
+PyObject* socket_new(PyTypeObject* type, PyObject*, PyObject*) {
+    PyObject* self = type->tp_alloc(type, 0);
+    if (self == nullptr) return nullptr;
+    py_socket* s = as_py(self);
+    new (&s->sock) usocket::socket();
+    s->weakrefs = nullptr;
+    s->io_refs = 0;
+    s->closed = 0;
+    return self;
+}
+
+int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
+    static const char* kwlist[] = {"family", "type", "proto", "fileno", nullptr};
+    int family = -1, type = -1, proto = -1;
+    PyObject* fileno = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|iiiO:socket", const_cast<char**>(kwlist), &family, &type,
+                                     &proto, &fileno))
+        return -1;
+    std::error_code ec;
+    usocket::socket s;
+    if (fileno != Py_None) {
+        int fd = -1;
+        if (!to_int(fileno, fd)) return -1;
+        if (fd < 0) {
+            PyErr_SetString(PyExc_ValueError, "negative file descriptor");
+            return -1;
+        }
+        // Family, type and protocol are read from the descriptor itself.
+        s = usocket::socket::adopt(fd, ec);
+    } else {
+        s = usocket::socket::open(family == -1 ? af_inet : family, type == -1 ? sock_stream : type,
+                                  proto == -1 ? 0 : proto, ec);
+    }
+    if (ec) {
+        set_error(ec, "socket");
+        return -1;
+    }
+    as_py(self)->sock = std::move(s);
+    as_py(self)->closed = 0;
+    return 0;
+}
+
+// As CPython: an unclosed socket warns (ResourceWarning) when collected, then closes.
+void socket_finalize(PyObject* self) {
+    if (!sock_of(self).is_open()) return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (PyErr_ResourceWarning(self, 1, "unclosed %R", self) != 0 && PyErr_ExceptionMatches(PyExc_Warning))
+        PyErr_WriteUnraisable(self);
+    std::error_code ignored;
+    without_gil([&] { sock_of(self).close(ignored); });
+    PyErr_Restore(type, value, tb);
+}
+
+void socket_dealloc(PyObject* self) {
+    if (PyObject_CallFinalizerFromDealloc(self) < 0) return;  // resurrected
+    py_socket* s = as_py(self);
+    if (s->weakrefs != nullptr) PyObject_ClearWeakRefs(self);
+    s->sock.~socket();
+    Py_TYPE(self)->tp_free(self);
+}
+
+PyObject* real_close(PyObject* self) {
+    std::error_code ec;
+    without_gil([&] { sock_of(self).close(ec); });
+    if (ec) return set_error(ec, "close");
+    Py_RETURN_NONE;
+}
+
+// close(): the descriptor closes now, or when the last file from makefile() closes.
+PyObject* socket_close(PyObject* self, PyObject*) {
+    py_socket* s = as_py(self);
+    s->closed = 1;
+    if (s->io_refs <= 0) return real_close(self);
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_decref_socketios(PyObject* self, PyObject*) {
+    py_socket* s = as_py(self);
+    if (s->io_refs > 0) --s->io_refs;
+    if (s->closed) return real_close(self);
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_detach(PyObject* self, PyObject*) {
+    as_py(self)->closed = 1;
+    return PyLong_FromLong(sock_of(self).detach());
+}
+
+PyObject* socket_fileno(PyObject* self, PyObject*) { return PyLong_FromLong(sock_of(self).fileno()); }
+
+PyObject* socket_dup(PyObject* self, PyObject*) {
+    std::error_code ec;
+    usocket::socket copy = sock_of(self).dup(ec);
+    if (ec) return set_error(ec, "dup");
+    if (Py_TYPE(self) == &socket_type) return wrap_socket(std::move(copy));
+    // A subclass is built by its own constructor, as CPython's dup() does, then given the
+    // original's timeout.
+    const int family = copy.family(), type = copy.type(), proto = copy.proto();
+    ref fd(PyLong_FromLong(copy.detach()));
+    ref args(Py_BuildValue("(iii)", family, type, proto));
+    ref kwargs(Py_BuildValue("{sO}", "fileno", fd.get()));
+    if (!args || !kwargs) return nullptr;
+    ref obj(PyObject_Call(reinterpret_cast<PyObject*>(Py_TYPE(self)), args.get(), kwargs.get()));
+    if (!obj) return nullptr;
+    if (is_socket(obj.get())) {
+        sock_of(obj.get()).settimeout(sock_of(self).gettimeout(), ec);
+        if (ec) return set_error(ec, "dup");
+    }
+    return obj.release();
+}
+
+PyObject* socket_enter(PyObject* self, PyObject*) { return Py_NewRef(self); }
+
+PyObject* socket_exit(PyObject* self, PyObject* const*, Py_ssize_t) {
+    if (!as_py(self)->closed) return socket_close(self, nullptr);
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_getstate(PyObject* self, PyObject*) {
+    PyErr_Format(PyExc_TypeError, "cannot pickle '%.100s' object", Py_TYPE(self)->tp_name);
+    return nullptr;
+}
+
+// --- connections -------------------------------------------------------------------------------
+
+PyObject* socket_bind(PyObject* self, PyObject* arg) {
+    usocket::socket& s = sock_of(self);
+    address local;
+    if (!to_address(arg, s.family(), "bind", true, local)) return nullptr;
+    std::error_code ec;
+    s.bind(local, ec);
+    if (ec) return set_error(ec, "bind");
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_connect(PyObject* self, PyObject* arg) {
+    usocket::socket& s = sock_of(self);
+    address peer;
+    if (!to_address(arg, s.family(), "connect", false, peer)) return nullptr;
+    std::error_code ec;
+    without_gil([&] { s.connect(peer, ec); });
+    if (ec) return set_error(ec, "connect");
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_connect_ex(PyObject* self, PyObject* arg) {
+    usocket::socket& s = sock_of(self);
+    address peer;
+    if (!to_address(arg, s.family(), "connect_ex", false, peer)) return nullptr;
+    const int err = without_gil([&] { return s.connect_ex(peer); });
+    if (PyErr_Occurred() != nullptr) return nullptr;  // a signal handler raised
+    return PyLong_FromLong(err);
+}
+
+PyObject* socket_listen(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("listen", nargs, 0, 1)) return nullptr;
+    std::error_code ec;
+    if (nargs == 0) {
+        sock_of(self).listen(ec);
+    } else {
+        int backlog = 0;
+        if (!to_int(args[0], backlog)) return nullptr;
+        sock_of(self).listen(backlog, ec);
+    }
+    if (ec) return set_error(ec, "listen");
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_accept(PyObject* self, PyObject*) {
+    address peer;
+    std::error_code ec;
+    usocket::socket conn = without_gil([&] { return sock_of(self).accept(&peer, ec); });
+    if (ec) return set_error(ec, "accept");
+    ref obj(wrap_socket(std::move(conn)));
+    if (!obj) return nullptr;
+    ref addr(from_address(peer));
+    if (!addr) return nullptr;
+    return PyTuple_Pack(2, obj.get(), addr.get());
+}
+
+PyObject* socket_shutdown(PyObject* self, PyObject* arg) {
+    int how = 0;
+    if (!to_int(arg, how)) return nullptr;
+    std::error_code ec;
+    sock_of(self).shutdown(how, ec);
+    if (ec) return set_error(ec, "shutdown");
+    Py_RETURN_NONE;
+}
+
+PyObject* name_result(const address& a, const std::error_code& ec, const char* what) {
+    if (ec) return set_error(ec, what);
+    return from_address(a);
+}
+
+PyObject* socket_getsockname(PyObject* self, PyObject*) {
+    std::error_code ec;
+    const address a = sock_of(self).getsockname(ec);
+    return name_result(a, ec, "getsockname");
+}
+
+PyObject* socket_getpeername(PyObject* self, PyObject*) {
+    std::error_code ec;
+    const address a = sock_of(self).getpeername(ec);
+    return name_result(a, ec, "getpeername");
+}
+
+// --- data --------------------------------------------------------------------------------------
+
+// The flags argument of a data call (optional, at `index`).
+bool flags_arg(PyObject* const* args, Py_ssize_t nargs, Py_ssize_t index, int& flags) {
+    flags = 0;
+    return nargs <= index || to_int(args[index], flags);
+}
+
+PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("send", nargs, 1, 2)) return nullptr;
+    buffer_arg data;
+    int flags = 0;
+    if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
+    std::error_code ec;
+    const std::size_t n =
+        without_gil([&] { return sock_of(self).send(const_buffer(data.data(), data.size()), flags, ec); });
+    if (ec) return set_error(ec, "send");
+    return new_int(n);
+}
+
+PyObject* socket_sendall(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("sendall", nargs, 1, 2)) return nullptr;
+    buffer_arg data;
+    int flags = 0;
+    if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
+    std::error_code ec;
+    without_gil([&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), flags, ec); });
+    if (ec) return set_error(ec, "sendall");
+    Py_RETURN_NONE;
+}
+
+// sendto(data, address) or sendto(data, flags, address); bytes-like data only, as CPython.
+PyObject* socket_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 2 && nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "sendto() takes 2 or 3 arguments (%zd given)", nargs);
+        return nullptr;
+    }
+    buffer_arg data;
+    int flags = 0;
+    if (!data.get(args[0], false) || (nargs == 3 && !to_int(args[1], flags))) return nullptr;
+    usocket::socket& s = sock_of(self);
+    address peer;
+    if (!to_address(args[nargs - 1], s.family(), "sendto", false, peer)) return nullptr;
+    std::error_code ec;
+    const std::size_t n =
+        without_gil([&] { return s.sendto(const_buffer(data.data(), data.size()), peer, flags, ec); });
+    if (ec) return set_error(ec, "sendto");
+    return new_int(n);
+}
+
+// A bytes object of `size` to receive into; shrunk to what arrived (as CPython's recv).
+bool size_arg(PyObject* o, const char* what, Py_ssize_t& size) {
+    if (!to_ssize(o, size)) return false;
+    if (size < 0) {
+        PyErr_Format(PyExc_ValueError, "negative buffersize in %s", what);
+        return false;
+    }
+    return true;
+}
+
+PyObject* finish_bytes(PyObject* bytes, std::size_t got, Py_ssize_t size) {
+    if (static_cast<Py_ssize_t>(got) != size && _PyBytes_Resize(&bytes, static_cast<Py_ssize_t>(got)) < 0)
+        return nullptr;
+    return bytes;
+}
+
+PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("recv", nargs, 1, 2)) return nullptr;
+    Py_ssize_t size = 0;
+    int flags = 0;
+    if (!size_arg(args[0], "recv", size) || !flags_arg(args, nargs, 1, flags)) return nullptr;
+    PyObject* bytes = PyBytes_FromStringAndSize(nullptr, size);
+    if (bytes == nullptr) return nullptr;
+    std::error_code ec;
+    const std::size_t got = without_gil([&] {
+        return sock_of(self).recv_into(mutable_buffer(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(size)), 0,
+                                       flags, ec);
+    });
+    if (ec) {
+        Py_DECREF(bytes);
+        return set_error(ec, "recv");
+    }
+    return finish_bytes(bytes, got, size);
+}
+
+PyObject* socket_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("recvfrom", nargs, 1, 2)) return nullptr;
+    Py_ssize_t size = 0;
+    int flags = 0;
+    if (!size_arg(args[0], "recvfrom", size) || !flags_arg(args, nargs, 1, flags)) return nullptr;
+    PyObject* bytes = PyBytes_FromStringAndSize(nullptr, size);
+    if (bytes == nullptr) return nullptr;
+    address from;
+    std::error_code ec;
+    const std::size_t got = without_gil([&] {
+        return sock_of(self).recvfrom_into(mutable_buffer(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(size)),
+                                           0, flags, from, ec);
+    });
+    if (ec) {
+        Py_DECREF(bytes);
+        return set_error(ec, "recvfrom");
+    }
+    ref data(finish_bytes(bytes, got, size));
+    if (!data) return nullptr;
+    ref addr(from_address(from));
+    if (!addr) return nullptr;
+    return PyTuple_Pack(2, data.get(), addr.get());
+}
+
+// The (buffer, nbytes, flags) arguments of recv_into / recvfrom_into.
+bool into_args(const char* what, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, buffer_arg& buf,
+               std::size_t& nbytes, int& flags) {
+    static const char* const names[] = {"buffer", "nbytes", "flags"};
+    PyObject* a[3];
+    if (!parse_args(what, args, nargs, kwnames, names, 1, 3, a)) return false;
+    if (!buf.get_writable(a[0], what)) return false;
+    Py_ssize_t n = 0;
+    flags = 0;
+    if ((a[1] != nullptr && !to_ssize(a[1], n)) || (a[2] != nullptr && !to_int(a[2], flags))) return false;
+    if (n < 0) {
+        PyErr_Format(PyExc_ValueError, "negative buffersize in %s", what);
+        return false;
+    }
+    nbytes = static_cast<std::size_t>(n);
+    return true;
+}
+
+PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    buffer_arg buf;
+    std::size_t nbytes = 0;
+    int flags = 0;
+    if (!into_args("recv_into", args, nargs, kwnames, buf, nbytes, flags)) return nullptr;
+    std::error_code ec;
+    const std::size_t got = without_gil(
+        [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, ec); });
+    if (ec) return set_error(ec, "recv_into");
+    return new_int(got);
+}
+
+PyObject* socket_recvfrom_into(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    buffer_arg buf;
+    std::size_t nbytes = 0;
+    int flags = 0;
+    if (!into_args("recvfrom_into", args, nargs, kwnames, buf, nbytes, flags)) return nullptr;
+    if (nbytes > buf.size()) {
+        PyErr_SetString(PyExc_ValueError, "nbytes is greater than the length of the buffer");
+        return nullptr;
+    }
+    address from;
+    std::error_code ec;
+    const std::size_t got = without_gil([&] {
+        return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, from, ec);
+    });
+    if (ec) return set_error(ec, "recvfrom_into");
+    ref addr(from_address(from));
+    if (!addr) return nullptr;
+    return Py_BuildValue("(nO)", static_cast<Py_ssize_t>(got), addr.get());
+}
+
+// --- modes and options ---------------------------------------------------------------------------
+
+PyObject* socket_settimeout(PyObject* self, PyObject* arg) {
+    timeout_type t;
+    if (!to_timeout(arg, t)) return nullptr;
+    std::error_code ec;
+    sock_of(self).settimeout(t, ec);
+    if (ec) return set_error(ec, "settimeout");
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_gettimeout(PyObject* self, PyObject*) { return from_timeout(sock_of(self).gettimeout()); }
+
+PyObject* socket_setblocking(PyObject* self, PyObject* arg) {
+    const int flag = PyObject_IsTrue(arg);
+    if (flag < 0) return nullptr;
+    std::error_code ec;
+    sock_of(self).setblocking(flag != 0, ec);
+    if (ec) return set_error(ec, "setblocking");
+    Py_RETURN_NONE;
+}
+
+// As CPython: False only in non-blocking mode (a socket with a timeout reports True).
+PyObject* socket_getblocking(PyObject* self, PyObject*) {
+    const timeout_type t = sock_of(self).gettimeout();
+    return PyBool_FromLong(!t || t->count() != 0);
+}
+
+// setsockopt(level, option, int | bytes-like) or setsockopt(level, option, None, optlen).
+PyObject* socket_setsockopt(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("setsockopt", nargs, 3, 4)) return nullptr;
+    int level = 0, option = 0;
+    if (!to_int(args[0], level) || !to_int(args[1], option)) return nullptr;
+    std::error_code ec;
+    usocket::socket& s = sock_of(self);
+    if (nargs == 4) {
+        if (args[2] != Py_None) {
+            PyErr_SetString(PyExc_TypeError, "setsockopt() with 4 arguments takes None as the value");
+            return nullptr;
+        }
+        const unsigned long optlen = PyLong_AsUnsignedLong(args[3]);
+        if (optlen == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) return nullptr;
+        s.setsockopt(level, option, const_buffer(nullptr, optlen), ec);
+    } else if (PyLong_Check(args[2])) {
+        int value = 0;
+        if (!to_int(args[2], value)) return nullptr;
+        s.setsockopt(level, option, value, ec);
+    } else {
+        buffer_arg value;
+        if (!value.get(args[2], false)) return nullptr;
+        s.setsockopt(level, option, const_buffer(value.data(), value.size()), ec);
+    }
+    if (ec) return set_error(ec, "setsockopt");
+    Py_RETURN_NONE;
+}
+
+PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("getsockopt", nargs, 2, 3)) return nullptr;
+    int level = 0, option = 0, buflen = 0;
+    if (!to_int(args[0], level) || !to_int(args[1], option) || (nargs == 3 && !to_int(args[2], buflen)))
+        return nullptr;
+    std::error_code ec;
+    if (nargs == 2 || buflen == 0) {  // as CPython, buflen 0 asks for the int form
+        const int v = sock_of(self).getsockopt(level, option, ec);
+        if (ec) return set_error(ec, "getsockopt");
+        return PyLong_FromLong(v);
+    }
+    if (buflen < 0 || buflen > 1024) {
+        PyErr_SetString(PyExc_OSError, "getsockopt buflen out of range");
+        return nullptr;
+    }
+    const std::string v = sock_of(self).getsockopt(level, option, static_cast<std::size_t>(buflen), ec);
+    if (ec) return set_error(ec, "getsockopt");
+    return PyBytes_FromStringAndSize(v.data(), static_cast<Py_ssize_t>(v.size()));
+}
+
+// The descriptor's inheritance flag, through the os module (the library makes every
+// descriptor close-on-exec).
+PyObject* os_call(const char* name, PyObject* self, PyObject* extra) {
+    ref os(PyImport_ImportModule("os"));
+    if (!os) return nullptr;
+    if (!sock_of(self).is_open()) return set_errno(EBADF);
+    ref fd(PyLong_FromLong(sock_of(self).fileno()));
+    return PyObject_CallMethod(os.get(), name, extra != nullptr ? "OO" : "O", fd.get(), extra);
+}
+
+PyObject* socket_get_inheritable(PyObject* self, PyObject*) { return os_call("get_inheritable", self, nullptr); }
+PyObject* socket_set_inheritable(PyObject* self, PyObject* arg) { return os_call("set_inheritable", self, arg); }
+
+// --- files ---------------------------------------------------------------------------------------
+
+// makefile(mode='rb', buffering=None, *, encoding=None, errors=None, newline=None): buffered
+// io objects over a raw SocketIO (usocket/_sockio.py), with CPython's _io_refs rules.
+PyObject* socket_makefile(PyObject* self, PyObject* args, PyObject* kwds) {
+    static PyObject* factory = nullptr;
+    if (factory == nullptr) {
+        ref mod(PyImport_ImportModule("usocket._sockio"));
+        if (!mod) return nullptr;
+        factory = PyObject_GetAttrString(mod.get(), "makefile");
+        if (factory == nullptr) return nullptr;
+    }
+    const Py_ssize_t n = PyTuple_GET_SIZE(args);
+    ref full(PyTuple_New(n + 1));
+    if (!full) return nullptr;
+    PyTuple_SET_ITEM(full.get(), 0, Py_NewRef(self));
+    for (Py_ssize_t i = 0; i < n; ++i) PyTuple_SET_ITEM(full.get(), i + 1, Py_NewRef(PyTuple_GET_ITEM(args, i)));
+    return PyObject_Call(factory, full.get(), kwds);
+}
+
+// --- repr and attributes -------------------------------------------------------------------------
+
+PyObject* socket_repr(PyObject* self) {
+    py_socket* s = as_py(self);
+    ref type(reinterpret_cast<PyObject*>(Py_NewRef(Py_TYPE(self))));
+    ref module(PyObject_GetAttrString(type.get(), "__module__"));
+    ref qualname(PyObject_GetAttrString(type.get(), "__qualname__"));
+    if (!module || !qualname) return nullptr;
+    ref text(PyUnicode_FromFormat("<%S.%S%s fd=%d, family=%d, type=%d, proto=%d", module.get(), qualname.get(),
+                                  s->closed ? " [closed]" : "", s->sock.fileno(), s->sock.family(), s->sock.type(),
+                                  s->sock.proto()));
+    if (!text) return nullptr;
+    if (!s->closed && s->sock.is_open()) {
+        for (int which = 0; which < 2; ++which) {
+            std::error_code ec;
+            const address a = which == 0 ? s->sock.getsockname(ec) : s->sock.getpeername(ec);
+            if (ec) continue;
+            ref py(from_address(a));
+            if (!py) return nullptr;
+            if (PyObject_IsTrue(py.get()) != 1) continue;
+            ref part(PyUnicode_FromFormat(which == 0 ? ", laddr=%S" : ", raddr=%S", py.get()));
+            if (!part) return nullptr;
+            text = ref(PyUnicode_Concat(text.get(), part.get()));
+            if (!text) return nullptr;
+        }
+    }
+    ref close(PyUnicode_FromString(">"));
+    return PyUnicode_Concat(text.get(), close.get());
+}
+
+PyObject* get_family(PyObject* self, void*) { return PyLong_FromLong(sock_of(self).family()); }
+PyObject* get_type(PyObject* self, void*) { return PyLong_FromLong(sock_of(self).type()); }
+PyObject* get_proto(PyObject* self, void*) { return PyLong_FromLong(sock_of(self).proto()); }
+PyObject* get_timeout(PyObject* self, void*) { return from_timeout(sock_of(self).gettimeout()); }
+PyObject* get_closed(PyObject* self, void*) { return PyBool_FromLong(as_py(self)->closed); }
+
+PyGetSetDef socket_getset[] = {
+    {"family", get_family, nullptr, "the socket family", nullptr},
+    {"type", get_type, nullptr, "the socket type", nullptr},
+    {"proto", get_proto, nullptr, "the socket protocol", nullptr},
+    {"timeout", get_timeout, nullptr, "the timeout in seconds (None: blocking, 0.0: non-blocking)", nullptr},
+    {"_closed", get_closed, nullptr, "close() was called", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyMemberDef socket_members[] = {
+    {"_io_refs", T_INT, offsetof(py_socket, io_refs), 0, "files from makefile() still open"},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
+#define USOCKET_FAST(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
+
+PyMethodDef socket_methods[] = {
+    {"accept", socket_accept, METH_NOARGS, "accept() -> (socket, address): waits for a connection"},
+    {"bind", socket_bind, METH_O, "bind(address): binds to (host, port), a path, or a bare port (seed 002)"},
+    {"close", socket_close, METH_NOARGS, "close(): closes the socket (once every makefile() file is closed too)"},
+    {"connect", socket_connect, METH_O, "connect(address): connects, under the socket's timeout"},
+    {"connect_ex", socket_connect_ex, METH_O, "connect_ex(address) -> errno: connect() that returns the error"},
+    {"detach", socket_detach, METH_NOARGS, "detach() -> fd: closes the object without closing the descriptor"},
+    {"dup", socket_dup, METH_NOARGS, "dup() -> socket on a duplicate descriptor"},
+    {"fileno", socket_fileno, METH_NOARGS, "fileno() -> the descriptor (-1 once closed)"},
+    {"get_inheritable", socket_get_inheritable, METH_NOARGS, "get_inheritable() -> bool"},
+    {"set_inheritable", socket_set_inheritable, METH_O, "set_inheritable(flag)"},
+    {"getblocking", socket_getblocking, METH_NOARGS, "getblocking() -> False only in non-blocking mode"},
+    {"getpeername", socket_getpeername, METH_NOARGS, "getpeername() -> the peer's address"},
+    {"getsockname", socket_getsockname, METH_NOARGS, "getsockname() -> the local address"},
+    {"getsockopt", USOCKET_FAST(socket_getsockopt), METH_FASTCALL,
+     "getsockopt(level, option[, buflen]) -> int, or bytes when buflen is given"},
+    {"gettimeout", socket_gettimeout, METH_NOARGS, "gettimeout() -> None or seconds (float)"},
+    {"listen", USOCKET_FAST(socket_listen), METH_FASTCALL, "listen([backlog]): default min(SOMAXCONN, 128)"},
+    {"makefile", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(socket_makefile)),
+     METH_VARARGS | METH_KEYWORDS, "makefile(mode='rb', buffering=None, *, encoding, errors, newline) -> file"},
+    {"recv", USOCKET_FAST(socket_recv), METH_FASTCALL, "recv(bufsize[, flags]) -> bytes (b'' at end of stream)"},
+    {"recv_into", USOCKET_FAST(socket_recv_into), METH_FASTCALL | METH_KEYWORDS,
+     "recv_into(buffer[, nbytes[, flags]]) -> count, received into buffer without a copy"},
+    {"recvfrom", USOCKET_FAST(socket_recvfrom), METH_FASTCALL, "recvfrom(bufsize[, flags]) -> (bytes, address)"},
+    {"recvfrom_into", USOCKET_FAST(socket_recvfrom_into), METH_FASTCALL | METH_KEYWORDS,
+     "recvfrom_into(buffer[, nbytes[, flags]]) -> (count, address)"},
+    {"send", USOCKET_FAST(socket_send), METH_FASTCALL, "send(data[, flags]) -> count (may be short); str is UTF-8"},
+    {"sendall", USOCKET_FAST(socket_sendall), METH_FASTCALL,
+     "sendall(data[, flags]): sends everything under one deadline; str is UTF-8"},
+    {"sendto", USOCKET_FAST(socket_sendto), METH_FASTCALL, "sendto(data[, flags], address) -> count"},
+    {"setblocking", socket_setblocking, METH_O, "setblocking(flag): settimeout(None) or settimeout(0)"},
+    {"setsockopt", USOCKET_FAST(socket_setsockopt), METH_FASTCALL,
+     "setsockopt(level, option, value) / setsockopt(level, option, None, optlen)"},
+    {"settimeout", socket_settimeout, METH_O, "settimeout(seconds): None blocks, 0 is non-blocking"},
+    {"shutdown", socket_shutdown, METH_O, "shutdown(how): SHUT_RD, SHUT_WR or SHUT_RDWR"},
+    {"_decref_socketios", socket_decref_socketios, METH_NOARGS, "a file from makefile() was closed"},
+    {"__enter__", socket_enter, METH_NOARGS, nullptr},
+    {"__exit__", USOCKET_FAST(socket_exit), METH_FASTCALL, nullptr},
+    {"__getstate__", socket_getstate, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+}  // namespace
+
+PyTypeObject socket_type = [] {
+    PyTypeObject t{};
+    Py_SET_REFCNT(&t, 1);  // a static type is never deallocated
+    return t;
+}();
+
+bool init_socket_type() {
+    PyTypeObject& t = socket_type;
+    t.tp_name = "usocket.socket";
+    t.tp_basicsize = sizeof(py_socket);
+    t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
+    t.tp_doc = PyDoc_STR(
+        "socket(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None)\n\n"
+        "A BSD socket over usocket::socket. fileno adopts an open descriptor.");
+    t.tp_new = socket_new;
+    t.tp_init = socket_init;
+    t.tp_dealloc = socket_dealloc;
+    t.tp_finalize = socket_finalize;
+    t.tp_repr = socket_repr;
+    t.tp_methods = socket_methods;
+    t.tp_getset = socket_getset;
+    t.tp_members = socket_members;
+    t.tp_weaklistoffset = offsetof(py_socket, weakrefs);
+    return PyType_Ready(&t) == 0;
+}
+
+PyObject* wrap_socket(usocket::socket&& s) {
+    PyObject* self = socket_new(&socket_type, nullptr, nullptr);
+    if (self != nullptr) sock_of(self) = std::move(s);
+    return self;
+}
+
+}  // namespace usocket::python

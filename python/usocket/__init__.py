@@ -1,0 +1,11 @@
+"""usocket: the socket module of embedded Python platforms (MicroPython usocket, lwIP ports,
+Zerynth) with CPython's behaviour where they are silent, over the C++ library usocket.
+
+    import usocket as socket
+
+Everything is implemented in C++ (usocket._usocket); only makefile()'s file objects are the
+io module's buffered classes over a small raw adapter (usocket._sockio), as in CPython.
+"""
+
+from usocket._usocket import *  # noqa: F401,F403  (the module's whole API)
+from usocket._usocket import __doc__  # noqa: F401

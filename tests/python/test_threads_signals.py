@@ -1,0 +1,174 @@
+"""Python's rules for native code: the GIL is released while a call blocks, and a signal
+arriving during a blocking call runs its handler: an exception from it propagates, otherwise
+the call goes on with the time left."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import usocket
+from conftest import tcp_pair
+
+
+def test_threads_run_while_one_waits_in_accept():
+    with usocket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        result = {}
+
+        def server():
+            conn, addr = listener.accept()  # blocks with the GIL released
+            with conn:
+                result["data"] = conn.recv(100)
+
+        t = threading.Thread(target=server)
+        t.start()
+        # The main thread must make progress while the other one blocks in accept().
+        counter = 0
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline:
+            counter += 1
+        assert counter > 1000
+        with usocket.socket() as c:
+            c.connect(listener.getsockname())
+            c.sendall(b"from main")
+        t.join(10)
+        assert not t.is_alive()
+        assert result["data"] == b"from main"
+
+
+def test_two_threads_block_in_recv_concurrently():
+    a1, b1 = usocket.socketpair()
+    a2, b2 = usocket.socketpair()
+    got = []
+
+    def reader(sock):
+        got.append(sock.recv(10))
+
+    threads = [threading.Thread(target=reader, args=(s,)) for s in (b1, b2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)  # both are now blocked in recv at the same time
+    a1.send(b"one")
+    a2.send(b"two")
+    for t in threads:
+        t.join(10)
+    assert sorted(got) == [b"one", b"two"]
+    for s in (a1, b1, a2, b2):
+        s.close()
+
+
+def test_sendall_large_with_reader_thread():
+    a, b = usocket.socketpair()
+    total = 4 * 1024 * 1024
+    received = bytearray()
+
+    def reader():
+        while len(received) < total:
+            chunk = b.recv(65536)
+            if not chunk:
+                break
+            received.extend(chunk)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    a.sendall(b"z" * total)  # fills the socket buffer: blocks until the reader drains it
+    t.join(30)
+    assert len(received) == total
+    a.close()
+    b.close()
+
+
+class Alarm(Exception):
+    pass
+
+
+@pytest.fixture
+def alarm():
+    previous = signal.getsignal(signal.SIGALRM)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_signal_handler_exception_propagates_from_recv(alarm):
+    def handler(signum, frame):
+        raise Alarm()
+
+    signal.signal(signal.SIGALRM, handler)
+    a, b = usocket.socketpair()
+    with a, b:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        t0 = time.monotonic()
+        with pytest.raises(Alarm):
+            b.recv(10)  # blocking, no data ever comes
+        assert time.monotonic() - t0 < 5
+
+
+def test_signal_handler_exception_propagates_from_timed_accept(alarm):
+    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Alarm()))
+    with usocket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(10)
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(Alarm):
+            listener.accept()
+
+
+def test_signal_handler_without_exception_lets_recv_continue(alarm):
+    calls = []
+    signal.signal(signal.SIGALRM, lambda *a: calls.append(1))
+    a, b = usocket.socketpair()
+    with a, b:
+        def late_sender():
+            time.sleep(0.6)
+            a.send(b"after the signal")
+
+        t = threading.Thread(target=late_sender)
+        t.start()
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        assert b.recv(100) == b"after the signal"
+        t.join(10)
+        assert calls == [1]
+
+
+def test_timed_recv_keeps_its_deadline_across_signals(alarm):
+    calls = []
+    signal.signal(signal.SIGALRM, lambda *a: calls.append(1))
+    a, b = usocket.socketpair()
+    with a, b:
+        b.settimeout(0.8)
+        signal.setitimer(signal.ITIMER_REAL, 0.1, 0.1)  # interrupts the wait again and again
+        t0 = time.monotonic()
+        with pytest.raises(TimeoutError):
+            b.recv(10)
+        elapsed = time.monotonic() - t0
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        assert 0.7 <= elapsed < 3  # the time left is recomputed, not restarted
+        assert len(calls) >= 3
+
+
+def test_keyboard_interrupt_in_blocking_recv(alarm):
+    # The default SIGINT handler raises KeyboardInterrupt: Ctrl-C stops a blocking recv.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    a, b = usocket.socketpair()
+    with a, b:
+        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+        with pytest.raises(KeyboardInterrupt):
+            b.recv(10)
+
+
+def test_close_from_other_thread_after_shutdown():
+    listener, client, server = tcp_pair(usocket)
+    with listener, client, server:
+        out = []
+        t = threading.Thread(target=lambda: out.append(server.recv(10)))
+        t.start()
+        time.sleep(0.1)
+        server.shutdown(usocket.SHUT_RDWR)  # wakes the blocked reader with end of stream
+        t.join(10)
+        assert out == [b""]
