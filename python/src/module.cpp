@@ -175,6 +175,7 @@ bool init_module(PyObject* m) {
     if (!add_object(m, "has_ipv6", PyBool_FromLong(!ec))) return false;
 
     if (PyModule_AddFunctions(m, resolver_functions) < 0 || !init_resolver(m)) return false;
+    if (PyModule_AddFunctions(m, poll_functions) < 0 || !init_poll(m)) return false;
     set_interrupt_check(check_signals);
     return true;
 }

@@ -148,11 +148,18 @@ bool init_socket_type();
 PyObject* wrap_socket(usocket::socket&& s);
 inline bool is_socket(PyObject* o) noexcept { return PyObject_TypeCheck(o, &socket_type); }
 
+/// MicroPython's stream methods of the socket (stream.cpp), added to the type at init.
+extern PyMethodDef stream_methods[];
+
 // --- module functions, one table per part ------------------------------------------------------
 
 /// getaddrinfo and the name functions (resolver.cpp).
 extern PyMethodDef resolver_functions[];
 /// Adds the resolver part's objects to the module (at import).
 bool init_resolver(PyObject* module);
+/// select() (poll.cpp).
+extern PyMethodDef poll_functions[];
+/// Adds the poll type and its constants to the module (at import).
+bool init_poll(PyObject* module);
 
 }  // namespace usocket::python

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <new>
+#include <vector>
 
 #include "module.hpp"
 
@@ -590,6 +591,15 @@ PyMethodDef socket_methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
+// The type's methods: this file's, then the stream methods (stream.cpp).
+PyMethodDef* all_methods() {
+    static std::vector<PyMethodDef> table;
+    for (const PyMethodDef* part : {socket_methods, stream_methods})
+        for (const PyMethodDef* m = part; m->ml_name != nullptr; ++m) table.push_back(*m);
+    table.push_back({nullptr, nullptr, 0, nullptr});
+    return table.data();
+}
+
 }  // namespace
 
 PyTypeObject socket_type = [] {
@@ -611,7 +621,7 @@ bool init_socket_type() {
     t.tp_dealloc = socket_dealloc;
     t.tp_finalize = socket_finalize;
     t.tp_repr = socket_repr;
-    t.tp_methods = socket_methods;
+    t.tp_methods = all_methods();
     t.tp_getset = socket_getset;
     t.tp_members = socket_members;
     t.tp_weaklistoffset = offsetof(py_socket, weakrefs);

@@ -1,0 +1,103 @@
+// MicroPython's stream methods on the socket (seed 001): read, readinto, readline, write, over
+// usocket::socket's own (no short reads or writes on a blocking socket; on a non-blocking one
+// what could be done now, None when nothing).
+
+#include <optional>
+
+#include "module.hpp"
+#include "usocket/socket_file.hpp"
+
+namespace usocket::python {
+
+namespace {
+
+usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self)->sock; }
+
+PyObject* bytes_or_none(const std::optional<std::string>& data, const std::error_code& ec, const char* what) {
+    if (ec) return set_error(ec, what);
+    if (!data) Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize(data->data(), static_cast<Py_ssize_t>(data->size()));
+}
+
+PyObject* count_or_none(const std::optional<std::size_t>& n, const std::error_code& ec, const char* what) {
+    if (ec) return set_error(ec, what);
+    if (!n) Py_RETURN_NONE;
+    return PyLong_FromSize_t(*n);
+}
+
+// An optional size argument: absent, None or negative mean "no limit".
+bool limit_arg(PyObject* const* args, Py_ssize_t nargs, std::optional<std::size_t>& limit) {
+    limit.reset();
+    if (nargs == 0 || args[0] == Py_None) return true;
+    Py_ssize_t n = 0;
+    if (!to_ssize(args[0], n)) return false;
+    if (n >= 0) limit = static_cast<std::size_t>(n);
+    return true;
+}
+
+// read([size]): size bytes (fewer only at the end of the stream), or to the end without size.
+PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("read", nargs, 0, 1)) return nullptr;
+    std::optional<std::size_t> size;
+    if (!limit_arg(args, nargs, size)) return nullptr;
+    std::error_code ec;
+    const auto data = without_gil([&] { return size ? sock_of(self).read(*size, ec) : sock_of(self).read(ec); });
+    return bytes_or_none(data, ec, "read");
+}
+
+// readinto(buf[, nbytes]): fills buf (or its first nbytes) with no short read.
+PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("readinto", nargs, 1, 2)) return nullptr;
+    buffer_arg buf;
+    if (!buf.get_writable(args[0], "readinto")) return nullptr;
+    Py_ssize_t nbytes = 0;
+    if (nargs == 2 && !to_ssize(args[1], nbytes)) return nullptr;
+    if (nbytes < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative buffersize in readinto");
+        return nullptr;
+    }
+    std::error_code ec;
+    const auto n = without_gil([&] {
+        return sock_of(self).readinto(mutable_buffer(buf.data(), buf.size()), static_cast<std::size_t>(nbytes), ec);
+    });
+    return count_or_none(n, ec, "readinto");
+}
+
+// readline([limit]): one line with its '\n', b"" at the end of the stream.
+PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("readline", nargs, 0, 1)) return nullptr;
+    std::optional<std::size_t> limit;
+    if (!limit_arg(args, nargs, limit)) return nullptr;
+    std::error_code ec;
+    const auto line = without_gil([&] { return sock_of(self).readline(limit.value_or(no_limit), ec); });
+    return bytes_or_none(line, ec, "readline");
+}
+
+// write(buf): all of it on a blocking socket; a str is its UTF-8 bytes (SPEC).
+PyObject* socket_write(PyObject* self, PyObject* arg) {
+    buffer_arg data;
+    if (!data.get(arg, true)) return nullptr;
+    std::error_code ec;
+    const auto n = without_gil([&] { return sock_of(self).write(const_buffer(data.data(), data.size()), ec); });
+    return count_or_none(n, ec, "write");
+}
+
+#define USOCKET_FAST(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
+
+}  // namespace
+
+PyMethodDef stream_methods[] = {
+    {"read", USOCKET_FAST(socket_read), METH_FASTCALL,
+     "read([size]) -> bytes: size bytes (fewer only at the end), or all to the end; None when a "
+     "non-blocking socket has nothing"},
+    {"readinto", USOCKET_FAST(socket_readinto), METH_FASTCALL,
+     "readinto(buf[, nbytes]) -> count, with no short read; None when a non-blocking socket has nothing"},
+    {"readline", USOCKET_FAST(socket_readline), METH_FASTCALL,
+     "readline([limit]) -> one line with its newline; b'' at the end of the stream"},
+    {"write", socket_write, METH_O,
+     "write(buf) -> count: all of buf on a blocking socket (str as UTF-8); None when a non-blocking "
+     "socket takes nothing"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+}  // namespace usocket::python
