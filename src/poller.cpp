@@ -152,7 +152,6 @@ void poller::register_fd(int fd, int eventmask, std::error_code& ec) {
     }
     slots_.push_back({fd, static_cast<short>(eventmask), 0});
     index_.emplace(fd, slots_.size() - 1);
-    ready_.reserve(slots_.size());  // so that ipoll() never allocates
 }
 
 void poller::register_fd(int fd, int eventmask) {
@@ -161,6 +160,7 @@ void poller::register_fd(int fd, int eventmask) {
 void poller::register_fd(int fd) { register_fd(fd, pollin | pollout); }
 void poller::register_fd(const socket& s, int eventmask, std::error_code& ec) { register_fd(s.fileno(), eventmask, ec); }
 void poller::register_fd(const socket& s, int eventmask) { register_fd(s.fileno(), eventmask); }
+void poller::register_fd(const socket& s) { register_fd(s.fileno()); }
 
 void poller::modify(int fd, int eventmask, std::error_code& ec) noexcept {
     if (!valid_registration(fd, eventmask, ec)) return;
@@ -203,8 +203,11 @@ int poller::eventmask(int fd) const noexcept {
     return it == index_.end() ? -1 : static_cast<int>(static_cast<unsigned short>(slots_[it->second].events));
 }
 
-std::span<const poll_event> poller::ipoll(timeout_type timeout, int flags, std::error_code& ec) noexcept {
+std::span<const poll_event> poller::ipoll(timeout_type timeout, int flags, std::error_code& ec) {
     ready_.clear();
+    // Grown here, never in register_fd(): the span of the previous call stays valid while its
+    // reader registers or unregisters (the accept-and-register pattern).
+    ready_.reserve(slots_.size());
     std::int64_t ns = 0;
     if (!timeout_ns(timeout, ns, ec)) return {};
     const int n = wait_under_deadline(ns, [&](std::int64_t left, std::error_code& e) {

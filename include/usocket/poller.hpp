@@ -93,6 +93,7 @@ public:
     void register_fd(int fd);
     void register_fd(int fd, int eventmask);
     void register_fd(int fd, int eventmask, std::error_code& ec);
+    void register_fd(const socket& s);
     void register_fd(const socket& s, int eventmask);
     void register_fd(const socket& s, int eventmask, std::error_code& ec);
 
@@ -117,10 +118,12 @@ public:
     std::vector<poll_event> poll(timeout_type timeout = std::nullopt);
     std::vector<poll_event> poll(timeout_type timeout, std::error_code& ec);
 
-    /// MicroPython's ipoll(): as poll(), but returns a view of an internal array that the
-    /// next call reuses (no allocation once it has grown). `flags` may be ipoll_oneshot.
+    /// MicroPython's ipoll(): as poll(), but returns a view of an internal array that stays
+    /// valid until the next poll()/ipoll() (registering or unregistering meanwhile is fine)
+    /// and is reused then: no allocation once the array has grown to the set's size.
+    /// `flags` may be ipoll_oneshot.
     std::span<const poll_event> ipoll(timeout_type timeout = std::nullopt, int flags = 0);
-    std::span<const poll_event> ipoll(timeout_type timeout, int flags, std::error_code& ec) noexcept;
+    std::span<const poll_event> ipoll(timeout_type timeout, int flags, std::error_code& ec);
 
     /// Number of registered descriptors.
     std::size_t size() const noexcept { return slots_.size(); }

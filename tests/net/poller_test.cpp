@@ -444,6 +444,34 @@ TEST_F(poll_test, IpollOneshotDisarmsUntilModify) {
     EXPECT_EQ(p.eventmask(b.fileno()), usocket::pollin) << "without the flag the mask stays";
 }
 
+TEST_F(poll_test, RegisteringWhileReadingIpollKeepsItsView) {
+    // The accept-and-register pattern: the set grows while ipoll()'s view is being read.
+    auto l = usocket_test::tcp_listener();
+    std::vector<usocket::socket> clients, accepted;
+    for (int i = 0; i < 3; ++i) {
+        clients.emplace_back(usocket::af_inet, usocket::sock_stream);
+        clients.back().connect(l.getsockname());
+    }
+    auto p = usocket::poll();
+    p.register_fd(l, usocket::pollin);
+    const auto view = p.ipoll(2s);
+    ASSERT_EQ(view.size(), 1u);
+    for (int i = 0; i < 3; ++i) {
+        auto [s, peer] = l.accept();
+        p.register_fd(s);
+        accepted.push_back(std::move(s));
+    }
+    for (int k = 0; k < 64; ++k) {  // enough registrations to move any array that grows
+        auto [x, y] = usocket::socketpair();
+        p.register_fd(x.fileno(), usocket::pollin);
+        p.unregister(x.fileno());
+    }
+    EXPECT_EQ(view[0], (usocket::poll_event{l.fileno(), usocket::pollin})) << "the view is intact";
+    EXPECT_EQ(p.size(), 4u);
+    EXPECT_EQ(p.eventmask(accepted[0].fileno()), usocket::pollin | usocket::pollout);
+    EXPECT_EQ(p.ipoll(2s).size(), 3u) << "the accepted sockets are writable";
+}
+
 TEST_F(poll_test, InjectedEintrIsRetried) {
     if (!usocket::testing::fault_injection_enabled()) GTEST_SKIP() << "built without fault injection";
     interrupt_check_guard g;
