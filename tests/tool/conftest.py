@@ -1,0 +1,179 @@
+"""Helpers for driving usock against peers it did not write: nc (netcat-openbsd), socat and
+Python's socket module. Loopback only; every port is chosen by the OS (bind to 0, read back);
+every subprocess and every wait has a time limit."""
+
+import hashlib
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+USOCK = os.environ.get("USOCK", "")
+SOURCE_DIR = os.environ.get("USOCK_SOURCE_DIR", "")
+TIMEOUT = 30  # seconds: the limit for any one subprocess or wait
+
+
+@pytest.fixture(scope="session")
+def usock():
+    if not USOCK or not os.access(USOCK, os.X_OK):
+        pytest.fail("set USOCK to the usock binary (ctest does this)")
+    return USOCK
+
+
+def need(program):
+    """The path of a peer program; the suite fails (not skips) without it: CI installs it."""
+    path = shutil.which(program)
+    if path is None:
+        pytest.fail(f"{program} is missing (Debian package listed in .ci/packages.txt)")
+    return path
+
+
+def md5_file(path):
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def big_file(tmp_path_factory):
+    """Six MiB of random bytes (every byte value, so the copy must be binary-safe)."""
+    path = tmp_path_factory.mktemp("data") / "big.bin"
+    path.write_bytes(os.urandom(6 * 1024 * 1024 + 12345))
+    return path
+
+
+class Proc:
+    """A background process whose standard error can be waited on line by line."""
+
+    def __init__(self, args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, **kw):
+        self.args = args
+        self.p = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, **kw)
+        self.err = b""
+
+    def wait_for(self, pattern, timeout=TIMEOUT):
+        """Reads standard error until `pattern` (bytes regex) matches; returns the match."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.p.stderr, selectors.EVENT_READ)
+            while True:
+                m = rx.search(self.err)
+                if m:
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    raise AssertionError(f"{self.args}: no {pattern!r} on stderr in {timeout} s: {self.err!r}")
+                if sel.select(left):
+                    chunk = os.read(self.p.stderr.fileno(), 4096)
+                    if not chunk:
+                        m = rx.search(self.err)
+                        if m:
+                            return m
+                        raise AssertionError(f"{self.args}: exited without {pattern!r}: {self.err!r}")
+                    self.err += chunk
+
+    def port(self, timeout=TIMEOUT):
+        """The port a listener printed: usock -v, nc -v or socat -d -d."""
+        m = self.wait_for(rb"(?:listening on \S+:|Listening on \S+ |Bound on \S+ |listening on AF=\d+ \S+:)(\d+)",
+                          timeout)
+        return int(m.group(1))
+
+    def finish(self, timeout=TIMEOUT, stdin_data=None):
+        """Waits for the exit; returns (status, stdout bytes or None, all of stderr)."""
+        self._forget_closed_stdin()
+        try:
+            out, err = self.p.communicate(stdin_data, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        self.err += err or b""
+        return self.p.returncode, out, self.err
+
+    def terminate(self, timeout=TIMEOUT):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        return self.finish(timeout)
+
+    def _forget_closed_stdin(self):
+        # communicate() flushes stdin first, which fails once the test has closed it.
+        if self.p.stdin is not None and self.p.stdin.closed:
+            self.p.stdin = None
+
+    def kill(self):
+        self._forget_closed_stdin()
+        if self.p.poll() is None:
+            self.p.kill()
+        try:
+            self.p.communicate(timeout=TIMEOUT)
+        except (subprocess.TimeoutExpired, ValueError):
+            pass
+
+
+@pytest.fixture
+def procs():
+    """Background processes that are killed at the end of the test whatever happens."""
+    started = []
+
+    def start(*args, **kw):
+        p = Proc(*args, **kw)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.kill()
+
+
+def run(args, **kw):
+    """subprocess.run with a time limit and captured output."""
+    kw.setdefault("timeout", TIMEOUT)
+    kw.setdefault("capture_output", True)
+    if "input" not in kw:
+        kw.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run(args, **kw)
+
+
+def tcp_listener(family=socket.AF_INET, host="127.0.0.1"):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.bind((host, 0))
+    s.listen(16)
+    s.settimeout(TIMEOUT)
+    return s
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound, then closed)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def recv_all(conn):
+    chunks = []
+    while True:
+        d = conn.recv(1 << 16)
+        if not d:
+            return b"".join(chunks)
+        chunks.append(d)
+
+
+def assert_clean_failure(result, *words):
+    """Status 1, one clear "usock: ..." message naming the problem, and no crash."""
+    err = result.stderr.decode(errors="replace")
+    assert result.returncode == 1, (result.returncode, err)
+    assert err.startswith("usock: "), err
+    for w in words:
+        assert w in err, (w, err)
+    for crash in ("terminate called", "Segmentation", "AddressSanitizer", "runtime error", "Aborted"):
+        assert crash not in err, err

@@ -1,0 +1,197 @@
+"""TCP: files of several MiB each way against nc, socat and Python, byte-identical;
+half-close in both directions; both directions at once."""
+
+import hashlib
+import socket
+import subprocess
+import threading
+
+from conftest import TIMEOUT, md5_file, need, recv_all, run, tcp_listener
+
+
+def listen_usock(procs, usock, out_path, *extra):
+    """usock -l on a free loopback port, writing what it receives to out_path."""
+    out = open(out_path, "wb")
+    p = procs([usock, "-l", "-v", *extra, "127.0.0.1", "0"], stdout=out)
+    out.close()
+    return p, p.port()
+
+
+# --- usock receives ---------------------------------------------------------------------------
+
+def test_nc_sends_file_to_usock(usock, procs, big_file, tmp_path):
+    nc = need("nc")
+    p, port = listen_usock(procs, usock, tmp_path / "out.bin")
+    r = run([nc, "-N", "127.0.0.1", str(port)], stdin=open(big_file, "rb"))
+    assert r.returncode == 0, r.stderr
+    status, _, err = p.finish()
+    assert status == 0, err
+    assert b"connection from 127.0.0.1:" in err
+    assert md5_file(tmp_path / "out.bin") == md5_file(big_file)
+
+
+def test_socat_sends_file_to_usock(usock, procs, big_file, tmp_path):
+    socat = need("socat")
+    p, port = listen_usock(procs, usock, tmp_path / "out.bin")
+    r = run([socat, "-u", f"FILE:{big_file}", f"TCP:127.0.0.1:{port}"])
+    assert r.returncode == 0, r.stderr
+    status, _, err = p.finish()
+    assert status == 0, err
+    assert md5_file(tmp_path / "out.bin") == md5_file(big_file)
+
+
+def test_python_sends_file_to_usock_recv(usock, procs, big_file, tmp_path):
+    out = tmp_path / "out.bin"
+    p = procs([usock, "-l", "-v", "--recv", str(out), "--stats", "127.0.0.1", "0"])
+    with socket.create_connection(("127.0.0.1", p.port()), timeout=TIMEOUT) as c:
+        c.sendall(big_file.read_bytes())
+    status, stdout, err = p.finish()
+    assert status == 0, err
+    assert stdout == b""
+    assert md5_file(out) == md5_file(big_file)
+    size = big_file.stat().st_size
+    assert f"sent 0 bytes, received {size} bytes in ".encode() in err
+
+
+# --- usock sends ------------------------------------------------------------------------------
+
+def test_usock_sends_file_to_nc(usock, procs, big_file, tmp_path):
+    nc = need("nc")
+    out = open(tmp_path / "out.bin", "wb")
+    peer = procs([nc, "-lv", "127.0.0.1", "0"], stdout=out)
+    out.close()
+    port = peer.port()
+    r = run([usock, "127.0.0.1", str(port)], stdin=open(big_file, "rb"))
+    assert r.returncode == 0, r.stderr
+    status, _, err = peer.finish()
+    assert status == 0, err
+    assert md5_file(tmp_path / "out.bin") == md5_file(big_file)
+
+
+def test_usock_sends_file_to_socat(usock, procs, big_file, tmp_path):
+    socat = need("socat")
+    out = tmp_path / "out.bin"
+    peer = procs([socat, "-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", f"CREATE:{out}"])
+    port = peer.port()
+    r = run([usock, "--send", str(big_file), "127.0.0.1", str(port)])
+    assert r.returncode == 0, r.stderr
+    status, _, err = peer.finish()
+    assert status == 0, err
+    assert md5_file(out) == md5_file(big_file)
+
+
+def test_python_server_sends_file_to_usock(usock, big_file, tmp_path):
+    data = big_file.read_bytes()
+    with tcp_listener() as srv:
+        def serve():
+            conn, _ = srv.accept()
+            with conn:
+                conn.sendall(data)
+        t = threading.Thread(target=serve)
+        t.start()
+        r = run([usock, "127.0.0.1", str(srv.getsockname()[1])], stdout=open(tmp_path / "out.bin", "wb"),
+                capture_output=False, stderr=subprocess.PIPE)
+        t.join(TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert md5_file(tmp_path / "out.bin") == hashlib.md5(data).hexdigest()
+
+
+def test_both_directions_at_once(usock, big_file, tmp_path):
+    """An echo peer that sends back as it reads: usock must read while it writes, or both
+    sides fill their buffers and stop."""
+    with tcp_listener() as srv:
+        def serve():
+            conn, _ = srv.accept()
+            with conn:
+                while True:
+                    d = conn.recv(1 << 16)
+                    if not d:
+                        break
+                    conn.sendall(d)
+        t = threading.Thread(target=serve)
+        t.start()
+        r = run([usock, "127.0.0.1", str(srv.getsockname()[1])], stdin=open(big_file, "rb"),
+                stdout=open(tmp_path / "back.bin", "wb"), capture_output=False, stderr=subprocess.PIPE)
+        t.join(TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert md5_file(tmp_path / "back.bin") == md5_file(big_file)
+
+
+# --- half-close -------------------------------------------------------------------------------
+
+def test_half_close_at_end_of_input(usock, big_file):
+    """At the end of its input usock shuts down its sending side and still receives: the
+    peer reads to EOF, then answers with the checksum of what it got."""
+    with tcp_listener() as srv:
+        def serve():
+            conn, _ = srv.accept()
+            with conn:
+                conn.sendall(hashlib.md5(recv_all(conn)).hexdigest().encode() + b"\n")
+        t = threading.Thread(target=serve)
+        t.start()
+        r = run([usock, "127.0.0.1", str(srv.getsockname()[1])], stdin=open(big_file, "rb"))
+        t.join(TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == md5_file(big_file).encode() + b"\n"
+
+
+def test_peer_half_close_then_usock_keeps_sending(usock, big_file):
+    """The peer sends a greeting and shuts down its side first; usock must go on sending
+    all of its input (as nc does) and exit 0."""
+    got = {}
+    with tcp_listener() as srv:
+        def serve():
+            conn, _ = srv.accept()
+            with conn:
+                conn.sendall(b"hello\n")
+                conn.shutdown(socket.SHUT_WR)
+                got["md5"] = hashlib.md5(recv_all(conn)).hexdigest()
+        t = threading.Thread(target=serve)
+        t.start()
+        r = run([usock, "127.0.0.1", str(srv.getsockname()[1])], stdin=open(big_file, "rb"))
+        t.join(TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"hello\n"
+    assert got["md5"] == md5_file(big_file)
+
+
+def test_listening_usock_half_closes_too(usock, procs):
+    """usock -l: its input ends, it shuts down writing, and the client sees EOF while it can
+    still send an answer back."""
+    p = procs([usock, "-l", "-v", "127.0.0.1", "0"], stdin=subprocess.PIPE)
+    port = p.port()
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as c:
+        p.p.stdin.write(b"question\n")
+        p.p.stdin.close()
+        assert recv_all(c) == b"question\n"  # EOF arrived: usock half-closed
+        c.sendall(b"answer\n")
+    status, out, err = p.finish()
+    assert status == 0, err
+    assert out == b"answer\n"
+
+
+def test_no_shutdown_keeps_sending_side_open(usock):
+    with tcp_listener() as srv:
+        result = {}
+
+        def serve():
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(1.0)
+                data = b""
+                try:
+                    while True:
+                        d = conn.recv(100)
+                        if not d:
+                            result["eof"] = True
+                            break
+                        data += d
+                except socket.timeout:
+                    result["eof"] = False
+                result["data"] = data
+        t = threading.Thread(target=serve)
+        t.start()
+        r = run([usock, "--no-shutdown", "-q", "3", "127.0.0.1", str(srv.getsockname()[1])], input=b"x")
+        t.join(TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert result == {"eof": False, "data": b"x"}

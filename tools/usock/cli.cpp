@@ -1,0 +1,250 @@
+// The command line, parsed by CLI11 and checked here. CLI11 handles the option syntax
+// (-lv, --send=FILE, --send FILE, "--" before a negative number); the rules between options
+// are checked by hand so that each error names what was wrong.
+
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cmath>
+#include <string>
+#include <vector>
+#include <usocket/usocket.hpp>
+
+#include "net.hpp"
+
+namespace usock {
+
+namespace {
+
+constexpr std::string_view help = R"help(NAME
+    usock - connect, listen and move bytes over TCP, UDP and Unix sockets
+
+SYNOPSIS
+    usock [OPTIONS] HOST PORT
+    usock -l [OPTIONS] [HOST] PORT
+    usock [-l] [OPTIONS] -U PATH
+    usock --echo [OPTIONS] [HOST] PORT
+    usock resolve [-4|-6] [-u] NAME [SERVICE]
+
+DESCRIPTION
+    usock is a netcat in the tradition of nc, ncat and socat, built on the usocket
+    library. It connects to HOST PORT (or, with -l, waits for a peer on PORT) and then
+    copies standard input to the socket and the socket to standard output, both ways at
+    once, byte for byte.
+
+    At the end of standard input usock shuts down its sending side (a TCP half-close) and
+    goes on receiving. It exits once the peer has closed its side too, or -q seconds
+    after the end of input, or after -w seconds with no data either way. When standard
+    input is a terminal, it exits as soon as the peer closes.
+
+    TCP is the default. With -u each read of standard input is sent as one datagram and
+    each datagram received is written out; with -U PATH the socket is a Unix-domain
+    socket. PORT is a number from 0 to 65535 or a service name such as http. Listening
+    on port 0 lets the system choose a free port; -v prints the one chosen.
+
+    usock never runs programs. It has no -e, -c or --exec option, by design: what
+    arrives on a socket is only ever written to standard output or to a file. Use a
+    shell pipeline when a program must take part.
+
+OPTIONS
+    -l, --listen        Wait for a peer on [HOST] PORT instead of connecting. Without
+                        HOST: every local IPv4 address (IPv6 with -6). With -u, the
+                        first datagram's sender becomes the peer.
+    -k, --keep-open     With -l: after a peer leaves, wait for the next one. With -u -l:
+                        take datagrams from anyone and reply to the latest sender.
+    -u, --udp           Use UDP (datagrams) instead of TCP.
+    -U, --unix PATH     Use the Unix-domain socket PATH instead of HOST and PORT. A
+                        socket file created by -l is removed when usock exits.
+    -4                  IPv4 addresses only.
+    -6                  IPv6 addresses only.
+    -w, --wait SECONDS  Give up a connect after SECONDS, and close a connection that
+                        has had no data either way for SECONDS. Fractions are allowed.
+    -q, --quit SECONDS  Quit SECONDS after the end of standard input; -q 0 quits at
+                        once. Negative (the default): wait for the peer to close.
+    -d, --no-stdin      Do not read standard input (and never half-close).
+        --no-shutdown   Do not shut down the sending side at the end of input.
+    -z, --zero          Only check that a connection can be made, then close it.
+        --echo          Serve as an echo server (implies -l -k): send back whatever
+                        each client sends, to many clients at once. Works with -u
+                        and -U too.
+        --send FILE     Send FILE instead of standard input (to each peer with -k).
+        --recv FILE     Write what is received to FILE instead of standard output.
+                        With --send or --recv, a progress bar and the throughput are
+                        shown on standard error when it is a terminal.
+        --stats         At the end, print the bytes sent and received and the time
+                        taken on standard error.
+    -v, --verbose       Say on standard error where usock listens ("listening on
+                        127.0.0.1:40123 (tcp)"), whom it connected to, and who came.
+    -h, --help          Print this help and exit.
+    -V, --version       Print the version and exit.
+
+    resolve NAME [SERVICE]
+                        Print the getaddrinfo() table for NAME (and SERVICE): family,
+                        socket type, protocol, canonical name and address. -4, -6
+                        and -u narrow it.
+
+EXIT STATUS
+    0   Success: the connection was made and ended normally (the peer closed, -q or
+        -w expired, or the reader of standard output went away).
+    1   Failure: a bad argument, a name that does not resolve, a refused or timed-out
+        connect, an unreadable or unwritable file, or an error on the connection.
+        The message on standard error says which, for example
+        "usock: cannot connect to 127.0.0.1:9: connection refused".
+
+EXAMPLES
+    Talk to a server:                  usock example.org 80
+    Serve one client on a free port:   usock -l -v 127.0.0.1 0
+    Send a file, then stop:            usock --send big.iso HOST 9000
+    Receive it:                        usock -l --recv big.iso 9000
+    An echo server for many clients:   usock --echo -v 127.0.0.1 7007
+    A UDP exchange:                    echo ping | usock -u -q 1 127.0.0.1 7007
+    A Unix socket:                     usock -l -U /tmp/app.sock
+    Is the port open?                  usock -z -w 2 127.0.0.1 22 && echo open
+    Resolve a name:                    usock resolve localhost http
+
+SEE ALSO
+    nc(1), ncat(1), socat(1), getaddrinfo(3); docs/tool.md in the usocket sources.
+)help";
+
+// "-w 2.5": a finite number of seconds; negative allowed only where it means "never".
+double parse_seconds(const std::string& flag, const std::string& text, bool allow_negative) {
+    double value = 0;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const bool ok = !text.empty() && err == std::errc() && end == text.data() + text.size() && std::isfinite(value);
+    if (!ok || (!allow_negative && value <= 0) || value > 1e9)
+        throw failure("invalid " + flag + " value '" + text + "': expected a number of seconds" +
+                      (allow_negative ? "" : " greater than 0"));
+    return value;
+}
+
+// The options usock refuses on purpose.
+void refuse_exec(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--") break;
+        if (a == "-e" || a == "-c" || a.starts_with("--exec") || a.starts_with("--sh-exec") ||
+            a.starts_with("--lua-exec"))
+            throw failure("option '" + std::string(a) +
+                          "' does not exist: usock never runs programs or shells, by design (see usock --help)");
+    }
+}
+
+}  // namespace
+
+std::string_view help_text() noexcept { return help; }
+
+int options::family() const noexcept {
+    if (!unix_path.empty()) return usocket::af_unix;
+    if (ipv4) return usocket::af_inet;
+    if (ipv6) return usocket::af_inet6;
+    return usocket::af_unspec;
+}
+
+int options::socktype() const noexcept { return udp ? usocket::sock_dgram : usocket::sock_stream; }
+
+cli_action parse_command_line(int argc, char** argv, options& opt) {
+    refuse_exec(argc, argv);
+
+    CLI::App app{"", "usock"};
+    app.set_help_flag();
+    app.allow_extras();
+    bool show_help = false, show_version = false;
+    std::string wait, quit;
+    std::vector<std::string> args;
+    app.add_flag("-h,--help", show_help);
+    app.add_flag("-V,--version", show_version);
+    app.add_flag("-l,--listen", opt.listen);
+    app.add_flag("-k,--keep-open", opt.keep_open);
+    app.add_flag("-u,--udp", opt.udp);
+    app.add_option("-U,--unix", opt.unix_path);
+    app.add_flag("-4", opt.ipv4);
+    app.add_flag("-6", opt.ipv6);
+    app.add_option("-w,--wait", wait);
+    app.add_option("-q,--quit", quit);
+    app.add_flag("-d,--no-stdin", opt.no_stdin);
+    app.add_flag("--no-shutdown", opt.no_shutdown);
+    app.add_flag("-z,--zero", opt.zero_io);
+    app.add_flag("--echo", opt.echo);
+    app.add_option("--send", opt.send_file);
+    app.add_option("--recv", opt.recv_file);
+    app.add_flag("--stats", opt.stats);
+    app.add_flag("-v,--verbose", opt.verbose);
+    app.add_option("args", args);
+
+    std::vector<std::string> resolve_args;
+    CLI::App* resolve = app.add_subcommand("resolve");
+    resolve->set_help_flag();
+    resolve->fallthrough();
+    resolve->allow_extras();
+    resolve->add_flag("-4", opt.ipv4);  // registered here too: CLI11 would take "-4" for a number
+    resolve->add_flag("-6", opt.ipv6);
+    resolve->add_flag("-u,--udp", opt.udp);
+    resolve->add_option("args", resolve_args);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        std::string text = e.what();
+        if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+        throw failure(text);
+    }
+    if (show_help) return cli_action::help;
+    if (show_version) return cli_action::version;
+
+    std::vector<std::string> extras = app.remaining();
+    for (const auto& extra : resolve->remaining()) extras.push_back(extra);
+    for (const auto& extra : extras) {
+        if (extra.size() > 1 && extra[0] == '-') throw failure("unknown option '" + extra + "'");
+        throw failure("unexpected argument '" + extra + "'");
+    }
+
+    if (!wait.empty()) opt.wait_s = parse_seconds("-w", wait, false);
+    if (!quit.empty()) opt.quit_s = parse_seconds("-q", quit, true);
+    if (opt.ipv4 && opt.ipv6) throw failure("-4 and -6 exclude each other");
+
+    if (resolve->parsed()) {
+        if (opt.listen || opt.echo || opt.keep_open || !opt.unix_path.empty() || opt.zero_io ||
+            !opt.send_file.empty() || !opt.recv_file.empty() || !args.empty())
+            throw failure("resolve takes only -4, -6 and -u besides NAME [SERVICE]");
+        if (resolve_args.empty()) throw failure("resolve: missing NAME (usage: usock resolve NAME [SERVICE])");
+        if (resolve_args.size() > 2) throw failure("resolve: unexpected argument '" + resolve_args[2] + "'");
+        opt.resolve = true;
+        opt.name = resolve_args[0];
+        if (resolve_args.size() == 2) opt.service = resolve_args[1];
+        return cli_action::run;
+    }
+
+    if (opt.echo) {
+        opt.listen = true;
+        opt.keep_open = true;
+        if (!opt.send_file.empty() || !opt.recv_file.empty() || opt.zero_io)
+            throw failure("--echo cannot be combined with --send, --recv or -z");
+    }
+    if (opt.keep_open && !opt.listen) throw failure("-k needs -l (it keeps a listening usock open)");
+    if (opt.zero_io && opt.listen) throw failure("-z cannot be combined with -l");
+    if (opt.no_stdin && !opt.send_file.empty()) throw failure("-d and --send exclude each other");
+
+    if (!opt.unix_path.empty()) {
+        if (opt.ipv4 || opt.ipv6) throw failure("-4 and -6 do not apply to a Unix socket (-U)");
+        if (!args.empty())
+            throw failure("unexpected argument '" + args[0] + "': with -U the PATH replaces HOST and PORT");
+        return cli_action::run;
+    }
+    if (opt.listen) {
+        if (args.empty()) throw failure("missing PORT (usage: usock -l [HOST] PORT)");
+        if (args.size() > 2) throw failure("unexpected argument '" + args[2] + "' (usage: usock -l [HOST] PORT)");
+        if (args.size() == 2) opt.host = args[0];
+        opt.port = args.back();
+    } else {
+        if (args.empty()) throw failure("missing HOST and PORT (usage: usock HOST PORT, or usock --help)");
+        if (args.size() == 1) throw failure("missing PORT after '" + args[0] + "' (usage: usock HOST PORT)");
+        if (args.size() > 2) throw failure("unexpected argument '" + args[2] + "' (usage: usock HOST PORT)");
+        opt.host = args[0];
+        opt.port = args[1];
+    }
+    parse_port(opt.port, opt.socktype());  // a bad port fails here, before anything is opened
+    return cli_action::run;
+}
+
+}  // namespace usock
