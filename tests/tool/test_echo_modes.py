@@ -30,7 +30,7 @@ def test_echo_serves_many_clients_at_once(usock, procs):
                     assert d, "echo server closed early"
                     got += d
                 assert got == want
-        payload = os.urandom(512 * 1024)
+        payload = os.urandom(6 * 1024 * 1024)  # more than the socket buffers hold: back-pressure
         c = clients[0]
         result = {}
         t = threading.Thread(target=lambda: result.setdefault("back", recv_all(c)))
@@ -44,6 +44,24 @@ def test_echo_serves_many_clients_at_once(usock, procs):
             c.close()
     p.wait_for(rb"bytes echoed")
     p.terminate()
+
+
+def test_echo_closes_idle_clients_with_wait(usock, procs):
+    p = procs([usock, "--echo", "-v", "-w", "1", "127.0.0.1", "0"])
+    port = p.port()
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as idle, \
+            socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as busy:
+        start = time.monotonic()
+        for _ in range(6):  # busy talks every 0.3 s and stays open
+            busy.sendall(b"x")
+            assert busy.recv(10) == b"x"
+            time.sleep(0.3)
+        assert idle.recv(10) == b""  # closed by the server
+        elapsed = time.monotonic() - start
+        busy.sendall(b"still here")
+        assert busy.recv(100) == b"still here"
+    assert 0.8 <= elapsed <= 6, elapsed
+    p.wait_for(rb"idle, closed after 0 bytes echoed")
 
 
 def test_echo_with_nc_client(usock, procs):

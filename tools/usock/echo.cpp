@@ -1,14 +1,14 @@
-// --echo: an echo server for many clients at once. Streams: one thread per client, each on
-// the library's blocking socket calls (-w sets an idle timeout per client). Datagrams: each
-// one is sent back to its sender.
+// --echo: an echo server for many clients at once. Streams (TCP, Unix): one thread, an event
+// loop on the library's selector (epoll on Linux) over non-blocking sockets; a client whose
+// echo cannot be sent at once is not read again until it has been (back-pressure), and -w
+// closes clients idle that long. Datagrams: each one is sent back to its sender.
 
 #include "echo.hpp"
 
-#include <atomic>
+#include <chrono>
 #include <cstddef>
-#include <list>
-#include <memory>
-#include <thread>
+#include <cstdint>
+#include <unordered_map>
 #include <vector>
 #include <usocket/usocket.hpp>
 
@@ -18,25 +18,134 @@ namespace usock {
 
 namespace {
 
+using clock = std::chrono::steady_clock;
 constexpr std::size_t echo_chunk = 64 * 1024;
+constexpr std::uint64_t listener_token = 0;
 
-void echo_client(usocket::socket s, const std::string& peer, const options& opt) {
-    std::error_code ec;
-    if (opt.wait_s)
-        s.settimeout(std::chrono::duration_cast<usocket::duration>(std::chrono::duration<double>(*opt.wait_s)), ec);
-    std::vector<std::byte> buf(echo_chunk);
+struct echo_client {
+    usocket::socket sock;
+    std::string name;
+    std::vector<std::byte> pending;  // received, not yet sent back
+    std::size_t pending_from = 0;
     std::uint64_t echoed = 0;
-    while (!ec) {
-        const std::size_t n = s.recv_into(buf, 0, 0, ec);
-        if (ec || n == 0) break;
-        s.sendall(usocket::const_buffer(buf.data(), n), 0, ec);
-        if (!ec) echoed += n;
+    clock::time_point last_activity = clock::now();
+};
+
+class echo_server {
+public:
+    echo_server(usocket::socket& listener, const options& opt) : listener_(listener), opt_(opt) {
+        listener_.setblocking(false);
+        sel_.add(listener_.fileno(), usocket::selector::readable, listener_token);
+        if (opt_.wait_s)
+            idle_limit_ = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(*opt_.wait_s));
     }
-    if (opt.verbose) {
-        std::string end = ec ? (usocket::is_timeout(ec) ? "idle, closed" : describe(ec)) : "closed";
-        say(peer + ": " + end + " after " + std::to_string(echoed) + " bytes echoed");
+
+    [[noreturn]] void run() {
+        std::vector<usocket::selector_event> events(256);
+        for (;;) {
+            const std::size_t n = sel_.wait(events, wait_limit());
+            for (std::size_t i = 0; i < n; ++i) {
+                if (events[i].token == listener_token)
+                    accept_all();
+                else
+                    serve(events[i].token);
+            }
+            if (idle_limit_) close_idle();
+        }
     }
-}
+
+private:
+    // With -w, wake up often enough to close idle clients on time.
+    usocket::timeout_type wait_limit() const {
+        if (!idle_limit_ || clients_.empty()) return std::nullopt;
+        return std::chrono::duration_cast<usocket::duration>(std::min<clock::duration>(
+            *idle_limit_ / 4 + std::chrono::milliseconds(1), std::chrono::milliseconds(250)));
+    }
+
+    void accept_all() {
+        for (;;) {
+            usocket::address peer;
+            std::error_code ec;
+            usocket::socket conn = listener_.accept(&peer, ec);
+            if (usocket::is_would_block(ec)) return;
+            if (ec) {
+                // Out of descriptors, or the client gave up before accept(): the server goes on.
+                say("accept: " + describe(ec));
+                return;
+            }
+            conn.setblocking(false, ec);
+            const std::uint64_t token = next_token_++;
+            if (!ec) sel_.add(conn.fileno(), usocket::selector::readable, token, ec);
+            if (ec) {
+                say("cannot serve " + peer_name(peer) + ": " + describe(ec));
+                continue;
+            }
+            if (opt_.verbose) say("connection from " + peer_name(peer));
+            clients_.emplace(token, echo_client{std::move(conn), peer_name(peer), {}, 0, 0, clock::now()});
+        }
+    }
+
+    void serve(std::uint64_t token) {
+        const auto it = clients_.find(token);
+        if (it == clients_.end()) return;
+        echo_client& c = it->second;
+        c.last_activity = clock::now();
+        std::error_code ec;
+        if (c.pending_from < c.pending.size()) {
+            // Writable again: send what is left, then read again.
+            c.pending_from += c.sock.send(usocket::const_buffer(c.pending).skip(c.pending_from), 0, ec);
+            if (ec && !usocket::is_would_block(ec)) return drop(it, describe(ec));
+            if (c.pending_from < c.pending.size()) return;
+            c.echoed += c.pending.size();
+            c.pending.clear();
+            c.pending_from = 0;
+            sel_.modify(c.sock.fileno(), usocket::selector::readable, token, ec);
+            if (ec) return drop(it, describe(ec));
+        }
+        for (int rounds = 0; rounds < 16; ++rounds) {  // fairness: others get their turn
+            const std::size_t n = c.sock.recv_into(buffer_, 0, 0, ec);
+            if (usocket::is_would_block(ec)) return;
+            if (ec) return drop(it, describe(ec));
+            if (n == 0) return drop(it, "closed");
+            const std::size_t sent = c.sock.send(usocket::const_buffer(buffer_.data(), n), 0, ec);
+            if (ec && !usocket::is_would_block(ec)) return drop(it, describe(ec));
+            c.echoed += sent;
+            if (sent < n) {
+                // The client is not reading: keep the rest and wait until it can be sent.
+                c.pending.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(sent),
+                                 buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+                sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
+                if (ec) drop(it, describe(ec));
+                return;
+            }
+        }
+    }
+
+    void close_idle() {
+        const auto now = clock::now();
+        for (auto it = clients_.begin(); it != clients_.end();) {
+            auto next = std::next(it);
+            if (now - it->second.last_activity >= *idle_limit_) drop(it, "idle, closed");
+            it = next;
+        }
+    }
+
+    void drop(std::unordered_map<std::uint64_t, echo_client>::iterator it, const std::string& why) {
+        echo_client& c = it->second;
+        if (opt_.verbose) say(c.name + ": " + why + " after " + std::to_string(c.echoed) + " bytes echoed");
+        std::error_code ignored;
+        sel_.remove(c.sock.fileno(), ignored);  // before close: epoll tracks the open file
+        clients_.erase(it);
+    }
+
+    usocket::socket& listener_;
+    const options& opt_;
+    usocket::selector sel_;
+    std::optional<clock::duration> idle_limit_;
+    std::unordered_map<std::uint64_t, echo_client> clients_;
+    std::uint64_t next_token_ = listener_token + 1;
+    std::vector<std::byte> buffer_ = std::vector<std::byte>(echo_chunk);
+};
 
 int echo_datagrams(usocket::socket& s, const options& opt) {
     std::vector<std::byte> buf(64 * 1024);
@@ -64,35 +173,7 @@ int echo_datagrams(usocket::socket& s, const options& opt) {
 int run_echo(const options& opt) {
     usocket::socket listener = open_listener(opt);
     if (listener.type() == usocket::sock_dgram) return echo_datagrams(listener, opt);
-
-    struct client {
-        std::thread thread;
-        std::shared_ptr<std::atomic<bool>> done;
-    };
-    std::list<client> clients;
-    for (;;) {
-        usocket::address peer;
-        std::error_code ec;
-        usocket::socket conn = listener.accept(&peer, ec);
-        if (ec) throw failure("accept: " + describe(ec));
-        // Join the clients that have finished, so threads do not pile up.
-        for (auto it = clients.begin(); it != clients.end();) {
-            if (it->done->load()) {
-                it->thread.join();
-                it = clients.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        const std::string name = peer_name(peer);
-        if (opt.verbose) say("connection from " + name);
-        auto done = std::make_shared<std::atomic<bool>>(false);
-        clients.push_back({std::thread([conn = std::move(conn), name, &opt, done]() mutable {
-                               echo_client(std::move(conn), name, opt);
-                               done->store(true);
-                           }),
-                           done});
-    }
+    echo_server(listener, opt).run();
 }
 
 }  // namespace usock
