@@ -81,6 +81,22 @@ class Proc:
                         raise AssertionError(f"{self.args}: exited without {pattern!r}: {self.err!r}")
                     self.err += chunk
 
+    def read_stdout(self, size, timeout=TIMEOUT):
+        """Reads exactly `size` bytes of standard output (a pipe) within `timeout`."""
+        deadline = time.monotonic() + timeout
+        data = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.p.stdout, selectors.EVENT_READ)
+            while len(data) < size:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    raise AssertionError(f"{self.args}: {len(data)} of {size} bytes in {timeout} s: {data!r}")
+                chunk = os.read(self.p.stdout.fileno(), size - len(data))
+                if not chunk:
+                    raise AssertionError(f"{self.args}: output ended after {data!r}")
+                data += chunk
+        return data
+
     def port(self, timeout=TIMEOUT):
         """The port a listener printed: usock -v, nc -v or socat -d -d."""
         m = self.wait_for(rb"(?:listening on \S+:|Listening on \S+ |Bound on \S+ |listening on AF=\d+ \S+:)(\d+)",
