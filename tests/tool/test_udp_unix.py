@@ -119,3 +119,31 @@ def test_unix_socket_in_use_is_refused(usock, tmp_path):
     assert r.stderr == f"usock: cannot listen on {path}: address already in use\n".encode()
     assert path.exists(), "usock must not remove a file it did not create"
     os.unlink(path)
+
+
+def test_unix_datagrams_both_ways(usock, procs, tmp_path):
+    """-u -U: the client binds an automatic name so that the listener can answer it."""
+    path = str(tmp_path / "dgram.sock")
+    server = procs([usock, "-u", "-l", "-v", "-U", path], stdin=subprocess.PIPE)
+    server.wait_for(rb"listening on .*dgram\.sock \(unix datagram\)")
+    client = procs([usock, "-u", "-U", path], stdin=subprocess.PIPE)
+    client.p.stdin.write(b"hello over a unix datagram\n")
+    client.p.stdin.flush()
+    assert server.read_stdout(27) == b"hello over a unix datagram\n"
+    server.p.stdin.write(b"and back\n")
+    server.p.stdin.flush()
+    assert client.read_stdout(9) == b"and back\n"
+    client.terminate()
+    server.terminate()
+    assert not os.path.exists(path)
+
+
+def test_abstract_unix_socket(usock, procs):
+    name = f"@usock-test-{os.getpid()}"
+    p = procs([usock, "-l", "-v", "-U", name])
+    p.wait_for(rb"listening on @usock-test")
+    r = run([usock, "-U", name], input=b"abstract\n")
+    assert r.returncode == 0, r.stderr
+    status, out, err = p.finish()
+    assert (status, out) == (0, b"abstract\n"), err
+    assert not os.path.exists(name), "an abstract name is no file"

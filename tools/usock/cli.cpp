@@ -55,7 +55,8 @@ OPTIONS
                         take datagrams from anyone and reply to the latest sender.
     -u, --udp           Use UDP (datagrams) instead of TCP.
     -U, --unix PATH     Use the Unix-domain socket PATH instead of HOST and PORT. A
-                        socket file created by -l is removed when usock exits.
+                        socket file created by -l is removed when usock exits. A
+                        PATH starting with @ is a Linux abstract name (no file).
     -4                  IPv4 addresses only.
     -6                  IPv6 addresses only.
     -w, --wait SECONDS  Give up a connect after SECONDS, and close a connection that

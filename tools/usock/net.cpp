@@ -22,6 +22,16 @@ std::string target_name(const std::string& host, const usocket::address& a) {
     return host.empty() || host == a.host() ? where : host + " (" + where + ")";
 }
 
+// -U PATH; "@name" is a Linux abstract name (no file), as in address::parse() and socat.
+usocket::addrinfo unix_target(const options& opt) {
+    std::string path = opt.unix_path;
+    if (path.size() > 1 && path[0] == '@') path[0] = '\0';
+    std::error_code ec;
+    const auto a = usocket::address::unix_path(path, ec);
+    if (ec) throw failure("invalid Unix socket path '" + opt.unix_path + "': " + describe(ec));
+    return {usocket::af_unix, opt.socktype(), 0, {}, a};
+}
+
 }  // namespace
 
 std::string transport_name(const options& opt) {
@@ -67,10 +77,7 @@ usocket::socket connect_to(const options& opt) {
     const auto timeout = seconds_to_timeout(opt.wait_s);
     std::vector<usocket::addrinfo> targets;
     if (!opt.unix_path.empty()) {
-        std::error_code ec;
-        const auto a = usocket::address::unix_path(opt.unix_path, ec);
-        if (ec) throw failure("invalid Unix socket path '" + opt.unix_path + "': " + describe(ec));
-        targets.push_back({usocket::af_unix, opt.socktype(), 0, {}, a});
+        targets.push_back(unix_target(opt));
     } else {
         targets = lookup(opt.host, opt.port, opt.family(), opt.socktype(), false);
     }
@@ -79,6 +86,12 @@ usocket::socket connect_to(const options& opt) {
     for (const auto& t : targets) {
         std::error_code ec;
         auto s = usocket::socket::open(t.family, t.type, t.proto, ec);
+        if (!ec && t.family == usocket::af_unix && t.type == usocket::sock_dgram) {
+            // An unbound Unix datagram socket cannot be answered: bind to an automatic
+            // (Linux abstract) name, as an unbound UDP socket gets a port.
+            const auto automatic = usocket::address::unix_path("", ec);
+            if (!ec) s.bind(automatic, ec);
+        }
         if (!ec && timeout) s.settimeout(timeout, ec);
         if (!ec) s.connect(t.sockaddr, ec);
         if (!ec) s.settimeout(std::nullopt, ec);
@@ -96,10 +109,7 @@ usocket::socket open_listener(const options& opt) {
     std::vector<usocket::addrinfo> places;
     const bool is_unix = !opt.unix_path.empty();
     if (is_unix) {
-        std::error_code ec;
-        const auto a = usocket::address::unix_path(opt.unix_path, ec);
-        if (ec) throw failure("invalid Unix socket path '" + opt.unix_path + "': " + describe(ec));
-        places.push_back({usocket::af_unix, opt.socktype(), 0, {}, a});
+        places.push_back(unix_target(opt));
     } else {
         // Without -6 and without a host, IPv4's wildcard (as nc): "0.0.0.0".
         const int family = opt.host.empty() && !opt.ipv6 ? usocket::af_inet : opt.family();
@@ -117,7 +127,7 @@ usocket::socket open_listener(const options& opt) {
             last = "cannot listen on " + peer_name(p.sockaddr) + ": " + describe(ec);
             continue;
         }
-        if (is_unix) remove_on_exit(opt.unix_path);
+        if (is_unix && !p.sockaddr.is_abstract()) remove_on_exit(opt.unix_path);
         const auto bound = s.getsockname(ec);
         if (opt.verbose)
             say("listening on " + (ec ? peer_name(p.sockaddr) : peer_name(bound)) + " (" + transport_name(opt) + ")");
