@@ -161,6 +161,23 @@ def test_wait_closes_an_idle_connection(usock):
     assert 0.8 <= elapsed <= 6, elapsed
 
 
+def test_wait_ends_a_send_the_peer_never_reads(usock, tmp_path):
+    """--send of a file larger than the socket buffers to a peer that never reads: -w ends it
+    once nothing has moved for a second."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(32 * 1024 * 1024))
+    with tcp_listener() as srv:
+        start = time.monotonic()
+        p = subprocess.Popen([usock, "-w", "1", "--send", str(big), "127.0.0.1", str(srv.getsockname()[1])],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        conn, _ = srv.accept()
+        with conn:
+            _, err = p.communicate(timeout=TIMEOUT)
+        elapsed = time.monotonic() - start
+    assert p.returncode == 0, err
+    assert 0.8 <= elapsed <= 8, elapsed
+
+
 def test_wait_bounds_a_connect_that_hangs(usock):
     """A listener whose backlog is full drops new SYNs: connect hangs until -w expires."""
     with tcp_listener() as srv:

@@ -284,6 +284,12 @@ public:
         std::lock_guard lock(m_);
         current_.reset();
     }
+    /// Makes a pump waiting for a link give up (a --send pump whose session ended early).
+    void close() {
+        std::lock_guard lock(m_);
+        closed_ = true;
+        cv_.notify_all();
+    }
 
 private:
     void run() {
@@ -299,7 +305,8 @@ private:
                     error_ = ec;
                     l = current_;
                 } else {
-                    cv_.wait(lock, [&] { return current_ && !current_->broken(); });
+                    cv_.wait(lock, [&] { return closed_ || (current_ && !current_->broken()); });
+                    if (closed_) break;
                     l = current_;
                 }
             }
@@ -321,6 +328,7 @@ private:
     std::condition_variable cv_;
     std::shared_ptr<link> current_;
     bool eof_ = false;
+    bool closed_ = false;
     std::error_code error_;
 };
 
@@ -389,7 +397,10 @@ session_end run_session(const std::shared_ptr<link>& l, endpoints& ends, const o
         l->supervise(opt, pump ? pump->name() : std::string("standard input"), ends.quit_on_net_eof(), why);
     if (pump) pump->detach();
     l->stop();
-    if (own_pump) pump->join();
+    if (own_pump) {
+        pump->close();
+        pump->join();
+    }
     l->counts().finish(opt.stats);
     if (end == session_end::failed) say(why);
     return end;
