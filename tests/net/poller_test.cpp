@@ -119,6 +119,16 @@ TEST_F(select_test, PeerCloseIsReadable) {
     EXPECT_EQ(b.recv(4), "") << "readable because of end of stream";
 }
 
+TEST_F(select_test, HangupOnlyWatchedForUrgentDataIsReportedNotSpunOn) {
+    auto [a, b] = usocket::socketpair();
+    a.close();
+    const fds x{b.fileno()};
+    const auto t0 = usocket_test::clock::now();
+    const auto res = usocket::select({}, {}, x, std::nullopt);  // would never return if ignored
+    EXPECT_EQ(res.except, x);
+    EXPECT_LT(seconds_since(t0), 2.0);
+}
+
 TEST_F(select_test, TcpListenerReadableWithPendingConnection) {
     auto l = usocket_test::tcp_listener();
     const fds r{l.fileno()};
