@@ -1,0 +1,486 @@
+#!/usr/bin/python3
+"""Writes docs/BENCHMARKS.md and its plots from the results scripts/bench.sh collected.
+
+    /usr/bin/python3 bench/report.py RESULTS_DIR OUT_DIR [--check]
+
+RESULTS_DIR holds timed.jsonl (usocket_bench), counts.jsonl (callgrind and strace counts),
+annotate_*.txt, python.json, py_counts.jsonl, readline*.txt, machine.txt and run.txt.
+OUT_DIR receives BENCHMARKS.md, bench_cost.svg and bench_instructions.svg (gnuplot).
+--check only verifies that every figure is a positive number (the CI smoke pass).
+Standard library only.
+"""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+# Implementations in the order tables and plots show them.
+ORDER = ["raw", "usocket", "usocket_ec", "usocket_timeout", "raw_try_first", "raw_poll_first", "asio",
+         "libuv"]
+PLOT_SERIES = [("usocket", "usocket"), ("usocket_timeout", "usocket, timeout"), ("asio", "Asio"),
+               ("libuv", "libuv"), ("raw_poll_first", "raw, poll first (CPython's timeout pattern)")]
+SHORT = {"perop": "send+recv", "udp": "UDP", "bulk-tcp": "bulk TCP", "bulk-unix": "bulk Unix",
+         "pingpong": "ping-pong", "connrate": "connect"}
+TARGET_BLOCKING = 1.03  # instructions, usocket blocking / raw
+TARGET_TIMEOUT = 1.30   # instructions, usocket with a timeout / raw
+TARGET_BULK = 0.98      # throughput, usocket / raw
+
+
+def read_jsonl(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip().startswith("{")]
+
+
+def read_text(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return f.read().strip()
+
+
+def ordered(names):
+    return sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+
+
+def cost_ratios(bench, name):
+    """Per-round cost of `name` relative to the baseline: time ratio (> 1 is slower)."""
+    base = bench["samples"][bench["baseline"]]
+    mine = bench["samples"][name]
+    if bench["higher_is_better"]:
+        return [b / m for m, b in zip(mine, base)]
+    return [m / b for m, b in zip(mine, base)]
+
+
+def fmt(v, digits=3):
+    if v is None:
+        return "—"
+    if v >= 1000:
+        return f"{v:,.0f}"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.{digits - 1}f}"
+
+
+def timed_section(bench):
+    unit = bench["unit"]
+    out = [f"### {bench['title']}", ""]
+    params = ", ".join(f"{k}: {v}" for k, v in bench["params"].items())
+    out.append(f"*{params}.*")
+    out.append("")
+    rel = "throughput ÷ raw" if bench["higher_is_better"] else "time ÷ raw"
+    out.append(f"| implementation | median {unit} | {rel} (median of per-round ratios) | range over rounds |")
+    out.append("|---|---:|---:|---:|")
+    for name in ordered(bench["samples"]):
+        med = statistics.median(bench["samples"][name])
+        base = bench["samples"][bench["baseline"]]
+        per_round = [m / b for m, b in zip(bench["samples"][name], base)]
+        label = bench["labels"].get(name, name)
+        out.append(f"| `{name}` — {label} | {fmt(med)} | {statistics.median(per_round):.3f} | "
+                   f"{min(per_round):.2f}–{max(per_round):.2f} |")
+    out.append("")
+    return out
+
+
+def count_table(counts, kind, unit):
+    rows = [c for c in counts if c["kind"] == kind]
+    if not rows:
+        return []
+    raw = next((c for c in rows if c["case"] == "raw"), None)
+    out = [f"| implementation | user-space instructions {unit} | ÷ raw | system calls {unit} |",
+           "|---|---:|---:|---:|"]
+    for c in sorted(rows, key=lambda c: ORDER.index(c["case"]) if c["case"] in ORDER else 99):
+        ratio = f"{c['ir'] / raw['ir']:.2f}" if raw and raw["ir"] else "—"
+        sc = f"{c['syscalls']:.2f}" if c.get("syscalls") is not None else "—"
+        out.append(f"| `{c['case']}` | {c['ir']:.0f} | {ratio} | {sc} |")
+    out.append("")
+    return out
+
+
+def annotation(path):
+    """Self instructions per iteration by function, from callgrind_annotate --inclusive=no
+    output whose first line is 'iterations N'."""
+    text = read_text(path)
+    if not text:
+        return None
+    lines = text.splitlines()
+    n = int(lines[0].split()[1])
+    rows, in_functions = [], False
+    for line in lines[1:]:
+        if "file:function" in line:
+            in_functions = True
+            continue
+        m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$", line) if in_functions else None
+        if not m:
+            if in_functions and rows and line.startswith("---"):
+                break
+            continue
+        ir = int(m.group(1).replace(",", "")) / n
+        where = re.sub(r"\s*\[[^]]*\]$", "", m.group(2))
+        file, _, func = where.partition(":")
+        func = re.sub(r"\([^()]*\)$", "()", func) if len(func) > 60 else func
+        rows.append(f"{ir:7.1f}  {func}   ({os.path.basename(file)})")
+    total = sum(float(r.split()[0]) for r in rows)
+    return "\n".join(rows[:14] + [f"{total:7.1f}  total per send+recv pair"])
+
+
+def gnuplot(script, cwd):
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True, cwd=cwd)
+        return True
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"report: gnuplot failed: {e}", file=sys.stderr)
+        return False
+
+
+def plot_cost(timed, out_dir):
+    """Grouped bars: time relative to raw for each workload and implementation."""
+    benches = [b for b in timed if b["bench"] in SHORT]
+    series = [(k, t) for k, t in PLOT_SERIES if any(k in b["samples"] for b in benches)]
+    data = os.path.join(out_dir, "bench_cost.dat")
+    with open(data, "w") as f:
+        f.write("workload " + " ".join(f'"{t}"' for _, t in series) + "\n")
+        for b in benches:
+            vals = []
+            for k, _ in series:
+                vals.append(f"{statistics.median(cost_ratios(b, k)):.4f}" if k in b["samples"] else "NaN")
+            f.write(f'"{SHORT[b["bench"]]}" ' + " ".join(vals) + "\n")
+    cols = " , ".join(f"'bench_cost.dat' using {i + 2}:xtic(1) title columnheader({i + 2})"
+                      for i in range(len(series)))
+    ok = gnuplot(f"""
+set terminal svg size 900,420 dynamic font 'sans,11' background '#ffffff'
+set output 'bench_cost.svg'
+set title 'Time per operation relative to the raw system calls (1.0 = raw; lower is better)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key top left
+set grid ytics
+set yrange [0:*]
+set ylabel 'time ÷ raw (median of per-round ratios)'
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 1.5 lc rgb '#444444' front
+plot {cols}
+""", out_dir)
+    os.remove(data)
+    return ok
+
+
+def plot_instructions(counts, py_counts, out_dir):
+    """Bars on a log scale: user-space instructions per send+recv pair (callgrind)."""
+    rows = [(c["case"], c["ir"]) for c in counts if c["kind"] == "perop"]
+    rows.sort(key=lambda r: r[1])
+    py = {(p["module"], p["mode"]): p["ir"] for p in py_counts}
+    if ("socket", "recv_into") in py:
+        rows.append(("Python: CPython socket", py[("socket", "recv_into")]))
+    if ("usocket", "recv_into") in py:
+        rows.append(("Python: usocket module", py[("usocket", "recv_into")]))
+    if not rows:
+        return False
+    data = os.path.join(out_dir, "bench_instructions.dat")
+    with open(data, "w") as f:
+        for i, (name, ir) in enumerate(rows):
+            f.write(f'{i} {ir:.1f} "{name.replace("_", " ")}"\n')
+    ok = gnuplot(f"""
+set terminal svg size 900,420 dynamic font 'sans,11' background '#ffffff'
+set output 'bench_instructions.svg'
+set title 'User-space instructions per 64-byte send + receive (callgrind; log scale)'
+set style fill solid 0.85 border -1
+set boxwidth 0.7
+set logscale y
+set yrange [10:*]
+set grid ytics
+set xtics rotate by -30 nomirror
+set ylabel 'instructions per send+recv pair'
+unset key
+plot 'bench_instructions.dat' using 1:2:xtic(3) with boxes lc rgb '#3a6ea5', \\
+     '' using 1:2:(sprintf('%.0f', $2)) with labels offset 0,0.8
+""", out_dir)
+    os.remove(data)
+    return ok
+
+
+def check(results):
+    """The smoke pass: every sample and count is a positive number."""
+    timed = read_jsonl(os.path.join(results, "timed.jsonl"))
+    counts = read_jsonl(os.path.join(results, "counts.jsonl"))
+    bad = []
+    if len(timed) < 6:
+        bad.append(f"expected 6 timed workloads, got {len(timed)}")
+    for b in timed:
+        for name, values in b["samples"].items():
+            if not values or not all(v > 0 for v in values):
+                bad.append(f"{b['bench']}/{name}: {values}")
+    if not counts:
+        bad.append("no instruction counts")
+    for c in counts:
+        if not c["ir"] > 0:
+            bad.append(f"callgrind {c['kind']}/{c['case']}: {c['ir']}")
+    for line in bad:
+        print("bench smoke: " + line, file=sys.stderr)
+    print(f"bench smoke: {len(timed)} workloads, {len(counts)} instruction counts, "
+          f"{'FAILED' if bad else 'all figures present'}")
+    return 1 if bad else 0
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 2:
+        sys.exit(__doc__)
+    results, out_dir = args
+    if "--check" in sys.argv:
+        sys.exit(check(results))
+    timed = read_jsonl(os.path.join(results, "timed.jsonl"))
+    by_name = {b["bench"]: b for b in timed}
+    counts = read_jsonl(os.path.join(results, "counts.jsonl"))
+    cnt = {(c["kind"], c["case"]): c for c in counts}
+    py_counts = read_jsonl(os.path.join(results, "py_counts.jsonl"))
+    machine = read_text(os.path.join(results, "machine.txt")) or ""
+    run = read_text(os.path.join(results, "run.txt")) or ""
+
+    cost_ok = plot_cost(timed, out_dir)
+    instr_ok = plot_instructions(counts, py_counts, out_dir)
+
+    def ir_ratio(kind, case):
+        a, b = cnt.get((kind, case)), cnt.get((kind, "raw"))
+        return a["ir"] / b["ir"] if a and b else None
+
+    def wall_ratio(bench, name):
+        b = by_name.get(bench)
+        if not b or name not in b["samples"]:
+            return None
+        return statistics.median([m / r for m, r in zip(b["samples"][name], b["samples"][b["baseline"]])])
+
+    md = ["# Benchmarks", "",
+          "How close each usocket operation comes to the bare system call, and how usocket compares",
+          "with what a user would pick instead: the raw POSIX calls, Asio (standalone 1.22, synchronous",
+          "calls), libuv (1.44, its event loop) and, for the Python module, CPython's own `socket`.",
+          "Everything here is generated by **`scripts/bench.sh`** (one command: it builds in",
+          "`build-bench/`, runs every workload and rewrites this page and its plots). Benchmarks are not",
+          "tests: nothing fails on a timing; CI only checks that they run (`.ci/extra/bench_smoke.sh`).",
+          ""]
+
+    # --- summary against the targets --------------------------------------------------------
+    md += ["## Summary against the targets", "",
+           "| what | target | measured | met? |", "|---|---|---|---|"]
+
+    def row(what, target, value, ok, fmt_value):
+        md.append(f"| {what} | {target} | {fmt_value if value is not None else 'not measured'} | "
+                  f"{'—' if value is None else ('yes' if ok else '**no**')} |")
+
+    r = ir_ratio("perop", "usocket")
+    row("send+recv, blocking: user-space instructions ÷ raw", f"≤ {TARGET_BLOCKING:.2f}", r,
+        r is not None and r <= TARGET_BLOCKING,
+        f"{r:.2f} ({cnt['perop', 'usocket']['ir']:.0f} vs {cnt['perop', 'raw']['ir']:.0f} per pair)" if r else "")
+    r = ir_ratio("perop", "usocket_timeout")
+    row("send+recv, 5 s timeout: user-space instructions ÷ raw", f"≤ {TARGET_TIMEOUT:.2f}", r,
+        r is not None and r <= TARGET_TIMEOUT,
+        f"{r:.2f} ({cnt['perop', 'usocket_timeout']['ir']:.0f} per pair)" if r else "")
+    for bench in ("perop", "pingpong"):
+        for name in ("usocket", "usocket_timeout"):
+            w = wall_ratio(bench, name)
+            target = TARGET_BLOCKING if name == "usocket" else TARGET_TIMEOUT
+            row(f"{SHORT[bench]}, {'blocking' if name == 'usocket' else '5 s timeout'}: wall time ÷ raw blocking",
+                f"≤ {target:.2f}", w, w is not None and w <= target, f"{w:.3f}" if w else "")
+    for bench in ("bulk-tcp", "bulk-unix"):
+        w = wall_ratio(bench, "usocket")
+        row(f"{SHORT[bench]}, 64 KiB sendall/recv_into: throughput ÷ raw", f"≥ {TARGET_BULK:.2f}", w,
+            w is not None and w >= TARGET_BULK, f"{w:.3f}" if w else "")
+    md.append("")
+    md += ["The instruction targets compare against a raw loop that is almost nothing but the two libc",
+           "wrappers (about 20 user-space instructions per call), so every instruction a wrapper adds",
+           "shows: 3 % of the raw pair is about one instruction. In wall time the same overhead is a few",
+           "per cent, because the system calls themselves (not counted by callgrind) dominate.",
+           "[Where the instructions go](#where-the-instructions-go) explains each miss and the fix.", ""]
+
+    if cost_ok or instr_ok:
+        md += ["## At a glance", ""]
+        if cost_ok:
+            md += ["![time relative to raw](bench_cost.svg)", "",
+                   "Each bar is the median over rounds of (implementation's time ÷ raw time in the same round);",
+                   "for the throughput workloads, time per byte. Ping-pong and bulk run both processes on one",
+                   "core. The dashed line is the raw system calls.", ""]
+        if instr_ok:
+            md += ["![instructions per send+recv](bench_instructions.svg)", "",
+                   "User-space instructions per 64-byte send + receive on a socketpair, counted by callgrind;",
+                   "the kernel's share (the same for all of them, a few thousand instructions) is not included.",
+                   ""]
+
+    # --- machine and method -----------------------------------------------------------------
+    md += ["## Machine", "", "```", machine, "```", "",
+           "The two cores are shared with other builds and test runs, so absolute wall times drift by",
+           "tens of per cent between runs (compare the load averages above). Read the ratios measured in",
+           "the same round, and the instruction counts, which do not depend on the load.", ""]
+    md += ["## Method", "",
+           "- **One harness, plain timing loops** (`bench/usocket_bench`, `CLOCK_MONOTONIC`), not Google",
+           "  Benchmark: every variant of a workload runs once per round, forward order on even rounds",
+           "  and backward on odd ones, after one warm-up pass; the report takes the ratio to the raw",
+           "  calls *within each round* and quotes the median over rounds (and the range). Two-process",
+           "  workloads fork, and the callgrind counts need a fixed iteration count; both are awkward",
+           "  under Google Benchmark's adaptive iteration counts, and its repetitions do not alternate.",
+           "- **Pinning**: the harness pins itself to one core (`sched_setaffinity`, as `taskset -c 0`)",
+           "  before forking, so both processes of ping-pong and bulk run on the same core. Unpinned, a",
+           "  run flips between same-core and cross-core placement (a cross-core wake-up costs a VM exit).",
+           "- **Same-run peers**: every implementation is measured in the same process run as the raw",
+           "  calls. Each end of a two-process workload uses the implementation under test; the",
+           "  connection itself is made with raw calls and handed to the library (`socket::adopt`,",
+           "  Asio `assign`, `uv_tcp_open`/`uv_pipe_open`), so only the data path is compared.",
+           "- **Instruction counts**: `valgrind --tool=callgrind` runs one single-thread loop",
+           "  (`usocket_bench loop perop CASE N`) at two sizes; the difference divided by the difference in",
+           "  N cancels start-up and counts only user-space instructions (callgrind never sees the kernel).",
+           "  System calls per operation come the same way from `strace -f -c`.",
+           "- **Asio**: standalone Asio (Debian `libasio-dev`, 1.22) rather than Boost.Asio 1.74: the same",
+           "  code without a Boost dependency, a small header-only package for CI, and a newer release.",
+           "  Its synchronous calls are what a user replacing a blocking socket API would write.",
+           "- **libuv** has no synchronous receive; its natural use is measured: `uv_try_write`/`uv_write`",
+           "  to send and the event loop (epoll + callback) to receive.",
+           "- **TIME_WAIT**: the connection-rate loop closes the accepted socket first, so the TIME_WAIT",
+           "  entry sits on the listener's port, uses a fresh listener (port 0) per run and a bounded count.",
+           "- Loopback only (127.0.0.1, socketpairs), ports bound to 0, every loop bounded.",
+           "- Build: `-DCMAKE_BUILD_TYPE=Release` (`-O3`) plus `-g` for the annotations; the library is",
+           "  static (as the default build), fault injection off.",
+           ""]
+    if run:
+        md += ["Run parameters:", "", "```", run, "```", ""]
+
+    # --- per-operation and instruction counts -------------------------------------------------
+    md += ["## 1. Per-operation overhead", ""]
+    if "perop" in by_name:
+        md += timed_section(by_name["perop"])
+    md += ["Instructions and system calls per 64-byte send + recv pair (callgrind, difference of two",
+           "run sizes):", ""]
+    md += count_table(counts, "perop", "per pair")
+    md += ["`raw_poll_first` is CPython's way of honouring a timeout (read the clock, `poll()`, then the",
+           "call) written in C: few user-space instructions, but twice the system calls, which is where",
+           "its wall time goes. usocket with a timeout tries the call first and polls only on `EAGAIN`,",
+           "so it makes the same two system calls as the blocking form.", ""]
+
+    md += ["### Where the instructions go", ""]
+    for case, title in (("usocket", "blocking, throwing form"), ("usocket_timeout", "5 s timeout")):
+        ann = annotation(os.path.join(results, f"annotate_perop_{case}.raw"))
+        if ann:
+            md += [f"`callgrind_annotate` of the measured loop only (`--toggle-collect=usocket_bench_loop`),",
+                   f"usocket {title}: self instructions per send+recv pair by function.", "", "```", ann,
+                   "```", ""]
+    md += [
+        "Why usocket is above the raw calls, per call, from the annotation and the disassembly",
+        "(`gdb -batch -ex 'disassemble usocket::socket::send'`):",
+        "",
+        "1. **The backend seam is an out-of-line call** (`sys::send`/`sys::recv` in another translation",
+        "   unit): call, prologue, `flags | MSG_NOSIGNAL`, the error check and return, about 15",
+        "   instructions per call, plus a PLT jump to libc as the raw loop has too.",
+        "2. **`std::error_code` on the success path**: the throwing form builds an `error_code`, and",
+        "   `std::error_code{}` calls `std::system_category()` out of line in `libstdc++.so` (through the",
+        "   PLT) every time: about 8 instructions per call before any system call is made.",
+        "3. **One function holds the fast and slow paths**: `sock_call`'s EINTR/EAGAIN/deadline handling",
+        "   is inlined into `socket::send`, so the fast path pays for saving and restoring six",
+        "   callee-saved registers and a 72-byte frame (about 16 instructions per call).",
+        "4. **Mode and flag tests read memory**: `call_timeout` loads `msg_dontwait` (an exported",
+        "   `extern const int`, so the compiler cannot fold it) and the `optional` timeout; the error",
+        "   codes `sys::err_intr`/`err_again` likewise. Few instructions, but on every call.",
+        "",
+        "The timeout form costs only a couple of instructions more than the blocking one: the deadline",
+        "is started lazily and the clock is never read when the call succeeds at once.",
+        "",
+        "**Proposed fix** (library code; not changed here): give `sock_call` a two-level shape — an",
+        "inline fast path `n = sys::send(...); if (n >= 0) return n;` and a `[[gnu::noinline, gnu::cold]]`",
+        "slow path for EINTR/EAGAIN/deadline — so the fast path needs no saved registers; let the seam",
+        "report the errno as an `int` (0 on success) and build the `std::error_code` only on failure; make",
+        "the seam's hot functions (`send`, `recv`, `sendto`, `recvfrom`) inline in a backend header",
+        "(`src/posix/sys_inline.hpp`, still under `src/posix/`, so the seam stays the only place that calls",
+        "the OS) or build the library with interprocedural optimisation; and compare against backend",
+        "constants the compiler can see (`constexpr` in the backend) instead of exported variables.",
+        "Together these remove most of the per-call overhead; a wrapper that reports errors and supports",
+        "timeouts still cannot reach 3 % of a bare libc call (Asio's synchronous calls, which do less,",
+        "are shown above for scale).",
+        ""]
+
+    # --- the stream workloads -------------------------------------------------------------------
+    md += ["## 2. Bulk throughput", ""]
+    for b in ("bulk-tcp", "bulk-unix"):
+        if b in by_name:
+            md += timed_section(by_name[b])
+    md += ["With 64 KiB chunks each call moves enough data that the per-call overhead above is",
+           "invisible; the spread between rounds is the machine's noise, not the libraries.", ""]
+    md += ["## 3. Ping-pong latency", ""]
+    if "pingpong" in by_name:
+        md += timed_section(by_name["pingpong"])
+    md += ["Both processes are pinned to the same core, so every round trip is two context switches on",
+           "one CPU (no cross-core wake-up). With a timeout, each receive usually finds no data yet: usocket",
+           "and `raw_try_first` then pay one `EAGAIN` and one `poll()`; `raw_poll_first` (CPython's pattern)",
+           "polls before every call, sends included.", ""]
+    md += ["## 4. Connection rate", ""]
+    if "connrate" in by_name:
+        md += timed_section(by_name["connrate"])
+    md += ["libuv is not in this table: its connect and accept are asynchronous only, and a loop of",
+           "callbacks would measure the event loop rather than the calls.", ""]
+    md += ["## 5. UDP datagrams", ""]
+    if "udp" in by_name:
+        md += timed_section(by_name["udp"])
+    md += ["Instructions and system calls per datagram (one `sendto` and one `recvfrom`):", ""]
+    md += count_table(counts, "udp", "per datagram")
+    md += ["usocket's `recvfrom_into` returns the sender as a `usocket::address` (128 bytes of native",
+           "sockaddr storage) and `sendto` takes one; that copy and the seam call are the difference.", ""]
+
+    # --- readline ---------------------------------------------------------------------------------
+    md += ["## 6. readline over short lines", ""]
+    rl = read_text(os.path.join(results, "readline.txt"))
+    rlp = read_text(os.path.join(results, "readline_cpython.txt"))
+    if rl or rlp:
+        md += ["Output of `bench/readline/` (`readline_bench` and `cpython_readline.py`), as printed:", ""]
+        if rl:
+            md += ["```", rl, "```", ""]
+        if rlp:
+            md += ["```", rlp, "```", ""]
+    else:
+        md += ["Not measured in this run: `bench/readline/` (the readline benchmark, written separately)",
+               "had not landed. `scripts/bench.sh` builds and runs it as soon as it exists.", ""]
+
+    # --- Python -------------------------------------------------------------------------------------
+    md += ["## 7. The Python module against CPython's socket", ""]
+    py = read_text(os.path.join(results, "python.json"))
+    if py:
+        pj = json.loads(py)
+        meta = pj["meta"]
+        md += [f"`bench/python/send_recv.py`: 64-byte send + receive on a socketpair in one process, "
+               f"Python {meta['python']} (`{meta['executable']}`), {meta['rounds']} rounds of "
+               f"{meta['iterations']} iterations alternating the modules, medians; the empty Python loop "
+               "is subtracted.", "",
+               "| operation | module | ns per pair | ns per call | ÷ CPython |", "|---|---|---:|---:|---:|"]
+        for op, by_impl in pj["results"].items():
+            for name, r in by_impl.items():
+                md.append(f"| {op} | {name} | {r['ns_per_pair']:.0f} | {r['ns_per_call']:.0f} | "
+                          f"{r['ratio_to_cpython']:.3f} |")
+        md.append("")
+    else:
+        md += ["`bench/python/send_recv.py` did not run (the script or the built module was missing).", ""]
+    if py_counts:
+        md += ["Instructions per send + receive pair under callgrind (`bench/py_loop.py`, the same loop at",
+               "two sizes; the loop's own cost is the `empty` row, included in the others):", "",
+               "| module | mode | user-space instructions per pair | system calls per pair |",
+               "|---|---|---:|---:|"]
+        for p in py_counts:
+            sc = f"{p['syscalls']:.2f}" if p.get("syscalls") is not None else "—"
+            md.append(f"| {p['module']} | {p['mode']} | {p['ir']:.0f} | {sc} |")
+        md += ["", "`recv` allocates a new `bytes` per call; `recv_into` fills a preallocated `bytearray` (no",
+               "copy out); `timeout` is `recv_into` on sockets with `settimeout(5.0)`, where CPython polls",
+               "before every call.", ""]
+
+    md += ["## Reproducing", "", "```", "scripts/bench.sh            # everything: about 10 minutes on 2 cores",
+           "scripts/bench.sh --smoke    # a few iterations of each, report under build-bench-smoke/",
+           "build-bench/bench/usocket_bench --rounds 9 pingpong     # one workload, JSON samples",
+           "valgrind --tool=callgrind build-bench/bench/usocket_bench loop perop usocket 20000",
+           "```", ""]
+    with open(os.path.join(out_dir, "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(md))
+    print(f"report: wrote {os.path.join(out_dir, 'BENCHMARKS.md')}")
+
+
+if __name__ == "__main__":
+    main()

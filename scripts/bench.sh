@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Runs the whole benchmark suite and writes docs/BENCHMARKS.md and its plots (docs/*.svg):
+#
+#   scripts/bench.sh            full run, about 10 minutes on 2 cores; rewrites docs/
+#   scripts/bench.sh --smoke    a few iterations of everything; report under the build directory,
+#                               then checks that every figure is there (.ci/extra/bench_smoke.sh)
+#
+# It installs what is missing from .ci/packages.txt, builds in its own build directory
+# (build-bench, or build-bench-smoke), runs bench/usocket_bench (timed workloads, all pinned to
+# one core), callgrind and strace counts of the single-thread loops, the Python module against
+# CPython's socket (bench/python/send_recv.py and bench/py_loop.py under callgrind), the readline
+# benchmark (bench/readline/) when present, and bench/report.py. Loopback only.
+# Environment: BENCH_ROUNDS (default 9), BENCH_CPU (default 0).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+smoke=0
+[[ "${1:-}" == "--smoke" ]] && smoke=1
+if ((smoke)); then
+  build=build-bench-smoke rounds=1 scale=0.01 out=$build/report
+  n1=160 n2=800 py_n1=200 py_n2=1000
+else
+  build=build-bench rounds=${BENCH_ROUNDS:-9} scale=1 out=docs
+  n1=1600 n2=17600 py_n1=2000 py_n2=22000
+fi
+cpu=${BENCH_CPU:-0}
+python=/usr/bin/python3
+results=$build/bench-results
+start=$SECONDS
+
+scripts/install-deps.sh
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g \
+  -DUSOCKET_BUILD_BENCH=ON -DUSOCKET_FAULT_INJECTION=OFF -DUSOCKET_BUILD_TESTS=OFF \
+  -DUSOCKET_BUILD_EXAMPLES=OFF -DUSOCKET_BUILD_TOOLS=OFF -DUSOCKET_INSTALL=OFF \
+  -DPython3_EXECUTABLE=$python >/dev/null
+cmake --build "$build" -j2
+bench=$build/bench/usocket_bench
+rm -rf "$results"
+mkdir -p "$results" "$out"
+
+# --- the machine, and the load it carried (other work shares these cores) --------------------
+{
+  echo "nproc:       $(nproc)"
+  echo "CPU:         $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "kernel:      $(uname -srm)"
+  echo "compiler:    $(c++ --version | head -1)"
+  echo "libc:        $(ldd --version | head -1)"
+  echo "date:        $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "commit:      $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include 2>/dev/null || echo ' (library sources modified)')"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$results/machine.txt"
+
+# --- timed workloads: every implementation in the same run, alternating ------------------------
+echo "== timed workloads (rounds=$rounds, pinned to CPU $cpu)"
+for w in perop udp bulk-tcp bulk-unix pingpong connrate; do
+  echo "   $w"
+  "$bench" --rounds "$rounds" --scale "$scale" --cpu "$cpu" "$w" >>"$results/timed.jsonl"
+done
+
+# --- instruction and system-call counts: difference of two run sizes ---------------------------
+# counts KIND CASE CMD...: prints (count at n2 - count at n1) / (n2 - n1) for callgrind's Ir and
+# strace's system calls; CMD gets the iteration count appended.
+callgrind_ir() {  # N CMD...: user-space instructions of the whole run
+  local n=$1 f
+  shift
+  f=$(mktemp "$root/$results/cg.XXXXXX")
+  valgrind --tool=callgrind --callgrind-out-file="$f" "$@" "$n" >/dev/null 2>&1
+  awk '/^summary:/ {print $2}' "$f"
+  rm -f "$f"
+}
+strace_calls() {  # N CMD...: system calls of the whole run
+  local n=$1 f
+  shift
+  f=$(mktemp "$root/$results/st.XXXXXX")
+  strace -f -c -o "$f" "$@" "$n" >/dev/null 2>&1
+  awk '$NF == "total" {print $4}' "$f"
+  rm -f "$f"
+}
+per_iteration() {  # A B: (B - A) / (n2 - n1)
+  awk -v a="$1" -v b="$2" -v n1="$n1" -v n2="$n2" 'BEGIN {printf "%.2f", (b - a) / (n2 - n1)}'
+}
+
+echo "== callgrind and strace counts"
+for kind in perop udp; do
+  for case in $("$bench" list $kind); do
+    ir1=$(callgrind_ir $n1 "$bench" loop $kind "$case")
+    ir2=$(callgrind_ir $n2 "$bench" loop $kind "$case")
+    sc1=$(strace_calls $n1 "$bench" loop $kind "$case")
+    sc2=$(strace_calls $n2 "$bench" loop $kind "$case")
+    printf '{"kind":"%s","case":"%s","ir":%s,"syscalls":%s}\n' $kind "$case" \
+      "$(per_iteration "$ir1" "$ir2")" "$(per_iteration "$sc1" "$sc2")" >>"$results/counts.jsonl"
+    echo "   $kind $case: $(per_iteration "$ir1" "$ir2") instructions/iteration"
+  done
+done
+# Where usocket's instructions go: only the measured loop, by function.
+for case in usocket usocket_timeout; do
+  ((smoke)) && break
+  f=$results/cg.annotate
+  valgrind --tool=callgrind --toggle-collect=usocket_bench_loop --callgrind-out-file="$f" \
+    "$bench" loop perop $case $n2 >/dev/null 2>&1
+  { echo "iterations $n2"; callgrind_annotate --inclusive=no "$f"; } >"$results/annotate_perop_$case.raw"
+  rm -f "$f"
+done
+
+# --- the Python module against CPython's socket ------------------------------------------------
+pypath=$root/$build/python
+if [[ -d "$pypath/usocket" ]] && ls "$pypath"/usocket/_usocket*.so >/dev/null 2>&1; then
+  if [[ -f bench/python/send_recv.py ]]; then
+    echo "== bench/python/send_recv.py"
+    py_args=()
+    ((smoke)) && py_args=(--rounds 1 --iterations 200)
+    PYTHONPATH=$pypath taskset -c "$cpu" $python bench/python/send_recv.py --json "${py_args[@]}" \
+      >"$results/python.json"
+  fi
+  echo "== Python instruction counts (bench/py_loop.py)"
+  py_modes=(empty recv recv_into timeout)
+  ((smoke)) && py_modes=(recv_into)
+  for module in socket usocket; do
+    for mode in "${py_modes[@]}"; do
+      [[ $module == usocket && $mode == empty ]] && continue
+      export PYTHONPATH=$pypath
+      ir1=$(callgrind_ir $py_n1 $python bench/py_loop.py $module $mode)
+      ir2=$(callgrind_ir $py_n2 $python bench/py_loop.py $module $mode)
+      sc1=0 sc2=0
+      if ((!smoke)); then
+        sc1=$(strace_calls $py_n1 $python bench/py_loop.py $module $mode)
+        sc2=$(strace_calls $py_n2 $python bench/py_loop.py $module $mode)
+      fi
+      unset PYTHONPATH
+      pi=$(n1=$py_n1 n2=$py_n2 per_iteration "$ir1" "$ir2")
+      ps=$(n1=$py_n1 n2=$py_n2 per_iteration "$sc1" "$sc2")
+      printf '{"module":"%s","mode":"%s","ir":%s,"syscalls":%s}\n' $module $mode "$pi" "$ps" \
+        >>"$results/py_counts.jsonl"
+      echo "   $module $mode: $pi instructions/iteration"
+    done
+  done
+else
+  echo "== the Python module was not built (no Python headers?): Python figures skipped"
+fi
+
+# --- readline (bench/readline/, when it exists) --------------------------------------------------
+readline_bin=$build/bench/readline/readline_bench
+if [[ -x "$readline_bin" ]]; then
+  echo "== bench/readline"
+  rl_time=0.5 rl_lines=200000
+  ((smoke)) && rl_time=0.01 rl_lines=2000
+  taskset -c "$cpu" "$readline_bin" --benchmark_min_time=$rl_time >"$results/readline.txt" 2>&1 ||
+    echo "(readline_bench exited with $?)" >>"$results/readline.txt"
+  if [[ -f bench/readline/cpython_readline.py ]]; then
+    taskset -c "$cpu" $python bench/readline/cpython_readline.py $rl_lines \
+      >"$results/readline_cpython.txt" 2>&1 || echo "(exited with $?)" >>"$results/readline_cpython.txt"
+  fi
+fi
+
+{
+  echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "duration:    $((SECONDS - start)) s"
+} >>"$results/machine.txt"
+{
+  echo "rounds per workload: $rounds (plus one warm-up pass), scale: $scale, pinned to CPU $cpu"
+  echo "callgrind/strace run sizes: $n1 and $n2 iterations (Python: $py_n1 and $py_n2)"
+  echo "Python: $($python --version 2>&1) ($python)"
+} >"$results/run.txt"
+
+$python bench/report.py "$results" "$out"
+if ((smoke)); then
+  $python bench/report.py "$results" "$out" --check
+fi
+echo "== bench finished in $((SECONDS - start)) s"
