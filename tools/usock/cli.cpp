@@ -61,6 +61,7 @@ OPTIONS
     -6                  IPv6 addresses only.
     -w, --wait SECONDS  Give up a connect after SECONDS, and close a connection that
                         has had no data either way for SECONDS. Fractions are allowed.
+                        With -l it does not limit the wait for a peer (as nc).
     -q, --quit SECONDS  Quit SECONDS after the end of standard input; -q 0 quits at
                         once. Negative (the default): wait for the peer to close.
     -d, --no-stdin      Do not read standard input (and never half-close).
