@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -26,16 +27,25 @@ public:
     /// An empty address: family af_unspec, size 0.
     address() noexcept = default;
 
-    /// A numeric IPv4 or IPv6 literal and a port ("127.0.0.1", 80), ("::1", 80). No name
-    /// resolution here (see resolve_address() for names). Throws value_error.
+    /// The (host, port) form: a numeric IPv4 or IPv6 literal and a port ("127.0.0.1", 80),
+    /// ("::1", 80). No name resolution here (see resolve_address() for names). Throws
+    /// value_error (bad_address, port_out_of_range).
     address(std::string_view numeric_host, int port);
+    /// The IPv6 (host, port, flowinfo, scope_id) form. Throws value_error.
+    address(std::string_view numeric_ipv6_host, int port, std::uint32_t flowinfo, std::uint32_t scope_id);
 
-    /// IPv4 from a dotted quad ("192.168.1.10"); "" is INADDR_ANY. Port 0..65535.
+    /// IPv4 from a dotted quad ("192.168.1.10"); "" is INADDR_ANY. Port 0..65535 (seed 002:
+    /// a missing port is 0). Throws value_error.
     static address ipv4(std::string_view host, int port, std::error_code& ec) noexcept;
-    static address ipv4(std::string_view host, int port);
-    /// IPv4 from four octets, the seed-002 form (192,168,1,10[,port]).
+    static address ipv4(std::string_view host, int port = 0);
+    /// IPv4 from four octets, the seed-002 form (192,168,1,10[,port]). Throws value_error.
     static address ipv4(const std::array<int, 4>& octets, int port, std::error_code& ec) noexcept;
-    static address ipv4(const std::array<int, 4>& octets, int port);
+    static address ipv4(const std::array<int, 4>& octets, int port = 0);
+    /// The seed-002 tuples of integers: (192,168,1,10) or (192,168,1,10,8080). Any other
+    /// count, an octet outside 0..255 (bad_address) or a bad port (port_out_of_range) is
+    /// value_error.
+    static address from_octets(std::span<const int> values, std::error_code& ec) noexcept;
+    static address from_octets(std::span<const int> values);
     /// IPv6 from a literal ("::1", "fe80::1%lo" with a scope name), flowinfo (20 bits) and
     /// scope id. "" is in6addr_any.
     static address ipv6(std::string_view host, int port, std::uint32_t flowinfo,
@@ -52,11 +62,19 @@ public:
     static address loopback(int family, int port, std::error_code& ec) noexcept;
     static address loopback(int family, int port);
     /// Parses text: "127.0.0.1:5005", "[::1]:80", "[fe80::1%2]:80", "/tmp/sock", "@abstract"
-    /// (a leading '@' is a Linux abstract name), "192.168.1.10" (port 0). Numeric only.
+    /// (a leading '@' is a Linux abstract name), "192.168.1.10" and "::1" (port 0). Numeric
+    /// only: a name is bad_address (resolve it with getaddrinfo()). A text containing '/' is
+    /// a Unix path. A port that is not all digits is bad_address, one above 65535
+    /// port_out_of_range. parse(a.to_string()) == a for every address parse() can produce.
     static address parse(std::string_view text, std::error_code& ec) noexcept;
     static address parse(std::string_view text);
     /// Adopts native sockaddr bytes (as returned by the OS or getaddrinfo()).
     static address from_native(const void* sockaddr, std::size_t size) noexcept;
+
+    /// This IPv4 or IPv6 address with another port (scope and flow information kept).
+    /// Other families: value_error (address_family_mismatch).
+    address with_port(int port, std::error_code& ec) const noexcept;
+    address with_port(int port) const;
 
     /// af_inet, af_inet6, af_unix or af_unspec (empty).
     int family() const noexcept;
@@ -73,7 +91,8 @@ public:
     bool is_abstract() const noexcept;
     bool empty() const noexcept { return size_ == 0; }
 
-    /// "127.0.0.1:5005", "[::1]:80", "/tmp/sock", "@name" for an abstract Unix name.
+    /// "127.0.0.1:5005", "[::1]:80", "[fe80::1%eth0]:80" (any non-zero scope is shown, so
+    /// that parse() gives the address back), "/tmp/sock", "@name" for an abstract Unix name.
     std::string to_string() const;
 
     /// The native sockaddr bytes, for backends and bindings.
@@ -83,6 +102,9 @@ public:
     /// Sets the size after a system call filled data() (clamped to capacity).
     void resize(std::size_t n) noexcept { size_ = n < capacity ? static_cast<std::uint32_t>(n) : capacity; }
 
+    /// Equality and order compare what the address means, not padding: the family, then for
+    /// IP the address bytes (so numeric order), port, flowinfo and scope; for Unix the path
+    /// (a trailing NUL the kernel reports does not count). std::hash agrees with ==.
     friend bool operator==(const address& a, const address& b) noexcept;
     friend std::strong_ordering operator<=>(const address& a, const address& b) noexcept;
 

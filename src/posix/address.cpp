@@ -35,7 +35,7 @@ bool parse_ipv6(std::string_view host, in6_addr& out, std::uint32_t& scope) noex
         if (scope_text.empty()) return false;
     }
     char buf[INET6_ADDRSTRLEN];
-    if (literal.size() >= sizeof buf) return false;
+    if (literal.size() >= sizeof buf || host.find('\0') != std::string_view::npos) return false;
     std::memcpy(buf, literal.data(), literal.size());
     buf[literal.size()] = '\0';
     if (::inet_pton(AF_INET6, buf, &out) != 1) return false;
@@ -58,16 +58,46 @@ bool parse_ipv6(std::string_view host, in6_addr& out, std::uint32_t& scope) noex
 
 bool parse_ipv4(std::string_view host, in_addr& out) noexcept {
     char buf[INET_ADDRSTRLEN];
-    if (host.size() >= sizeof buf) return false;
+    if (host.size() >= sizeof buf || host.find('\0') != std::string_view::npos) return false;
     std::memcpy(buf, host.data(), host.size());
     buf[host.size()] = '\0';
     return ::inet_pton(AF_INET, buf, &out) == 1;
 }
 
-bool parse_port(std::string_view text, int& port) noexcept {
-    if (text.empty() || text.size() > 5) return false;
-    const auto [p, e] = std::from_chars(text.data(), text.data() + text.size(), port);
-    return e == std::errc() && p == text.data() + text.size() && port_ok(port);
+// A port in text: all digits (else bad_address) and at most 65535 (else port_out_of_range).
+bool parse_port(std::string_view text, int& port, std::error_code& ec) noexcept {
+    if (text.empty()) {
+        ec = errc::bad_address;
+        return false;
+    }
+    long v = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            ec = errc::bad_address;
+            return false;
+        }
+        if (v <= 65535) v = v * 10 + (c - '0');
+    }
+    if (v > 65535) {
+        ec = errc::port_out_of_range;
+        return false;
+    }
+    port = static_cast<int>(v);
+    return true;
+}
+
+const sockaddr_in& as_in(const std::byte* p) noexcept { return *reinterpret_cast<const sockaddr_in*>(p); }
+const sockaddr_in6& as_in6(const std::byte* p) noexcept { return *reinterpret_cast<const sockaddr_in6*>(p); }
+
+// Three-way comparison of two values, as a strong ordering.
+template <class T>
+std::strong_ordering cmp(const T& a, const T& b) noexcept {
+    return a <=> b;
+}
+
+std::strong_ordering cmp_bytes(const void* a, const void* b, std::size_t n) noexcept {
+    const int c = std::memcmp(a, b, n);
+    return c < 0 ? std::strong_ordering::less : c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal;
 }
 
 }  // namespace
@@ -76,6 +106,12 @@ address::address(std::string_view numeric_host, int port) {
     std::error_code ec;
     in_addr v4{};
     *this = parse_ipv4(numeric_host, v4) ? ipv4(numeric_host, port, ec) : ipv6(numeric_host, port, 0, 0, ec);
+    if (ec) throw_error(ec, "address");
+}
+
+address::address(std::string_view numeric_ipv6_host, int port, std::uint32_t flowinfo, std::uint32_t scope_id) {
+    std::error_code ec;
+    *this = ipv6(numeric_ipv6_host, port, flowinfo, scope_id, ec);
     if (ec) throw_error(ec, "address");
 }
 
@@ -115,6 +151,29 @@ address address::ipv4(const std::array<int, 4>& octets, int port, std::error_cod
     sin.sin_port = htons(static_cast<std::uint16_t>(port));
     sin.sin_addr.s_addr = htonl(v);
     return from_native(&sin, sizeof sin);
+}
+
+address address::from_octets(std::span<const int> values, std::error_code& ec) noexcept {
+    if (values.size() != 4 && values.size() != 5) {
+        ec = errc::bad_address;
+        return {};
+    }
+    const std::array<int, 4> octets{values[0], values[1], values[2], values[3]};
+    return ipv4(octets, values.size() == 5 ? values[4] : 0, ec);
+}
+
+address address::with_port(int port, std::error_code& ec) const noexcept {
+    if (!port_ok(port)) {
+        ec = errc::port_out_of_range;
+        return {};
+    }
+    address a = *this;
+    const auto p = htons(static_cast<std::uint16_t>(port));
+    switch (family()) {
+        case AF_INET: std::memcpy(a.storage_.data() + offsetof(sockaddr_in, sin_port), &p, sizeof p); return a;
+        case AF_INET6: std::memcpy(a.storage_.data() + offsetof(sockaddr_in6, sin6_port), &p, sizeof p); return a;
+        default: ec = errc::address_family_mismatch; return {};
+    }
 }
 
 address address::ipv6(std::string_view host, int port, std::uint32_t flowinfo, std::uint32_t scope_id,
@@ -176,49 +235,45 @@ address address::parse(std::string_view text, std::error_code& ec) noexcept {
         return {};
     }
     if (text.front() == '@') {
-        std::string name(1, '\0');
-        name.append(text.substr(1));
-        return unix_path(name, ec);
+        char name[sizeof(sockaddr_un::sun_path)];
+        if (text.size() > sizeof name) {
+            ec = errc::bad_address;
+            return {};
+        }
+        name[0] = '\0';
+        std::memcpy(name + 1, text.data() + 1, text.size() - 1);
+        return unix_path(std::string_view(name, text.size()), ec);
     }
     if (text.find('/') != std::string_view::npos) return unix_path(text, ec);
     int port = 0;
     if (text.front() == '[') {
         const auto close = text.find(']');
-        if (close == std::string_view::npos) {
+        if (close == std::string_view::npos || close == 1) {
             ec = errc::bad_address;
             return {};
         }
         const auto rest = text.substr(close + 1);
-        if (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), port))) {
-            ec = rest.front() == ':' ? make_error_code(errc::port_out_of_range) : make_error_code(errc::bad_address);
+        if (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), port, ec))) {
+            if (!ec) ec = errc::bad_address;
             return {};
         }
-        const auto host = text.substr(1, close - 1);
-        if (host.empty()) {
-            ec = errc::bad_address;
-            return {};
-        }
-        return ipv6(host, port, 0, 0, ec);
+        return ipv6(text.substr(1, close - 1), port, 0, 0, ec);
     }
     const auto colon = text.find(':');
-    if (colon == std::string_view::npos) {
-        return ipv4(text, 0, ec);
-    }
+    if (colon == std::string_view::npos) return ipv4(text, 0, ec);
+    // Two colons or more: a bare IPv6 literal, which has no port.
     if (text.find(':', colon + 1) != std::string_view::npos) return ipv6(text, 0, 0, 0, ec);
-    if (!parse_port(text.substr(colon + 1), port)) {
-        ec = errc::port_out_of_range;
-        return {};
-    }
-    const auto host = text.substr(0, colon);
-    if (host.empty()) {
+    if (colon == 0) {
         ec = errc::bad_address;
         return {};
     }
-    return ipv4(host, port, ec);
+    if (!parse_port(text.substr(colon + 1), port, ec)) return {};
+    return ipv4(text.substr(0, colon), port, ec);
 }
 
 address address::from_native(const void* sockaddr_bytes, std::size_t size) noexcept {
     address a;
+    if (sockaddr_bytes == nullptr) return a;
     if (size > capacity) size = capacity;
     std::memcpy(a.storage_.data(), sockaddr_bytes, size);
     a.size_ = static_cast<std::uint32_t>(size);
@@ -293,7 +348,13 @@ bool address::is_abstract() const noexcept {
 std::string address::to_string() const {
     switch (family()) {
         case AF_INET: return host() + ':' + std::to_string(port());
-        case AF_INET6: return '[' + host() + "]:" + std::to_string(port());
+        case AF_INET6: {
+            std::string h = host();
+            // host() names the scope of link-local addresses only (as getnameinfo); show any
+            // scope here so that parse() gives the same address back.
+            if (scope_id() != 0 && h.find('%') == std::string::npos) h += '%' + std::to_string(scope_id());
+            return '[' + h + "]:" + std::to_string(port());
+        }
         case AF_UNIX: {
             std::string p = path();
             if (!p.empty() && p.front() == '\0') p.front() = '@';
@@ -303,16 +364,32 @@ std::string address::to_string() const {
     }
 }
 
-bool operator==(const address& a, const address& b) noexcept {
-    return a.size_ == b.size_ && std::memcmp(a.storage_.data(), b.storage_.data(), a.size_) == 0;
-}
+bool operator==(const address& a, const address& b) noexcept { return (a <=> b) == 0; }
 
 std::strong_ordering operator<=>(const address& a, const address& b) noexcept {
-    if (const auto c = a.family() <=> b.family(); c != 0) return c;
-    const std::size_t n = a.size_ < b.size_ ? a.size_ : b.size_;
-    if (const int c = std::memcmp(a.storage_.data(), b.storage_.data(), n); c != 0)
-        return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
-    return a.size_ <=> b.size_;
+    const int fam = a.family();
+    if (const auto c = cmp(fam, b.family()); c != 0) return c;
+    const std::byte* pa = a.storage_.data();
+    const std::byte* pb = b.storage_.data();
+    switch (fam) {
+        case AF_INET: {
+            if (const auto c = cmp_bytes(&as_in(pa).sin_addr, &as_in(pb).sin_addr, sizeof(in_addr)); c != 0) return c;
+            return cmp(a.port(), b.port());
+        }
+        case AF_INET6: {
+            if (const auto c = cmp_bytes(&as_in6(pa).sin6_addr, &as_in6(pb).sin6_addr, sizeof(in6_addr)); c != 0)
+                return c;
+            if (const auto c = cmp(a.port(), b.port()); c != 0) return c;
+            if (const auto c = cmp(a.flowinfo(), b.flowinfo()); c != 0) return c;
+            return cmp(a.scope_id(), b.scope_id());
+        }
+        case AF_UNIX: return cmp(a.path(), b.path());
+        default: {
+            const std::size_t n = a.size_ < b.size_ ? a.size_ : b.size_;
+            if (const auto c = cmp_bytes(pa, pb, n); c != 0) return c;
+            return cmp(a.size_, b.size_);
+        }
+    }
 }
 
 std::ostream& operator<<(std::ostream& os, const address& a) { return os << a.to_string(); }
@@ -336,6 +413,12 @@ address address::any(int family, int port) {
 address address::loopback(int family, int port) {
     return detail::or_throw("address", [&](std::error_code& ec) { return loopback(family, port, ec); });
 }
+address address::from_octets(std::span<const int> values) {
+    return detail::or_throw("ipv4 address", [&](std::error_code& ec) { return from_octets(values, ec); });
+}
+address address::with_port(int port) const {
+    return detail::or_throw("address", [&](std::error_code& ec) { return with_port(port, ec); });
+}
 address address::parse(std::string_view text) {
     return detail::or_throw("address", [&](std::error_code& ec) { return parse(text, ec); });
 }
@@ -343,9 +426,31 @@ address address::parse(std::string_view text) {
 }  // namespace usocket
 
 std::size_t std::hash<usocket::address>::operator()(const usocket::address& a) const noexcept {
-    // FNV-1a over the native bytes, which operator== compares.
+    // FNV-1a over exactly what operator== compares.
     std::size_t h = 1469598103934665603ull;
-    const auto* p = static_cast<const unsigned char*>(a.data());
-    for (std::size_t i = 0; i < a.size(); ++i) h = (h ^ p[i]) * 1099511628211ull;
+    const auto mix = [&h](const void* data, std::size_t n) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    };
+    const int family = a.family();
+    mix(&family, sizeof family);
+    const auto* p = static_cast<const std::byte*>(a.data());
+    switch (family) {
+        case AF_INET: mix(&reinterpret_cast<const sockaddr_in*>(p)->sin_addr, sizeof(in_addr)); break;
+        case AF_INET6: {
+            mix(&reinterpret_cast<const sockaddr_in6*>(p)->sin6_addr, sizeof(in6_addr));
+            const std::uint32_t extra[2] = {a.flowinfo(), a.scope_id()};
+            mix(extra, sizeof extra);
+            break;
+        }
+        case AF_UNIX: {
+            const std::string path = a.path();
+            mix(path.data(), path.size());
+            break;
+        }
+        default: mix(p, a.size()); break;
+    }
+    const int port = a.port();
+    mix(&port, sizeof port);
     return h;
 }
