@@ -111,3 +111,46 @@ int selector_wait(int sfd, selector_event* out, std::size_t max, std::int64_t ti
 extern const int err_noent;
 
 }  // namespace usocket::sys
+
+// --- names and addresses (src/resolver.cpp; src/posix/resolve.cpp, resolve_timed.cpp) -----
+
+#include <string>
+
+namespace usocket {
+struct host_entry;
+}
+
+namespace usocket::sys {
+
+/// The addresses of `host` (port 0) and its canonical name, from the hosts file or DNS,
+/// given up after `timeout_ns` (>= 0; 0 answers only what needs no waiting) with ETIMEDOUT.
+/// `give_up` is asked after a signal interrupts the wait (true: stop with EINTR). Errors are
+/// gai_category() codes like getaddrinfo()'s.
+bool resolve_host_within(const char* host, int family, int flags, std::int64_t timeout_ns, bool (*give_up)() noexcept,
+                         std::vector<address>& out, std::string& canonname, std::error_code& ec);
+/// Tests: read the DNS configuration from this resolv.conf and ask its servers on this UDP/TCP
+/// port (null and 0: the system's). False when the timed resolver has no such setting.
+bool set_resolver_config_for_tests(const char* resolv_conf_path, int dns_port);
+
+/// getnameinfo(3) for an IP address.
+bool getnameinfo(const address& a, int flags, std::string& host, std::string& service, std::error_code& ec);
+/// gethostbyname_r(3) (IPv4) and gethostbyaddr_r(3); errors in herror_category().
+bool gethostbyname(const char* name, host_entry& out, std::error_code& ec);
+bool gethostbyaddr(const address& a, host_entry& out, std::error_code& ec);
+/// gethostname(2).
+bool gethostname(std::string& out, std::error_code& ec);
+/// getservbyname_r / getservbyport_r / getprotobyname_r; `proto` may be null. False when
+/// not found (ec untouched) or on error (ec set).
+bool getservbyname(const char* name, const char* proto, int& port, std::error_code& ec);
+bool getservbyport(int port, const char* proto, std::string& name, std::error_code& ec);
+bool getprotobyname(const char* name, int& proto, std::error_code& ec);
+/// inet_pton(3) into `out` (4 or 16 bytes, `size` set); false for bad text, ec set for a bad family.
+bool inet_pton(int family, const char* text, unsigned char* out, std::size_t& size, std::error_code& ec) noexcept;
+/// inet_ntop(3) of 4 (af_inet) or 16 (af_inet6) bytes.
+bool inet_ntop(int family, const unsigned char* bytes, std::string& out, std::error_code& ec);
+/// inet_aton(3): the classic forms ("127.1", "0x7f.1"); false for bad text.
+bool inet_aton(const char* text, unsigned char out[4]) noexcept;
+/// True when the backend has IPv6.
+bool has_ipv6() noexcept;
+
+}  // namespace usocket::sys
