@@ -3,6 +3,7 @@
 
 #include "usocket/address.hpp"     // IWYU pragma: export
 #include "usocket/buffer.hpp"      // IWYU pragma: export
+#include "usocket/connect.hpp"     // IWYU pragma: export
 #include "usocket/constants.hpp"   // IWYU pragma: export
 #include "usocket/error.hpp"       // IWYU pragma: export
 #include "usocket/poller.hpp"      // IWYU pragma: export
