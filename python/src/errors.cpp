@@ -60,6 +60,11 @@ PyObject* set_error(const std::error_code& ec, const char* what) {
     if (cat == library_category()) return raise_library_error(static_cast<errc>(ec.value()), ec.message(), what);
     if (cat == gai_category()) return raise_with_code(gaierror_type, ec.value(), ec.message());
     if (cat == herror_category()) return raise_with_code(herror_type, ec.value(), ec.message());
+    if (cat == netdb_category()) {
+        // CPython raises these as a plain OSError with a message ("service/proto not found").
+        PyErr_SetString(PyExc_OSError, ec.message().c_str());
+        return nullptr;
+    }
     // A signal handler raised while the call waited: that exception is the result.
     if (ec.value() == EINTR && PyErr_Occurred() != nullptr) return nullptr;
     if (is_timeout(ec)) return raise_with_code(PyExc_OSError, ec.value(), "timed out");

@@ -60,34 +60,6 @@ PyObject* py_fromfd(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return wrap_socket(std::move(s));
 }
 
-// ip_to_tuple("x.y.z.w") -> (x, y, z, w) (seed 002).
-PyObject* py_ip_to_tuple(PyObject*, PyObject* arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "ip_to_tuple() argument must be str, not %.100s", Py_TYPE(arg)->tp_name);
-        return nullptr;
-    }
-    Py_ssize_t n = 0;
-    const char* text = PyUnicode_AsUTF8AndSize(arg, &n);
-    if (text == nullptr) return nullptr;
-    std::error_code ec;
-    const address a = address::ipv4(std::string_view(text, static_cast<std::size_t>(n)), 0, ec);
-    if (ec || n == 0) {
-        PyErr_Format(PyExc_ValueError, "ip_to_tuple(): not an IPv4 address of the form x.y.z.w: %R", arg);
-        return nullptr;
-    }
-    // The canonical dotted quad the address prints, split into its four numbers.
-    const std::string quad = a.host();
-    long octets[4] = {0, 0, 0, 0};
-    int i = 0;
-    for (const char c : quad) {
-        if (c == '.')
-            ++i;
-        else
-            octets[i] = octets[i] * 10 + (c - '0');
-    }
-    return Py_BuildValue("(llll)", octets[0], octets[1], octets[2], octets[3]);
-}
-
 // print_pcbs(): the library's list of open sockets and their state, to sys.stdout.
 PyObject* py_print_pcbs(PyObject*, PyObject*) {
     std::ostringstream text;
@@ -122,7 +94,6 @@ PyMethodDef module_functions[] = {
     {"socketpair", USOCKET_CAST(py_socketpair), METH_VARARGS | METH_KEYWORDS,
      "socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0) -> (socket, socket)"},
     {"fromfd", USOCKET_CAST(py_fromfd), METH_FASTCALL, "fromfd(fd, family, type, proto=0) -> socket on dup(fd)"},
-    {"ip_to_tuple", py_ip_to_tuple, METH_O, "ip_to_tuple('x.y.z.w') -> (x, y, z, w)"},
     {"print_pcbs", py_print_pcbs, METH_NOARGS, "print_pcbs(): prints every open socket, its state and addresses"},
     {"reset", py_reset, METH_NOARGS, "reset(): shuts every open socket down (blocked calls return)"},
     {"callback", USOCKET_CAST(py_callback), METH_VARARGS | METH_KEYWORDS, "callback(): not documented by the seeds"},
@@ -169,12 +140,10 @@ bool init_module(PyObject* m) {
         const std::string name(c.name);
         if (PyModule_AddIntConstant(m, name.c_str(), c.value) < 0) return false;
     }
-    // IPv6 is there when an AF_INET6 socket can be opened.
-    std::error_code ec;
-    usocket::socket probe = usocket::socket::open(af_inet6, sock_stream, 0, ec);
-    if (!add_object(m, "has_ipv6", PyBool_FromLong(!ec))) return false;
+    if (!add_object(m, "has_ipv6", PyBool_FromLong(has_ipv6()))) return false;
 
     if (PyModule_AddFunctions(m, resolver_functions) < 0 || !init_resolver(m)) return false;
+    if (PyModule_AddFunctions(m, name_functions) < 0) return false;
     if (PyModule_AddFunctions(m, poll_functions) < 0 || !init_poll(m)) return false;
     set_interrupt_check(check_signals);
     return true;

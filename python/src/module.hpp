@@ -2,7 +2,8 @@
 // The CPython extension module usocket._usocket: shared declarations of its parts. Each area is
 // its own source file: module.cpp (init, constants, module functions), errors.cpp (error_code
 // to Python exception), convert.cpp (arguments and addresses), socket_object.cpp (the socket
-// type), resolver.cpp (getaddrinfo and the name functions).
+// type), stream.cpp (its MicroPython stream methods), resolver.cpp (getaddrinfo), names.cpp
+// (the other name functions, create_connection/create_server), poll.cpp (select, poll).
 //
 // Rules every part follows: the GIL is released around every call that can block (without_gil);
 // a std::error_code becomes a Python exception through set_error() only; nothing here keeps an
@@ -157,6 +158,8 @@ extern PyMethodDef stream_methods[];
 extern PyMethodDef resolver_functions[];
 /// Adds the resolver part's objects to the module (at import).
 bool init_resolver(PyObject* module);
+/// The name functions, inet_*, byte order, create_connection/create_server (names.cpp).
+extern PyMethodDef name_functions[];
 /// select() (poll.cpp).
 extern PyMethodDef poll_functions[];
 /// Adds the poll type and its constants to the module (at import).
