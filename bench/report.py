@@ -111,23 +111,25 @@ def annotation(path):
         return None
     lines = text.splitlines()
     n = int(lines[0].split()[1])
-    rows, in_functions = [], False
+    by_func, in_functions = {}, False
     for line in lines[1:]:
         if "file:function" in line:
             in_functions = True
             continue
         m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$", line) if in_functions else None
         if not m:
-            if in_functions and rows and line.startswith("---"):
+            if in_functions and by_func and line.startswith("---"):
                 break
             continue
-        ir = int(m.group(1).replace(",", "")) / n
+        # "file:function [object]"; lines inlined from headers name the function they are in.
         where = re.sub(r"\s*\[[^]]*\]$", "", m.group(2))
-        file, _, func = where.partition(":")
+        func = where.split(":", 1)[1] if ":" in where.split("(")[0] else where
         func = re.sub(r"\([^()]*\)$", "()", func) if len(func) > 60 else func
-        rows.append(f"{ir:7.1f}  {func}   ({os.path.basename(file)})")
-    total = sum(float(r.split()[0]) for r in rows)
-    return "\n".join(rows[:14] + [f"{total:7.1f}  total per send+recv pair"])
+        by_func[func] = by_func.get(func, 0) + int(m.group(1).replace(",", "")) / n
+    rows = sorted(by_func.items(), key=lambda kv: -kv[1])
+    total = sum(by_func.values())
+    return "\n".join([f"{ir:7.1f}  {func}" for func, ir in rows if ir >= 0.5] +
+                     [f"{total:7.1f}  total per send+recv pair (including the benchmark loop)"])
 
 
 def gnuplot(script, cwd):
@@ -369,36 +371,52 @@ def main():
                    f"usocket {title}: self instructions per send+recv pair by function.", "", "```", ann,
                    "```", ""]
     md += [
-        "Why usocket is above the raw calls, per call, from the annotation and the disassembly",
+        "Why usocket is above the raw calls, from the annotation and the disassembly",
         "(`gdb -batch -ex 'disassemble usocket::socket::send'`):",
         "",
-        "1. **The backend seam is an out-of-line call** (`sys::send`/`sys::recv` in another translation",
-        "   unit): call, prologue, `flags | MSG_NOSIGNAL`, the error check and return, about 15",
-        "   instructions per call, plus a PLT jump to libc as the raw loop has too.",
-        "2. **`std::error_code` on the success path**: the throwing form builds an `error_code`, and",
+        "1. **The backend seam is an out-of-line call into another translation unit** (`sys::send`,",
+        "   `sys::recv` in `src/posix/sys.cpp`): call, prologue, `flags | MSG_NOSIGNAL`, the error check",
+        "   and return, about 15 instructions per call on top of the PLT jump to libc the raw loop has too.",
+        "2. **Constants the compiler cannot see**: `call_timeout` tests `flags & msg_dontwait`, and",
+        "   `sock_call` compares against `sys::err_intr`/`err_again`; these are exported `extern const int`",
+        "   objects, so each test is a load from memory instead of an immediate.",
+        "3. **`std::error_code` on the success path**: the throwing form builds one, and",
         "   `std::error_code{}` calls `std::system_category()` out of line in `libstdc++.so` (through the",
-        "   PLT) every time: about 8 instructions per call before any system call is made.",
-        "3. **One function holds the fast and slow paths**: `sock_call`'s EINTR/EAGAIN/deadline handling",
-        "   is inlined into `socket::send`, so the fast path pays for saving and restoring six",
-        "   callee-saved registers and a 72-byte frame (about 16 instructions per call).",
-        "4. **Mode and flag tests read memory**: `call_timeout` loads `msg_dontwait` (an exported",
-        "   `extern const int`, so the compiler cannot fold it) and the `optional` timeout; the error",
-        "   codes `sys::err_intr`/`err_again` likewise. Few instructions, but on every call.",
+        "   PLT) on every call; the `std::error_code` form (`usocket_ec`) shows the saving.",
+        "4. **Saved registers**: `sock_call`'s EINTR/EAGAIN/deadline handling is inlined into",
+        "   `socket::send`, which saves and restores six callee-saved registers on every call even",
+        "   when the first try succeeds.",
         "",
         "The timeout form costs only a couple of instructions more than the blocking one: the deadline",
-        "is started lazily and the clock is never read when the call succeeds at once.",
-        "",
-        "**Proposed fix** (library code; not changed here): give `sock_call` a two-level shape — an",
-        "inline fast path `n = sys::send(...); if (n >= 0) return n;` and a `[[gnu::noinline, gnu::cold]]`",
-        "slow path for EINTR/EAGAIN/deadline — so the fast path needs no saved registers; let the seam",
-        "report the errno as an `int` (0 on success) and build the `std::error_code` only on failure; make",
-        "the seam's hot functions (`send`, `recv`, `sendto`, `recvfrom`) inline in a backend header",
-        "(`src/posix/sys_inline.hpp`, still under `src/posix/`, so the seam stays the only place that calls",
-        "the OS) or build the library with interprocedural optimisation; and compare against backend",
-        "constants the compiler can see (`constexpr` in the backend) instead of exported variables.",
-        "Together these remove most of the per-call overhead; a wrapper that reports errors and supports",
-        "timeouts still cannot reach 3 % of a bare libc call (Asio's synchronous calls, which do less,",
-        "are shown above for scale).",
+        "is started lazily and the clock is never read when the call succeeds at once, so the wall time",
+        "with a timeout stays at the blocking figure while CPython's poll-first pattern doubles it.",
+        ""]
+    ipo = {c["case"]: c["ir"] for c in counts if c["kind"] == "perop-ipo"}
+    if ipo and ("perop", "raw") in cnt:
+        raw_ir = cnt["perop", "raw"]["ir"]
+        md += ["The same loop with the library built with interprocedural optimisation",
+               "(`-DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON`; the harness is kept out of it, so the call",
+               "boundary is the one a consumer sees), measured in this run:", "",
+               "| implementation | instructions per pair, as built | with IPO | ÷ raw with IPO |",
+               "|---|---:|---:|---:|"]
+        for case in ("usocket", "usocket_ec", "usocket_timeout"):
+            if case in ipo and ("perop", case) in cnt:
+                md.append(f"| `{case}` | {cnt['perop', case]['ir']:.0f} | {ipo[case]:.0f} | "
+                          f"{ipo[case] / raw_ir:.2f} |")
+        md.append("")
+    md += [
+        "**Proposed fix** (library code, not changed by the benchmarks): (a) build the library with",
+        "interprocedural optimisation, or make the seam's hot calls (`send`, `recv`, `sendto`, `recvfrom`)",
+        "inline functions of a backend header under `src/posix/`, so the seam stays the only place that",
+        "calls the OS but costs nothing — this also turns the constant tests of point 2 into immediates",
+        "(the table above); (b) let the seam report the errno as an `int` and build the",
+        "`std::error_code` only on failure, which removes the `system_category()` call (point 3).",
+        "Moving the retry loop into a separate cold function is not enough by itself: tried as a quick",
+        "experiment, it made the fast path longer (the operation's lambda is passed by reference",
+        "and its captures are then spilled), so point 4 needs the fast path written without the",
+        "lambda. Even then a wrapper that reports errors and honours timeouts cannot come within 3 %",
+        "(about one instruction) of a bare libc call; Asio's synchronous calls, which do less, are",
+        "shown above for scale. In wall time usocket is already within a few per cent of raw.",
         ""]
 
     # --- the stream workloads -------------------------------------------------------------------

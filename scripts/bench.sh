@@ -10,7 +10,7 @@
 # one core), callgrind and strace counts of the single-thread loops, the Python module against
 # CPython's socket (bench/python/send_recv.py and bench/py_loop.py under callgrind), the readline
 # benchmark (bench/readline/) when present, and bench/report.py. Loopback only.
-# Environment: BENCH_ROUNDS (default 9), BENCH_CPU (default 0).
+# Environment: BENCH_ROUNDS (default 15), BENCH_CPU (default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,7 +21,7 @@ if ((smoke)); then
   build=build-bench-smoke rounds=1 scale=0.01 out=$build/report
   n1=160 n2=800 py_n1=200 py_n2=1000
 else
-  build=build-bench rounds=${BENCH_ROUNDS:-9} scale=1 out=docs
+  build=build-bench rounds=${BENCH_ROUNDS:-15} scale=1 out=docs
   n1=1600 n2=17600 py_n1=2000 py_n2=22000
 fi
 cpu=${BENCH_CPU:-0}
@@ -102,6 +102,24 @@ for case in usocket usocket_timeout; do
   { echo "iterations $n2"; callgrind_annotate --inclusive=no "$f"; } >"$results/annotate_perop_$case.raw"
   rm -f "$f"
 done
+
+# The library built with interprocedural optimisation (the seam's calls inlined into the socket
+# methods; the harness itself stays out of it): what the fix proposed in the report would give.
+if ((!smoke)); then
+  echo "== the library built with IPO (${build}-ipo)"
+  cmake -S . -B "${build}-ipo" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g \
+    -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON -DUSOCKET_BUILD_BENCH=ON -DUSOCKET_FAULT_INJECTION=OFF \
+    -DUSOCKET_BUILD_TESTS=OFF -DUSOCKET_BUILD_EXAMPLES=OFF -DUSOCKET_BUILD_TOOLS=OFF \
+    -DUSOCKET_BUILD_PYTHON=OFF -DUSOCKET_INSTALL=OFF >/dev/null
+  cmake --build "${build}-ipo" -j2 --target usocket_bench >/dev/null
+  for case in usocket usocket_ec usocket_timeout; do
+    ir1=$(callgrind_ir $n1 "${build}-ipo/bench/usocket_bench" loop perop "$case")
+    ir2=$(callgrind_ir $n2 "${build}-ipo/bench/usocket_bench" loop perop "$case")
+    printf '{"kind":"perop-ipo","case":"%s","ir":%s,"syscalls":null}\n' "$case" \
+      "$(per_iteration "$ir1" "$ir2")" >>"$results/counts.jsonl"
+    echo "   perop $case (library with IPO): $(per_iteration "$ir1" "$ir2") instructions/iteration"
+  done
+fi
 
 # --- the Python module against CPython's socket ------------------------------------------------
 pypath=$root/$build/python
