@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <new>
+#include <optional>
 #include <vector>
 
 #include "module.hpp"
@@ -153,7 +154,7 @@ PyObject* socket_bind(PyObject* self, PyObject* arg) {
     address local;
     if (!to_address(arg, s.family(), "bind", true, local)) return nullptr;
     std::error_code ec;
-    s.bind(local, ec);
+    without_gil([&] { s.bind(local, ec); });  // a Unix path touches the filesystem
     if (ec) return set_error(ec, "bind");
     Py_RETURN_NONE;
 }
@@ -179,14 +180,10 @@ PyObject* socket_connect_ex(PyObject* self, PyObject* arg) {
 
 PyObject* socket_listen(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("listen", nargs, 0, 1)) return nullptr;
+    std::optional<int> backlog;
+    if (nargs == 1 && !to_int(args[0], backlog.emplace())) return nullptr;
     std::error_code ec;
-    if (nargs == 0) {
-        sock_of(self).listen(ec);
-    } else {
-        int backlog = 0;
-        if (!to_int(args[0], backlog)) return nullptr;
-        sock_of(self).listen(backlog, ec);
-    }
+    without_gil([&] { backlog ? sock_of(self).listen(*backlog, ec) : sock_of(self).listen(ec); });
     if (ec) return set_error(ec, "listen");
     Py_RETURN_NONE;
 }
@@ -207,7 +204,7 @@ PyObject* socket_shutdown(PyObject* self, PyObject* arg) {
     int how = 0;
     if (!to_int(arg, how)) return nullptr;
     std::error_code ec;
-    sock_of(self).shutdown(how, ec);
+    without_gil([&] { sock_of(self).shutdown(how, ec); });
     if (ec) return set_error(ec, "shutdown");
     Py_RETURN_NONE;
 }
