@@ -196,9 +196,11 @@ def run_python(page, line, mode):
     before = doc_helpers.open_descriptors()
     scope = {"__name__": "__main__", "doc": doc_helpers}
     exec(code, scope)
-    del scope
+    # Measured while the block's names still exist: a socket left to the garbage collector
+    # counts as left open (collecting it would close it quietly).
     gc.collect()
     leaked = doc_helpers.open_descriptors() - before
+    del scope
     if leaked:
         raise SystemExit(f"{page}:{line}: the example left {len(leaked)} descriptor(s) open: "
                          f"close its sockets (or use `with`)")
