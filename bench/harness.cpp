@@ -71,10 +71,12 @@ std::string quoted(const std::string& s) {
 }  // namespace
 
 void print_json(const result& r) {
-    std::string out = "{\"bench\":" + quoted(r.bench) + ",\"title\":" + quoted(r.title) +
-                      ",\"unit\":" + quoted(r.unit) +
-                      ",\"higher_is_better\":" + (r.higher_is_better ? "true" : "false") +
-                      ",\"baseline\":" + quoted(r.baseline) + ",\"params\":{";
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on a chain of operator+.
+    std::string out = "{\"bench\":";
+    out.append(quoted(r.bench)).append(",\"title\":").append(quoted(r.title));
+    out.append(",\"unit\":").append(quoted(r.unit));
+    out.append(",\"higher_is_better\":").append(r.higher_is_better ? "true" : "false");
+    out.append(",\"baseline\":").append(quoted(r.baseline)).append(",\"params\":{");
     for (std::size_t i = 0; i < r.params.size(); ++i)
         out += (i ? "," : "") + quoted(r.params[i].first) + ":" + quoted(r.params[i].second);
     out += "},\"labels\":{";
