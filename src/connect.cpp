@@ -240,6 +240,7 @@ socket create_connection(std::span<const address> candidates, const connection_o
 // --- create_server -------------------------------------------------------------------------
 
 socket create_server(const address& local, const server_options& o, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const int family = local.family();
     if (o.reuse_port && so_reuseport < 0) {
         ec = errc::unsupported;
@@ -279,6 +280,7 @@ socket create_server(const address& local, const server_options& o) {
 }
 
 socket create_server(std::string_view host, int port, const server_options& o, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const address local = resolve_address(host, port, o.family, ec);
     if (ec) return {};
     return create_server(local, o, ec);

@@ -22,6 +22,7 @@ std::int64_t to_ns(const timeout_type& t) noexcept { return t ? t->count() : -1;
 // --- makefile() ---------------------------------------------------------------------------
 
 socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, std::error_code& ec) {
+    detail::clear_error(ec);
     // As CPython: any combination of 'r', 'w' and 'b'; reading unless only writing is asked.
     bool r = false, w = false, b = false;
     for (const char c : mode) {
@@ -117,6 +118,7 @@ socket_file::~socket_file() {
 int socket_file::fileno() const noexcept { return state_ ? state_->fd.load(std::memory_order_relaxed) : -1; }
 
 int socket_file::begin_read(std::error_code& ec) const noexcept {
+    detail::clear_error(ec);
     if (!state_) {
         ec = errc::invalid_argument;  // I/O operation on closed file
         return -1;
@@ -135,6 +137,7 @@ int socket_file::begin_read(std::error_code& ec) const noexcept {
 }
 
 int socket_file::begin_write(std::error_code& ec) const noexcept {
+    detail::clear_error(ec);
     if (!state_) {
         ec = errc::invalid_argument;
         return -1;
@@ -153,6 +156,7 @@ void socket_file::after_read(const std::error_code& ec) noexcept {
 }
 
 std::optional<std::string> socket_file::read(std::error_code& ec) {
+    detail::clear_error(ec);
     const int fd = begin_read(ec);
     if (fd < 0) return std::nullopt;
     detail::socket_source src(fd);
@@ -167,6 +171,7 @@ std::optional<std::string> socket_file::read() {
 }
 
 std::optional<std::string> socket_file::read(std::size_t size, std::error_code& ec) {
+    detail::clear_error(ec);
     const int fd = begin_read(ec);
     if (fd < 0) return std::nullopt;
     if (size == 0) return std::string();
@@ -189,6 +194,7 @@ std::optional<std::string> socket_file::read(std::size_t size) {
 }
 
 std::optional<std::size_t> socket_file::readinto(mutable_buffer buf, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const int fd = begin_read(ec);
     if (fd < 0) return std::nullopt;
     if (buf.size() == 0) return std::size_t{0};
@@ -206,6 +212,7 @@ std::optional<std::size_t> socket_file::readinto(mutable_buffer buf) {
 }
 
 std::optional<std::string> socket_file::readline(std::size_t limit, std::error_code& ec) {
+    detail::clear_error(ec);
     const int fd = begin_read(ec);
     if (fd < 0) return std::nullopt;
     if (limit == 0) return std::string();
@@ -223,6 +230,7 @@ std::optional<std::string> socket_file::readline(std::size_t limit) {
 }
 
 void socket_file::flush_pending(int fd, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (wbuf_.empty()) return;
     detail::socket_source src(fd);
     detail::deadline dl(state_->timeout_ns.load(std::memory_order_relaxed));
@@ -233,6 +241,7 @@ void socket_file::flush_pending(int fd, std::error_code& ec) noexcept {
 }
 
 std::optional<std::size_t> socket_file::write(const_buffer data, std::error_code& ec) {
+    detail::clear_error(ec);
     const int fd = begin_write(ec);
     if (fd < 0) return std::nullopt;
     if (data.size() == 0) return std::size_t{0};
@@ -264,6 +273,7 @@ std::optional<std::size_t> socket_file::write(const_buffer data) {
 }
 
 void socket_file::flush(std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (!state_) {
         ec = errc::invalid_argument;
         return;
@@ -282,6 +292,7 @@ void socket_file::flush() {
 }
 
 void socket_file::close(std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (!state_) return;
     flush(ec);
     wbuf_.clear();

@@ -8,6 +8,13 @@
 
 namespace usocket::detail {
 
+/// Every non-throwing form starts with this: an error code the caller reuses must not report
+/// a failure the call did not have (Asio clears too). Cheaper than ec.clear(), which calls
+/// into the C++ library for std::system_category().
+inline void clear_error(std::error_code& ec) noexcept {
+    if (ec) ec.assign(0, ec.category());
+}
+
 template <class F>
 inline auto or_throw(const char* what, F&& f) {
     std::error_code ec;

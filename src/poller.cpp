@@ -65,6 +65,7 @@ int wait_under_deadline(std::int64_t timeout_ns, Wait&& wait, std::error_code& e
 
 select_result select(std::span<const int> rlist, std::span<const int> wlist,
                      std::span<const int> xlist, timeout_type timeout, std::error_code& ec) {
+    detail::clear_error(ec);
     std::int64_t ns = 0;
     if (!timeout_ns(timeout, ns, ec)) return {};
     // One slot per distinct descriptor, sorted by descriptor, with the events of every list
@@ -144,6 +145,7 @@ poller::~poller() = default;
 poller poll() { return poller(); }
 
 void poller::register_fd(int fd, int eventmask, std::error_code& ec) {
+    detail::clear_error(ec);
     if (!valid_registration(fd, eventmask, ec)) return;
     const auto it = index_.find(fd);
     if (it != index_.end()) {
@@ -163,6 +165,7 @@ void poller::register_fd(const socket& s, int eventmask) { register_fd(s.fileno(
 void poller::register_fd(const socket& s) { register_fd(s.fileno()); }
 
 void poller::modify(int fd, int eventmask, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (!valid_registration(fd, eventmask, ec)) return;
     const auto it = index_.find(fd);
     if (it == index_.end()) {
@@ -179,6 +182,7 @@ void poller::modify(const socket& s, int eventmask, std::error_code& ec) noexcep
 void poller::modify(const socket& s, int eventmask) { modify(s.fileno(), eventmask); }
 
 void poller::unregister(int fd, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (!valid_registration(fd, 0, ec)) return;
     const auto it = index_.find(fd);
     if (it == index_.end()) {
@@ -204,6 +208,7 @@ int poller::eventmask(int fd) const noexcept {
 }
 
 std::span<const poll_event> poller::ipoll(timeout_type timeout, int flags, std::error_code& ec) {
+    detail::clear_error(ec);
     ready_.clear();
     // Grown here, never in register_fd(): the span of the previous call stays valid while its
     // reader registers or unregisters (the accept-and-register pattern).
@@ -227,6 +232,7 @@ std::span<const poll_event> poller::ipoll(timeout_type timeout, int flags) {
 }
 
 std::vector<poll_event> poller::poll(timeout_type timeout, std::error_code& ec) {
+    detail::clear_error(ec);
     const auto ready = ipoll(timeout, 0, ec);
     return {ready.begin(), ready.end()};
 }
@@ -279,6 +285,7 @@ bool control(int sfd, sys::selector_op op, int fd, std::uint32_t interest, std::
 }  // namespace
 
 void selector::add(int fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     control(fd_, sys::selector_op::add, fd, interest, token, ec);
 }
 void selector::add(int fd, std::uint32_t interest, std::uint64_t token) {
@@ -286,6 +293,7 @@ void selector::add(int fd, std::uint32_t interest, std::uint64_t token) {
 }
 
 void selector::modify(int fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     control(fd_, sys::selector_op::modify, fd, interest, token, ec);
 }
 void selector::modify(int fd, std::uint32_t interest, std::uint64_t token) {
@@ -293,6 +301,7 @@ void selector::modify(int fd, std::uint32_t interest, std::uint64_t token) {
 }
 
 void selector::remove(int fd, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     control(fd_, sys::selector_op::remove, fd, 0, 0, ec);
 }
 void selector::remove(int fd) {
@@ -300,6 +309,7 @@ void selector::remove(int fd) {
 }
 
 std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     std::int64_t ns = 0;
     if (!timeout_ns(timeout, ns, ec)) return 0;
     if (out.empty()) {
@@ -321,6 +331,7 @@ std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout) 
 }
 
 void selector::close(std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) return;
     sys::close(std::exchange(fd_, -1), ec);
 }

@@ -60,6 +60,7 @@ struct c_args {
 
 std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family, int type,
                                   int proto, int flags, std::error_code& ec) {
+    detail::clear_error(ec);
     std::vector<addrinfo> out;
     c_args args;
     if (args.set(host, port, ec))
@@ -77,6 +78,7 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg
 std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family, int type,
                                   int proto, int flags, std::optional<std::chrono::nanoseconds> timeout,
                                   std::error_code& ec) {
+    detail::clear_error(ec);
     if (!timeout) return getaddrinfo(host, port, family, type, proto, flags, ec);
     std::vector<addrinfo> out;
     if (timeout->count() < 0) {
@@ -125,6 +127,7 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg
 // --- (host, port) for socket methods: CPython's setipaddr() --------------------------------
 
 address resolve_address(std::string_view host, int port, int family, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (port < 0 || port > 65535) {
         ec = errc::port_out_of_range;
         return {};
@@ -175,6 +178,7 @@ address resolve_address(std::string_view host, int port, int family) {
 // --- getnameinfo and the legacy host calls -------------------------------------------------
 
 nameinfo getnameinfo(const address& sockaddr, int flags, std::error_code& ec) {
+    detail::clear_error(ec);
     nameinfo out;
     if (sockaddr.family() != af_inet && sockaddr.family() != af_inet6) {
         ec = errc::bad_address;
@@ -189,6 +193,7 @@ nameinfo getnameinfo(const address& sockaddr, int flags) {
 }
 
 std::string gethostbyname(std::string_view name, std::error_code& ec) {
+    detail::clear_error(ec);
     const address a = resolve_address(name, 0, af_inet, ec);
     return ec ? std::string() : a.host();
 }
@@ -198,6 +203,7 @@ std::string gethostbyname(std::string_view name) {
 }
 
 host_entry gethostbyname_ex(std::string_view name, std::error_code& ec) {
+    detail::clear_error(ec);
     host_entry out;
     // CPython resolves first (a gaierror for an unknown name), then asks the legacy resolver.
     resolve_address(name, 0, af_inet, ec);
@@ -211,6 +217,7 @@ host_entry gethostbyname_ex(std::string_view name) {
 }
 
 host_entry gethostbyaddr(std::string_view ip_address, std::error_code& ec) {
+    detail::clear_error(ec);
     host_entry out;
     const address a = resolve_address(ip_address, 0, af_unspec, ec);
     if (!ec) sys::gethostbyaddr(a, out, ec);
@@ -222,6 +229,7 @@ host_entry gethostbyaddr(std::string_view ip_address) {
 }
 
 std::string gethostname(std::error_code& ec) {
+    detail::clear_error(ec);
     std::string out;
     sys::gethostname(out, ec);
     return out;
@@ -274,6 +282,7 @@ const std::error_category& netdb_category() noexcept {
 }
 
 int getservbyname(std::string_view name, std::string_view proto, std::error_code& ec) {
+    detail::clear_error(ec);
     if (has_nul(name) || has_nul(proto)) {
         ec = errc::invalid_argument;
         return 0;
@@ -290,6 +299,7 @@ int getservbyname(std::string_view name, std::string_view proto) {
 }
 
 std::string getservbyport(int port, std::string_view proto, std::error_code& ec) {
+    detail::clear_error(ec);
     std::string out;
     if (port < 0 || port > 65535) {
         ec = errc::port_out_of_range;
@@ -309,6 +319,7 @@ std::string getservbyport(int port, std::string_view proto) {
 }
 
 int getprotobyname(std::string_view name, std::error_code& ec) {
+    detail::clear_error(ec);
     if (has_nul(name)) {
         ec = errc::invalid_argument;
         return 0;
@@ -325,6 +336,7 @@ int getprotobyname(std::string_view name) {
 // --- text and bytes ------------------------------------------------------------------------
 
 std::string inet_pton(int family, std::string_view text, std::error_code& ec) {
+    detail::clear_error(ec);
     unsigned char bytes[16];
     std::size_t size = 0;
     if (has_nul(text)) {
@@ -343,6 +355,7 @@ std::string inet_pton(int family, std::string_view text) {
 }
 
 std::string inet_ntop(int family, std::string_view packed, std::error_code& ec) {
+    detail::clear_error(ec);
     std::string out;
     if (family != af_inet && family != af_inet6) {
         ec = errc::invalid_argument;
@@ -361,6 +374,7 @@ std::string inet_ntop(int family, std::string_view packed) {
 }
 
 std::string inet_aton(std::string_view text, std::error_code& ec) {
+    detail::clear_error(ec);
     unsigned char bytes[4];
     if (has_nul(text) || !sys::inet_aton(std::string(text).c_str(), bytes)) {
         ec = errc::bad_address;
@@ -374,6 +388,7 @@ std::string inet_aton(std::string_view text) {
 }
 
 std::string inet_ntoa(std::string_view packed, std::error_code& ec) {
+    detail::clear_error(ec);
     if (packed.size() != 4) {
         ec = errc::bad_address;
         return {};
@@ -391,6 +406,7 @@ std::string inet_ntoa(std::string_view packed) {
 }
 
 std::array<int, 4> ip_to_tuple(std::string_view text, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     std::array<int, 4> out{};
     unsigned char bytes[16];
     std::size_t size = 0;

@@ -58,6 +58,7 @@ timeout_type getdefaulttimeout() noexcept {
 }
 
 void setdefaulttimeout(timeout_type t, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (t && t->count() < 0) {
         ec = errc::invalid_timeout;
         return;
@@ -86,6 +87,7 @@ socket::socket(int family, int type, int proto)
     : socket(detail::or_throw("socket", [&](std::error_code& ec) { return open(family, type, proto, ec); })) {}
 
 socket socket::open(int family, int type, int proto, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     // As CPython: sock_nonblock in the type means a non-blocking socket; neither flag is
     // part of the type the object reports.
     const timeout_type t = (type & sock_nonblock) != 0 ? timeout_type{duration::zero()} : getdefaulttimeout();
@@ -96,6 +98,7 @@ socket socket::open(int family, int type, int proto, std::error_code& ec) noexce
 }
 
 socket socket::adopt(int fd, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd < 0) {
         ec = errc::invalid_argument;
         return {};
@@ -141,6 +144,7 @@ socket::~socket() {
 // --- connections -------------------------------------------------------------------------
 
 void socket::connect(const address& peer, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return;
@@ -170,6 +174,7 @@ void socket::connect(const address& peer) {
 }
 
 void socket::connect(std::string_view host, int port, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const address peer = resolve_address(host, port, family_, ec);
     if (!ec) connect(peer, ec);
 }
@@ -188,6 +193,7 @@ int socket::connect_ex(const address& peer) noexcept {
 }
 
 void socket::bind(const address& local, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return;
@@ -200,6 +206,7 @@ void socket::bind(const address& local) {
 }
 
 void socket::bind(std::string_view host, int port, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const address local = resolve_address(host, port, family_, ec);
     if (!ec) bind(local, ec);
 }
@@ -209,6 +216,7 @@ void socket::bind(std::string_view host, int port) {
 }
 
 void socket::bind(int port, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const address local = address::any(family_, port, ec);
     if (!ec) bind(local, ec);
 }
@@ -218,6 +226,7 @@ void socket::bind(int port) {
 }
 
 void socket::listen(int backlog, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return;
@@ -234,6 +243,7 @@ void socket::listen(std::error_code& ec) noexcept { listen(std::min(somaxconn, 1
 void socket::listen() { listen(std::min(somaxconn, 128)); }
 
 socket socket::accept(address* peer, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return {};
@@ -259,6 +269,7 @@ accept_result socket::accept() {
 // --- data --------------------------------------------------------------------------------
 
 std::size_t socket::send(const_buffer data, int flags, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return 0;
@@ -275,6 +286,7 @@ std::size_t socket::send(const_buffer data, int flags) {
 }
 
 std::size_t socket::sendall(const_buffer data, int flags, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return 0;
@@ -299,6 +311,7 @@ void socket::sendall(const_buffer data, int flags) {
 }
 
 std::size_t socket::sendto(const_buffer data, const address& peer, int flags, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return 0;
@@ -315,6 +328,7 @@ std::size_t socket::sendto(const_buffer data, const address& peer, int flags) {
 }
 
 std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, int flags, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (nbytes > buf.size()) {
         ec = errc::buffer_too_small;
         return 0;
@@ -338,6 +352,7 @@ std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, int flags)
 }
 
 std::string socket::recv(std::size_t bufsize, int flags, std::error_code& ec) {
+    detail::clear_error(ec);
     if (bufsize > max_io_size) {
         ec = errc::size_too_large;
         return {};
@@ -353,6 +368,7 @@ std::string socket::recv(std::size_t bufsize, int flags) {
 
 std::size_t socket::recvfrom_into(mutable_buffer buf, std::size_t nbytes, int flags, address& from,
                                   std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (nbytes > buf.size()) {
         ec = errc::buffer_too_small;
         return 0;
@@ -381,6 +397,7 @@ std::pair<std::size_t, address> socket::recvfrom_into(mutable_buffer buf, std::s
 }
 
 std::string socket::recvfrom(std::size_t bufsize, int flags, address& from, std::error_code& ec) {
+    detail::clear_error(ec);
     if (bufsize > max_io_size) {
         ec = errc::size_too_large;
         return {};
@@ -399,6 +416,7 @@ std::pair<std::string, address> socket::recvfrom(std::size_t bufsize, int flags)
 // --- modes and options -------------------------------------------------------------------
 
 void socket::settimeout(timeout_type t, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (t && t->count() < 0) {
         ec = errc::invalid_timeout;
         return;
@@ -418,6 +436,7 @@ void socket::settimeout(timeout_type t) {
 }
 
 void socket::setblocking(bool flag, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     settimeout(flag ? timeout_type{} : timeout_type{duration::zero()}, ec);
 }
 
@@ -426,6 +445,7 @@ void socket::setblocking(bool flag) {
 }
 
 void socket::setsockopt(int level, int option, int value, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return;
@@ -438,6 +458,7 @@ void socket::setsockopt(int level, int option, int value) {
 }
 
 void socket::setsockopt(int level, int option, const_buffer value, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return;
@@ -450,6 +471,7 @@ void socket::setsockopt(int level, int option, const_buffer value) {
 }
 
 int socket::getsockopt(int level, int option, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return 0;
@@ -465,6 +487,7 @@ int socket::getsockopt(int level, int option) {
 }
 
 std::string socket::getsockopt(int level, int option, std::size_t buflen, std::error_code& ec) {
+    detail::clear_error(ec);
     if (buflen == 0 || buflen > 1024) {
         ec = errc::invalid_argument;
         return {};
@@ -487,6 +510,7 @@ std::string socket::getsockopt(int level, int option, std::size_t buflen) {
 // --- lifetime ----------------------------------------------------------------------------
 
 void socket::shutdown(int how, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return;
@@ -499,6 +523,7 @@ void socket::shutdown(int how) {
 }
 
 void socket::close(std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     // Leave the registry before the number is freed: another socket may get it at once.
     if (fd_ >= 0) detail::unregister_fd(fd_);
     // Files from makefile() still open keep the descriptor; the last of them closes it.
@@ -522,6 +547,7 @@ int socket::detach() noexcept {
 }
 
 socket socket::dup(std::error_code& ec) const noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = bad_fd();
         return {};
@@ -536,6 +562,7 @@ socket socket::dup() const {
 }
 
 address socket::getpeername(std::error_code& ec) const noexcept {
+    detail::clear_error(ec);
     address a;
     if (fd_ < 0)
         ec = bad_fd();
@@ -549,6 +576,7 @@ address socket::getpeername() const {
 }
 
 address socket::getsockname(std::error_code& ec) const noexcept {
+    detail::clear_error(ec);
     address a;
     if (fd_ < 0)
         ec = bad_fd();
@@ -586,6 +614,7 @@ std::ostream& operator<<(std::ostream& os, const socket& s) { return os << s.to_
 // --- module-level ------------------------------------------------------------------------
 
 std::pair<socket, socket> socketpair(int family, int type, int proto, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const timeout_type t = getdefaulttimeout();
     int fds[2];
     if (!sys::open_pair(family, type, proto, t.has_value(), fds, ec)) return {};
@@ -598,6 +627,7 @@ std::pair<socket, socket> socketpair(int family, int type, int proto) {
 }
 
 socket fromfd(int fd, int family, int type, int proto, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd < 0) {
         ec = errc::invalid_argument;
         return {};

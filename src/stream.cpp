@@ -288,6 +288,7 @@ auto stream_read(int fd, const timeout_type& t, std::shared_ptr<detail::read_buf
 }  // namespace
 
 std::optional<std::string> socket::read(std::error_code& ec) {
+    detail::clear_error(ec);
     return stream_read(fd_, timeout_, rbuf_, ec, [&](detail::read_buffer& rb, detail::socket_source& src,
                                                      detail::deadline& dl) { return detail::read_all(rb, src, dl, ec); });
 }
@@ -297,6 +298,7 @@ std::optional<std::string> socket::read() {
 }
 
 std::optional<std::string> socket::read(std::size_t size, std::error_code& ec) {
+    detail::clear_error(ec);
     if (size > max_io_size) {
         ec = errc::size_too_large;
         return std::nullopt;
@@ -312,6 +314,7 @@ std::optional<std::string> socket::read(std::size_t size) {
 }
 
 std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbytes, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (nbytes > buf.size()) {
         ec = errc::buffer_too_small;
         return std::nullopt;
@@ -328,6 +331,7 @@ std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbyt
 }
 
 std::optional<std::string> socket::readline(std::size_t limit, std::error_code& ec) {
+    detail::clear_error(ec);
     return stream_read(fd_, timeout_, rbuf_, ec,
                        [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
                            return detail::read_line(rb, src, limit, dl, ec);
@@ -339,6 +343,7 @@ std::optional<std::string> socket::readline(std::size_t limit) {
 }
 
 std::optional<std::size_t> socket::write(const_buffer data, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (fd_ < 0) {
         ec = system_error_code(sys::err_badf);
         return std::nullopt;
@@ -397,6 +402,7 @@ socket_streambuf::int_type socket_streambuf::fail(const std::error_code& ec) {
 }
 
 bool socket_streambuf::flush_put(std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     const std::size_t pending = static_cast<std::size_t>(pptr() - pbase());
     if (pending == 0) return true;
     const int fd = sock_->fileno();

@@ -116,6 +116,7 @@ address::address(std::string_view numeric_ipv6_host, int port, std::uint32_t flo
 }
 
 address address::ipv4(std::string_view host, int port, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     address a;
     if (!port_ok(port)) {
         ec = errc::port_out_of_range;
@@ -134,6 +135,7 @@ address address::ipv4(std::string_view host, int port, std::error_code& ec) noex
 }
 
 address address::ipv4(const std::array<int, 4>& octets, int port, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (!port_ok(port)) {
         ec = errc::port_out_of_range;
         return {};
@@ -154,6 +156,7 @@ address address::ipv4(const std::array<int, 4>& octets, int port, std::error_cod
 }
 
 address address::from_octets(std::span<const int> values, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (values.size() != 4 && values.size() != 5) {
         ec = errc::bad_address;
         return {};
@@ -163,6 +166,7 @@ address address::from_octets(std::span<const int> values, std::error_code& ec) n
 }
 
 address address::with_port(int port, std::error_code& ec) const noexcept {
+    detail::clear_error(ec);
     if (!port_ok(port)) {
         ec = errc::port_out_of_range;
         return {};
@@ -178,6 +182,7 @@ address address::with_port(int port, std::error_code& ec) const noexcept {
 
 address address::ipv6(std::string_view host, int port, std::uint32_t flowinfo, std::uint32_t scope_id,
                       std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (!port_ok(port)) {
         ec = errc::port_out_of_range;
         return {};
@@ -202,6 +207,7 @@ address address::ipv6(std::string_view host, int port, std::uint32_t flowinfo, s
 }
 
 address address::unix_path(std::string_view path, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     sockaddr_un sun{};
     const bool abstract = !path.empty() && path.front() == '\0';
     // A filesystem path needs room for its terminating NUL; an abstract name does not.
@@ -216,6 +222,7 @@ address address::unix_path(std::string_view path, std::error_code& ec) noexcept 
 }
 
 address address::any(int family, int port, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (family == AF_INET) return ipv4("", port, ec);
     if (family == AF_INET6) return ipv6("", port, 0, 0, ec);
     ec = errc::address_family_mismatch;
@@ -223,6 +230,7 @@ address address::any(int family, int port, std::error_code& ec) noexcept {
 }
 
 address address::loopback(int family, int port, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (family == AF_INET) return ipv4("127.0.0.1", port, ec);
     if (family == AF_INET6) return ipv6("::1", port, 0, 0, ec);
     ec = errc::address_family_mismatch;
@@ -230,6 +238,7 @@ address address::loopback(int family, int port, std::error_code& ec) noexcept {
 }
 
 address address::parse(std::string_view text, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
     if (text.empty()) {
         ec = errc::bad_address;
         return {};

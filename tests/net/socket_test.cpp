@@ -609,3 +609,30 @@ TEST_F(socket_test, reset_ends_every_connection_and_wakes_blocked_calls) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(socket_test, a_reused_error_code_is_cleared_by_a_call_that_succeeds) {
+    auto [a, b] = usocket::socketpair();
+    std::error_code ec = std::make_error_code(std::errc::connection_reset);
+    a.send("x", 0, ec);
+    EXPECT_FALSE(ec) << "a successful send reported a stale error";
+    ec = usocket::errc::invalid_argument;
+    char buf[4];
+    EXPECT_EQ(b.recv_into(buf, 0, 0, ec), 1u);
+    EXPECT_FALSE(ec);
+    ec = std::make_error_code(std::errc::timed_out);
+    const auto local = a.getsockname(ec);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(local.family(), usocket::af_unix);
+    ec = std::make_error_code(std::errc::timed_out);
+    EXPECT_EQ(usocket::address::parse("127.0.0.1:80", ec).port(), 80);
+    EXPECT_FALSE(ec);
+    ec = std::make_error_code(std::errc::timed_out);
+    a.write("y", ec);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(b.read(1, ec).value_or(""), "y");
+    EXPECT_FALSE(ec);
+}
+
+}  // namespace
