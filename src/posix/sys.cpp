@@ -16,6 +16,7 @@
 #include <cerrno>
 
 #include "../fault.hpp"
+#include "timespec.hpp"
 #include "usocket/address.hpp"
 
 namespace usocket::sys {
@@ -235,13 +236,7 @@ int wait(int fd, wait_for what, std::int64_t timeout_ns, std::error_code& ec) no
     USOCKET_FAULT_POINT(testing::op::wait, unused, -1);
     pollfd p{fd, static_cast<short>(what == wait_for::read ? POLLIN : POLLOUT), 0};
     timespec ts{};
-    timespec* tsp = nullptr;
-    if (timeout_ns >= 0) {
-        ts.tv_sec = static_cast<time_t>(timeout_ns / 1'000'000'000);
-        ts.tv_nsec = static_cast<long>(timeout_ns % 1'000'000'000);
-        tsp = &ts;
-    }
-    const int r = ::ppoll(&p, 1, tsp, nullptr);
+    const int r = ::ppoll(&p, 1, to_timespec(timeout_ns, ts), nullptr);
     if (r < 0) {
         ec = last_error();
         return -1;
