@@ -29,7 +29,6 @@ timeout_type from_ns(std::int64_t ns) noexcept {
     return ns < 0 ? timeout_type{} : timeout_type{duration(ns)};
 }
 
-std::error_code bad_fd() noexcept { return system_error_code(sys::err_badf); }
 
 // The timeout one call runs under: MSG_DONTWAIT makes any socket non-blocking for that call.
 std::int64_t call_timeout(const timeout_type& t, int flags) noexcept {
@@ -72,6 +71,13 @@ void setdefaulttimeout(timeout_type t) {
 
 void set_interrupt_check(interrupt_check check) noexcept {
     the_interrupt_check.store(check, std::memory_order_release);
+}
+
+bool socket::report_closed(std::error_code& ec) const noexcept {
+    if (fd_ >= 0) [[likely]]
+        return false;
+    ec = system_error_code(sys::err_badf);
+    return true;
 }
 
 // --- construction ------------------------------------------------------------------------
@@ -145,10 +151,7 @@ socket::~socket() {
 
 void socket::connect(const address& peer, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return;
-    }
+    if (report_closed(ec)) return;
     if (sys::connect(fd_, peer, ec)) return;
     // As CPython (issue 23618): after EINTR the connection goes on in the background, so a
     // blocking or timed socket waits for it; a timed one also waits after EINPROGRESS.
@@ -194,10 +197,7 @@ int socket::connect_ex(const address& peer) noexcept {
 
 void socket::bind(const address& local, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return;
-    }
+    if (report_closed(ec)) return;
     sys::bind(fd_, local, ec);
 }
 
@@ -227,10 +227,7 @@ void socket::bind(int port) {
 
 void socket::listen(int backlog, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return;
-    }
+    if (report_closed(ec)) return;
     sys::listen(fd_, backlog < 0 ? 0 : backlog, ec);
 }
 
@@ -244,10 +241,7 @@ void socket::listen() { listen(std::min(somaxconn, 128)); }
 
 socket socket::accept(address* peer, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return {};
-    }
+    if (report_closed(ec)) return {};
     // The new socket's mode comes from the default timeout, set by accept4 itself: never
     // inherited from the listener (BSDs inherit O_NONBLOCK, Linux does not).
     const timeout_type t = getdefaulttimeout();
@@ -270,10 +264,7 @@ accept_result socket::accept() {
 
 std::size_t socket::send(const_buffer data, int flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return 0;
-    }
+    if (report_closed(ec)) return 0;
     detail::deadline dl(call_timeout(timeout_, flags));
     const auto n = detail::sock_call(
         fd_, sys::wait_for::write, dl,
@@ -287,10 +278,7 @@ std::size_t socket::send(const_buffer data, int flags) {
 
 std::size_t socket::sendall(const_buffer data, int flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return 0;
-    }
+    if (report_closed(ec)) return 0;
     // One deadline for the whole call, started now: the caller's timeout bounds the total.
     detail::deadline dl(call_timeout(timeout_, flags));
     dl.remaining();
@@ -312,10 +300,7 @@ void socket::sendall(const_buffer data, int flags) {
 
 std::size_t socket::sendto(const_buffer data, const address& peer, int flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return 0;
-    }
+    if (report_closed(ec)) return 0;
     detail::deadline dl(call_timeout(timeout_, flags));
     const auto n = detail::sock_call(
         fd_, sys::wait_for::write, dl,
@@ -334,10 +319,7 @@ std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, int flags,
         return 0;
     }
     if (nbytes == 0) nbytes = buf.size();
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return 0;
-    }
+    if (report_closed(ec)) return 0;
     if (rbuf_ && !rbuf_->empty()) [[unlikely]]
         return rbuf_->take(buf.data(), nbytes, (flags & msg_peek) != 0);
     detail::deadline dl(call_timeout(timeout_, flags));
@@ -374,10 +356,7 @@ std::size_t socket::recvfrom_into(mutable_buffer buf, std::size_t nbytes, int fl
         return 0;
     }
     if (nbytes == 0) nbytes = buf.size();
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return 0;
-    }
+    if (report_closed(ec)) return 0;
     if (rbuf_ && !rbuf_->empty()) [[unlikely]] {
         from = address();  // a stream socket reports no sender
         return rbuf_->take(buf.data(), nbytes, (flags & msg_peek) != 0);
@@ -421,10 +400,7 @@ void socket::settimeout(timeout_type t, std::error_code& ec) noexcept {
         ec = errc::invalid_timeout;
         return;
     }
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return;
-    }
+    if (report_closed(ec)) return;
     // Timed and non-blocking sockets are O_NONBLOCK; the blocking core waits for them.
     if (!sys::set_non_blocking(fd_, t.has_value(), ec)) return;
     timeout_ = t;
@@ -446,10 +422,7 @@ void socket::setblocking(bool flag) {
 
 void socket::setsockopt(int level, int option, int value, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return;
-    }
+    if (report_closed(ec)) return;
     sys::setsockopt(fd_, level, option, &value, sizeof value, ec);
 }
 
@@ -459,10 +432,7 @@ void socket::setsockopt(int level, int option, int value) {
 
 void socket::setsockopt(int level, int option, const_buffer value, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return;
-    }
+    if (report_closed(ec)) return;
     sys::setsockopt(fd_, level, option, value.data(), value.size(), ec);
 }
 
@@ -472,10 +442,7 @@ void socket::setsockopt(int level, int option, const_buffer value) {
 
 int socket::getsockopt(int level, int option, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return 0;
-    }
+    if (report_closed(ec)) return 0;
     int value = 0;
     std::size_t len = sizeof value;
     sys::getsockopt(fd_, level, option, &value, len, ec);
@@ -492,10 +459,7 @@ std::string socket::getsockopt(int level, int option, std::size_t buflen, std::e
         ec = errc::invalid_argument;
         return {};
     }
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return {};
-    }
+    if (report_closed(ec)) return {};
     std::string out(buflen, '\0');
     std::size_t len = buflen;
     if (!sys::getsockopt(fd_, level, option, out.data(), len, ec)) return {};
@@ -511,10 +475,7 @@ std::string socket::getsockopt(int level, int option, std::size_t buflen) {
 
 void socket::shutdown(int how, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return;
-    }
+    if (report_closed(ec)) return;
     sys::shutdown(fd_, how, ec);
 }
 
@@ -548,10 +509,7 @@ int socket::detach() noexcept {
 
 socket socket::dup(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = bad_fd();
-        return {};
-    }
+    if (report_closed(ec)) return {};
     const int fd = sys::dup(fd_, ec);
     if (fd < 0) return {};
     return socket(fd, family_, type_, proto_, timeout_);
@@ -564,10 +522,7 @@ socket socket::dup() const {
 address socket::getpeername(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
     address a;
-    if (fd_ < 0)
-        ec = bad_fd();
-    else
-        sys::getpeername(fd_, a, ec);
+    if (!report_closed(ec)) sys::getpeername(fd_, a, ec);
     return a;
 }
 
@@ -578,10 +533,7 @@ address socket::getpeername() const {
 address socket::getsockname(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
     address a;
-    if (fd_ < 0)
-        ec = bad_fd();
-    else
-        sys::getsockname(fd_, a, ec);
+    if (!report_closed(ec)) sys::getsockname(fd_, a, ec);
     return a;
 }
 

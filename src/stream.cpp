@@ -344,10 +344,7 @@ std::optional<std::string> socket::readline(std::size_t limit) {
 
 std::optional<std::size_t> socket::write(const_buffer data, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd_ < 0) {
-        ec = system_error_code(sys::err_badf);
-        return std::nullopt;
-    }
+    if (report_closed(ec)) return std::nullopt;
     if (data.size() == 0) return std::size_t{0};
     detail::socket_source src(fd_);
     detail::deadline dl(to_ns(timeout_));

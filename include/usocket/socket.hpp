@@ -224,6 +224,8 @@ public:
 private:
     socket(int fd, int family, int type, int proto, timeout_type t) noexcept;
     friend class socket_access;
+    /// Sets EBADF and returns true when the socket has no descriptor (closed or detached).
+    bool report_closed(std::error_code& ec) const noexcept;
 
     int fd_ = -1;
     int family_ = 0;
