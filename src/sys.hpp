@@ -1,87 +1,32 @@
 #pragma once
-// The backend seam: every system call the library makes goes through these functions, and
-// only through them. They never throw; a failure returns -1 (or false) and sets `ec` from the
-// platform's error number. One implementation is compiled per platform (src/posix/ now,
-// src/lwip/ next); the portable code in src/ calls nothing else.
+// The backend seam: every call the library makes to the system (or to lwIP) goes through these
+// functions, and only through them. They never throw; a failure returns -1 (or false) and sets
+// `ec` from the backend's own error number, in the backend's error category (category()).
 //
-// Conventions: flags and constants are the backend's own values; buffers are raw
-// pointer + size; `ssize` results are byte counts. Every descriptor made here is
+// A backend is one folder (src/posix/, with src/linux/ for what only Linux has; src/lwip/) whose
+// backend.cmake lists its own sources and whose backend.hpp gives the compile-time parts (error
+// numbers, the mutex type). Every capability a backend may lack has a seam function with a
+// portable fallback behind it: non-blocking and close-on-exec creation (socket flags or fcntl),
+// accept4 (or accept + fcntl), the descriptor's identity (SO_DOMAIN or getsockname), a kernel
+// selector (epoll, or the portable one over poll(): src/poll_selector.cpp).
+//
+// Conventions: descriptors are native_handle; constants are the backend's values; buffers are
+// raw pointer + size; `ssize` results are byte counts. Every descriptor made here is
 // close-on-exec, and send functions never raise SIGPIPE.
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <system_error>
-
 #include <vector>
+
+#include "backend.hpp"  // the chosen backend's error numbers and mutex (src/<backend>/)
+#include "usocket/constants.hpp"
 
 namespace usocket {
 class address;
 struct addrinfo;
-}
-
-namespace usocket::sys {
-
-using ssize = std::ptrdiff_t;
-
-/// What wait() waits for.
-enum class wait_for : std::uint8_t { read, write };
-
-/// socket(2) with close-on-exec (and non-blocking when `non_blocking`).
-int open_socket(int family, int type, int proto, bool non_blocking, std::error_code& ec) noexcept;
-/// socketpair(2), both close-on-exec (and non-blocking when asked).
-bool open_pair(int family, int type, int proto, bool non_blocking, int fds[2], std::error_code& ec) noexcept;
-/// close(2); EINTR counts as closed (Linux releases the descriptor before EINTR).
-bool close(int fd, std::error_code& ec) noexcept;
-/// dup with close-on-exec.
-int dup(int fd, std::error_code& ec) noexcept;
-/// Sets or clears O_NONBLOCK.
-bool set_non_blocking(int fd, bool on, std::error_code& ec) noexcept;
-/// Reads the descriptor's family, type and protocol (SO_DOMAIN/SO_TYPE/SO_PROTOCOL).
-bool describe(int fd, int& family, int& type, int& proto, std::error_code& ec) noexcept;
-/// True if O_NONBLOCK is set (for tests and adoption).
-bool is_non_blocking(int fd, std::error_code& ec) noexcept;
-
-bool connect(int fd, const address& peer, std::error_code& ec) noexcept;
-bool bind(int fd, const address& local, std::error_code& ec) noexcept;
-bool listen(int fd, int backlog, std::error_code& ec) noexcept;
-/// accept4(2): close-on-exec, and non-blocking when `non_blocking`. `peer` may be null.
-int accept(int fd, address* peer, bool non_blocking, std::error_code& ec) noexcept;
-bool shutdown(int fd, int how, std::error_code& ec) noexcept;
-
-/// send(2) with MSG_NOSIGNAL added.
-ssize send(int fd, const void* data, std::size_t size, int flags, std::error_code& ec) noexcept;
-ssize sendto(int fd, const void* data, std::size_t size, int flags, const address& peer,
-             std::error_code& ec) noexcept;
-ssize recv(int fd, void* data, std::size_t size, int flags, std::error_code& ec) noexcept;
-/// recvfrom(2); `from` (may be null) receives the sender.
-ssize recvfrom(int fd, void* data, std::size_t size, int flags, address* from, std::error_code& ec) noexcept;
-
-bool getsockopt(int fd, int level, int option, void* value, std::size_t& size, std::error_code& ec) noexcept;
-bool setsockopt(int fd, int level, int option, const void* value, std::size_t size, std::error_code& ec) noexcept;
-bool getsockname(int fd, address& out, std::error_code& ec) noexcept;
-bool getpeername(int fd, address& out, std::error_code& ec) noexcept;
-
-/// Waits until `fd` is ready for `what`, at most `timeout_ns` (negative: no limit).
-/// Returns 1 when ready, 0 on timeout, -1 on error (EINTR included, for the caller to retry).
-int wait(int fd, wait_for what, std::int64_t timeout_ns, std::error_code& ec) noexcept;
-
-/// getaddrinfo(3). `host`/`service` may be null. A resolver failure sets `ec` in
-/// gai_category() (negative EAI code); EAI_SYSTEM sets the errno instead.
-bool getaddrinfo(const char* host, const char* service, int family, int type, int proto, int flags,
-                 std::vector<addrinfo>& out, std::error_code& ec);
-
-/// The monotonic clock, in nanoseconds.
-std::int64_t monotonic_ns() noexcept;
-
-/// Error numbers the portable code must recognise, with the backend's values.
-extern const int err_intr, err_again, err_wouldblock, err_inprogress, err_timedout,
-    err_badf, err_connreset, err_inval, err_afnosupport, err_notconn;
-
-}  // namespace usocket::sys
-
-// --- multiplexing: select(), the poll object, the selector (src/posix/poll.cpp) ------------
-
-namespace usocket {
+struct host_entry;
 struct selector_event;
 namespace detail {
 struct poll_slot;
@@ -90,50 +35,99 @@ struct poll_slot;
 
 namespace usocket::sys {
 
-/// ppoll(2) on `n` slots (laid out as pollfd), at most `timeout_ns` (negative: no limit).
-/// Returns the number of slots with revents set, 0 on timeout, -1 on error (EINTR included).
+using handle = native_handle;
+using ssize = std::ptrdiff_t;
+
+// --- errors ----------------------------------------------------------------------------------
+
+/// The backend's error category: its error numbers, their messages, and their equivalence to
+/// std::errc (so that ec == std::errc::timed_out holds whatever the backend numbers it).
+const std::error_category& category() noexcept;
+/// An error code of the backend.
+inline std::error_code make_error(int e) noexcept { return {e, category()}; }
+
+// --- sockets ---------------------------------------------------------------------------------
+
+/// socket(2): close-on-exec, and non-blocking when `non_blocking`.
+handle open_socket(address_family family, socket_type type, protocol proto, bool non_blocking,
+                   std::error_code& ec) noexcept;
+/// socketpair(2), both close-on-exec (and non-blocking when asked).
+bool open_pair(address_family family, socket_type type, protocol proto, bool non_blocking, handle fds[2],
+               std::error_code& ec) noexcept;
+/// close(2); EINTR counts as closed (Linux releases the descriptor before EINTR).
+bool close(handle fd, std::error_code& ec) noexcept;
+/// A duplicate (close-on-exec).
+handle dup(handle fd, std::error_code& ec) noexcept;
+/// Sets or clears non-blocking mode.
+bool set_non_blocking(handle fd, bool on, std::error_code& ec) noexcept;
+/// Reads a descriptor's family, type and protocol; ENOTSOCK when it is not a socket.
+bool describe(handle fd, address_family& family, socket_type& type, protocol& proto, std::error_code& ec) noexcept;
+/// Whether the descriptor is inherited by programs this process executes.
+bool get_inheritable(handle fd, bool& inheritable, std::error_code& ec) noexcept;
+bool set_inheritable(handle fd, bool inheritable, std::error_code& ec) noexcept;
+
+bool connect(handle fd, const address& peer, std::error_code& ec) noexcept;
+bool bind(handle fd, const address& local, std::error_code& ec) noexcept;
+bool listen(handle fd, int backlog, std::error_code& ec) noexcept;
+/// accept(2): the new descriptor is close-on-exec, and non-blocking when `non_blocking`,
+/// whatever the listener's mode. `peer` may be null.
+handle accept(handle fd, address* peer, bool non_blocking, std::error_code& ec) noexcept;
+bool shutdown(handle fd, shutdown_how how, std::error_code& ec) noexcept;
+
+/// send(2) that never raises SIGPIPE.
+ssize send(handle fd, const void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept;
+ssize sendto(handle fd, const void* data, std::size_t size, msg_flags flags, const address& peer,
+             std::error_code& ec) noexcept;
+ssize recv(handle fd, void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept;
+/// recvfrom(2); `from` (may be null) receives the sender.
+ssize recvfrom(handle fd, void* data, std::size_t size, msg_flags flags, address* from, std::error_code& ec) noexcept;
+
+bool getsockopt(handle fd, option_level level, option_name option, void* value, std::size_t& size,
+                std::error_code& ec) noexcept;
+bool setsockopt(handle fd, option_level level, option_name option, const void* value, std::size_t size,
+                std::error_code& ec) noexcept;
+bool getsockname(handle fd, address& out, std::error_code& ec) noexcept;
+bool getpeername(handle fd, address& out, std::error_code& ec) noexcept;
+
+// --- waiting ---------------------------------------------------------------------------------
+
+/// What wait() waits for.
+enum class wait_for : std::uint8_t { read, write };
+
+/// Waits until `fd` is ready for `what`, at most `timeout_ns` (negative: no limit).
+/// Returns 1 when ready, 0 on timeout, -1 on error (EINTR included, for the caller to retry).
+int wait(handle fd, wait_for what, std::int64_t timeout_ns, std::error_code& ec) noexcept;
+
+/// poll(2) on `n` slots, at most `timeout_ns` (negative: no limit). Returns the number of slots
+/// with revents set, 0 on timeout, -1 on error (EINTR included).
 int poll(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns, std::error_code& ec) noexcept;
 
 /// What selector_control() does.
 enum class selector_op : std::uint8_t { add, modify, remove };
 
-/// A new selector descriptor (epoll_create1(EPOLL_CLOEXEC)).
-int selector_open(std::error_code& ec) noexcept;
-/// epoll_ctl(2); `interest` is in usocket::selector's portable bits.
-bool selector_control(int sfd, selector_op op, int fd, std::uint32_t interest, std::uint64_t token,
+/// A kernel selector (epoll), or invalid_handle with ENOSYS when the backend has none: the
+/// portable selector over poll() is used then (src/poll_selector.cpp).
+handle selector_open(std::error_code& ec) noexcept;
+/// Adds, changes or removes `fd`; `interest` is in usocket::selector's portable bits.
+bool selector_control(handle sfd, selector_op op, handle fd, std::uint32_t interest, std::uint64_t token,
                       std::error_code& ec) noexcept;
-/// epoll_wait(2) into `out` (events in usocket::selector's portable bits), at most `timeout_ns`
+/// Waits into `out` (events in usocket::selector's portable bits), at most `timeout_ns`
 /// (negative: no limit). Returns the count, 0 on timeout, -1 on error (EINTR included).
-int selector_wait(int sfd, selector_event* out, std::size_t max, std::int64_t timeout_ns,
+int selector_wait(handle sfd, selector_event* out, std::size_t max, std::int64_t timeout_ns,
                   std::error_code& ec) noexcept;
 
-/// ENOENT: a descriptor that is not registered.
-extern const int err_noent;
+/// The monotonic clock, in nanoseconds.
+std::int64_t monotonic_ns() noexcept;
 
-}  // namespace usocket::sys
+// --- names and addresses (src/resolver.cpp over src/<backend>/resolve.cpp) ------------------
 
-// --- names and addresses (src/resolver.cpp; src/posix/resolve.cpp, resolve_timed.cpp) -----
-
-#include <string>
-
-namespace usocket {
-struct host_entry;
-}
-
-namespace usocket::sys {
-
-/// The addresses of `host` (port 0) and its canonical name, from the hosts file or DNS,
-/// given up after `timeout_ns` (>= 0; 0 answers only what needs no waiting) with ETIMEDOUT.
-/// `give_up` is asked after a signal interrupts the wait (true: stop with EINTR). Errors are
-/// gai_category() codes like getaddrinfo()'s.
-bool resolve_host_within(const char* host, int family, int flags, std::int64_t timeout_ns, bool (*give_up)() noexcept,
-                         std::vector<address>& out, std::string& canonname, std::error_code& ec);
-/// Tests: read the DNS configuration from this resolv.conf and ask its servers on this UDP/TCP
-/// port (null and 0: the system's). False when the timed resolver has no such setting.
-bool set_resolver_config_for_tests(const char* resolv_conf_path, int dns_port);
-
+/// getaddrinfo(3). `host`/`service` may be null. A resolver failure sets `ec` in
+/// gai_category() (negative EAI code); EAI_SYSTEM sets the backend's errno instead.
+bool getaddrinfo(const char* host, const char* service, address_family family, socket_type type, protocol proto,
+                 addrinfo_flags flags, std::vector<addrinfo>& out, std::error_code& ec);
 /// getnameinfo(3) for an IP address.
-bool getnameinfo(const address& a, int flags, std::string& host, std::string& service, std::error_code& ec);
+bool getnameinfo(const address& a, nameinfo_flags flags, std::string& host, std::string& service,
+                 std::error_code& ec);
 /// gethostbyname_r(3) (IPv4) and gethostbyaddr_r(3); errors in herror_category().
 bool gethostbyname(const char* name, host_entry& out, std::error_code& ec);
 bool gethostbyaddr(const address& a, host_entry& out, std::error_code& ec);
@@ -145,12 +139,53 @@ bool getservbyname(const char* name, const char* proto, int& port, std::error_co
 bool getservbyport(int port, const char* proto, std::string& name, std::error_code& ec);
 bool getprotobyname(const char* name, int& proto, std::error_code& ec);
 /// inet_pton(3) into `out` (4 or 16 bytes, `size` set); false for bad text, ec set for a bad family.
-bool inet_pton(int family, const char* text, unsigned char* out, std::size_t& size, std::error_code& ec) noexcept;
+bool inet_pton(address_family family, const char* text, unsigned char* out, std::size_t& size,
+               std::error_code& ec) noexcept;
 /// inet_ntop(3) of 4 (af_inet) or 16 (af_inet6) bytes.
-bool inet_ntop(int family, const unsigned char* bytes, std::string& out, std::error_code& ec);
+bool inet_ntop(address_family family, const unsigned char* bytes, std::string& out, std::error_code& ec);
 /// inet_aton(3): the classic forms ("127.1", "0x7f.1"); false for bad text.
 bool inet_aton(const char* text, unsigned char out[4]) noexcept;
 /// True when the backend has IPv6.
 bool has_ipv6() noexcept;
 
+/// A host lookup that can be bounded in time: started, then driven by the caller's wait loop
+/// (the blocking core's, src/sock_call.hpp) until done() — so one loop owns every deadline and
+/// every EINTR. Backed by c-ares where it is there, by a helper thread otherwise.
+class host_lookup {
+public:
+    /// Starts looking up `host` (port 0) for `family`; `flags` as getaddrinfo's.
+    host_lookup(const char* host, address_family family, addrinfo_flags flags) noexcept;
+    ~host_lookup();
+    host_lookup(const host_lookup&) = delete;
+    host_lookup& operator=(const host_lookup&) = delete;
+
+    /// True once the lookup has an answer (or failed).
+    bool done() const noexcept;
+    /// Fills `slots` (up to `max`) with what to wait for now and returns their count; `wait_ns`
+    /// is capped at the longest the lookup may wait before it needs step() again (its retry
+    /// timer). A count of 0 with wait_ns >= 0 means "just wait, then step()".
+    std::size_t wait_slots(detail::poll_slot* slots, std::size_t max, std::int64_t& wait_ns) noexcept;
+    /// Lets the lookup work after a wait (`slots` as poll() returned them, or none after a
+    /// timeout).
+    void step(const detail::poll_slot* slots, std::size_t n) noexcept;
+    /// The result once done(): the addresses and the canonical name, or false with `ec` (in
+    /// gai_category()).
+    bool result(std::vector<address>& out, std::string& canonname, std::error_code& ec);
+
+    /// The most descriptors a lookup waits on at once.
+    static constexpr std::size_t max_slots = 16;
+
+private:
+    struct impl;
+    impl* impl_;
+};
+
 }  // namespace usocket::sys
+
+#ifdef USOCKET_TESTING
+namespace usocket::testing {
+/// Tests: the timed resolver reads the DNS configuration from this resolv.conf and asks its
+/// servers on this UDP/TCP port (null and 0: the system's). False when it has no such setting.
+USOCKET_API bool set_resolver_config(const char* resolv_conf_path, int dns_port);
+}  // namespace usocket::testing
+#endif

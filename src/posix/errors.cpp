@@ -1,10 +1,13 @@
-// The resolver error categories, whose messages come from this platform's C library.
+// The POSIX backend's error categories: errno values are the system's own (std::system_category,
+// so they compare equal to std::errc), and the resolver's, whose messages come from this
+// platform's C library.
 
 #include <netdb.h>
 
 #include <cstdlib>
 #include <string>
 
+#include "../sys.hpp"
 #include "usocket/error.hpp"
 
 namespace usocket {
@@ -24,11 +27,13 @@ public:
 
 class herror_category_impl final : public std::error_category {
 public:
-    const char* name() const noexcept override { return "netdb"; }
+    const char* name() const noexcept override { return "h_errno"; }
     std::string message(int v) const override { return ::hstrerror(v); }
 };
 
 }  // namespace
+
+const std::error_category& sys::category() noexcept { return std::system_category(); }
 
 const std::error_category& gai_category() noexcept {
     static const gai_category_impl c;

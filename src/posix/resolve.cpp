@@ -60,7 +60,8 @@ std::error_code host_error(int rc, int herr) noexcept {
 
 }  // namespace
 
-bool getaddrinfo(const char* host, const char* service, int family, int type, int proto, int flags,
+bool getaddrinfo(const char* host, const char* service, address_family family, socket_type type, protocol proto,
+                 addrinfo_flags flags,
                  std::vector<addrinfo>& out, std::error_code& ec) {
     ::addrinfo hints{};
     hints.ai_family = family;
@@ -77,9 +78,9 @@ bool getaddrinfo(const char* host, const char* service, int family, int type, in
     std::unique_ptr<::addrinfo, decltype(&::freeaddrinfo)> guard(res, &::freeaddrinfo);
     for (const ::addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
         addrinfo entry;
-        entry.family = ai->ai_family;
-        entry.type = ai->ai_socktype;
-        entry.proto = ai->ai_protocol;
+        entry.family = address_family{ai->ai_family};
+        entry.type = socket_type{ai->ai_socktype};
+        entry.proto = protocol{ai->ai_protocol};
         if (ai->ai_canonname != nullptr) entry.canonname = ai->ai_canonname;
         entry.sockaddr = address::from_native(ai->ai_addr, ai->ai_addrlen);
         out.push_back(std::move(entry));
@@ -87,7 +88,7 @@ bool getaddrinfo(const char* host, const char* service, int family, int type, in
     return true;
 }
 
-bool getnameinfo(const address& a, int flags, std::string& host, std::string& service, std::error_code& ec) {
+bool getnameinfo(const address& a, nameinfo_flags flags, std::string& host, std::string& service, std::error_code& ec) {
     char h[NI_MAXHOST];
     char s[NI_MAXSERV];
     errno = 0;
@@ -197,7 +198,7 @@ bool getprotobyname(const char* name, int& proto, std::error_code& ec) {
     return true;
 }
 
-bool inet_pton(int family, const char* text, unsigned char* out, std::size_t& size, std::error_code& ec) noexcept {
+bool inet_pton(address_family family, const char* text, unsigned char* out, std::size_t& size, std::error_code& ec) noexcept {
     if (family != AF_INET && family != AF_INET6) {
         ec = std::error_code(EAFNOSUPPORT, std::system_category());
         return false;
@@ -207,7 +208,7 @@ bool inet_pton(int family, const char* text, unsigned char* out, std::size_t& si
     return true;
 }
 
-bool inet_ntop(int family, const unsigned char* bytes, std::string& out, std::error_code& ec) {
+bool inet_ntop(address_family family, const unsigned char* bytes, std::string& out, std::error_code& ec) {
     char text[INET6_ADDRSTRLEN];
     if (::inet_ntop(family, bytes, text, sizeof text) == nullptr) {
         ec = std::error_code(errno, std::system_category());

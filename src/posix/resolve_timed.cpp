@@ -1,15 +1,17 @@
-// Host lookup with a deadline. The C library's getaddrinfo() cannot be bounded or cancelled,
-// so names go to c-ares (USOCKET_HAVE_CARES): its queries are driven here with ppoll on its
-// own sockets until they finish or the deadline passes, and a query that runs out of time is
-// cancelled: nothing is left running. c-ares reads /etc/hosts and /etc/resolv.conf itself.
+// Host lookup that a caller can bound in time (sys::host_lookup, src/sys.hpp). The C library's
+// getaddrinfo() cannot be bounded or cancelled, so names go to c-ares (USOCKET_HAVE_CARES): its
+// queries run on its own sockets, which the caller's wait loop (the blocking core's, one
+// deadline, EINTR and the interrupt check) waits on; a lookup given up is cancelled when the
+// object goes, so nothing is left running. c-ares reads /etc/hosts and /etc/resolv.conf itself.
 //
-// Built without c-ares, a helper thread runs the blocking getaddrinfo() and the caller waits
-// for it at most the time given; a lookup that times out finishes in the background.
+// Built without c-ares, a helper thread runs the blocking getaddrinfo() and says it is done
+// through a pipe the caller waits on; a lookup given up finishes in the background.
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <mutex>
@@ -19,27 +21,26 @@
 #include "../sys.hpp"
 #include "usocket/address.hpp"
 #include "usocket/error.hpp"
+#include "usocket/poller.hpp"
 #include "usocket/resolver.hpp"
 
 #ifdef USOCKET_HAVE_CARES
 #include <ares.h>
 #else
-#include <condition_variable>
 #include <memory>
 #include <thread>
 #endif
+#include <new>
 
 namespace usocket::sys {
 
 namespace {
-std::error_code timed_out() noexcept { return {ETIMEDOUT, std::system_category()}; }
+std::error_code eai(int code) noexcept { return {code < 0 ? code : -code, gai_category()}; }
 }  // namespace
 
 #ifdef USOCKET_HAVE_CARES
 
 namespace {
-
-std::error_code eai(int code) noexcept { return {code < 0 ? code : -code, gai_category()}; }
 
 std::mutex config_mutex;
 std::string config_path;  // a resolv.conf for tests; empty: the system's
@@ -79,70 +80,42 @@ int to_ares_flags(int flags) noexcept {
     return f;
 }
 
-struct query {
+}  // namespace
+
+struct host_lookup::impl {
+    ares_channel channel = nullptr;
     bool done = false;
     int status = ARES_SUCCESS;
     ares_addrinfo* result = nullptr;
+    int flags = 0;
+    std::string host;
+
+    static void on_done(void* arg, int status, int /*timeouts*/, ares_addrinfo* result) {
+        auto* self = static_cast<impl*>(arg);
+        self->done = true;
+        self->status = status;
+        self->result = result;
+    }
 };
 
-void on_done(void* arg, int status, int /*timeouts*/, ares_addrinfo* result) {
-    auto* q = static_cast<query*>(arg);
-    q->done = true;
-    q->status = status;
-    q->result = result;
-}
-
-// Waits for c-ares' sockets (or its own retry timer), at most `left_ns`, then lets it work.
-// Returns false with `ec` set when the wait failed.
-bool drive(ares_channel channel, std::int64_t left_ns, bool (*give_up)() noexcept, std::error_code& ec) {
-    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-    const int bits = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
-    pollfd fds[ARES_GETSOCK_MAXNUM];
-    nfds_t n = 0;
-    for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
-        const bool rd = ARES_GETSOCK_READABLE(bits, i) != 0;
-        const bool wr = ARES_GETSOCK_WRITABLE(bits, i) != 0;
-        if (!rd && !wr) continue;
-        fds[n++] = pollfd{socks[i], static_cast<short>((rd ? POLLIN : 0) | (wr ? POLLOUT : 0)), 0};
-    }
-    timeval max_tv{static_cast<time_t>(left_ns / 1'000'000'000), static_cast<suseconds_t>(left_ns % 1'000'000'000 / 1000)};
-    timeval tv{};
-    const timeval* wait_tv = ares_timeout(channel, &max_tv, &tv);
-    timespec ts{wait_tv->tv_sec, static_cast<long>(wait_tv->tv_usec) * 1000};
-    if (ts.tv_sec == 0 && ts.tv_nsec == 0 && left_ns > 0) ts.tv_nsec = left_ns < 1'000'000 ? static_cast<long>(left_ns) : 1'000'000;
-    const int r = ::ppoll(fds, n, &ts, nullptr);
-    if (r < 0) {
-        if (errno == EINTR && (give_up == nullptr || !give_up())) return true;
-        ec = std::error_code(errno, std::system_category());
-        return false;
-    }
-    if (r == 0) {
-        ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // c-ares' own retry timers
-        return true;
-    }
-    for (nfds_t i = 0; i < n; ++i) {
-        const short ev = fds[i].revents;
-        if (ev == 0) continue;
-        ares_process_fd(channel, (ev & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD,
-                        (ev & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD);
-    }
-    return true;
-}
-
-}  // namespace
-
-bool set_resolver_config_for_tests(const char* resolv_conf_path, int dns_port) {
+#ifdef USOCKET_TESTING
+bool testing_set_resolver_config(const char* resolv_conf_path, int dns_port) {
     const std::lock_guard<std::mutex> lock(config_mutex);
     config_path = resolv_conf_path != nullptr ? resolv_conf_path : "";
     config_port = dns_port;
     return true;
 }
+#endif
 
-bool resolve_host_within(const char* host, int family, int flags, std::int64_t timeout_ns, bool (*give_up)() noexcept,
-                         std::vector<address>& out, std::string& canonname, std::error_code& ec) {
+host_lookup::host_lookup(const char* host, address_family family, addrinfo_flags flags) noexcept
+    : impl_(new (std::nothrow) impl) {
+    if (impl_ == nullptr) return;
+    impl_->flags = flags;
+    impl_->host = host;  // an allocation failure here ends the process (noexcept): as any
     if (library_status() != ARES_SUCCESS) {
-        ec = eai(EAI_MEMORY);
-        return false;
+        impl_->done = true;
+        impl_->status = ARES_ENOMEM;
+        return;
     }
     ares_options options{};
     int mask = 0;
@@ -162,104 +135,180 @@ bool resolve_host_within(const char* host, int family, int flags, std::int64_t t
         options.tcp_port = static_cast<unsigned short>(port);
         mask |= ARES_OPT_UDP_PORT | ARES_OPT_TCP_PORT;
     }
-    // The query outlives the channel: destroying a channel completes its pending queries.
-    query q;
-    ares_channel channel = nullptr;
-    if (const int rc = ares_init_options(&channel, &options, mask); rc != ARES_SUCCESS) {
-        ec = from_ares(rc);
-        return false;
+    if (const int rc = ares_init_options(&impl_->channel, &options, mask); rc != ARES_SUCCESS) {
+        impl_->channel = nullptr;
+        impl_->done = true;
+        impl_->status = rc;
+        return;
     }
-    const std::int64_t deadline = monotonic_ns() + timeout_ns;
     ares_addrinfo_hints hints{};
     hints.ai_flags = to_ares_flags(flags);
     hints.ai_family = family;
-    ares_getaddrinfo(channel, host, nullptr, &hints, on_done, &q);  // may finish at once (hosts file)
-    bool ok = true;
-    while (!q.done) {
-        const std::int64_t left = deadline - monotonic_ns();
-        if (left <= 0) {
-            ares_cancel(channel);
-            ec = timed_out();
-            ok = false;
-            break;
-        }
-        if (!drive(channel, left, give_up, ec)) {
-            ares_cancel(channel);
-            ok = false;
-            break;
-        }
+    // May finish at once (the hosts file).
+    ares_getaddrinfo(impl_->channel, impl_->host.c_str(), nullptr, &hints, &impl::on_done, impl_);
+}
+
+host_lookup::~host_lookup() {
+    if (impl_ == nullptr) return;
+    // Destroying the channel cancels what is still running and completes it (on_done).
+    if (impl_->channel != nullptr) ares_destroy(impl_->channel);
+    if (impl_->result != nullptr) ares_freeaddrinfo(impl_->result);
+    delete impl_;
+}
+
+bool host_lookup::done() const noexcept { return impl_ == nullptr || impl_->done; }
+
+std::size_t host_lookup::wait_slots(detail::poll_slot* slots, std::size_t max, std::int64_t& wait_ns) noexcept {
+    wait_ns = -1;
+    if (done()) return 0;
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    const int bits = ares_getsock(impl_->channel, socks, ARES_GETSOCK_MAXNUM);
+    std::size_t n = 0;
+    for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; ++i) {
+        const bool rd = ARES_GETSOCK_READABLE(bits, i) != 0;
+        const bool wr = ARES_GETSOCK_WRITABLE(bits, i) != 0;
+        if (!rd && !wr) continue;
+        slots[n++] = {socks[i], static_cast<short>((rd ? POLLIN : 0) | (wr ? POLLOUT : 0)), 0};
     }
-    ares_destroy(channel);
-    if (ok && q.status != ARES_SUCCESS) {
-        ec = from_ares(q.status);
-        ok = false;
+    timeval tv{};
+    if (const timeval* t = ares_timeout(impl_->channel, nullptr, &tv); t != nullptr)
+        wait_ns = static_cast<std::int64_t>(t->tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(t->tv_usec) * 1000;
+    return n;
+}
+
+void host_lookup::step(const detail::poll_slot* slots, std::size_t n) noexcept {
+    if (done()) return;
+    bool any = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        const short ev = slots[i].revents;
+        if (ev == 0) continue;
+        any = true;
+        ares_process_fd(impl_->channel, (ev & (POLLIN | POLLERR | POLLHUP)) ? slots[i].fd : ARES_SOCKET_BAD,
+                        (ev & POLLOUT) ? slots[i].fd : ARES_SOCKET_BAD);
     }
-    if (ok && q.result != nullptr) {
-        for (const ares_addrinfo_node* n = q.result->nodes; n != nullptr; n = n->ai_next) {
+    if (!any) ares_process_fd(impl_->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // c-ares' own timers
+}
+
+bool host_lookup::result(std::vector<address>& out, std::string& canonname, std::error_code& ec) {
+    if (impl_ == nullptr) {
+        ec = eai(EAI_MEMORY);
+        return false;
+    }
+    if (impl_->status != ARES_SUCCESS) {
+        ec = from_ares(impl_->status);
+        return false;
+    }
+    if (impl_->result != nullptr) {
+        for (const ares_addrinfo_node* n = impl_->result->nodes; n != nullptr; n = n->ai_next) {
             if (n->ai_family != AF_INET && n->ai_family != AF_INET6) continue;
             out.push_back(address::from_native(n->ai_addr, n->ai_addrlen).with_port(0, ec));
         }
-        const char* canon = q.result->name;
-        for (const ares_addrinfo_cname* c = q.result->cnames; c != nullptr; c = c->next)
+        const char* canon = impl_->result->name;
+        for (const ares_addrinfo_cname* c = impl_->result->cnames; c != nullptr; c = c->next)
             if (c->name != nullptr) canon = c->name;
-        if ((flags & AI_CANONNAME) != 0) canonname = canon != nullptr ? canon : host;
-        if (out.empty()) {
-            ec = eai(EAI_NONAME);
-            ok = false;
-        }
+        if ((impl_->flags & AI_CANONNAME) != 0) canonname = canon != nullptr ? canon : impl_->host;
     }
-    if (q.result != nullptr) ares_freeaddrinfo(q.result);
-    return ok;
+    if (out.empty()) {
+        ec = eai(EAI_NONAME);
+        return false;
+    }
+    return true;
 }
 
 #else  // no c-ares: a helper thread per lookup
 
 namespace {
-
-struct lookup {
+struct thread_result {
     std::mutex m;
-    std::condition_variable cv;
     bool done = false;
     std::vector<address> out;
     std::string canonname;
     std::error_code ec;
-};
+    int pipe_fds[2] = {-1, -1};  // the thread writes one byte when done
 
+    ~thread_result() {
+        for (const int fd : pipe_fds)
+            if (fd >= 0) ::close(fd);
+    }
+};
 }  // namespace
 
-bool set_resolver_config_for_tests(const char*, int) { return false; }
+struct host_lookup::impl {
+    std::shared_ptr<thread_result> r;  // shared with the thread, which may outlive the lookup
+    bool failed_to_start = false;
+};
 
-bool resolve_host_within(const char* host, int family, int flags, std::int64_t timeout_ns, bool (*)() noexcept,
-                         std::vector<address>& out, std::string& canonname, std::error_code& ec) {
-    auto state = std::make_shared<lookup>();
-    std::string name = host;
-    std::thread([state, name, family, flags] {
+#ifdef USOCKET_TESTING
+bool testing_set_resolver_config(const char*, int) { return false; }
+#endif
+
+host_lookup::host_lookup(const char* host, address_family family, addrinfo_flags flags) noexcept
+    : impl_(new (std::nothrow) impl) {
+    if (impl_ == nullptr) return;
+    impl_->r = std::shared_ptr<thread_result>(new (std::nothrow) thread_result);
+    if (!impl_->r || ::pipe2(impl_->r->pipe_fds, O_CLOEXEC) != 0) {
+        impl_->failed_to_start = true;
+        return;
+    }
+    std::string name = host;  // an allocation failure here ends the process (noexcept)
+    std::thread([r = impl_->r, name, family, flags] {
         std::vector<addrinfo> list;
         std::error_code e;
-        getaddrinfo(name.c_str(), nullptr, family, SOCK_STREAM, 0, flags, list, e);
-        const std::lock_guard<std::mutex> lock(state->m);
+        getaddrinfo(name.c_str(), nullptr, family, sock_stream, protocol{}, flags, list, e);
+        const std::lock_guard<std::mutex> lock(r->m);
         for (auto& ai : list) {
-            if (!ai.canonname.empty() && state->canonname.empty()) state->canonname = ai.canonname;
-            state->out.push_back(ai.sockaddr);
+            if (!ai.canonname.empty() && r->canonname.empty()) r->canonname = ai.canonname;
+            r->out.push_back(ai.sockaddr);
         }
-        state->ec = e;
-        state->done = true;
-        state->cv.notify_all();
+        r->ec = e;
+        r->done = true;
+        const char byte = 1;
+        (void)!::write(r->pipe_fds[1], &byte, 1);
     }).detach();
-    std::unique_lock<std::mutex> lock(state->m);
-    if (!state->cv.wait_for(lock, std::chrono::nanoseconds(timeout_ns), [&] { return state->done; })) {
-        ec = timed_out();
+}
+
+host_lookup::~host_lookup() { delete impl_; }
+
+bool host_lookup::done() const noexcept {
+    if (impl_ == nullptr || impl_->failed_to_start) return true;
+    const std::lock_guard<std::mutex> lock(impl_->r->m);
+    return impl_->r->done;
+}
+
+std::size_t host_lookup::wait_slots(detail::poll_slot* slots, std::size_t max, std::int64_t& wait_ns) noexcept {
+    wait_ns = -1;
+    if (done() || max == 0) return 0;
+    slots[0] = {impl_->r->pipe_fds[0], static_cast<short>(POLLIN), 0};
+    return 1;
+}
+
+void host_lookup::step(const detail::poll_slot*, std::size_t) noexcept {}
+
+bool host_lookup::result(std::vector<address>& out, std::string& canonname, std::error_code& ec) {
+    if (impl_ == nullptr || impl_->failed_to_start) {
+        ec = eai(EAI_MEMORY);
         return false;
     }
-    if (state->ec) {
-        ec = state->ec;
+    const std::lock_guard<std::mutex> lock(impl_->r->m);
+    if (impl_->r->ec) {
+        ec = impl_->r->ec;
         return false;
     }
-    out = std::move(state->out);
-    canonname = std::move(state->canonname);
+    out = impl_->r->out;
+    canonname = impl_->r->canonname;
     return true;
 }
 
+#endif
+
+#ifdef USOCKET_TESTING
+}  // namespace usocket::sys
+namespace usocket::testing {
+bool set_resolver_config(const char* resolv_conf_path, int dns_port) {
+    return sys::testing_set_resolver_config(resolv_conf_path, dns_port);
+}
+}  // namespace usocket::testing
+namespace usocket::sys {
 #endif
 
 }  // namespace usocket::sys

@@ -1,5 +1,6 @@
-// The Linux selector backend of the seam (src/sys.hpp): epoll. One selector backend is
-// compiled per platform (kqueue would take this file's place on the BSDs and macOS).
+// The Linux selector of the seam (src/sys.hpp): epoll. One kernel selector is compiled per
+// platform (kqueue would take this file's place on the BSDs and macOS); a backend without one
+// says ENOSYS from selector_open() and the portable selector over poll() takes over.
 
 #include <sys/epoll.h>
 #include <time.h>
@@ -10,8 +11,8 @@
 #include <cstring>
 
 #include "../fault.hpp"
+#include "../posix/timespec.hpp"
 #include "../sys.hpp"
-#include "timespec.hpp"
 #include "usocket/poller.hpp"
 
 namespace usocket::sys {
@@ -60,13 +61,13 @@ int wait_native(int sfd, epoll_event* events, int max, std::int64_t timeout_ns) 
 
 }  // namespace
 
-int selector_open(std::error_code& ec) noexcept {
+handle selector_open(std::error_code& ec) noexcept {
     const int fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (fd < 0) ec = last_error();
     return fd;
 }
 
-bool selector_control(int sfd, selector_op op, int fd, std::uint32_t interest, std::uint64_t token,
+bool selector_control(handle sfd, selector_op op, handle fd, std::uint32_t interest, std::uint64_t token,
                       std::error_code& ec) noexcept {
     std::size_t unused = 0;
     USOCKET_FAULT_POINT(testing::op::selector_control, unused, false);
@@ -88,7 +89,7 @@ bool selector_control(int sfd, selector_op op, int fd, std::uint32_t interest, s
 static_assert(sizeof(epoll_event) <= sizeof(selector_event));
 static_assert(alignof(epoll_event) <= alignof(selector_event));
 
-int selector_wait(int sfd, selector_event* out, std::size_t max, std::int64_t timeout_ns,
+int selector_wait(handle sfd, selector_event* out, std::size_t max, std::int64_t timeout_ns,
                   std::error_code& ec) noexcept {
     std::size_t unused = 0;
     USOCKET_FAULT_POINT(testing::op::selector_wait, unused, -1);
