@@ -19,7 +19,6 @@ public:
         switch (static_cast<errc>(v)) {
             case errc::invalid_argument: return "invalid argument";
             case errc::port_out_of_range: return "port must be 0-65535";
-            case errc::negative_size: return "negative buffer size";
             case errc::size_too_large: return "size too large";
             case errc::buffer_too_small: return "buffer too small for requested bytes";
             case errc::invalid_timeout: return "timeout value out of range";
@@ -27,10 +26,17 @@ public:
             case errc::address_family_mismatch: return "address family mismatched";
             case errc::unsupported: return "operation not supported by this backend";
             case errc::stream_timed_out: return "cannot read from timed out object";
+            case errc::bad_mode: return "invalid mode (only r, w, b allowed)";
+            case errc::unbuffered_text: return "unbuffered streams must be binary";
+            case errc::file_closed: return "I/O operation on closed file";
         }
         return "unknown usocket error";
     }
 };
+
+bool is_backend_error(const std::error_code& ec) noexcept {
+    return ec.category() == sys::category() || ec.category() == std::generic_category();
+}
 
 }  // namespace
 
@@ -39,24 +45,27 @@ const std::error_category& library_category() noexcept {
     return c;
 }
 
+std::error_code system_error_code(int errno_value) noexcept { return sys::make_error(errno_value); }
+
+timeout_error::timeout_error(std::error_code ec, const std::string& what)
+    : os_error(ec, what), what_(what.empty() ? "timed out" : what + ": timed out") {}
+
 bool is_would_block(const std::error_code& ec) noexcept {
-    if (ec.category() != std::system_category() && ec.category() != std::generic_category())
-        return false;
+    if (!is_backend_error(ec)) return false;
     const int v = ec.value();
     return v == sys::err_again || v == sys::err_wouldblock || v == sys::err_inprogress;
 }
 
-bool is_timeout(const std::error_code& ec) noexcept {
-    return (ec.category() == std::system_category() || ec.category() == std::generic_category()) &&
-           ec.value() == sys::err_timedout;
-}
+bool is_timeout(const std::error_code& ec) noexcept { return is_backend_error(ec) && ec.value() == sys::err_timedout; }
+
+bool is_interrupted(const std::error_code& ec) noexcept { return is_backend_error(ec) && ec.value() == sys::err_intr; }
 
 void throw_error(const std::error_code& ec, const char* what) {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#if USOCKET_HAS_EXCEPTIONS
     if (ec.category() == library_category()) throw value_error(ec, what);
     if (ec.category() == gai_category()) throw gaierror(ec, what);
     if (ec.category() == herror_category()) throw herror(ec, what);
-    if (is_timeout(ec)) throw timeout_error(ec, "timed out");
+    if (is_timeout(ec)) throw timeout_error(ec, what);
     if (is_would_block(ec)) throw blocking_io_error(ec, what);
     throw os_error(ec, what);
 #else

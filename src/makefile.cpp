@@ -1,21 +1,119 @@
 // socket::makefile() and socket_file: CPython's socket.makefile() and its file objects, over
-// the stream layer's algorithms (read_buffer.hpp) and the socket's shared state.
+// the stream layer's algorithms (read_buffer.hpp) and the socket's state (socket_state.hpp).
+//
+// A file holds one `use` of the socket's state while it is open (so the descriptor outlives the
+// socket's own close(), CPython's _io_refs), and every call holds another for its duration.
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "or_throw.hpp"
 #include "read_buffer.hpp"
 #include "sock_call.hpp"
+#include "socket_access.hpp"
+#include "socket_source.hpp"
 #include "usocket/socket.hpp"
 #include "usocket/socket_file.hpp"
 
 namespace usocket {
 
+namespace detail {
+
+struct file_impl {
+    state_hold st;
+    std::string mode;
+    std::size_t buffer_size = 0;
+    bool reading = false;
+    bool writing = false;
+    bool binary = true;
+    std::atomic<bool> open{true};
+    std::atomic<bool> timed_out{false};
+    /// Serialises writes, flushes and close() of this file.
+    sys::mutex write_lock;
+    std::string wbuf;  ///< written, not yet sent (under write_lock)
+    std::atomic<std::size_t> wbuf_size{0};
+
+    /// The end of the file's hold on the descriptor (once).
+    void let_go() noexcept {
+        if (open.exchange(false)) {
+            st->files.fetch_sub(1, std::memory_order_relaxed);
+            st->leave();
+        }
+    }
+    ~file_impl() { let_go(); }
+};
+
+}  // namespace detail
+
 namespace {
 
-std::int64_t to_ns(const timeout_type& t) noexcept { return t ? t->count() : -1; }
+using detail::file_impl;
 
+// One call on a file: the file open, the descriptor still ours, the call held in flight.
+class file_call {
+public:
+    file_call(file_impl* f, bool for_writing, std::error_code& ec) noexcept : f_(f) {
+        if (f_ == nullptr || !f_->open.load(std::memory_order_acquire)) {
+            ec = errc::file_closed;  // I/O operation on closed file
+            return;
+        }
+        if (for_writing ? !f_->writing : !f_->reading) {
+            ec = detail::bad_descriptor();  // not open for reading / writing
+            return;
+        }
+        if (!for_writing && f_->timed_out.load(std::memory_order_relaxed)) {
+            ec = errc::stream_timed_out;
+            return;
+        }
+        if (!f_->st->enter_for_file()) {
+            ec = detail::bad_descriptor();  // the socket gave its descriptor away (detach)
+            return;
+        }
+        entered_ = true;
+    }
+    file_call(const file_call&) = delete;
+    file_call& operator=(const file_call&) = delete;
+    ~file_call() {
+        if (entered_) f_->st->leave();
+    }
+    explicit operator bool() const noexcept { return entered_; }
+    detail::socket_state& st() const noexcept { return *f_->st.get(); }
+    detail::deadline deadline() const noexcept { return detail::call_deadline(st()); }
+
+private:
+    file_impl* f_;
+    bool entered_ = false;
+};
+
+// A read of a file: under the socket's read lock, one deadline; a timeout makes the file refuse
+// later reads (as CPython's SocketIO).
+template <class Read>
+auto file_read(file_impl* f, std::error_code& ec, Read&& read)
+    -> std::optional<decltype(read(std::declval<detail::read_buffer&>(), std::declval<detail::socket_source&>(),
+                                   std::declval<detail::deadline&>()))> {
+    const file_call call(f, false, ec);
+    if (!call) return std::nullopt;
+    detail::socket_source src(call.st(), detail::caller::file);
+    detail::deadline dl = call.deadline();
+    const std::lock_guard<sys::mutex> lock(call.st().read_lock);
+    auto r = read(call.st().rb, src, dl);
+    call.st().publish();
+    if (is_timeout(ec)) f->timed_out.store(true, std::memory_order_relaxed);
+    return detail::result_or_none(std::move(r), ec);
+}
+
+// Sends the write buffer (write_lock held): what is not sent stays for the next flush.
+void flush_locked(file_impl& f, detail::socket_state& st, std::error_code& ec) noexcept {
+    if (f.wbuf.empty()) return;
+    detail::socket_source src(st, detail::caller::file);
+    detail::deadline dl = detail::call_deadline(st);
+    const std::size_t sent =
+        detail::write_all(src, reinterpret_cast<const std::byte*>(f.wbuf.data()), f.wbuf.size(), dl, ec);
+    f.wbuf.erase(0, sent);
+    f.wbuf_size.store(f.wbuf.size(), std::memory_order_relaxed);
+    if (!ec && !f.wbuf.empty()) ec = sys::make_error(sys::err_again);
+}
 
 }  // namespace
 
@@ -33,79 +131,56 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
         else if (c == 'b')
             b = true;
         else {
-            ec = errc::invalid_argument;  // "invalid mode (only r, w, b allowed)"
+            ec = errc::bad_mode;
             return {};
         }
     }
     if (buffering == 0 && !b) {
-        ec = errc::invalid_argument;  // "unbuffered streams must be binary"
+        ec = errc::unbuffered_text;
         return {};
     }
-    if (fd_ < 0) {
-        ec = system_error_code(sys::err_badf);
+    detail::socket_state* st = state();
+    if (st == nullptr || !st->enter()) {  // the file's hold on the descriptor, released by its close()
+        ec = detail::bad_descriptor();
         return {};
     }
-    const bool reading = r || !w;
-    const std::size_t size = buffering < 0 ? detail::read_buffer::default_chunk : static_cast<std::size_t>(buffering);
-    detail::read_buffer& rb = detail::ensure_buffer(rbuf_);
-    {
-        const std::lock_guard<std::mutex> lock(rb.files_mutex);
-        ++rb.files;
-        rb.fd.store(fd_, std::memory_order_relaxed);
-        rb.timeout_ns.store(to_ns(timeout_), std::memory_order_relaxed);
+    st->files.fetch_add(1, std::memory_order_relaxed);
+    auto f = std::unique_ptr<file_impl>(new (std::nothrow) file_impl);
+    if (!f) {
+        st->files.fetch_sub(1, std::memory_order_relaxed);
+        st->leave();
+        ec = sys::make_error(sys::err_nomem);
+        return {};
     }
-    if (reading && size != 0) rb.chunk = size;
-    return socket_file(rbuf_, mode, reading, w, b, size);
+    f->st = detail::state_hold(st);
+    f->mode = mode;
+    f->reading = r || !w;
+    f->writing = w;
+    f->binary = b;
+    f->buffer_size = buffering < 0 ? detail::read_buffer::default_chunk : static_cast<std::size_t>(buffering);
+    if (f->reading && f->buffer_size != 0) {
+        const std::lock_guard<sys::mutex> lock(st->read_lock);
+        st->rb.chunk = f->buffer_size;
+    }
+    return socket_file(std::move(f));
 }
 
 socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering) {
-    std::error_code ec;
-    socket_file f = makefile(mode, buffering, ec);
-    if (ec) {
-        const bool bad_mode = ec == errc::invalid_argument;
-        throw_error(ec, !bad_mode                ? "makefile"
-                        : buffering == 0 && mode.find('b') == std::string_view::npos
-                            ? "makefile: unbuffered streams must be binary"
-                            : "makefile: invalid mode (only r, w, b allowed)");
-    }
-    return f;
+    return detail::or_throw([&] { return "makefile(mode='" + std::string(mode) + "')"; },
+                            [&](std::error_code& ec) { return makefile(mode, buffering, ec); });
 }
 
 // --- socket_file ----------------------------------------------------------------------------
 
 socket_file::socket_file() noexcept = default;
-
-socket_file::socket_file(std::shared_ptr<detail::read_buffer> state, std::string_view mode, bool reading,
-                         bool writing, bool binary, std::size_t buffer_size)
-    : state_(std::move(state)),
-      mode_(mode),
-      buffer_size_(buffer_size),
-      reading_(reading),
-      writing_(writing),
-      binary_(binary) {}
-
-socket_file::socket_file(socket_file&& other) noexcept
-    : state_(std::move(other.state_)),
-      wbuf_(std::move(other.wbuf_)),
-      mode_(std::move(other.mode_)),
-      buffer_size_(other.buffer_size_),
-      reading_(other.reading_),
-      writing_(other.writing_),
-      binary_(other.binary_),
-      timed_out_(other.timed_out_) {}
+socket_file::socket_file(std::unique_ptr<detail::file_impl> impl) noexcept : impl_(std::move(impl)) {}
+socket_file::socket_file(socket_file&&) noexcept = default;
 
 socket_file& socket_file::operator=(socket_file&& other) noexcept {
     if (this != &other) {
         std::error_code ignored;
-        close(ignored);
-        state_ = std::move(other.state_);
-        wbuf_ = std::move(other.wbuf_);
-        mode_ = std::move(other.mode_);
-        buffer_size_ = other.buffer_size_;
-        reading_ = other.reading_;
-        writing_ = other.writing_;
-        binary_ = other.binary_;
-        timed_out_ = other.timed_out_;
+        close(ignored);  // flush what this file still holds before it goes
+        impl_ = std::move(other.impl_);
     }
     return *this;
 }
@@ -115,55 +190,24 @@ socket_file::~socket_file() {
     close(ignored);
 }
 
-int socket_file::fileno() const noexcept { return state_ ? state_->fd.load(std::memory_order_relaxed) : -1; }
+bool socket_file::closed() const noexcept { return !impl_ || !impl_->open.load(std::memory_order_acquire); }
+bool socket_file::readable() const noexcept { return impl_ && impl_->reading; }
+bool socket_file::writable() const noexcept { return impl_ && impl_->writing; }
+bool socket_file::binary() const noexcept { return !impl_ || impl_->binary; }
+std::size_t socket_file::buffer_size() const noexcept { return impl_ ? impl_->buffer_size : 0; }
+std::string socket_file::mode() const { return impl_ ? impl_->mode : std::string(); }
+std::size_t socket_file::pending() const noexcept { return impl_ ? impl_->wbuf_size.load(std::memory_order_relaxed) : 0; }
 
-int socket_file::begin_read(std::error_code& ec) const noexcept {
-    detail::clear_error(ec);
-    if (!state_) {
-        ec = errc::invalid_argument;  // I/O operation on closed file
-        return -1;
-    }
-    if (!reading_) {
-        ec = system_error_code(sys::err_badf);  // not open for reading
-        return -1;
-    }
-    if (timed_out_) {
-        ec = errc::stream_timed_out;
-        return -1;
-    }
-    const int fd = state_->fd.load(std::memory_order_relaxed);
-    if (fd < 0) ec = system_error_code(sys::err_badf);
-    return fd;
-}
-
-int socket_file::begin_write(std::error_code& ec) const noexcept {
-    detail::clear_error(ec);
-    if (!state_) {
-        ec = errc::invalid_argument;
-        return -1;
-    }
-    if (!writing_) {
-        ec = system_error_code(sys::err_badf);
-        return -1;
-    }
-    const int fd = state_->fd.load(std::memory_order_relaxed);
-    if (fd < 0) ec = system_error_code(sys::err_badf);
-    return fd;
-}
-
-void socket_file::after_read(const std::error_code& ec) noexcept {
-    if (is_timeout(ec)) timed_out_ = true;
+int socket_file::fileno() const noexcept {
+    if (closed() || impl_->st->released()) return -1;
+    return impl_->st->fd;
 }
 
 std::optional<std::string> socket_file::read(std::error_code& ec) {
     detail::clear_error(ec);
-    const int fd = begin_read(ec);
-    if (fd < 0) return std::nullopt;
-    detail::socket_source src(fd);
-    detail::deadline dl(state_->timeout_ns.load(std::memory_order_relaxed));
-    std::string out = detail::read_all(*state_, src, dl, ec);
-    after_read(ec);
-    return detail::result_or_none(std::move(out), ec);
+    return file_read(impl_.get(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        return detail::read_all(rb, src, dl, ec);
+    });
 }
 
 std::optional<std::string> socket_file::read() {
@@ -172,21 +216,17 @@ std::optional<std::string> socket_file::read() {
 
 std::optional<std::string> socket_file::read(std::size_t size, std::error_code& ec) {
     detail::clear_error(ec);
-    const int fd = begin_read(ec);
-    if (fd < 0) return std::nullopt;
-    if (size == 0) return std::string();
-    detail::socket_source src(fd);
-    detail::deadline dl(state_->timeout_ns.load(std::memory_order_relaxed));
-    std::string out;
-    if (buffer_size_ != 0) {
-        out = detail::read_exact(*state_, src, size, dl, ec);
-    } else {  // raw: one call, what it gives
-        state_->settle();
-        out.resize(std::min(size, std::max(state_->size(), detail::read_buffer::default_chunk)));
-        out.resize(detail::read_some(*state_, src, reinterpret_cast<std::byte*>(out.data()), out.size(), dl, ec));
-    }
-    after_read(ec);
-    return detail::result_or_none(std::move(out), ec);
+    const bool buffered = impl_ && impl_->buffer_size != 0;
+    return file_read(impl_.get(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        std::string out;
+        if (size == 0) return out;
+        if (buffered) return detail::read_exact(rb, src, size, dl, ec);
+        // raw: one call, what it gives
+        rb.settle();
+        out.resize(std::min(size, std::max(rb.size(), detail::read_buffer::default_chunk)));
+        out.resize(detail::read_some(rb, src, reinterpret_cast<std::byte*>(out.data()), out.size(), dl, ec));
+        return out;
+    });
 }
 
 std::optional<std::string> socket_file::read(std::size_t size) {
@@ -195,16 +235,12 @@ std::optional<std::string> socket_file::read(std::size_t size) {
 
 std::optional<std::size_t> socket_file::readinto(mutable_buffer buf, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    const int fd = begin_read(ec);
-    if (fd < 0) return std::nullopt;
-    if (buf.size() == 0) return std::size_t{0};
-    detail::socket_source src(fd);
-    detail::deadline dl(state_->timeout_ns.load(std::memory_order_relaxed));
-    const std::size_t n = buffer_size_ != 0 ? detail::read_into(*state_, src, buf.data(), buf.size(), dl, ec)
-                                            : detail::read_some(*state_, src, buf.data(), buf.size(), dl, ec);
-    after_read(ec);
-    std::size_t count = n;
-    return detail::result_or_none(std::move(count), ec);
+    const bool buffered = impl_ && impl_->buffer_size != 0;
+    return file_read(impl_.get(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        if (buf.size() == 0) return std::size_t{0};
+        return buffered ? detail::read_into(rb, src, buf.data(), buf.size(), dl, ec)
+                        : detail::read_some(rb, src, buf.data(), buf.size(), dl, ec);
+    });
 }
 
 std::optional<std::size_t> socket_file::readinto(mutable_buffer buf) {
@@ -213,56 +249,47 @@ std::optional<std::size_t> socket_file::readinto(mutable_buffer buf) {
 
 std::optional<std::string> socket_file::readline(std::size_t limit, std::error_code& ec) {
     detail::clear_error(ec);
-    const int fd = begin_read(ec);
-    if (fd < 0) return std::nullopt;
-    if (limit == 0) return std::string();
     // Even unbuffered, a line is read in chunks: what comes after it stays in the socket's
     // read-ahead buffer, where every later read finds it.
-    detail::socket_source src(fd);
-    detail::deadline dl(state_->timeout_ns.load(std::memory_order_relaxed));
-    std::string line = detail::read_line(*state_, src, limit, dl, ec);
-    after_read(ec);
-    return detail::result_or_none(std::move(line), ec);
+    return file_read(impl_.get(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        if (limit == 0) return std::string();
+        return detail::read_line(rb, src, limit, dl, ec);
+    });
 }
+
+std::optional<std::string> socket_file::readline(std::error_code& ec) { return readline(no_limit, ec); }
 
 std::optional<std::string> socket_file::readline(std::size_t limit) {
     return detail::or_throw("readline", [&](std::error_code& ec) { return readline(limit, ec); });
 }
 
-void socket_file::flush_pending(int fd, std::error_code& ec) noexcept {
-    detail::clear_error(ec);
-    if (wbuf_.empty()) return;
-    detail::socket_source src(fd);
-    detail::deadline dl(state_->timeout_ns.load(std::memory_order_relaxed));
-    const std::size_t sent =
-        detail::write_all(src, reinterpret_cast<const std::byte*>(wbuf_.data()), wbuf_.size(), dl, ec);
-    wbuf_.erase(0, sent);
-    if (!ec && !wbuf_.empty()) ec = system_error_code(sys::err_again);
-}
-
 std::optional<std::size_t> socket_file::write(const_buffer data, std::error_code& ec) {
     detail::clear_error(ec);
-    const int fd = begin_write(ec);
-    if (fd < 0) return std::nullopt;
+    file_impl* f = impl_.get();
+    const file_call call(f, true, ec);
+    if (!call) return std::nullopt;
     if (data.size() == 0) return std::size_t{0};
-    detail::socket_source src(fd);
-    detail::deadline dl(state_->timeout_ns.load(std::memory_order_relaxed));
-    if (buffer_size_ == 0) {  // raw: one send, as SocketIO.write
+    detail::socket_source src(call.st(), detail::caller::file);
+    detail::deadline dl = call.deadline();
+    if (f->buffer_size == 0) {  // raw: one send, as SocketIO.write
         const sys::ssize n = src.write_some(data.data(), data.size(), dl, ec);
         std::size_t count = n < 0 ? 0 : static_cast<std::size_t>(n);
         return detail::result_or_none(std::move(count), ec);
     }
+    const std::lock_guard<sys::mutex> lock(f->write_lock);
     std::size_t accepted = 0;
-    if (wbuf_.size() + data.size() > buffer_size_) {
-        flush_pending(fd, ec);
-        if (!ec && data.size() >= buffer_size_)  // large: straight out, no copy
+    if (f->wbuf.size() + data.size() > f->buffer_size) {
+        flush_locked(*f, call.st(), ec);
+        if (!ec && data.size() >= f->buffer_size)  // large: straight out, no copy
             accepted = detail::write_all(src, data.data(), data.size(), dl, ec);
     }
     if (ec && !is_would_block(ec)) return accepted != 0 ? std::optional<std::size_t>(accepted) : std::nullopt;
-    ec.clear();
+    ec.assign(0, ec.category());
     // What fits joins the buffer (all of it on a blocking socket, whose buffer was just sent).
-    const std::size_t fit = std::min(data.size() - accepted, buffer_size_ - std::min(buffer_size_, wbuf_.size()));
-    wbuf_.append(data.view().substr(accepted, fit));
+    const std::size_t room = f->buffer_size - std::min(f->buffer_size, f->wbuf.size());
+    const std::size_t fit = std::min(data.size() - accepted, room);
+    f->wbuf.append(data.view().substr(accepted, fit));
+    f->wbuf_size.store(f->wbuf.size(), std::memory_order_relaxed);
     accepted += fit;
     if (accepted == 0) return std::nullopt;
     return accepted;
@@ -274,17 +301,16 @@ std::optional<std::size_t> socket_file::write(const_buffer data) {
 
 void socket_file::flush(std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (!state_) {
-        ec = errc::invalid_argument;
+    file_impl* f = impl_.get();
+    if (f == nullptr || !f->open.load(std::memory_order_acquire)) {
+        ec = errc::file_closed;
         return;
     }
-    if (wbuf_.empty()) return;
-    const int fd = state_->fd.load(std::memory_order_relaxed);
-    if (fd < 0) {
-        ec = system_error_code(sys::err_badf);
-        return;
-    }
-    flush_pending(fd, ec);
+    if (f->wbuf_size.load(std::memory_order_relaxed) == 0) return;
+    const file_call call(f, true, ec);
+    if (!call) return;
+    const std::lock_guard<sys::mutex> lock(f->write_lock);
+    flush_locked(*f, call.st(), ec);
 }
 
 void socket_file::flush() {
@@ -293,19 +319,15 @@ void socket_file::flush() {
 
 void socket_file::close(std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (!state_) return;
-    flush(ec);
-    wbuf_.clear();
-    const std::shared_ptr<detail::read_buffer> st = std::move(state_);
-    int to_close = -1;
+    file_impl* f = impl_.get();
+    if (f == nullptr || !f->open.load(std::memory_order_acquire)) return;
+    if (f->writing) flush(ec);
     {
-        const std::lock_guard<std::mutex> lock(st->files_mutex);
-        if (--st->files == 0 && st->socket_closed) to_close = st->fd.exchange(-1);
+        const std::lock_guard<sys::mutex> lock(f->write_lock);
+        f->wbuf.clear();
+        f->wbuf_size.store(0, std::memory_order_relaxed);
     }
-    if (to_close >= 0) {
-        std::error_code e;
-        if (!sys::close(to_close, e) && e.value() != sys::err_connreset && !ec) ec = e;
-    }
+    f->let_go();  // the last file of a closed socket closes the descriptor here
 }
 
 void socket_file::close() {

@@ -1,6 +1,10 @@
 #pragma once
-// The throwing forms are the non-throwing ones plus this: run, and raise what `ec` says.
+// The throwing forms are the non-throwing ones plus this: run, and raise what `ec` says, with a
+// message that names the operation (and, where the caller gives one, the offending value).
 
+#include <concepts>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 
@@ -15,6 +19,7 @@ inline void clear_error(std::error_code& ec) noexcept {
     if (ec) ec.assign(0, ec.category());
 }
 
+/// Runs `f(ec)` and throws for a failure, the message starting with `what` ("recv").
 template <class F>
 inline auto or_throw(const char* what, F&& f) {
     std::error_code ec;
@@ -26,6 +31,33 @@ inline auto or_throw(const char* what, F&& f) {
         if (ec) throw_error(ec, what);
         return r;
     }
+}
+
+/// The same, with the message made by `context()` only when there is a failure
+/// ("connect to 127.0.0.1:80").
+template <class Context, class F>
+    requires std::invocable<Context&>
+inline auto or_throw(Context&& context, F&& f) {
+    std::error_code ec;
+    if constexpr (std::is_void_v<decltype(f(ec))>) {
+        f(ec);
+        if (ec) throw_error(ec, std::string(context()).c_str());
+    } else {
+        auto r = f(ec);
+        if (ec) throw_error(ec, std::string(context()).c_str());
+        return r;
+    }
+}
+
+/// "connect to ('localhost', 80)" for an operation on (host, port).
+inline std::string host_port_context(std::string_view op, std::string_view host, int port) {
+    std::string out(op);
+    out += " to ('";
+    out += host;
+    out += "', ";
+    out += std::to_string(port);
+    out += ')';
+    return out;
 }
 
 }  // namespace usocket::detail

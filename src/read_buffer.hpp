@@ -2,14 +2,13 @@
 // The stream layer's private core, in three parts:
 //
 //   byte_source   the transport beneath the buffered reader: "read some bytes into this buffer
-//                 under this deadline" and "write some". A TCP/Unix socket now (socket_source
-//                 in src/stream.cpp); a TLS session (SSL_read/SSL_write + wait on WANT_READ)
-//                 plugs in here later without touching the reader.
-//   read_buffer   the ONE read-ahead buffer of a socket. Every read of the socket (recv,
-//                 recv_into, recvfrom, read, readline, readinto, makefile() files, the
-//                 socket_streambuf) drains it first, so a byte is never lost nor reordered. It
-//                 is shared (std::shared_ptr) by the socket and the files made from it, and
-//                 carries what those files share: the descriptor, the timeout, the open count.
+//                 under this deadline" and "write some". A socket's descriptor (socket_source,
+//                 src/stream.cpp), or the transport plugged into its state (TLS), so the reader
+//                 never knows which.
+//   read_buffer   the ONE read-ahead buffer of a socket, kept in its state (socket_state.hpp).
+//                 Every read of the socket (recv, recv_into, recvfrom, read, readline, readinto,
+//                 makefile() files, the socket_streambuf) drains it first, so a byte is never
+//                 lost nor reordered.
 //   algorithms    readline / read(n) / read() / readinto / write over a read_buffer and a
 //                 byte_source, under one deadline per call. On a timeout or an error the bytes
 //                 already received stay in the buffer (MicroPython issue 3155 fixed).
@@ -19,7 +18,6 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -41,23 +39,15 @@ public:
     /// Writes at most `size` bytes from `data` under `dl`: the count, or -1 with `ec` set.
     virtual sys::ssize write_some(const std::byte* data, std::size_t size, deadline& dl,
                                   std::error_code& ec) noexcept = 0;
+    /// True once the source may not be used any more (its socket was closed by another thread):
+    /// a loop that makes progress in pieces stops there with EBADF.
+    virtual bool gone() const noexcept { return false; }
 
 protected:
     byte_source() = default;
     byte_source(const byte_source&) = default;
     byte_source& operator=(const byte_source&) = default;
     ~byte_source() = default;
-};
-
-/// A socket descriptor as a byte_source: recv/send through the blocking core (sock_call).
-class socket_source final : public byte_source {
-public:
-    explicit socket_source(int fd) noexcept : fd_(fd) {}
-    sys::ssize read_some(std::byte* data, std::size_t size, deadline& dl, std::error_code& ec) noexcept override;
-    sys::ssize write_some(const std::byte* data, std::size_t size, deadline& dl, std::error_code& ec) noexcept override;
-
-private:
-    int fd_;
 };
 
 struct read_buffer {
@@ -75,30 +65,6 @@ struct read_buffer {
     // anyone else looks at or moves the bytes. One stream at a time holds the slot.
     void (*settle_fn)(void*) noexcept = nullptr;
     void* settle_owner = nullptr;
-
-    // What the files of makefile() share with their socket. `files` and `socket_closed` are
-    // guarded by `files_mutex`; `fd` changes only under it too.
-    std::mutex files_mutex;
-    int files = 0;                 ///< open files made from the socket
-    bool socket_closed = false;    ///< the socket object is closed (or detached)
-    std::atomic<int> fd{-1};       ///< the descriptor the files use
-    std::atomic<std::int64_t> timeout_ns{-1};  ///< the socket's timeout (socket::settimeout keeps it current)
-
-    /// socket::close(): true when files still use the descriptor, which they now own (the
-    /// last one to close closes it); false when the socket must close it itself.
-    bool hand_over_to_files() noexcept {
-        const std::lock_guard<std::mutex> lock(files_mutex);
-        socket_closed = true;
-        if (files > 0) return true;
-        fd.store(-1, std::memory_order_relaxed);
-        return false;
-    }
-    /// socket::detach(): the descriptor leaves; files made from the socket get EBADF.
-    void forget_descriptor() noexcept {
-        const std::lock_guard<std::mutex> lock(files_mutex);
-        socket_closed = true;
-        fd.store(-1, std::memory_order_relaxed);
-    }
 
     void settle() noexcept {
         if (settle_fn != nullptr) [[unlikely]]
@@ -137,10 +103,12 @@ struct read_buffer {
     bool unread(const std::byte* bytes, std::size_t n) noexcept;
     /// Frees the memory of an empty buffer grown far beyond its chunk (after a very long line).
     void trim() noexcept {
-        if (begin == end && capacity > 8 * chunk) {
-            data.reset();
-            capacity = begin = end = 0;
-        }
+        if (begin == end && capacity > 8 * chunk) release();
+    }
+    /// Frees the memory (the buffer must be empty or its bytes no longer wanted).
+    void release() noexcept {
+        data.reset();
+        capacity = begin = end = 0;
     }
 };
 
@@ -151,12 +119,6 @@ std::optional<T> result_or_none(T&& value, std::error_code& ec) {
     if (!ec) return std::optional<T>(std::forward<T>(value));
     if (is_would_block(ec)) ec.clear();
     return std::nullopt;
-}
-
-/// The socket's buffer, created on first use.
-inline read_buffer& ensure_buffer(std::shared_ptr<read_buffer>& rb) {
-    if (!rb) rb = std::make_shared<read_buffer>();
-    return *rb;
 }
 
 // --- the buffered algorithms (src/stream.cpp) -----------------------------------------------
@@ -183,14 +145,11 @@ std::size_t read_into(read_buffer& rb, byte_source& src, std::byte* out, std::si
 std::size_t read_some(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,
                       std::error_code& ec) noexcept;
 /// Writes all of `data` (non-blocking: what could be written; would-block when nothing).
-/// Returns the count written, also when `ec` is set.
+/// After each piece short of the rest the interrupt check runs (a signal may have cut a
+/// blocking send short) and a source that is gone stops it with EBADF. Returns the count
+/// written, also when `ec` is set.
 std::size_t write_all(byte_source& src, const std::byte* data, std::size_t n, deadline& dl,
                       std::error_code& ec) noexcept;
 
 }  // namespace usocket::detail
 
-namespace usocket::testing {
-/// recv calls made by the stream layer's socket_source since the start (all threads).
-/// Counted only with USOCKET_FAULT_INJECTION (tests); 0 otherwise.
-std::uint64_t stream_recv_calls() noexcept;
-}  // namespace usocket::testing

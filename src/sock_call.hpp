@@ -1,17 +1,23 @@
 #pragma once
-// The blocking core (CPython's sock_call_ex is the model). Every socket operation hands its
-// system call to sock_call(), which owns the three timeout states:
+// The blocking core (CPython's sock_call_ex is the model). ONE loop decides "time left, wait,
+// EINTR → interrupt check, retry": wait_loop(). Everything that waits goes through it — a socket
+// call that would block (sock_call), select() and the poll object, the selector, Happy Eyeballs'
+// connection attempts, a resolver lookup under a deadline.
+//
+// The three timeout states of a socket call:
 //   blocking      the descriptor blocks in the kernel; EINTR is retried,
 //   non-blocking  one try; EAGAIN is reported (would-block),
-//   timeout       the descriptor is O_NONBLOCK; try first, and only when the call would block
+//   timeout       the descriptor is non-blocking; try first, and only when the call would block
 //                 wait for readiness with the time left on ONE deadline, then try again.
 // EINTR, from the call or from the wait, runs the interrupt check and retries with the time
-// left (or gives up with EINTR when the check says so).
+// left (or gives up with EINTR when the check says so). A retry after the socket was closed by
+// another thread gives EBADF: it never touches a descriptor number close() gave back.
 
 #include <cstdint>
 #include <system_error>
 
 #include "deadline.hpp"
+#include "socket_state.hpp"
 #include "sys.hpp"
 
 namespace usocket::detail {
@@ -19,48 +25,61 @@ namespace usocket::detail {
 /// Runs the process-wide interrupt check after EINTR: true means give up.
 bool give_up_after_interrupt() noexcept;
 
-inline std::error_code timed_out_code() noexcept {
-    return {sys::err_timedout, std::system_category()};
-}
+/// For loops that make progress in pieces (sendall, write, flushes): after a piece that was not
+/// the whole, a signal may have cut the call short without EINTR (a blocking send interrupted
+/// after copying some bytes returns a short count), so the interrupt check runs. True (with
+/// `ec` = EINTR) means give up.
+bool interrupted_after_progress(std::error_code& ec) noexcept;
 
-/// Waits for `what` on `fd` until ready or until `dl` expires (ec = ETIMEDOUT).
-/// Returns false on timeout or error.
-inline bool wait_ready(int fd, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept {
+inline std::error_code timed_out_code() noexcept { return sys::make_error(sys::err_timedout); }
+inline std::error_code bad_descriptor() noexcept { return sys::make_error(sys::err_badf); }
+
+/// The one deadline loop. `wait(left_ns, ec)` waits at most `left_ns` (negative: no limit) and
+/// returns > 0 when something is ready, 0 when its time is up, -1 with `ec` on error. EINTR runs
+/// the interrupt check and the wait resumes with the time left; a wait that ends with time
+/// still left (a backend that counts in milliseconds) resumes too. Returns the wait's count,
+/// 0 when `dl` has passed (`ec` untouched: the caller decides whether that is a timeout), or
+/// -1 with `ec`.
+template <class Wait>
+int wait_loop(deadline& dl, Wait&& wait, std::error_code& ec) noexcept {
     for (;;) {
-        const std::int64_t left = dl.remaining();
-        if (left == 0) {
-            ec = timed_out_code();
-            return false;
+        const int n = wait(dl.remaining(), ec);
+        if (n > 0) return n;
+        if (n < 0) {
+            if (ec.value() != sys::err_intr || give_up_after_interrupt()) return -1;
+            ec.assign(0, ec.category());
+            continue;  // the time left (a zero timeout still takes its one look)
         }
-        const int r = sys::wait(fd, what, left, ec);
-        if (r > 0) return true;
-        if (r == 0) {
-            ec = timed_out_code();
-            return false;
-        }
-        if (ec.value() != sys::err_intr || give_up_after_interrupt()) return false;
-        ec.clear();
+        if (dl.non_blocking() || (!dl.unlimited() && dl.remaining() == 0)) return 0;
     }
 }
 
+/// Waits for `what` on `fd` until ready or until `dl` expires (ec = ETIMEDOUT).
+bool wait_ready(sys::handle fd, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept;
+
+/// What may call on a state: a socket method (refused once the socket is closed), or a file of
+/// makefile() (refused once the descriptor is gone).
+enum class caller : std::uint8_t { socket, file };
+
+/// After a failed try: decides whether to retry (waiting first if the call would block under a
+/// timeout) and clears `ec` when so. Out of line: the success path of a call carries none of it.
+bool retry_after_failure(socket_state& st, caller who, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept;
+
 /// Runs `op(ec)` (a system call returning a count, or -1 with `ec` set) under `dl`.
 template <class Op>
-inline sys::ssize sock_call(int fd, sys::wait_for what, deadline& dl, Op&& op,
+inline sys::ssize sock_call(socket_state& st, caller who, sys::wait_for what, deadline& dl, Op&& op,
                             std::error_code& ec) noexcept {
     for (;;) {
         const sys::ssize n = op(ec);
         if (n >= 0) [[likely]]
             return n;
-        const int e = ec.value();
-        if (e == sys::err_intr) {
-            if (give_up_after_interrupt()) return -1;
-        } else {
-            if ((e != sys::err_again && e != sys::err_wouldblock) || dl.unlimited() || dl.non_blocking())
-                return -1;
-            if (!wait_ready(fd, what, dl, ec)) return -1;
-        }
-        ec.clear();  // the retry starts clean: only its own failure may be reported
+        if (!retry_after_failure(st, who, what, dl, ec)) return -1;
     }
+}
+
+/// The deadline of one call on `st`: its timeout (0 with msg_dontwait) and its absolute deadline.
+inline deadline call_deadline(const socket_state& st, bool dont_wait = false) noexcept {
+    return deadline(dont_wait ? 0 : st.timeout_ns(), st.deadline_ns());
 }
 
 }  // namespace usocket::detail

@@ -1,38 +1,52 @@
-// usocket::socket: argument checks, then the system call through the blocking core
-// (sock_call.hpp) and the backend seam (sys.hpp). No OS header here.
+// usocket::socket: argument checks, then the call through the blocking core (sock_call.hpp) on
+// the socket's state (socket_state.hpp) and the backend seam (sys.hpp). No OS header here.
+//
+// Every call that touches the descriptor holds a use_guard for its whole duration: the state
+// (and the descriptor number) cannot go away under it, whatever another thread does.
 
 #include "usocket/socket.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <mutex>
 #include <ostream>
+#include <type_traits>
 
 #include "or_throw.hpp"
-#include "read_buffer.hpp"
 #include "registry.hpp"
 #include "sock_call.hpp"
 #include "socket_access.hpp"
+#include "socket_state.hpp"
 #include "sys.hpp"
+#include "transport.hpp"
 
 namespace usocket {
 
 namespace {
 
 std::atomic<std::int64_t> default_timeout_ns{-1};
-std::atomic<interrupt_check> the_interrupt_check{nullptr};
 
 constexpr std::size_t max_io_size = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
 
-std::int64_t to_ns(const timeout_type& t) noexcept { return t ? t->count() : -1; }
-timeout_type from_ns(std::int64_t ns) noexcept {
-    return ns < 0 ? timeout_type{} : timeout_type{duration(ns)};
+// Reports EBADF (a closed socket, or one that never had a descriptor).
+template <class T = void>
+T closed(std::error_code& ec) noexcept {
+    ec = detail::bad_descriptor();
+    if constexpr (!std::is_void_v<T>) return T();
 }
 
-
-// The timeout one call runs under: MSG_DONTWAIT makes any socket non-blocking for that call.
-std::int64_t call_timeout(const timeout_type& t, int flags) noexcept {
-    return (flags & msg_dontwait) != 0 ? 0 : to_ns(t);
+// recv's path for bytes the stream methods left in the read-ahead buffer: taken under the read
+// lock. Returns false when the buffer turned out empty (another reader took the bytes).
+bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool peek, std::size_t& got) noexcept {
+    const std::lock_guard<sys::mutex> lock(st.read_lock);
+    if (st.rb.empty()) {
+        st.publish();
+        return false;
+    }
+    got = st.rb.take(out, n, peek);
+    st.publish();
+    return true;
 }
 
 std::string_view constant_name(int value, std::string_view prefix) noexcept {
@@ -43,147 +57,126 @@ std::string_view constant_name(int value, std::string_view prefix) noexcept {
     return {};
 }
 
+// A new socket object over an open descriptor whose mode already matches `t`.
+socket make_socket(sys::handle fd, address_family family, socket_type type, protocol proto, std::int64_t t,
+                   std::error_code& ec) noexcept {
+    detail::socket_state* st = detail::socket_state::make(fd, family, type, proto, t, ec);
+    return st != nullptr ? socket_access::make(st) : socket();
+}
+
 }  // namespace
 
-namespace detail {
-bool give_up_after_interrupt() noexcept {
-    const interrupt_check check = the_interrupt_check.load(std::memory_order_acquire);
-    return check != nullptr && check();
-}
-}  // namespace detail
+// --- module-level settings -------------------------------------------------------------------
 
 timeout_type getdefaulttimeout() noexcept {
-    return from_ns(default_timeout_ns.load(std::memory_order_relaxed));
+    return timeout_type::from_nanoseconds(default_timeout_ns.load(std::memory_order_relaxed));
 }
 
 void setdefaulttimeout(timeout_type t, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (t && t->count() < 0) {
+    if (!t.is_valid()) {
         ec = errc::invalid_timeout;
         return;
     }
-    default_timeout_ns.store(to_ns(t), std::memory_order_relaxed);
+    default_timeout_ns.store(t.nanoseconds(), std::memory_order_relaxed);
 }
 
 void setdefaulttimeout(timeout_type t) {
     detail::or_throw("setdefaulttimeout", [&](std::error_code& ec) { setdefaulttimeout(t, ec); });
 }
 
-void set_interrupt_check(interrupt_check check) noexcept {
-    the_interrupt_check.store(check, std::memory_order_release);
-}
+int default_backlog() noexcept { return std::min(somaxconn, 128); }
 
-bool socket::report_closed(std::error_code& ec) const noexcept {
-    if (fd_ >= 0) [[likely]]
-        return false;
-    ec = system_error_code(sys::err_badf);
-    return true;
+void detail::socket_handle::reset() noexcept {
+    if (st_ == nullptr) return;
+    std::error_code ignored;
+    st_->close(ignored);
+    std::exchange(st_, nullptr)->release();
 }
 
 // --- construction ------------------------------------------------------------------------
 
-socket::socket() noexcept = default;
-
-socket::socket(int fd, int family, int type, int proto, timeout_type t) noexcept
-    : fd_(fd), family_(family), type_(type), proto_(proto), timeout_(t) {
-    detail::register_fd(fd);
-}
-
-socket::socket(int family, int type, int proto)
+socket::socket(address_family family, socket_type type, protocol proto)
     : socket(detail::or_throw("socket", [&](std::error_code& ec) { return open(family, type, proto, ec); })) {}
 
-socket socket::open(int family, int type, int proto, std::error_code& ec) noexcept {
+socket socket::open(address_family family, socket_type type, protocol proto, std::error_code& ec) noexcept {
     detail::clear_error(ec);
     // As CPython: sock_nonblock in the type means a non-blocking socket; neither flag is
     // part of the type the object reports.
-    const timeout_type t = (type & sock_nonblock) != 0 ? timeout_type{duration::zero()} : getdefaulttimeout();
+    const std::int64_t t = has_any(type, sock_nonblock) ? 0 : getdefaulttimeout().nanoseconds();
     type &= ~(sock_nonblock | sock_cloexec);
-    const int fd = sys::open_socket(family, type, proto, t.has_value(), ec);
-    if (fd < 0) return {};
-    return socket(fd, family, type, proto, t);
+    const sys::handle fd = sys::open_socket(family, type, proto, t >= 0, ec);
+    if (fd == invalid_handle) return {};
+    return make_socket(fd, family, type, proto, t, ec);
 }
 
-socket socket::adopt(int fd, std::error_code& ec) noexcept {
+socket socket::open(address_family family, socket_type type, std::error_code& ec) noexcept {
+    return open(family, type, protocol{}, ec);
+}
+
+socket socket::adopt(native_handle fd, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd < 0) {
+    if (fd == invalid_handle || fd < 0) {
         ec = errc::invalid_argument;
         return {};
     }
-    int family = 0, type = 0, proto = 0;
+    address_family family;
+    socket_type type;
+    protocol proto;
     if (!sys::describe(fd, family, type, proto, ec)) return {};
-    const timeout_type t = getdefaulttimeout();
-    if (!sys::set_non_blocking(fd, t.has_value(), ec)) return {};
-    return socket(fd, family, type, proto, t);
+    const std::int64_t t = getdefaulttimeout().nanoseconds();
+    if (!sys::set_non_blocking(fd, t >= 0, ec)) return {};
+    return make_socket(fd, family, type, proto, t, ec);
 }
 
-socket socket::adopt(int fd) {
+socket socket::adopt(native_handle fd) {
     return detail::or_throw("socket", [&](std::error_code& ec) { return adopt(fd, ec); });
-}
-
-socket::socket(socket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      family_(other.family_),
-      type_(other.type_),
-      proto_(other.proto_),
-      timeout_(other.timeout_),
-      rbuf_(std::move(other.rbuf_)) {}
-
-socket& socket::operator=(socket&& other) noexcept {
-    if (this != &other) {
-        std::error_code ignored;
-        close(ignored);
-        fd_ = std::exchange(other.fd_, -1);
-        family_ = other.family_;
-        type_ = other.type_;
-        proto_ = other.proto_;
-        timeout_ = other.timeout_;
-        rbuf_ = std::move(other.rbuf_);
-    }
-    return *this;
-}
-
-socket::~socket() {
-    std::error_code ignored;
-    close(ignored);
 }
 
 // --- connections -------------------------------------------------------------------------
 
 void socket::connect(const address& peer, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return;
-    if (sys::connect(fd_, peer, ec)) return;
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    if (sys::connect(st->fd, peer, ec)) return;
     // As CPython (issue 23618): after EINTR the connection goes on in the background, so a
     // blocking or timed socket waits for it; a timed one also waits after EINPROGRESS.
+    detail::deadline dl = detail::call_deadline(*st);
     bool wait;
     if (ec.value() == sys::err_intr) {
         if (detail::give_up_after_interrupt()) return;
-        wait = timeout_ != duration::zero();
+        wait = !dl.non_blocking();
     } else {
-        wait = ec.value() == sys::err_inprogress && timeout_ && timeout_->count() > 0;
+        wait = ec.value() == sys::err_inprogress && !dl.non_blocking() && !dl.unlimited();
     }
     if (!wait) return;
-    ec.clear();
-    detail::deadline dl(to_ns(timeout_));
-    if (!detail::wait_ready(fd_, sys::wait_for::write, dl, ec)) return;
+    ec.assign(0, ec.category());
+    if (!detail::wait_ready(st->fd, sys::wait_for::write, dl, ec)) return;
+    if (st->closed()) {
+        ec = detail::bad_descriptor();
+        return;
+    }
     int so_err = 0;
     std::size_t len = sizeof so_err;
-    if (!sys::getsockopt(fd_, sol_socket, so_error, &so_err, len, ec)) return;
-    if (so_err != 0) ec = system_error_code(so_err);
+    if (!sys::getsockopt(st->fd, sol_socket, so_error, &so_err, len, ec)) return;
+    if (so_err != 0) ec = sys::make_error(so_err);
 }
 
 void socket::connect(const address& peer) {
-    detail::or_throw("connect", [&](std::error_code& ec) { connect(peer, ec); });
+    detail::or_throw([&] { return "connect to " + peer.to_string(); }, [&](std::error_code& ec) { connect(peer, ec); });
 }
 
 void socket::connect(std::string_view host, int port, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    const address peer = resolve_address(host, port, family_, ec);
+    const address peer = resolve_address(host, port, family(), ec);
     if (!ec) connect(peer, ec);
 }
 
 void socket::connect(std::string_view host, int port) {
-    detail::or_throw("connect", [&](std::error_code& ec) { connect(host, port, ec); });
+    detail::or_throw([&] { return detail::host_port_context("connect", host, port); },
+                     [&](std::error_code& ec) { connect(host, port, ec); });
 }
 
 int socket::connect_ex(const address& peer) noexcept {
@@ -197,61 +190,78 @@ int socket::connect_ex(const address& peer) noexcept {
 
 void socket::bind(const address& local, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return;
-    sys::bind(fd_, local, ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    sys::bind(st->fd, local, ec);
 }
 
 void socket::bind(const address& local) {
-    detail::or_throw("bind", [&](std::error_code& ec) { bind(local, ec); });
+    detail::or_throw([&] { return "bind to " + local.to_string(); }, [&](std::error_code& ec) { bind(local, ec); });
 }
 
 void socket::bind(std::string_view host, int port, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    const address local = resolve_address(host, port, family_, ec);
+    const address local = resolve_address(host, port, family(), ec);
     if (!ec) bind(local, ec);
 }
 
 void socket::bind(std::string_view host, int port) {
-    detail::or_throw("bind", [&](std::error_code& ec) { bind(host, port, ec); });
+    detail::or_throw([&] { return detail::host_port_context("bind", host, port); },
+                     [&](std::error_code& ec) { bind(host, port, ec); });
 }
 
 void socket::bind(int port, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    const address local = address::any(family_, port, ec);
+    const address local = address::any(family(), port, ec);
     if (!ec) bind(local, ec);
 }
 
 void socket::bind(int port) {
-    detail::or_throw("bind", [&](std::error_code& ec) { bind(port, ec); });
+    detail::or_throw([&] { return "bind to port " + std::to_string(port); },
+                     [&](std::error_code& ec) { bind(port, ec); });
 }
 
 void socket::listen(int backlog, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return;
-    sys::listen(fd_, backlog < 0 ? 0 : backlog, ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    sys::listen(st->fd, backlog < 0 ? 0 : backlog, ec);
 }
 
 void socket::listen(int backlog) {
     detail::or_throw("listen", [&](std::error_code& ec) { listen(backlog, ec); });
 }
 
-void socket::listen(std::error_code& ec) noexcept { listen(std::min(somaxconn, 128), ec); }
+void socket::listen(std::error_code& ec) noexcept { listen(default_backlog(), ec); }
 
-void socket::listen() { listen(std::min(somaxconn, 128)); }
+void socket::listen() { listen(default_backlog()); }
 
 socket socket::accept(address* peer, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return {};
-    // The new socket's mode comes from the default timeout, set by accept4 itself: never
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<socket>(ec);
+    // The new socket's mode comes from the default timeout, set by the accept itself: never
     // inherited from the listener (BSDs inherit O_NONBLOCK, Linux does not).
-    const timeout_type t = getdefaulttimeout();
-    detail::deadline dl(to_ns(timeout_));
+    const std::int64_t t = getdefaulttimeout().nanoseconds();
+    detail::deadline dl = detail::call_deadline(*st);
     const auto fd = detail::sock_call(
-        fd_, sys::wait_for::read, dl,
-        [&](std::error_code& e) { return static_cast<sys::ssize>(sys::accept(fd_, peer, t.has_value(), e)); },
+        *st, detail::caller::socket, sys::wait_for::read, dl,
+        [&](std::error_code& e) {
+            const sys::handle h = sys::accept(st->fd, peer, t >= 0, e);
+            return h == invalid_handle ? sys::ssize{-1} : static_cast<sys::ssize>(h);
+        },
         ec);
     if (fd < 0) return {};
-    return socket(static_cast<int>(fd), family_, type_, proto_, t);
+    return make_socket(static_cast<sys::handle>(fd), st->family, st->type, st->proto, t, ec);
+}
+
+accept_result socket::accept(std::error_code& ec) noexcept {
+    accept_result r;
+    r.sock = accept(&r.addr, ec);
+    return r;
 }
 
 accept_result socket::accept() {
@@ -262,78 +272,132 @@ accept_result socket::accept() {
 
 // --- data --------------------------------------------------------------------------------
 
-std::size_t socket::send(const_buffer data, int flags, std::error_code& ec) noexcept {
+std::size_t socket::send(const_buffer data, msg_flags flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return 0;
-    detail::deadline dl(call_timeout(timeout_, flags));
-    const auto n = detail::sock_call(
-        fd_, sys::wait_for::write, dl,
-        [&](std::error_code& e) { return sys::send(fd_, data.data(), data.size(), flags, e); }, ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<std::size_t>(ec);
+    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+    sys::ssize n;
+    if (st->tr != nullptr) [[unlikely]]
+        n = st->tr->write_some(*st, data.data(), data.size(), dl, ec);
+    else
+        n = detail::sock_call(
+            *st, detail::caller::socket, sys::wait_for::write, dl,
+            [&](std::error_code& e) { return sys::send(st->fd, data.data(), data.size(), flags, e); }, ec);
     return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
-std::size_t socket::send(const_buffer data, int flags) {
+std::size_t socket::send(const_buffer data, std::error_code& ec) noexcept { return send(data, msg_flags{}, ec); }
+
+std::size_t socket::send(const_buffer data, msg_flags flags) {
     return detail::or_throw("send", [&](std::error_code& ec) { return send(data, flags, ec); });
 }
 
-std::size_t socket::sendall(const_buffer data, int flags, std::error_code& ec) noexcept {
+std::size_t socket::sendall(const_buffer data, msg_flags flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return 0;
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<std::size_t>(ec);
     // One deadline for the whole call, started now: the caller's timeout bounds the total.
-    detail::deadline dl(call_timeout(timeout_, flags));
-    dl.remaining();
+    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+    dl.start();
     std::size_t sent = 0;
-    do {
-        const auto n = detail::sock_call(
-            fd_, sys::wait_for::write, dl,
-            [&](std::error_code& e) { return sys::send(fd_, data.data() + sent, data.size() - sent, flags, e); },
-            ec);
+    while (sent < data.size()) {
+        const std::byte* p = data.data() + sent;
+        const std::size_t left = data.size() - sent;
+        sys::ssize n;
+        if (st->tr != nullptr) [[unlikely]]
+            n = st->tr->write_some(*st, p, left, dl, ec);
+        else
+            n = detail::sock_call(
+                *st, detail::caller::socket, sys::wait_for::write, dl,
+                [&](std::error_code& e) { return sys::send(st->fd, p, left, flags, e); }, ec);
         if (n < 0) break;
         sent += static_cast<std::size_t>(n);
-    } while (sent < data.size());
+        // A piece short of the rest: a signal may have cut the send short (CPython runs its
+        // signal handlers here too), and the socket may have been closed meanwhile.
+        if (sent < data.size()) {
+            if (detail::interrupted_after_progress(ec)) break;
+            if (st->closed()) {
+                ec = detail::bad_descriptor();
+                break;
+            }
+        }
+    }
     return sent;
 }
 
-void socket::sendall(const_buffer data, int flags) {
+std::size_t socket::sendall(const_buffer data, std::error_code& ec) noexcept { return sendall(data, msg_flags{}, ec); }
+
+void socket::sendall(const_buffer data, msg_flags flags) {
     detail::or_throw("sendall", [&](std::error_code& ec) { return sendall(data, flags, ec); });
 }
 
-std::size_t socket::sendto(const_buffer data, const address& peer, int flags, std::error_code& ec) noexcept {
+std::size_t socket::sendto(const_buffer data, const address& peer, msg_flags flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return 0;
-    detail::deadline dl(call_timeout(timeout_, flags));
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<std::size_t>(ec);
+    if (st->tr != nullptr) {
+        ec = errc::unsupported;
+        return 0;
+    }
+    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
     const auto n = detail::sock_call(
-        fd_, sys::wait_for::write, dl,
-        [&](std::error_code& e) { return sys::sendto(fd_, data.data(), data.size(), flags, peer, e); }, ec);
+        *st, detail::caller::socket, sys::wait_for::write, dl,
+        [&](std::error_code& e) { return sys::sendto(st->fd, data.data(), data.size(), flags, peer, e); }, ec);
     return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
-std::size_t socket::sendto(const_buffer data, const address& peer, int flags) {
-    return detail::or_throw("sendto", [&](std::error_code& ec) { return sendto(data, peer, flags, ec); });
+std::size_t socket::sendto(const_buffer data, const address& peer, std::error_code& ec) noexcept {
+    return sendto(data, peer, msg_flags{}, ec);
 }
 
-std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, int flags, std::error_code& ec) noexcept {
+std::size_t socket::sendto(const_buffer data, const address& peer, msg_flags flags) {
+    return detail::or_throw([&] { return "sendto " + peer.to_string(); },
+                            [&](std::error_code& ec) { return sendto(data, peer, flags, ec); });
+}
+
+std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
     if (nbytes > buf.size()) {
         ec = errc::buffer_too_small;
         return 0;
     }
     if (nbytes == 0) nbytes = buf.size();
-    if (report_closed(ec)) return 0;
-    if (rbuf_ && !rbuf_->empty()) [[unlikely]]
-        return rbuf_->take(buf.data(), nbytes, (flags & msg_peek) != 0);
-    detail::deadline dl(call_timeout(timeout_, flags));
-    const auto n = detail::sock_call(
-        fd_, sys::wait_for::read, dl,
-        [&](std::error_code& e) { return sys::recv(fd_, buf.data(), nbytes, flags, e); }, ec);
+    if (nbytes == 0) return 0;  // as CPython: nothing asked, nothing waited for or consumed
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<std::size_t>(ec);
+    if (st->buffered.load(std::memory_order_acquire) != 0) [[unlikely]] {
+        std::size_t got = 0;
+        if (take_buffered(*st, buf.data(), nbytes, has_any(flags, msg_peek), got)) return got;
+    }
+    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+    sys::ssize n;
+    if (st->tr != nullptr) [[unlikely]]
+        n = st->tr->read_some(*st, buf.data(), nbytes, dl, ec);
+    else
+        n = detail::sock_call(
+            *st, detail::caller::socket, sys::wait_for::read, dl,
+            [&](std::error_code& e) { return sys::recv(st->fd, buf.data(), nbytes, flags, e); }, ec);
     return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
-std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, int flags) {
+std::size_t socket::recv_into(mutable_buffer buf, std::error_code& ec) noexcept {
+    return recv_into(buf, 0, msg_flags{}, ec);
+}
+
+std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, std::error_code& ec) noexcept {
+    return recv_into(buf, nbytes, msg_flags{}, ec);
+}
+
+std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags) {
     return detail::or_throw("recv_into", [&](std::error_code& ec) { return recv_into(buf, nbytes, flags, ec); });
 }
 
-std::string socket::recv(std::size_t bufsize, int flags, std::error_code& ec) {
+std::string socket::recv(std::size_t bufsize, msg_flags flags, std::error_code& ec) {
     detail::clear_error(ec);
     if (bufsize > max_io_size) {
         ec = errc::size_too_large;
@@ -344,185 +408,303 @@ std::string socket::recv(std::size_t bufsize, int flags, std::error_code& ec) {
     return out;
 }
 
-std::string socket::recv(std::size_t bufsize, int flags) {
+std::string socket::recv(std::size_t bufsize, std::error_code& ec) { return recv(bufsize, msg_flags{}, ec); }
+
+std::string socket::recv(std::size_t bufsize, msg_flags flags) {
     return detail::or_throw("recv", [&](std::error_code& ec) { return recv(bufsize, flags, ec); });
 }
 
-std::size_t socket::recvfrom_into(mutable_buffer buf, std::size_t nbytes, int flags, address& from,
+std::size_t socket::recvfrom_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags, address& from,
                                   std::error_code& ec) noexcept {
     detail::clear_error(ec);
+    from = address();
     if (nbytes > buf.size()) {
         ec = errc::buffer_too_small;
         return 0;
     }
     if (nbytes == 0) nbytes = buf.size();
-    if (report_closed(ec)) return 0;
-    if (rbuf_ && !rbuf_->empty()) [[unlikely]] {
-        from = address();  // a stream socket reports no sender
-        return rbuf_->take(buf.data(), nbytes, (flags & msg_peek) != 0);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<std::size_t>(ec);
+    if (st->buffered.load(std::memory_order_acquire) != 0 && nbytes != 0) [[unlikely]] {
+        std::size_t got = 0;  // a stream socket's buffered bytes: no sender to report
+        if (take_buffered(*st, buf.data(), nbytes, has_any(flags, msg_peek), got)) return got;
     }
-    detail::deadline dl(call_timeout(timeout_, flags));
-    const auto n = detail::sock_call(
-        fd_, sys::wait_for::read, dl,
-        [&](std::error_code& e) { return sys::recvfrom(fd_, buf.data(), nbytes, flags, &from, e); }, ec);
+    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+    sys::ssize n;
+    if (st->tr != nullptr) [[unlikely]]
+        n = st->tr->read_some(*st, buf.data(), nbytes, dl, ec);
+    else
+        n = detail::sock_call(
+            *st, detail::caller::socket, sys::wait_for::read, dl,
+            [&](std::error_code& e) { return sys::recvfrom(st->fd, buf.data(), nbytes, flags, &from, e); }, ec);
     return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
-std::pair<std::size_t, address> socket::recvfrom_into(mutable_buffer buf, std::size_t nbytes, int flags) {
+std::size_t socket::recvfrom_into(mutable_buffer buf, address& from, std::error_code& ec) noexcept {
+    return recvfrom_into(buf, 0, msg_flags{}, from, ec);
+}
+
+std::pair<std::size_t, address> socket::recvfrom_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags) {
     std::pair<std::size_t, address> r;
     r.first = detail::or_throw(
         "recvfrom_into", [&](std::error_code& ec) { return recvfrom_into(buf, nbytes, flags, r.second, ec); });
     return r;
 }
 
-std::string socket::recvfrom(std::size_t bufsize, int flags, address& from, std::error_code& ec) {
+std::string socket::recvfrom(std::size_t bufsize, msg_flags flags, address& from, std::error_code& ec) {
     detail::clear_error(ec);
     if (bufsize > max_io_size) {
         ec = errc::size_too_large;
         return {};
     }
     std::string out(bufsize, '\0');
-    out.resize(recvfrom_into(out, 0, flags, from, ec));
+    // recvfrom(0) receives (and drops) a datagram: unlike recv_into, 0 is not "the whole buffer".
+    out.resize(recvfrom_into(mutable_buffer(out.data(), bufsize), bufsize, flags, from, ec));
     return out;
 }
 
-std::pair<std::string, address> socket::recvfrom(std::size_t bufsize, int flags) {
+std::string socket::recvfrom(std::size_t bufsize, address& from, std::error_code& ec) {
+    return recvfrom(bufsize, msg_flags{}, from, ec);
+}
+
+std::pair<std::string, address> socket::recvfrom(std::size_t bufsize, msg_flags flags) {
     std::pair<std::string, address> r;
     r.first = detail::or_throw("recvfrom", [&](std::error_code& ec) { return recvfrom(bufsize, flags, r.second, ec); });
     return r;
 }
 
+std::size_t socket::pending() const noexcept {
+    const detail::socket_state* st = state();
+    if (st == nullptr) return 0;
+    std::size_t n = st->buffered.load(std::memory_order_acquire);
+    if (st->tr != nullptr) n += st->tr->pending();
+    return n;
+}
+
 // --- modes and options -------------------------------------------------------------------
+
+namespace {
+// The descriptor blocks only when neither a timeout nor a deadline asks the core to wait.
+bool apply_mode(detail::socket_state& st, std::int64_t timeout_ns, std::int64_t deadline_ns,
+                std::error_code& ec) noexcept {
+    const bool non_blocking = timeout_ns >= 0 || deadline_ns != 0;
+    if (!sys::set_non_blocking(st.fd, non_blocking, ec)) return false;
+    st.set_timeout_ns(timeout_ns);
+    st.set_deadline_ns(deadline_ns);
+    return true;
+}
+}  // namespace
 
 void socket::settimeout(timeout_type t, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (t && t->count() < 0) {
+    if (!t.is_valid()) {
         ec = errc::invalid_timeout;
         return;
     }
-    if (report_closed(ec)) return;
-    // Timed and non-blocking sockets are O_NONBLOCK; the blocking core waits for them.
-    if (!sys::set_non_blocking(fd_, t.has_value(), ec)) return;
-    timeout_ = t;
-    if (rbuf_) rbuf_->timeout_ns.store(to_ns(t), std::memory_order_relaxed);  // makefile() files follow
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    const std::lock_guard<sys::mutex> lock(st->mode_lock);
+    apply_mode(*st, t.nanoseconds(), st->deadline_ns(), ec);
 }
 
 void socket::settimeout(timeout_type t) {
     detail::or_throw("settimeout", [&](std::error_code& ec) { settimeout(t, ec); });
 }
 
+timeout_type socket::gettimeout() const noexcept {
+    const detail::socket_state* st = state();
+    return st != nullptr ? timeout_type::from_nanoseconds(st->timeout_ns()) : timeout_type();
+}
+
 void socket::setblocking(bool flag, std::error_code& ec) noexcept {
-    detail::clear_error(ec);
-    settimeout(flag ? timeout_type{} : timeout_type{duration::zero()}, ec);
+    settimeout(flag ? timeout_type() : timeout_type(duration::zero()), ec);
 }
 
 void socket::setblocking(bool flag) {
     detail::or_throw("setblocking", [&](std::error_code& ec) { setblocking(flag, ec); });
 }
 
-void socket::setsockopt(int level, int option, int value, std::error_code& ec) noexcept {
+bool socket::getblocking() const noexcept { return gettimeout().is_blocking(); }
+
+void socket::set_deadline(std::optional<std::chrono::steady_clock::time_point> when, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return;
-    sys::setsockopt(fd_, level, option, &value, sizeof value, ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    std::int64_t ns = 0;
+    if (when) {
+        // The monotonic clock of the seam and steady_clock may have different epochs: carry the
+        // distance from now over.
+        const auto from_now = std::chrono::duration_cast<duration>(*when - std::chrono::steady_clock::now());
+        ns = sys::monotonic_ns() + from_now.count();
+        if (ns == 0) ns = 1;  // 0 means "none"
+    }
+    const std::lock_guard<sys::mutex> lock(st->mode_lock);
+    apply_mode(*st, st->timeout_ns(), ns, ec);
 }
 
-void socket::setsockopt(int level, int option, int value) {
+void socket::set_deadline(std::optional<std::chrono::steady_clock::time_point> when) {
+    detail::or_throw("set_deadline", [&](std::error_code& ec) { set_deadline(when, ec); });
+}
+
+std::optional<std::chrono::steady_clock::time_point> socket::deadline() const noexcept {
+    const detail::socket_state* st = state();
+    if (st == nullptr || st->deadline_ns() == 0) return std::nullopt;
+    return std::chrono::steady_clock::now() + duration(st->deadline_ns() - sys::monotonic_ns());
+}
+
+void socket::setsockopt(option_level level, option_name option, int value, std::error_code& ec) noexcept {
+    setsockopt(level, option, const_buffer(&value, sizeof value), ec);
+}
+
+void socket::setsockopt(option_level level, option_name option, int value) {
     detail::or_throw("setsockopt", [&](std::error_code& ec) { setsockopt(level, option, value, ec); });
 }
 
-void socket::setsockopt(int level, int option, const_buffer value, std::error_code& ec) noexcept {
+void socket::setsockopt(option_level level, option_name option, const_buffer value, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return;
-    sys::setsockopt(fd_, level, option, value.data(), value.size(), ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    sys::setsockopt(st->fd, level, option, value.data(), value.size(), ec);
 }
 
-void socket::setsockopt(int level, int option, const_buffer value) {
+void socket::setsockopt(option_level level, option_name option, const_buffer value) {
     detail::or_throw("setsockopt", [&](std::error_code& ec) { setsockopt(level, option, value, ec); });
 }
 
-int socket::getsockopt(int level, int option, std::error_code& ec) noexcept {
+int socket::getsockopt(option_level level, option_name option, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return 0;
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<int>(ec);
     int value = 0;
     std::size_t len = sizeof value;
-    sys::getsockopt(fd_, level, option, &value, len, ec);
+    sys::getsockopt(st->fd, level, option, &value, len, ec);
     return value;
 }
 
-int socket::getsockopt(int level, int option) {
+int socket::getsockopt(option_level level, option_name option) {
     return detail::or_throw("getsockopt", [&](std::error_code& ec) { return getsockopt(level, option, ec); });
 }
 
-std::string socket::getsockopt(int level, int option, std::size_t buflen, std::error_code& ec) {
+std::string socket::getsockopt(option_level level, option_name option, std::size_t buflen, std::error_code& ec) {
     detail::clear_error(ec);
     if (buflen == 0 || buflen > 1024) {
         ec = errc::invalid_argument;
         return {};
     }
-    if (report_closed(ec)) return {};
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<std::string>(ec);
     std::string out(buflen, '\0');
     std::size_t len = buflen;
-    if (!sys::getsockopt(fd_, level, option, out.data(), len, ec)) return {};
+    if (!sys::getsockopt(st->fd, level, option, out.data(), len, ec)) return {};
     out.resize(len);
     return out;
 }
 
-std::string socket::getsockopt(int level, int option, std::size_t buflen) {
-    return detail::or_throw("getsockopt", [&](std::error_code& ec) { return getsockopt(level, option, buflen, ec); });
+std::string socket::getsockopt(option_level level, option_name option, std::size_t buflen) {
+    return detail::or_throw([&] { return "getsockopt with buflen " + std::to_string(buflen); },
+                            [&](std::error_code& ec) { return getsockopt(level, option, buflen, ec); });
+}
+
+bool socket::get_inheritable(std::error_code& ec) const noexcept {
+    detail::clear_error(ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<bool>(ec);
+    bool inheritable = false;
+    sys::get_inheritable(st->fd, inheritable, ec);
+    return inheritable;
+}
+
+bool socket::get_inheritable() const {
+    return detail::or_throw("get_inheritable", [&](std::error_code& ec) { return get_inheritable(ec); });
+}
+
+void socket::set_inheritable(bool inheritable, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    sys::set_inheritable(st->fd, inheritable, ec);
+}
+
+void socket::set_inheritable(bool inheritable) {
+    detail::or_throw("set_inheritable", [&](std::error_code& ec) { set_inheritable(inheritable, ec); });
 }
 
 // --- lifetime ----------------------------------------------------------------------------
 
-void socket::shutdown(int how, std::error_code& ec) noexcept {
+void socket::shutdown(shutdown_how how, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return;
-    sys::shutdown(fd_, how, ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<void>(ec);
+    sys::shutdown(st->fd, how, ec);
 }
 
-void socket::shutdown(int how) {
+void socket::shutdown(shutdown_how how) {
     detail::or_throw("shutdown", [&](std::error_code& ec) { shutdown(how, ec); });
 }
 
 void socket::close(std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    // Leave the registry before the number is freed: another socket may get it at once.
-    if (fd_ >= 0) detail::unregister_fd(fd_);
-    // Files from makefile() still open keep the descriptor; the last of them closes it.
-    if (rbuf_ && fd_ >= 0 && rbuf_->hand_over_to_files()) fd_ = -1;
-    rbuf_.reset();
-    if (fd_ < 0) return;
-    const int fd = std::exchange(fd_, -1);
-    // As CPython: ECONNRESET from close() means the peer went first, not a failure.
-    if (!sys::close(fd, ec) && ec.value() == sys::err_connreset) ec.clear();
+    detail::socket_state* st = state();
+    if (st == nullptr) return;
+    if (st->tr != nullptr && !st->closed()) {
+        // The transport says goodbye (TLS's close notification) while the descriptor is ours,
+        // under the socket's timeout; a failure there does not stop the close.
+        const detail::use_guard use(st);
+        if (use) {
+            detail::deadline dl = detail::call_deadline(*st);
+            std::error_code ignored;
+            st->tr->shutdown(*st, dl, ignored);
+        }
+    }
+    st->close(ec);
 }
 
 void socket::close() {
     detail::or_throw("close", [&](std::error_code& ec) { close(ec); });
 }
 
-int socket::detach() noexcept {
-    if (fd_ >= 0) detail::unregister_fd(fd_);
-    if (rbuf_) rbuf_->forget_descriptor();
-    rbuf_.reset();
-    return std::exchange(fd_, -1);
+native_handle socket::detach() noexcept {
+    detail::socket_state* st = state();
+    return st != nullptr ? st->detach() : invalid_handle;
 }
 
 socket socket::dup(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return {};
-    const int fd = sys::dup(fd_, ec);
-    if (fd < 0) return {};
-    return socket(fd, family_, type_, proto_, timeout_);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<socket>(ec);
+    const sys::handle fd = sys::dup(st->fd, ec);
+    if (fd == invalid_handle) return {};
+    return make_socket(fd, st->family, st->type, st->proto, st->timeout_ns(), ec);
 }
 
 socket socket::dup() const {
     return detail::or_throw("dup", [&](std::error_code& ec) { return dup(ec); });
 }
 
+native_handle socket::fileno() const noexcept {
+    const detail::socket_state* st = state();
+    return st != nullptr && !st->closed() ? st->fd : invalid_handle;
+}
+
+bool socket::is_open() const noexcept { return fileno() != invalid_handle; }
+
 address socket::getpeername(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
     address a;
-    if (!report_closed(ec)) sys::getpeername(fd_, a, ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<address>(ec);
+    sys::getpeername(st->fd, a, ec);
     return a;
 }
 
@@ -533,7 +715,10 @@ address socket::getpeername() const {
 address socket::getsockname(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
     address a;
-    if (!report_closed(ec)) sys::getsockname(fd_, a, ec);
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) return closed<address>(ec);
+    sys::getsockname(st->fd, a, ec);
     return a;
 }
 
@@ -541,16 +726,21 @@ address socket::getsockname() const {
     return detail::or_throw("getsockname", [&](std::error_code& ec) { return getsockname(ec); });
 }
 
+address_family socket::family() const noexcept { return state() != nullptr ? state()->family : address_family{}; }
+socket_type socket::type() const noexcept { return state() != nullptr ? state()->type : socket_type{}; }
+protocol socket::proto() const noexcept { return state() != nullptr ? state()->proto : protocol{}; }
+
 std::string socket::to_string() const {
     std::string out = "<usocket.socket ";
-    if (fd_ < 0) out += "[closed] ";
-    out += "fd=" + std::to_string(fd_);
-    const auto fam = constant_name(family_, "AF_");
-    const auto typ = constant_name(type_, "SOCK_");
-    out += ", family=" + (fam.empty() ? std::to_string(family_) : std::string(fam));
-    out += ", type=" + (typ.empty() ? std::to_string(type_) : std::string(typ));
-    out += ", proto=" + std::to_string(proto_);
-    if (fd_ >= 0) {
+    const native_handle fd = fileno();
+    if (fd == invalid_handle) out += "[closed] ";
+    out += "fd=" + std::to_string(fd);
+    const auto fam = constant_name(family(), "AF_");
+    const auto typ = constant_name(type(), "SOCK_");
+    out += ", family=" + (fam.empty() ? std::to_string(family()) : std::string(fam));
+    out += ", type=" + (typ.empty() ? std::to_string(type()) : std::string(typ));
+    out += ", proto=" + std::to_string(proto());
+    if (fd != invalid_handle) {
         std::error_code ec;
         const address local = getsockname(ec);
         if (!ec && !local.empty() && !local.to_string().empty()) out += ", laddr=" + local.to_string();
@@ -565,38 +755,99 @@ std::ostream& operator<<(std::ostream& os, const socket& s) { return os << s.to_
 
 // --- module-level ------------------------------------------------------------------------
 
-std::pair<socket, socket> socketpair(int family, int type, int proto, std::error_code& ec) noexcept {
+std::pair<socket, socket> socketpair(address_family family, socket_type type, protocol proto,
+                                     std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    const timeout_type t = getdefaulttimeout();
-    int fds[2];
-    if (!sys::open_pair(family, type, proto, t.has_value(), fds, ec)) return {};
+    const std::int64_t t = getdefaulttimeout().nanoseconds();
+    sys::handle fds[2];
+    if (!sys::open_pair(family, type, proto, t >= 0, fds, ec)) return {};
     type &= ~(sock_nonblock | sock_cloexec);
-    return {socket_access::make(fds[0], family, type, proto, t), socket_access::make(fds[1], family, type, proto, t)};
+    socket a = make_socket(fds[0], family, type, proto, t, ec);
+    if (ec) {
+        std::error_code ignored;
+        sys::close(fds[1], ignored);
+        return {};
+    }
+    socket b = make_socket(fds[1], family, type, proto, t, ec);
+    if (ec) return {};
+    return {std::move(a), std::move(b)};
 }
 
-std::pair<socket, socket> socketpair(int family, int type, int proto) {
+std::pair<socket, socket> socketpair(std::error_code& ec) noexcept {
+    return socketpair(af_unix, sock_stream, protocol{}, ec);
+}
+
+std::pair<socket, socket> socketpair(address_family family, socket_type type, protocol proto) {
     return detail::or_throw("socketpair", [&](std::error_code& ec) { return socketpair(family, type, proto, ec); });
 }
 
-socket fromfd(int fd, int family, int type, int proto, std::error_code& ec) noexcept {
+socket fromfd(native_handle fd, address_family family, socket_type type, protocol proto, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (fd < 0) {
+    if (fd == invalid_handle || fd < 0) {
         ec = errc::invalid_argument;
         return {};
     }
-    const int nfd = sys::dup(fd, ec);
-    if (nfd < 0) return {};
-    const timeout_type t = getdefaulttimeout();
-    if (!sys::set_non_blocking(nfd, t.has_value(), ec)) {
+    // As CPython (whose fromfd() is socket(fileno=dup(fd))): a descriptor that is not a
+    // socket is ENOTSOCK, and the duplicate is closed again.
+    address_family real_family;
+    socket_type real_type;
+    protocol real_proto;
+    if (!sys::describe(fd, real_family, real_type, real_proto, ec)) return {};
+    const sys::handle nfd = sys::dup(fd, ec);
+    if (nfd == invalid_handle) return {};
+    const std::int64_t t = getdefaulttimeout().nanoseconds();
+    if (!sys::set_non_blocking(nfd, t >= 0, ec)) {
         std::error_code ignored;
         sys::close(nfd, ignored);
         return {};
     }
-    return socket_access::make(nfd, family, type & ~(sock_nonblock | sock_cloexec), proto, t);
+    return make_socket(nfd, family, type & ~(sock_nonblock | sock_cloexec), proto, t, ec);
 }
 
-socket fromfd(int fd, int family, int type, int proto) {
+socket fromfd(native_handle fd, address_family family, socket_type type, protocol proto) {
     return detail::or_throw("fromfd", [&](std::error_code& ec) { return fromfd(fd, family, type, proto, ec); });
+}
+
+// --- print_pcbs() and reset() -------------------------------------------------------------
+
+std::vector<socket_info> open_sockets() {
+    std::vector<socket_info> out;
+    detail::registry::for_each([&](detail::socket_state& st) {
+        socket_info info;
+        info.fd = st.fd;
+        info.family = st.family;
+        info.type = st.type;
+        info.proto = st.proto;
+        std::error_code ec;
+        sys::getsockname(st.fd, info.local, ec);
+        sys::getpeername(st.fd, info.peer, ec);
+        int listening = 0;
+        std::size_t len = sizeof listening;
+        info.listening = sys::getsockopt(st.fd, sol_socket, so_acceptconn, &listening, len, ec) && listening != 0;
+        out.push_back(std::move(info));
+    });
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.fd < b.fd; });
+    return out;
+}
+
+void print_pcbs(std::ostream& os) {
+    for (const auto& s : open_sockets()) {
+        os << "fd=" << s.fd << " family=" << s.family << " type=" << s.type << " proto=" << s.proto
+           << " state=" << (s.listening ? "LISTEN" : !s.peer.empty() ? "CONNECTED" : "OPEN");
+        if (!s.local.empty()) os << " laddr=" << s.local.to_string();
+        if (!s.peer.empty()) os << " raddr=" << s.peer.to_string();
+        os << '\n';
+    }
+}
+
+void reset() noexcept {
+    // The registry's locks keep each descriptor open while it is shut down. Nothing allocates.
+    detail::registry::walk(
+        [](detail::socket_state& st, void*) noexcept {
+            std::error_code ignored;
+            sys::shutdown(st.fd, shut_rdwr, ignored);
+        },
+        nullptr);
 }
 
 }  // namespace usocket

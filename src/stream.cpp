@@ -4,63 +4,27 @@
 #include "usocket/stream.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <limits>
+#include <mutex>
 #include <utility>
 
 #include "or_throw.hpp"
 #include "read_buffer.hpp"
 #include "sock_call.hpp"
 #include "socket_access.hpp"
+#include "socket_source.hpp"
 
 namespace usocket {
 
 namespace {
 
-#ifdef USOCKET_FAULT_INJECTION
-std::atomic<std::uint64_t> recv_calls{0};
-#endif
-
 constexpr std::size_t max_io_size = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
 
-std::int64_t to_ns(const timeout_type& t) noexcept { return t ? t->count() : -1; }
-
-std::error_code out_of_memory() noexcept { return std::make_error_code(std::errc::not_enough_memory); }
-
+std::error_code out_of_memory() noexcept { return sys::make_error(sys::err_nomem); }
 
 }  // namespace
 
-namespace testing {
-std::uint64_t stream_recv_calls() noexcept {
-#ifdef USOCKET_FAULT_INJECTION
-    return recv_calls.load(std::memory_order_relaxed);
-#else
-    return 0;
-#endif
-}
-}  // namespace testing
-
 namespace detail {
-
-// --- the socket as a byte source ----------------------------------------------------------
-
-sys::ssize socket_source::read_some(std::byte* data, std::size_t size, deadline& dl, std::error_code& ec) noexcept {
-    return sock_call(
-        fd_, sys::wait_for::read, dl,
-        [&](std::error_code& e) {
-#ifdef USOCKET_FAULT_INJECTION
-            recv_calls.fetch_add(1, std::memory_order_relaxed);
-#endif
-            return sys::recv(fd_, data, size, 0, e);
-        },
-        ec);
-}
-
-sys::ssize socket_source::write_some(const std::byte* data, std::size_t size, deadline& dl,
-                                     std::error_code& ec) noexcept {
-    return sock_call(
-        fd_, sys::wait_for::write, dl, [&](std::error_code& e) { return sys::send(fd_, data, size, 0, e); }, ec);
-}
 
 // --- the buffer -----------------------------------------------------------------------------
 
@@ -257,10 +221,17 @@ std::size_t write_all(byte_source& src, const std::byte* data, std::size_t n, de
     while (sent < n) {
         const sys::ssize r = src.write_some(data + sent, n - sent, dl, ec);
         if (r <= 0) {
-            if (sent != 0 && is_would_block(ec)) ec.clear();
+            if (sent != 0 && is_would_block(ec)) ec.assign(0, ec.category());
             break;
         }
         sent += static_cast<std::size_t>(r);
+        if (sent < n) {
+            if (interrupted_after_progress(ec)) break;
+            if (src.gone()) {
+                ec = bad_descriptor();
+                break;
+            }
+        }
     }
     return sent;
 }
@@ -270,27 +241,32 @@ std::size_t write_all(byte_source& src, const std::byte* data, std::size_t n, de
 // --- the socket's stream methods (seed 001) ---------------------------------------------------
 
 namespace {
-// One stream read of a socket: the descriptor checked, one deadline from the socket's timeout
-// for the whole call, the socket's read-ahead buffer, and would-block with nothing as "none".
+// One stream read of a socket: the call held in flight, one deadline from the socket's timeout
+// for the whole call, the read lock (stream reads are serialised), and would-block with nothing
+// as "none".
 template <class Read>
-auto stream_read(int fd, const timeout_type& t, std::shared_ptr<detail::read_buffer>& rb, std::error_code& ec,
-                 Read&& read) -> std::optional<decltype(read(std::declval<detail::read_buffer&>(),
-                                                              std::declval<detail::socket_source&>(),
-                                                              std::declval<detail::deadline&>()))> {
-    if (fd < 0) {
-        ec = system_error_code(sys::err_badf);
+auto stream_read(detail::socket_state* st, std::error_code& ec, Read&& read)
+    -> std::optional<decltype(read(std::declval<detail::read_buffer&>(), std::declval<detail::socket_source&>(),
+                                   std::declval<detail::deadline&>()))> {
+    const detail::use_guard use(st);
+    if (!use) {
+        ec = detail::bad_descriptor();
         return std::nullopt;
     }
-    detail::socket_source src(fd);
-    detail::deadline dl(to_ns(t));
-    return detail::result_or_none(read(detail::ensure_buffer(rb), src, dl), ec);
+    detail::socket_source src(*st, detail::caller::socket);
+    detail::deadline dl = detail::call_deadline(*st);
+    const std::lock_guard<sys::mutex> lock(st->read_lock);
+    auto r = read(st->rb, src, dl);
+    st->publish();
+    return detail::result_or_none(std::move(r), ec);
 }
 }  // namespace
 
 std::optional<std::string> socket::read(std::error_code& ec) {
     detail::clear_error(ec);
-    return stream_read(fd_, timeout_, rbuf_, ec, [&](detail::read_buffer& rb, detail::socket_source& src,
-                                                     detail::deadline& dl) { return detail::read_all(rb, src, dl, ec); });
+    return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        return detail::read_all(rb, src, dl, ec);
+    });
 }
 
 std::optional<std::string> socket::read() {
@@ -303,10 +279,9 @@ std::optional<std::string> socket::read(std::size_t size, std::error_code& ec) {
         ec = errc::size_too_large;
         return std::nullopt;
     }
-    return stream_read(fd_, timeout_, rbuf_, ec,
-                       [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
-                           return detail::read_exact(rb, src, size, dl, ec);
-                       });
+    return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        return detail::read_exact(rb, src, size, dl, ec);
+    });
 }
 
 std::optional<std::string> socket::read(std::size_t size) {
@@ -320,10 +295,13 @@ std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbyt
         return std::nullopt;
     }
     if (nbytes == 0) nbytes = buf.size();
-    return stream_read(fd_, timeout_, rbuf_, ec,
-                       [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
-                           return detail::read_into(rb, src, buf.data(), nbytes, dl, ec);
-                       });
+    return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        return detail::read_into(rb, src, buf.data(), nbytes, dl, ec);
+    });
+}
+
+std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::error_code& ec) noexcept {
+    return readinto(buf, 0, ec);
 }
 
 std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbytes) {
@@ -332,11 +310,12 @@ std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbyt
 
 std::optional<std::string> socket::readline(std::size_t limit, std::error_code& ec) {
     detail::clear_error(ec);
-    return stream_read(fd_, timeout_, rbuf_, ec,
-                       [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
-                           return detail::read_line(rb, src, limit, dl, ec);
-                       });
+    return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+        return detail::read_line(rb, src, limit, dl, ec);
+    });
 }
+
+std::optional<std::string> socket::readline(std::error_code& ec) { return readline(no_limit, ec); }
 
 std::optional<std::string> socket::readline(std::size_t limit) {
     return detail::or_throw("readline", [&](std::error_code& ec) { return readline(limit, ec); });
@@ -344,13 +323,18 @@ std::optional<std::string> socket::readline(std::size_t limit) {
 
 std::optional<std::size_t> socket::write(const_buffer data, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (report_closed(ec)) return std::nullopt;
+    detail::socket_state* st = state();
+    const detail::use_guard use(st);
+    if (!use) {
+        ec = detail::bad_descriptor();
+        return std::nullopt;
+    }
     if (data.size() == 0) return std::size_t{0};
-    detail::socket_source src(fd_);
-    detail::deadline dl(to_ns(timeout_));
+    detail::socket_source src(*st, detail::caller::socket);
+    detail::deadline dl = detail::call_deadline(*st);
     const std::size_t sent = detail::write_all(src, data.data(), data.size(), dl, ec);
     if (sent != 0) return sent;  // with `ec` set when an error stopped it
-    if (is_would_block(ec)) ec.clear();
+    if (is_would_block(ec)) ec.assign(0, ec.category());
     return std::nullopt;
 }
 
@@ -358,38 +342,88 @@ std::optional<std::size_t> socket::write(const_buffer data) {
     return detail::or_throw("write", [&](std::error_code& ec) { return write(data, ec); });
 }
 
+// --- the holds on a socket's state ------------------------------------------------------------
+
+detail::state_hold::state_hold(socket_state* st) noexcept : st_(st) {
+    if (st_ != nullptr) st_->retain();
+}
+
+void detail::state_hold::reset() noexcept {
+    if (st_ != nullptr) std::exchange(st_, nullptr)->release();
+}
+
 // --- socket_streambuf -------------------------------------------------------------------------
 
-socket_streambuf::socket_streambuf(socket& s, std::size_t put_size)
-    : sock_(&s), put_(put_size != 0 ? new char[put_size] : nullptr), put_size_(put_size) {
-    auto& shared = socket_access::read_buffer(s);
-    detail::ensure_buffer(shared);
-    rb_ = shared;
+socket_streambuf::socket_streambuf(const socket& s, std::size_t put_size)
+    : st_(socket_access::state(s)), put_(put_size != 0 ? new char[put_size] : nullptr), put_size_(put_size) {
     setp(put_.get(), put_.get() + put_size_);
+}
+
+socket_streambuf::socket_streambuf(socket_streambuf&& other) noexcept
+    : std::streambuf(other),  // the get and put pointers
+      st_(std::move(other.st_)),
+      put_(std::move(other.put_)),
+      put_size_(std::exchange(other.put_size_, 0)),
+      error_(other.error_) {
+    other.setg(nullptr, nullptr, nullptr);
+    other.setp(nullptr, nullptr);
+    if (detail::socket_state* st = st_.get(); st != nullptr) {
+        const std::lock_guard<sys::mutex> lock(st->read_lock);
+        if (st->rb.settle_owner == &other) st->rb.settle_owner = this;
+    }
+}
+
+socket_streambuf& socket_streambuf::operator=(socket_streambuf&& other) noexcept {
+    if (this != &other) {
+        std::error_code ignored;
+        flush_put(ignored);
+        detach_get_area();
+        std::streambuf::operator=(other);
+        st_ = std::move(other.st_);
+        put_ = std::move(other.put_);
+        put_size_ = std::exchange(other.put_size_, 0);
+        error_ = other.error_;
+        other.setg(nullptr, nullptr, nullptr);
+        other.setp(nullptr, nullptr);
+        if (detail::socket_state* st = st_.get(); st != nullptr) {
+            const std::lock_guard<sys::mutex> lock(st->read_lock);
+            if (st->rb.settle_owner == &other) st->rb.settle_owner = this;
+        }
+    }
+    return *this;
 }
 
 socket_streambuf::~socket_streambuf() {
     std::error_code ignored;
     flush_put(ignored);
-    if (rb_->settle_owner == this) {
-        rb_->settle();
-        rb_->settle_fn = nullptr;
-        rb_->settle_owner = nullptr;
+    detach_get_area();
+}
+
+// Commits what the get area consumed and stops lying over the socket's buffer.
+void socket_streambuf::detach_get_area() noexcept {
+    detail::socket_state* st = st_.get();
+    if (st == nullptr) return;
+    const std::lock_guard<sys::mutex> lock(st->read_lock);
+    if (st->rb.settle_owner == this) {
+        st->rb.settle();
+        st->rb.settle_fn = nullptr;
+        st->rb.settle_owner = nullptr;
+        st->publish();
     }
 }
 
-// The get area lies over the socket's read buffer; the buffer calls this before anyone else
-// touches it, and the bytes this stream consumed are consumed there too.
+// The get area lies over the socket's read buffer; the buffer calls this (under its read lock)
+// before anyone else touches it, and the bytes this stream consumed are consumed there too.
 void socket_streambuf::settle_hook(void* self) noexcept {
     auto* sb = static_cast<socket_streambuf*>(self);
     if (sb->eback() == nullptr) return;
-    sb->rb_->consume(static_cast<std::size_t>(sb->gptr() - sb->eback()));
+    sb->st_->rb.consume(static_cast<std::size_t>(sb->gptr() - sb->eback()));
     sb->setg(nullptr, nullptr, nullptr);
 }
 
 socket_streambuf::int_type socket_streambuf::fail(const std::error_code& ec) {
     error_ = ec;
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#if USOCKET_HAS_EXCEPTIONS
     // std::istream / std::ostream catch this, set badbit and rethrow it when exceptions()
     // asks for badbit.
     throw_error(ec, "socket stream");
@@ -398,23 +432,29 @@ socket_streambuf::int_type socket_streambuf::fail(const std::error_code& ec) {
 #endif
 }
 
+std::size_t socket_streambuf::write_now(const char* data, std::size_t n, std::error_code& ec) noexcept {
+    detail::socket_state* st = st_.get();
+    const detail::use_guard use(st);
+    if (!use) {
+        ec = detail::bad_descriptor();
+        return 0;
+    }
+    detail::socket_source src(*st, detail::caller::socket);
+    detail::deadline dl = detail::call_deadline(*st);
+    const std::size_t sent = detail::write_all(src, reinterpret_cast<const std::byte*>(data), n, dl, ec);
+    if (!ec && sent < n) ec = sys::make_error(sys::err_again);
+    return sent;
+}
+
 bool socket_streambuf::flush_put(std::error_code& ec) noexcept {
     detail::clear_error(ec);
     const std::size_t pending = static_cast<std::size_t>(pptr() - pbase());
     if (pending == 0) return true;
-    const int fd = sock_->fileno();
-    if (fd < 0) {
-        ec = system_error_code(sys::err_badf);
-        return false;
-    }
-    detail::socket_source src(fd);
-    detail::deadline dl(to_ns(sock_->gettimeout()));
-    const std::size_t sent = detail::write_all(src, reinterpret_cast<const std::byte*>(pbase()), pending, dl, ec);
+    const std::size_t sent = write_now(pbase(), pending, ec);
     // What was not sent stays at the front of the put area, to go with the next flush.
     std::memmove(pbase(), pbase() + sent, pending - sent);
     setp(pbase(), epptr());
     pbump(static_cast<int>(pending - sent));
-    if (!ec && sent < pending) ec = system_error_code(sys::err_again);
     return !ec;
 }
 
@@ -423,16 +463,19 @@ socket_streambuf::int_type socket_streambuf::underflow() {
     std::error_code ec;
     // A request written and then its answer read: the request leaves first.
     if (!flush_put(ec)) return fail(ec);
-    detail::read_buffer& rb = *rb_;
+    detail::socket_state* st = st_.get();
+    const detail::use_guard use(st);
+    if (!use) return fail(detail::bad_descriptor());
+    const std::lock_guard<sys::mutex> lock(st->read_lock);
+    detail::read_buffer& rb = st->rb;
     rb.settle();  // commits what this stream (or another one) consumed
     rb.settle_fn = &settle_hook;
     rb.settle_owner = this;
     if (rb.size() == 0) {
-        const int fd = sock_->fileno();
-        if (fd < 0) return fail(system_error_code(sys::err_badf));
-        detail::socket_source src(fd);
-        detail::deadline dl(to_ns(sock_->gettimeout()));
+        detail::socket_source src(*st, detail::caller::socket);
+        detail::deadline dl = detail::call_deadline(*st);
         const sys::ssize n = detail::fill(rb, src, dl, ec);
+        st->publish();
         if (n == 0) return traits_type::eof();
         if (n < 0) return fail(ec);
     }
@@ -447,9 +490,7 @@ socket_streambuf::int_type socket_streambuf::overflow(int_type ch) {
     if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
     const char c = traits_type::to_char_type(ch);
     if (put_size_ == 0) {  // unbuffered: the character goes now
-        detail::socket_source src(sock_->fileno());
-        detail::deadline dl(to_ns(sock_->gettimeout()));
-        if (detail::write_all(src, reinterpret_cast<const std::byte*>(&c), 1, dl, ec) != 1) return fail(ec);
+        if (write_now(&c, 1, ec) != 1) return fail(ec);
         return ch;
     }
     *pptr() = c;
@@ -476,9 +517,7 @@ std::streamsize socket_streambuf::xsputn(const char_type* s, std::streamsize cou
         return count;
     }
     // Larger than the put area: straight to the socket, no copy.
-    detail::socket_source src(sock_->fileno());
-    detail::deadline dl(to_ns(sock_->gettimeout()));
-    const std::size_t sent = detail::write_all(src, reinterpret_cast<const std::byte*>(s), n, dl, ec);
+    const std::size_t sent = write_now(s, n, ec);
     if (ec) {
         fail(ec);
         return static_cast<std::streamsize>(sent);
@@ -488,7 +527,11 @@ std::streamsize socket_streambuf::xsputn(const char_type* s, std::streamsize cou
 
 int socket_streambuf::sync() {
     // Never throws: std::ostream::flush turns -1 into badbit (and its exceptions() rule).
-    if (rb_->settle_owner == this) rb_->settle();
+    if (detail::socket_state* st = st_.get(); st != nullptr && st->rb.settle_owner == this) {
+        const std::lock_guard<sys::mutex> lock(st->read_lock);
+        st->rb.settle();
+        st->publish();
+    }
     std::error_code ec;
     if (flush_put(ec)) return 0;
     error_ = ec;
@@ -496,8 +539,41 @@ int socket_streambuf::sync() {
 }
 
 std::streamsize socket_streambuf::showmanyc() {
-    rb_->settle();
-    return static_cast<std::streamsize>(rb_->size());
+    detail::socket_state* st = st_.get();
+    if (st == nullptr) return -1;
+    const std::lock_guard<sys::mutex> lock(st->read_lock);
+    st->rb.settle();
+    st->publish();
+    return static_cast<std::streamsize>(st->rb.size());
 }
+
+// --- socket_iostream ----------------------------------------------------------------------------
+
+socket_iostream::socket_iostream(socket&& s, std::size_t put_size)
+    : std::iostream(nullptr), sock_(std::move(s)), buf_(sock_, put_size) {
+    std::iostream::rdbuf(&buf_);
+}
+
+socket_iostream::socket_iostream(const socket& s, std::size_t put_size)
+    : std::iostream(nullptr), buf_(s, put_size) {
+    std::iostream::rdbuf(&buf_);
+}
+
+socket_iostream::socket_iostream(socket_iostream&& other) noexcept
+    : std::iostream(std::move(other)), sock_(std::move(other.sock_)), buf_(std::move(other.buf_)) {
+    std::iostream::set_rdbuf(&buf_);
+}
+
+socket_iostream& socket_iostream::operator=(socket_iostream&& other) noexcept {
+    if (this != &other) {
+        buf_ = std::move(other.buf_);  // flushes and lets go of this stream's connection first
+        sock_ = std::move(other.sock_);
+        std::iostream::operator=(std::move(other));
+        std::iostream::set_rdbuf(&buf_);
+    }
+    return *this;
+}
+
+socket_iostream::~socket_iostream() = default;
 
 }  // namespace usocket

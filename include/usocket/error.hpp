@@ -7,6 +7,14 @@
 
 #include "usocket/export.hpp"
 
+/// 1 when the code including usocket is compiled with exceptions (the throwing forms are
+/// usable), 0 with -fno-exceptions (use the std::error_code& forms).
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define USOCKET_HAS_EXCEPTIONS 1
+#else
+#define USOCKET_HAS_EXCEPTIONS 0
+#endif
+
 namespace usocket {
 
 /// Argument errors detected by the library itself (before any system call). They map to
@@ -14,7 +22,6 @@ namespace usocket {
 enum class errc {
     invalid_argument = 1,  ///< a value out of its domain (ValueError)
     port_out_of_range,     ///< a port outside 0..65535 (OverflowError, as CPython)
-    negative_size,         ///< a negative buffer size or count (ValueError)
     size_too_large,        ///< a size that cannot be represented (OverflowError)
     buffer_too_small,      ///< nbytes larger than the buffer given (ValueError)
     invalid_timeout,       ///< a negative or non-finite timeout (ValueError)
@@ -22,10 +29,13 @@ enum class errc {
     address_family_mismatch,  ///< an address of another family than the socket's
     unsupported,           ///< a request this backend cannot serve
     stream_timed_out,      ///< a buffered file was used after a timeout left it inconsistent
+    bad_mode,              ///< makefile(): a mode with letters other than r, w, b
+    unbuffered_text,       ///< makefile(): buffering=0 with a text mode
+    file_closed,           ///< an operation on a closed file of makefile()
 };
 
 /// The category of usocket::errc.
-USOCKET_API const std::error_category& library_category() noexcept;
+[[nodiscard]] USOCKET_API const std::error_category& library_category() noexcept;
 /// The category of getaddrinfo()/getnameinfo() errors; value() is the NEGATIVE EAI code
 /// (glibc's numbering, as seed 001 documents).
 USOCKET_API const std::error_category& gai_category() noexcept;
@@ -36,10 +46,9 @@ inline std::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), library_category()};
 }
 
-/// A system error from errno (std::system_category, so it compares equal to std::errc).
-inline std::error_code system_error_code(int errno_value) noexcept {
-    return {errno_value, std::system_category()};
-}
+/// An error of the backend (its error numbers and category: the system's on POSIX, lwIP's own
+/// on lwIP; either compares equal to the matching std::errc).
+USOCKET_API std::error_code system_error_code(int errno_value) noexcept;
 
 /// Every OS-level failure: a std::system_error keeping the errno (code().value()).
 class USOCKET_API os_error : public std::system_error {
@@ -47,10 +56,15 @@ public:
     using std::system_error::system_error;
 };
 
-/// A timed operation ran out of time (errno ETIMEDOUT). Distinct from would-block.
+/// A timed operation ran out of time (errno ETIMEDOUT). Distinct from would-block. what() is
+/// "<operation>: timed out", as CPython's message.
 class USOCKET_API timeout_error : public os_error {
 public:
-    using os_error::os_error;
+    timeout_error(std::error_code ec, const std::string& what);
+    const char* what() const noexcept override { return what_.c_str(); }
+
+private:
+    std::string what_;
 };
 
 /// A non-blocking operation could not complete now (EAGAIN / EWOULDBLOCK / EINPROGRESS).
@@ -78,9 +92,11 @@ public:
 };
 
 /// True for the codes a non-blocking operation reports when it would have to wait.
-USOCKET_API bool is_would_block(const std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API bool is_would_block(const std::error_code& ec) noexcept;
 /// True for a timeout (ETIMEDOUT).
-USOCKET_API bool is_timeout(const std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API bool is_timeout(const std::error_code& ec) noexcept;
+/// True for a call the interrupt check ended after a signal (EINTR).
+[[nodiscard]] USOCKET_API bool is_interrupted(const std::error_code& ec) noexcept;
 
 /// Throws the exception class that matches `ec` (timeout_error, blocking_io_error, gaierror,
 /// herror, value_error or os_error), with `what` as context. Built with -fno-exceptions, it

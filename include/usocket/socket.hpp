@@ -1,17 +1,30 @@
 #pragma once
 // usocket::socket — the socket object of the documented module. Every operation comes in two
 // forms: one that throws (os_error and its subclasses, value_error) and one that reports
-// through a std::error_code& and never throws. No error state is kept in the object.
+// through a std::error_code& and never throws; the error_code form takes the same defaulted
+// arguments, and clears the error code when it succeeds. No error state is kept in the object.
 //
-// Timeouts have three states, as in the module: blocking (std::nullopt), non-blocking (zero)
-// and a timeout (> 0). A timed operation tries the system call first and waits only when it
-// would block; one monotonic deadline covers the whole call (all of a sendall()).
+// Timeouts have three states, as in the module: blocking (usocket::blocking), non-blocking
+// (zero) and a timeout (> 0, any std::chrono::duration, rounded up to nanoseconds). A timed
+// operation tries the system call first and waits only when it would block; one monotonic
+// deadline covers the whole call (all of a sendall()). set_deadline() adds an absolute deadline
+// that every call ends by, for a protocol with a total budget.
+//
+// Threads (docs/sockets.md, "Threads"): one thread may read while another writes; close(),
+// detach(), shutdown(), settimeout() and the getters may be called from any thread at any time.
+// A call racing close() never touches freed memory nor another socket's descriptor: close()
+// marks the socket closed at once (fileno() is -1, new calls fail with EBADF), and the
+// descriptor is closed when the last call in flight returns. As in CPython, close() does not
+// shut the connection down: a blocked call returns when data, end of stream or its deadline
+// comes, and a call that would retry after that fails with EBADF. Stream reads (read, readline,
+// readinto, makefile() reads) are serialised: two at once are safe, one waits for the other.
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,28 +38,52 @@
 #include "usocket/error.hpp"
 #include "usocket/export.hpp"
 #include "usocket/socket_file.hpp"
+#include "usocket/timeout.hpp"
 
 namespace usocket {
 
-using duration = std::chrono::nanoseconds;
-/// std::nullopt: blocking; zero: non-blocking; positive: a timeout.
-using timeout_type = std::optional<duration>;
-
-/// The timeout new sockets start with (std::nullopt unless changed). Thread-safe.
-USOCKET_API timeout_type getdefaulttimeout() noexcept;
+/// The timeout new sockets start with (blocking unless changed). Thread-safe.
+[[nodiscard]] USOCKET_API timeout_type getdefaulttimeout() noexcept;
 /// Sets the timeout new sockets (and accepted ones) start with. Negative: value_error.
 USOCKET_API void setdefaulttimeout(timeout_type t);
 USOCKET_API void setdefaulttimeout(timeout_type t, std::error_code& ec) noexcept;
 
-/// Called when a blocking call is interrupted by a signal (EINTR). Return true to give up
-/// with EINTR (the Python module runs its signal handlers here and gives up when one raised);
-/// false to retry with the time left. The default retries. Process-wide.
+/// Called when a blocking call is interrupted by a signal (EINTR), and after every partial send
+/// of a call that sends in pieces. Return true to give up with EINTR (the Python module runs its
+/// signal handlers here and gives up when one raised); false to go on with the time left. The
+/// default goes on. Process-wide.
 using interrupt_check = bool (*)() noexcept;
 USOCKET_API void set_interrupt_check(interrupt_check check) noexcept;
 
+/// The default backlog of listen(): min(somaxconn, 128), as CPython.
+USOCKET_API int default_backlog() noexcept;
+
 namespace detail {
-struct read_buffer;
-}
+class socket_state;
+/// Owns a socket's state: closes the socket and lets go of the state when destroyed.
+class USOCKET_API socket_handle {
+public:
+    socket_handle() noexcept = default;
+    explicit socket_handle(socket_state* st) noexcept : st_(st) {}
+    socket_handle(socket_handle&& o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
+    socket_handle& operator=(socket_handle&& o) noexcept {
+        if (this != &o) {
+            reset();
+            st_ = std::exchange(o.st_, nullptr);
+        }
+        return *this;
+    }
+    socket_handle(const socket_handle&) = delete;
+    socket_handle& operator=(const socket_handle&) = delete;
+    ~socket_handle() { reset(); }
+    socket_state* get() const noexcept { return st_; }
+    /// Closes the socket (errors ignored) and lets go of the state.
+    void reset() noexcept;
+
+private:
+    socket_state* st_ = nullptr;
+};
+}  // namespace detail
 
 class socket;
 
@@ -56,22 +93,24 @@ struct accept_result;
 class USOCKET_API socket {
 public:
     /// A socket object with no descriptor (as after close()).
-    socket() noexcept;
-    /// Opens a socket (close-on-exec, mode from getdefaulttimeout()). Throws os_error.
-    explicit socket(int family, int type = sock_stream, int proto = 0);
+    socket() noexcept = default;
+    /// Opens a socket (close-on-exec; sock_nonblock in `type` makes it non-blocking, otherwise
+    /// its mode comes from getdefaulttimeout()). Throws os_error.
+    explicit socket(address_family family, socket_type type = sock_stream, protocol proto = protocol{});
     /// The non-throwing form of the constructor.
-    static socket open(int family, int type, int proto, std::error_code& ec) noexcept;
+    [[nodiscard]] static socket open(address_family family, socket_type type, protocol proto,
+                                     std::error_code& ec) noexcept;
+    [[nodiscard]] static socket open(address_family family, socket_type type, std::error_code& ec) noexcept;
     /// Takes ownership of an open descriptor (the module's fileno= argument): family, type
-    /// and protocol are read from it, and its mode is set from getdefaulttimeout().
-    static socket adopt(int fd, std::error_code& ec) noexcept;
-    static socket adopt(int fd);
+    /// and protocol are read from it (ENOTSOCK when it is not a socket), and its mode is set
+    /// from getdefaulttimeout().
+    [[nodiscard]] static socket adopt(native_handle fd, std::error_code& ec) noexcept;
+    [[nodiscard]] static socket adopt(native_handle fd);
 
-    socket(socket&& other) noexcept;
-    socket& operator=(socket&& other) noexcept;
-    socket(const socket&) = delete;
-    socket& operator=(const socket&) = delete;
-    /// Closes the descriptor, if any.
-    ~socket();
+    socket(socket&&) noexcept = default;
+    socket& operator=(socket&&) noexcept = default;
+    /// Closes the socket, if open.
+    ~socket() = default;
 
     // --- connections ---------------------------------------------------------------------
 
@@ -83,7 +122,7 @@ public:
     void connect(std::string_view host, int port, std::error_code& ec) noexcept;
     /// connect() that returns the errno (0 on success) instead of failing; a timeout is
     /// EWOULDBLOCK, as in CPython.
-    int connect_ex(const address& peer) noexcept;
+    [[nodiscard]] int connect_ex(const address& peer) noexcept;
 
     /// Binds to `local`.
     void bind(const address& local);
@@ -95,7 +134,7 @@ public:
     void bind(int port);
     void bind(int port, std::error_code& ec) noexcept;
 
-    /// Listens with the default backlog, min(SOMAXCONN, 128).
+    /// Listens with default_backlog().
     void listen();
     void listen(std::error_code& ec) noexcept;
     /// Listens; a negative backlog counts as 0.
@@ -104,36 +143,51 @@ public:
 
     /// Accepts a connection. The new socket is close-on-exec and its mode is set explicitly
     /// from getdefaulttimeout(), whatever this socket's mode.
-    accept_result accept();
-    /// The non-throwing form; `peer` (may be null) receives the peer's address.
-    socket accept(address* peer, std::error_code& ec) noexcept;
+    [[nodiscard]] accept_result accept();
+    [[nodiscard]] accept_result accept(std::error_code& ec) noexcept;
+    /// The non-throwing form with the peer's address written to `peer` (may be null).
+    [[nodiscard]] socket accept(address* peer, std::error_code& ec) noexcept;
 
     // --- data ----------------------------------------------------------------------------
 
     /// Sends what the kernel takes now; returns the count (may be short).
-    std::size_t send(const_buffer data, int flags = 0);
-    std::size_t send(const_buffer data, int flags, std::error_code& ec) noexcept;
-    /// Sends all of `data` under one deadline for the whole call.
-    void sendall(const_buffer data, int flags = 0);
+    [[nodiscard]] std::size_t send(const_buffer data, msg_flags flags = {});
+    [[nodiscard]] std::size_t send(const_buffer data, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t send(const_buffer data, msg_flags flags, std::error_code& ec) noexcept;
+    /// Sends all of `data` under one deadline for the whole call. A signal that interrupts it
+    /// runs the interrupt check, which may end it with EINTR.
+    void sendall(const_buffer data, msg_flags flags = {});
     /// The non-throwing form; returns how many bytes were sent before any error.
-    std::size_t sendall(const_buffer data, int flags, std::error_code& ec) noexcept;
+    std::size_t sendall(const_buffer data, std::error_code& ec) noexcept;
+    std::size_t sendall(const_buffer data, msg_flags flags, std::error_code& ec) noexcept;
     /// Sends a datagram to `peer`.
-    std::size_t sendto(const_buffer data, const address& peer, int flags = 0);
-    std::size_t sendto(const_buffer data, const address& peer, int flags, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t sendto(const_buffer data, const address& peer, msg_flags flags = {});
+    [[nodiscard]] std::size_t sendto(const_buffer data, const address& peer, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t sendto(const_buffer data, const address& peer, msg_flags flags,
+                                     std::error_code& ec) noexcept;
 
-    /// Receives at most `bufsize` bytes; "" at the end of the stream.
-    std::string recv(std::size_t bufsize, int flags = 0);
-    std::string recv(std::size_t bufsize, int flags, std::error_code& ec);
-    /// Receives into `buf` (at most `nbytes` bytes; 0 means all of buf); returns the count.
-    /// nbytes > buf.size() is value_error (buffer_too_small).
-    std::size_t recv_into(mutable_buffer buf, std::size_t nbytes = 0, int flags = 0);
-    std::size_t recv_into(mutable_buffer buf, std::size_t nbytes, int flags, std::error_code& ec) noexcept;
-    /// Receives a datagram and its sender.
-    std::pair<std::string, address> recvfrom(std::size_t bufsize, int flags = 0);
-    std::string recvfrom(std::size_t bufsize, int flags, address& from, std::error_code& ec);
-    std::pair<std::size_t, address> recvfrom_into(mutable_buffer buf, std::size_t nbytes = 0, int flags = 0);
-    std::size_t recvfrom_into(mutable_buffer buf, std::size_t nbytes, int flags, address& from,
-                              std::error_code& ec) noexcept;
+    /// Receives at most `bufsize` bytes; "" at the end of the stream. recv(0) returns "" at
+    /// once without waiting or consuming anything (as CPython).
+    [[nodiscard]] std::string recv(std::size_t bufsize, msg_flags flags = {});
+    [[nodiscard]] std::string recv(std::size_t bufsize, std::error_code& ec);
+    [[nodiscard]] std::string recv(std::size_t bufsize, msg_flags flags, std::error_code& ec);
+    /// Receives into `buf` (at most `nbytes` bytes; 0 means all of buf); returns the count. An
+    /// empty request returns 0 at once. nbytes > buf.size() is value_error (buffer_too_small).
+    [[nodiscard]] std::size_t recv_into(mutable_buffer buf, std::size_t nbytes = 0, msg_flags flags = {});
+    [[nodiscard]] std::size_t recv_into(mutable_buffer buf, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t recv_into(mutable_buffer buf, std::size_t nbytes, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t recv_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags,
+                                        std::error_code& ec) noexcept;
+    /// Receives a datagram and its sender. Unlike recv(), a zero size still waits for a
+    /// datagram and consumes it (CPython's recvfrom(0), an idiom on UDP).
+    [[nodiscard]] std::pair<std::string, address> recvfrom(std::size_t bufsize, msg_flags flags = {});
+    [[nodiscard]] std::string recvfrom(std::size_t bufsize, address& from, std::error_code& ec);
+    [[nodiscard]] std::string recvfrom(std::size_t bufsize, msg_flags flags, address& from, std::error_code& ec);
+    [[nodiscard]] std::pair<std::size_t, address> recvfrom_into(mutable_buffer buf, std::size_t nbytes = 0,
+                                                                msg_flags flags = {});
+    [[nodiscard]] std::size_t recvfrom_into(mutable_buffer buf, address& from, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t recvfrom_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags, address& from,
+                                            std::error_code& ec) noexcept;
 
     // --- stream methods (seed 001) ---------------------------------------------------------
     // MicroPython's stream interface (docs/streams.md). Blocking socket: no short reads or
@@ -143,20 +197,23 @@ public:
     // Throws os_error, timeout_error, value_error; the error_code forms never throw.
 
     /// Reads to the end of the stream (non-blocking: what is there now).
-    std::optional<std::string> read();
-    std::optional<std::string> read(std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> read();
+    [[nodiscard]] std::optional<std::string> read(std::error_code& ec);
     /// Reads `size` bytes; fewer only at the end of the stream (or, non-blocking, when no more
     /// is there now).
-    std::optional<std::string> read(std::size_t size);
-    std::optional<std::string> read(std::size_t size, std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> read(std::size_t size);
+    [[nodiscard]] std::optional<std::string> read(std::size_t size, std::error_code& ec);
     /// Reads into `buf` (`nbytes` of it; 0 means all of buf) with no short reads; returns the
     /// count. nbytes > buf.size() is value_error (buffer_too_small).
-    std::optional<std::size_t> readinto(mutable_buffer buf, std::size_t nbytes = 0);
-    std::optional<std::size_t> readinto(mutable_buffer buf, std::size_t nbytes, std::error_code& ec) noexcept;
+    [[nodiscard]] std::optional<std::size_t> readinto(mutable_buffer buf, std::size_t nbytes = 0);
+    [[nodiscard]] std::optional<std::size_t> readinto(mutable_buffer buf, std::error_code& ec) noexcept;
+    [[nodiscard]] std::optional<std::size_t> readinto(mutable_buffer buf, std::size_t nbytes,
+                                                      std::error_code& ec) noexcept;
     /// Reads a line: up to and including '\n', or to the end of the stream, or `limit` bytes.
     /// Reads in chunks; what comes after the line stays buffered. "" at the end of the stream.
-    std::optional<std::string> readline(std::size_t limit = no_limit);
-    std::optional<std::string> readline(std::size_t limit, std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> readline(std::size_t limit = no_limit);
+    [[nodiscard]] std::optional<std::string> readline(std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> readline(std::size_t limit, std::error_code& ec);
     /// Writes all of `data` (non-blocking: what the kernel takes, std::nullopt when nothing).
     /// The error_code form returns the count written before an error (nullopt if none).
     std::optional<std::size_t> write(const_buffer data);
@@ -164,77 +221,94 @@ public:
     /// A file object over this socket (CPython's makefile): mode is any mix of 'r', 'w', 'b'
     /// ("rb", "wb", "rwb", "r"...); buffering < 0 is the default size (8192), 0 unbuffered
     /// (binary modes only). The descriptor stays open until the socket and all its files are
-    /// closed. Bad mode: value_error (errc::invalid_argument); closed socket: os_error(EBADF).
-    socket_file makefile(std::string_view mode = "rb", std::ptrdiff_t buffering = -1);
-    socket_file makefile(std::string_view mode, std::ptrdiff_t buffering, std::error_code& ec);
+    /// closed. Bad mode: value_error (errc::bad_mode, errc::unbuffered_text); closed socket:
+    /// os_error(EBADF).
+    [[nodiscard]] socket_file makefile(std::string_view mode = "rb", std::ptrdiff_t buffering = -1);
+    [[nodiscard]] socket_file makefile(std::string_view mode, std::ptrdiff_t buffering, std::error_code& ec);
+    /// Bytes a read returns without waiting for the system: those in the read-ahead buffer (and
+    /// those a transport such as TLS holds decrypted). usocket's select(), poll objects and
+    /// selectors count them as readable; a waiter on fileno() alone cannot see them.
+    [[nodiscard]] std::size_t pending() const noexcept;
 
     // --- modes and options ---------------------------------------------------------------
 
-    /// std::nullopt blocks, zero is non-blocking, a positive duration is a timeout. A negative
-    /// duration is value_error and changes nothing.
+    /// usocket::blocking blocks, zero is non-blocking, a positive duration (of any
+    /// std::chrono::duration type; rounded up to nanoseconds so a wait never ends early) is a
+    /// timeout. A negative, NaN or unrepresentable duration is value_error and changes nothing.
     void settimeout(timeout_type t);
     void settimeout(timeout_type t, std::error_code& ec) noexcept;
-    timeout_type gettimeout() const noexcept { return timeout_; }
-    /// setblocking(true) is settimeout(nullopt); setblocking(false) is settimeout(0).
+    /// settimeout({}) does not compile: say usocket::blocking (or std::nullopt) to block.
+    void settimeout(std::initializer_list<int>) = delete;
+    void settimeout(std::initializer_list<int>, std::error_code&) = delete;
+    [[nodiscard]] timeout_type gettimeout() const noexcept;
+    /// setblocking(true) is settimeout(blocking); setblocking(false) is settimeout(0).
     void setblocking(bool flag);
     void setblocking(bool flag, std::error_code& ec) noexcept;
     /// False when the socket is non-blocking or has a timeout (as CPython).
-    bool getblocking() const noexcept { return !timeout_.has_value(); }
+    [[nodiscard]] bool getblocking() const noexcept;
+    /// An absolute deadline (steady clock) that every call of this socket ends by — on top of
+    /// the timeout, which still bounds each call — until changed; std::nullopt removes it. A
+    /// call that would wait past it fails with timeout_error. For a protocol with a total
+    /// budget: set it once, then read and write without clock arithmetic.
+    void set_deadline(std::optional<std::chrono::steady_clock::time_point> when);
+    void set_deadline(std::optional<std::chrono::steady_clock::time_point> when, std::error_code& ec) noexcept;
+    [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> deadline() const noexcept;
 
-    void setsockopt(int level, int option, int value);
-    void setsockopt(int level, int option, int value, std::error_code& ec) noexcept;
-    void setsockopt(int level, int option, const_buffer value);
-    void setsockopt(int level, int option, const_buffer value, std::error_code& ec) noexcept;
-    int getsockopt(int level, int option);
-    int getsockopt(int level, int option, std::error_code& ec) noexcept;
+    void setsockopt(option_level level, option_name option, int value);
+    void setsockopt(option_level level, option_name option, int value, std::error_code& ec) noexcept;
+    void setsockopt(option_level level, option_name option, const_buffer value);
+    void setsockopt(option_level level, option_name option, const_buffer value, std::error_code& ec) noexcept;
+    [[nodiscard]] int getsockopt(option_level level, option_name option);
+    [[nodiscard]] int getsockopt(option_level level, option_name option, std::error_code& ec) noexcept;
     /// The option's raw bytes, at most `buflen` (1..1024).
-    std::string getsockopt(int level, int option, std::size_t buflen);
-    std::string getsockopt(int level, int option, std::size_t buflen, std::error_code& ec);
+    [[nodiscard]] std::string getsockopt(option_level level, option_name option, std::size_t buflen);
+    [[nodiscard]] std::string getsockopt(option_level level, option_name option, std::size_t buflen,
+                                         std::error_code& ec);
+    /// Whether the descriptor is inherited by programs this process executes (never, unless set).
+    [[nodiscard]] bool get_inheritable() const;
+    [[nodiscard]] bool get_inheritable(std::error_code& ec) const noexcept;
+    void set_inheritable(bool inheritable);
+    void set_inheritable(bool inheritable, std::error_code& ec) noexcept;
 
     // --- lifetime ------------------------------------------------------------------------
 
     /// Shuts down reading (shut_rd), writing (shut_wr) or both (shut_rdwr).
-    void shutdown(int how);
-    void shutdown(int how, std::error_code& ec) noexcept;
-    /// Closes the descriptor. A second close() does nothing. ECONNRESET from close is ignored.
+    void shutdown(shutdown_how how);
+    void shutdown(shutdown_how how, std::error_code& ec) noexcept;
+    /// Closes the socket (see "Threads" above). A second close() does nothing. ECONNRESET from
+    /// the system's close is ignored.
     void close();
     void close(std::error_code& ec) noexcept;
-    /// Gives up the descriptor without closing it; the object is left closed. -1 if none.
-    int detach() noexcept;
+    /// Gives up the descriptor without closing it; the object is left closed. invalid_handle
+    /// if none.
+    [[nodiscard]] native_handle detach() noexcept;
     /// A new socket on a duplicate descriptor (close-on-exec), same family, type, timeout.
-    socket dup() const;
-    socket dup(std::error_code& ec) const noexcept;
-    /// The descriptor, or -1 once closed.
-    int fileno() const noexcept { return fd_; }
-    bool is_open() const noexcept { return fd_ >= 0; }
+    [[nodiscard]] socket dup() const;
+    [[nodiscard]] socket dup(std::error_code& ec) const noexcept;
+    /// The descriptor, or invalid_handle once closed.
+    [[nodiscard]] native_handle fileno() const noexcept;
+    [[nodiscard]] bool is_open() const noexcept;
 
-    address getpeername() const;
-    address getpeername(std::error_code& ec) const noexcept;
-    address getsockname() const;
-    address getsockname(std::error_code& ec) const noexcept;
+    [[nodiscard]] address getpeername() const;
+    [[nodiscard]] address getpeername(std::error_code& ec) const noexcept;
+    [[nodiscard]] address getsockname() const;
+    [[nodiscard]] address getsockname(std::error_code& ec) const noexcept;
 
-    int family() const noexcept { return family_; }
-    /// The type, without sock_nonblock / sock_cloexec.
-    int type() const noexcept { return type_; }
-    int proto() const noexcept { return proto_; }
+    /// The family, type (without sock_nonblock / sock_cloexec) and protocol; they stay known
+    /// after close() (zero for a socket that never had a descriptor).
+    [[nodiscard]] address_family family() const noexcept;
+    [[nodiscard]] socket_type type() const noexcept;
+    [[nodiscard]] protocol proto() const noexcept;
 
     /// "<usocket.socket fd=3, family=AF_INET, type=SOCK_STREAM, proto=0, laddr=..., raddr=...>"
-    std::string to_string() const;
+    [[nodiscard]] std::string to_string() const;
 
 private:
-    socket(int fd, int family, int type, int proto, timeout_type t) noexcept;
+    explicit socket(detail::socket_state* st) noexcept : h_(st) {}
     friend class socket_access;
-    /// Sets EBADF and returns true when the socket has no descriptor (closed or detached).
-    bool report_closed(std::error_code& ec) const noexcept;
+    detail::socket_state* state() const noexcept { return h_.get(); }
 
-    int fd_ = -1;
-    int family_ = 0;
-    int type_ = 0;
-    int proto_ = 0;
-    timeout_type timeout_;
-    /// Bytes read ahead by the stream methods; every read drains it first. Shared with the
-    /// files made by makefile() (src/read_buffer.hpp).
-    std::shared_ptr<detail::read_buffer> rbuf_;
+    detail::socket_handle h_;
 };
 
 struct accept_result {
@@ -245,38 +319,45 @@ struct accept_result {
 USOCKET_API std::ostream& operator<<(std::ostream& os, const socket& s);
 
 /// A connected pair (af_unix by default, as CPython).
-USOCKET_API std::pair<socket, socket> socketpair(int family, int type, int proto, std::error_code& ec) noexcept;
-USOCKET_API std::pair<socket, socket> socketpair(int family = af_unix, int type = sock_stream, int proto = 0);
-/// A socket on a duplicate of `fd` (the original stays open, as CPython's fromfd).
-USOCKET_API socket fromfd(int fd, int family, int type, int proto, std::error_code& ec) noexcept;
-USOCKET_API socket fromfd(int fd, int family, int type, int proto = 0);
+[[nodiscard]] USOCKET_API std::pair<socket, socket> socketpair(address_family family, socket_type type, protocol proto,
+                                                               std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API std::pair<socket, socket> socketpair(std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API std::pair<socket, socket> socketpair(address_family family = af_unix,
+                                                               socket_type type = sock_stream,
+                                                               protocol proto = protocol{});
+/// A socket on a duplicate of `fd` (the original stays open, as CPython's fromfd). ENOTSOCK
+/// when `fd` is not a socket.
+[[nodiscard]] USOCKET_API socket fromfd(native_handle fd, address_family family, socket_type type, protocol proto,
+                                        std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API socket fromfd(native_handle fd, address_family family, socket_type type,
+                                        protocol proto = protocol{});
 
 /// One socket owned by a usocket object in this process (what print_pcbs() lists).
 struct socket_info {
-    int fd = -1;
-    int family = 0;
-    int type = 0;
-    int proto = 0;
+    native_handle fd = invalid_handle;
+    address_family family{};
+    socket_type type{};
+    protocol proto{};
     bool listening = false;
     address local;  ///< empty when unbound
     address peer;   ///< empty when not connected
 };
 
 /// Every socket currently owned by a usocket object, in descriptor order.
-USOCKET_API std::vector<socket_info> open_sockets();
+[[nodiscard]] USOCKET_API std::vector<socket_info> open_sockets();
 /// Seed 000's print_pcbs() on the POSIX backend: one line per open socket with its state and
 /// addresses ("fd=3 family=2 type=1 proto=0 state=LISTEN laddr=127.0.0.1:5005").
 USOCKET_API void print_pcbs(std::ostream& os);
 /// Seed 000's reset() on the POSIX backend: shuts every open usocket socket down in both
 /// directions, so blocked calls return and peers see the end of their connections. The
-/// descriptors are not closed under their objects (a later open could reuse the number);
-/// each object still closes its own.
+/// descriptors are not closed under their objects; each object still closes its own.
 USOCKET_API void reset() noexcept;
 
 /// Resolves (host, port) to one address of `family` the way CPython does for socket
 /// methods: "" is the wildcard, "<broadcast>" the IPv4 broadcast address, numeric literals
 /// are parsed without a lookup, other names go through getaddrinfo().
-USOCKET_API address resolve_address(std::string_view host, int port, int family, std::error_code& ec) noexcept;
-USOCKET_API address resolve_address(std::string_view host, int port, int family);
+[[nodiscard]] USOCKET_API address resolve_address(std::string_view host, int port, address_family family,
+                                                  std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API address resolve_address(std::string_view host, int port, address_family family);
 
 }  // namespace usocket

@@ -3,9 +3,13 @@
 // (SocketIO, alone or under BufferedReader / BufferedWriter / BufferedRWPair), in C++.
 //
 // Ownership (CPython's _io_refs): a file shares the socket's state (descriptor, timeout, the
-// read-ahead buffer) through a shared handle. socket::close() while files are open closes the
-// socket object but leaves the descriptor open; the last file to close closes it. Reads from a
-// file and from its socket drain the same read-ahead buffer, so they interleave losslessly.
+// read-ahead buffer). socket::close() while files are open closes the socket object but leaves
+// the descriptor open; the last file to close closes it. Reads from a file and from its socket
+// drain the same read-ahead buffer, so they interleave losslessly.
+//
+// Threads: a file's reads are serialised with every other stream read of its socket; its
+// writes and flushes are serialised with each other. close() from another thread while a call
+// is in flight is safe: the call finishes on a descriptor that stays open until it returns.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,8 +26,35 @@
 namespace usocket {
 
 namespace detail {
-struct read_buffer;
-}
+class socket_state;
+/// One hold on a socket's state (a file of makefile(), a socket_streambuf): keeps its memory
+/// alive, never closes anything.
+class USOCKET_API state_hold {
+public:
+    state_hold() noexcept = default;
+    /// Takes a new hold on `st` (may be null).
+    explicit state_hold(socket_state* st) noexcept;
+    state_hold(const state_hold& o) noexcept : state_hold(o.st_) {}
+    state_hold(state_hold&& o) noexcept : st_(o.st_) { o.st_ = nullptr; }
+    state_hold& operator=(state_hold o) noexcept {
+        socket_state* t = st_;
+        st_ = o.st_;
+        o.st_ = t;
+        return *this;
+    }
+    ~state_hold() { reset(); }
+    socket_state* get() const noexcept { return st_; }
+    socket_state* operator->() const noexcept { return st_; }
+    socket_state& operator*() const noexcept { return *st_; }
+    explicit operator bool() const noexcept { return st_ != nullptr; }
+    /// Lets go of the hold.
+    void reset() noexcept;
+
+private:
+    socket_state* st_ = nullptr;
+};
+struct file_impl;
+}  // namespace detail
 
 /// "No limit" for readline(limit): the whole line.
 inline constexpr std::size_t no_limit = std::numeric_limits<std::size_t>::max();
@@ -32,8 +63,8 @@ class USOCKET_API socket_file {
 public:
     /// A closed file.
     socket_file() noexcept;
-    socket_file(socket_file&& other) noexcept;
-    socket_file& operator=(socket_file&& other) noexcept;
+    socket_file(socket_file&&) noexcept;
+    socket_file& operator=(socket_file&&) noexcept;
     socket_file(const socket_file&) = delete;
     socket_file& operator=(const socket_file&) = delete;
     /// Closes the file (flushing buffered writes; errors are ignored: call close() to see them).
@@ -49,17 +80,18 @@ public:
     // errc::stream_timed_out), os_error (EBADF: not open for reading), timeout_error.
 
     /// Reads to the end of the stream.
-    std::optional<std::string> read();
-    std::optional<std::string> read(std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> read();
+    [[nodiscard]] std::optional<std::string> read(std::error_code& ec);
     /// Reads at most `size` bytes (buffered: exactly `size` unless the stream ends).
-    std::optional<std::string> read(std::size_t size);
-    std::optional<std::string> read(std::size_t size, std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> read(std::size_t size);
+    [[nodiscard]] std::optional<std::string> read(std::size_t size, std::error_code& ec);
     /// Reads into `buf`; returns the count (0 at the end of the stream).
-    std::optional<std::size_t> readinto(mutable_buffer buf);
-    std::optional<std::size_t> readinto(mutable_buffer buf, std::error_code& ec) noexcept;
+    [[nodiscard]] std::optional<std::size_t> readinto(mutable_buffer buf);
+    [[nodiscard]] std::optional<std::size_t> readinto(mutable_buffer buf, std::error_code& ec) noexcept;
     /// Reads a line, '\n' included; at most `limit` bytes. "" at the end of the stream.
-    std::optional<std::string> readline(std::size_t limit = no_limit);
-    std::optional<std::string> readline(std::size_t limit, std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> readline(std::size_t limit = no_limit);
+    [[nodiscard]] std::optional<std::string> readline(std::size_t limit, std::error_code& ec);
+    [[nodiscard]] std::optional<std::string> readline(std::error_code& ec);
 
     // Writing. Buffered: bytes collect in the file's buffer and go out when it is full, on
     // flush() and on close(). Unbuffered: one send per write (the count may be short).
@@ -80,37 +112,28 @@ public:
     void close();
     void close(std::error_code& ec) noexcept;
 
-    bool closed() const noexcept { return !state_; }
-    bool readable() const noexcept { return reading_; }
-    bool writable() const noexcept { return writing_; }
+    [[nodiscard]] bool closed() const noexcept;
+    [[nodiscard]] bool readable() const noexcept;
+    [[nodiscard]] bool writable() const noexcept;
     /// False for the text modes ("r", "w", "rw"): the bytes are the same, a binding decodes.
-    bool binary() const noexcept { return binary_; }
+    [[nodiscard]] bool binary() const noexcept;
     /// The buffer size (0: unbuffered).
-    std::size_t buffer_size() const noexcept { return buffer_size_; }
+    [[nodiscard]] std::size_t buffer_size() const noexcept;
     /// The mode string given to makefile().
-    const std::string& mode() const noexcept { return mode_; }
+    [[nodiscard]] std::string mode() const;
     /// The socket's descriptor, -1 once this file is closed (or the socket detached it).
-    int fileno() const noexcept;
+    [[nodiscard]] int fileno() const noexcept;
     /// Bytes written and not yet sent.
-    std::size_t pending() const noexcept { return wbuf_.size(); }
+    [[nodiscard]] std::size_t pending() const noexcept;
 
 private:
     friend class socket;
-    socket_file(std::shared_ptr<detail::read_buffer> state, std::string_view mode, bool reading, bool writing,
-                bool binary, std::size_t buffer_size);
-    int begin_read(std::error_code& ec) const noexcept;
-    int begin_write(std::error_code& ec) const noexcept;
-    void after_read(const std::error_code& ec) noexcept;
-    void flush_pending(int fd, std::error_code& ec) noexcept;
+    explicit socket_file(std::unique_ptr<detail::file_impl> impl) noexcept;
 
-    std::shared_ptr<detail::read_buffer> state_;
-    std::string wbuf_;
-    std::string mode_;
-    std::size_t buffer_size_ = 0;
-    bool reading_ = false;
-    bool writing_ = false;
-    bool binary_ = true;
-    bool timed_out_ = false;
+    /// Everything of an open file (its hold on the socket's state and descriptor, the write
+    /// buffer and its lock, the mode); it lives as long as this object, so a close() racing a
+    /// call on another thread never frees what that call uses.
+    std::unique_ptr<detail::file_impl> impl_;
 };
 
 }  // namespace usocket

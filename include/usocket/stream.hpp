@@ -14,6 +14,10 @@
 // reports failure by returning -1 (badbit, std::ios_base::failure under the mask). Built with
 // -fno-exceptions, a failed refill is end-of-file (eofbit|failbit) and error() says why.
 // Bytes received before a timeout stay buffered: clear() the stream and read on.
+//
+// Threads: a stream buffer is one thread's object, as every std::streambuf. While its get area
+// lies over the socket's buffer, other reads of the same socket (recv, readline, a file) may
+// run only on that same thread.
 
 #include <cstddef>
 #include <istream>
@@ -29,20 +33,21 @@ namespace usocket {
 
 class USOCKET_API socket_streambuf : public std::streambuf {
 public:
-    /// A stream buffer over `s`, which must outlive it. `put_size` bytes of output are
+    /// A stream buffer over `s`'s connection (it shares the socket's state: `s` itself may go,
+    /// the connection stays usable until the socket is closed). `put_size` bytes of output are
     /// collected before a send (0: every character is sent at once).
-    explicit socket_streambuf(socket& s, std::size_t put_size = 8192);
+    explicit socket_streambuf(const socket& s, std::size_t put_size = 8192);
     /// Flushes the output (errors ignored) and hands the unread input back to the socket.
     ~socket_streambuf() override;
+    socket_streambuf(socket_streambuf&& other) noexcept;
+    socket_streambuf& operator=(socket_streambuf&& other) noexcept;
     socket_streambuf(const socket_streambuf&) = delete;
     socket_streambuf& operator=(const socket_streambuf&) = delete;
 
     /// The error of the last failed operation (clear when none failed).
-    std::error_code error() const noexcept { return error_; }
+    [[nodiscard]] std::error_code error() const noexcept { return error_; }
     /// Forgets error().
     void clear_error() noexcept { error_.clear(); }
-    /// The socket this buffer reads and writes.
-    socket& get_socket() const noexcept { return *sock_; }
 
 protected:
     int_type underflow() override;
@@ -55,28 +60,38 @@ private:
     static void settle_hook(void* self) noexcept;
     int_type fail(const std::error_code& ec);
     bool flush_put(std::error_code& ec) noexcept;
+    std::size_t write_now(const char* data, std::size_t n, std::error_code& ec) noexcept;
+    void detach_get_area() noexcept;
 
-    socket* sock_;
-    std::shared_ptr<detail::read_buffer> rb_;
+    detail::state_hold st_;
     std::unique_ptr<char[]> put_;
-    std::size_t put_size_;
+    std::size_t put_size_ = 0;
     std::error_code error_;
 };
 
-/// A std::iostream over a socket (which must outlive it).
+/// A std::iostream over a connection. Constructed from an rvalue socket it owns it (and closes
+/// it when destroyed), so it can be returned from a helper; from an lvalue it shares the
+/// socket's connection, which the socket closes. Movable.
 class USOCKET_API socket_iostream : public std::iostream {
 public:
-    explicit socket_iostream(socket& s, std::size_t put_size = 8192) : std::iostream(nullptr), buf_(s, put_size) {
-        std::iostream::rdbuf(&buf_);
-    }
+    /// Owns `s`.
+    explicit socket_iostream(socket&& s, std::size_t put_size = 8192);
+    /// Shares `s`'s connection.
+    explicit socket_iostream(const socket& s, std::size_t put_size = 8192);
+    socket_iostream(socket_iostream&& other) noexcept;
+    socket_iostream& operator=(socket_iostream&& other) noexcept;
     socket_iostream(const socket_iostream&) = delete;
     socket_iostream& operator=(const socket_iostream&) = delete;
+    ~socket_iostream() override;
 
-    socket_streambuf* rdbuf() const noexcept { return const_cast<socket_streambuf*>(&buf_); }
+    [[nodiscard]] socket_streambuf* rdbuf() const noexcept { return const_cast<socket_streambuf*>(&buf_); }
     /// The error that last set badbit (see socket_streambuf::error()).
-    std::error_code error() const noexcept { return buf_.error(); }
+    [[nodiscard]] std::error_code error() const noexcept { return buf_.error(); }
+    /// The socket this stream owns (a closed socket when it shares another's connection).
+    [[nodiscard]] socket& owned_socket() noexcept { return sock_; }
 
 private:
+    socket sock_;  // declared first: destroyed after buf_ has flushed
     socket_streambuf buf_;
 };
 

@@ -1,0 +1,61 @@
+// The blocking core's out-of-line parts (src/sock_call.hpp): the interrupt check, the wait of
+// one descriptor, and what a call does after a failed try.
+
+#include "sock_call.hpp"
+
+#include <atomic>
+
+#include "usocket/socket.hpp"
+
+namespace usocket {
+
+namespace {
+std::atomic<interrupt_check> the_interrupt_check{nullptr};
+}  // namespace
+
+void set_interrupt_check(interrupt_check check) noexcept {
+    the_interrupt_check.store(check, std::memory_order_release);
+}
+
+namespace detail {
+
+bool give_up_after_interrupt() noexcept {
+    const interrupt_check check = the_interrupt_check.load(std::memory_order_acquire);
+    return check != nullptr && check();
+}
+
+bool interrupted_after_progress(std::error_code& ec) noexcept {
+    if (!give_up_after_interrupt()) return false;
+    ec = sys::make_error(sys::err_intr);
+    return true;
+}
+
+bool wait_ready(sys::handle fd, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept {
+    const int n = wait_loop(dl, [&](std::int64_t left, std::error_code& e) { return sys::wait(fd, what, left, e); }, ec);
+    if (n > 0) return true;
+    if (n == 0) ec = timed_out_code();
+    return false;
+}
+
+bool retry_after_failure(socket_state& st, caller who, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept {
+    const int e = ec.value();
+    if (e == sys::err_intr) {
+        if (give_up_after_interrupt()) return false;
+    } else if (e == sys::err_again || e == sys::err_wouldblock) {
+        if (dl.unlimited() || dl.non_blocking()) return false;
+        if (!wait_ready(st.fd, what, dl, ec)) return false;
+    } else {
+        return false;
+    }
+    // Closed meanwhile by another thread: the descriptor is still ours (the call is in flight),
+    // but the socket is not, and a retry must not go on as if nothing happened.
+    if (who == caller::socket ? st.closed() : st.released()) {
+        ec = bad_descriptor();
+        return false;
+    }
+    ec.assign(0, ec.category());
+    return true;
+}
+
+}  // namespace detail
+}  // namespace usocket

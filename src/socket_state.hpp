@@ -1,0 +1,223 @@
+#pragma once
+// The per-socket state: ONE object per descriptor, shared by the socket object, the files
+// makefile() made from it, its socket_streambuf and the selectors it is registered with. It holds
+// the descriptor and its identity, the timeout, the read-ahead buffer of the stream methods, the
+// transport slot (TLS fills it) and the count of calls in flight.
+//
+// Lifetime (two counts):
+//   refs  holders of the object (socket, files, streambufs, selector registrations): the memory
+//         lives until the last one lets go, so a call racing close() never touches freed memory.
+//   use   calls in flight on the descriptor (and one hold per open file), with two flag bits:
+//         `closed` (close() or detach() was called) and `released` (the descriptor is gone:
+//         closed by the library, or given away by detach()). close() never pulls the descriptor
+//         from under a call:
+//         the system close happens when the last call in flight leaves (or at once when none
+//         is), so until then the number stays ours and cannot be reused for another socket; a
+//         call that would retry after close() gets EBADF instead. As in CPython, close() does not
+//         shut the connection down: a blocked call returns when data, end of stream or its
+//         deadline comes (the kernel keeps the connection open while a call is inside it anyway).
+//
+// Thread-safety contract (docs/sockets.md): one reader and one writer may run at once, with
+// close(), detach(), shutdown(), settimeout() and the getters from any thread. Stream reads
+// (read, readline, readinto, makefile() reads) are serialised by read_lock, so two of them in
+// parallel are safe (one waits for the other); recv() takes buffered bytes under the same lock.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <system_error>
+#include <utility>
+
+#include "read_buffer.hpp"
+#include "sys.hpp"
+#include "usocket/constants.hpp"
+
+namespace usocket::detail {
+
+class transport;
+class selector_core;
+
+class socket_state {
+public:
+    socket_state(sys::handle handle, address_family af, socket_type kind, protocol protocol_number,
+                 std::int64_t timeout) noexcept
+        : fd(handle), family(af), type(kind), proto(protocol_number), timeout_ns_(timeout) {}
+    socket_state(const socket_state&) = delete;
+    socket_state& operator=(const socket_state&) = delete;
+
+    /// Makes the state of a descriptor just opened (refs 1, no call in flight), or null with
+    /// ENOMEM, in which case the descriptor is closed.
+    static socket_state* make(sys::handle fd, address_family family, socket_type type, protocol proto,
+                              std::int64_t timeout_ns, std::error_code& ec) noexcept;
+
+    const sys::handle fd;
+    const address_family family;
+    const socket_type type;  ///< without sock_nonblock / sock_cloexec
+    const protocol proto;
+
+    // --- holders -------------------------------------------------------------------------------
+
+    void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    /// Lets go of one hold. The last one frees the state, or, when calls are still in flight
+    /// (a socket object destroyed while another thread is inside one of its calls), leaves that
+    /// to the last call out.
+    void release() noexcept {
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) orphan();
+    }
+
+    // --- the descriptor's use --------------------------------------------------------------------
+
+    static constexpr std::uint32_t closed_bit = 1u << 31;
+    static constexpr std::uint32_t released_bit = 1u << 30;
+    /// Every holder let go while calls were in flight: the last call out frees the state.
+    static constexpr std::uint32_t orphan_bit = 1u << 29;
+    static constexpr std::uint32_t count_mask = orphan_bit - 1;
+
+    /// A socket call begins: false (the caller reports EBADF) once the socket is closed. Until
+    /// leave(), the descriptor stays open and its number ours.
+    bool enter() noexcept {
+        const std::uint32_t u = use_.fetch_add(1, std::memory_order_acquire);
+        if ((u & closed_bit) == 0) [[likely]]
+            return true;
+        leave();
+        return false;
+    }
+    /// A call on behalf of a file of makefile(): allowed after the socket's close() (the files
+    /// keep the descriptor, CPython's _io_refs), refused after detach().
+    bool enter_for_file() noexcept {
+        const std::uint32_t u = use_.fetch_add(1, std::memory_order_acquire);
+        if ((u & released_bit) == 0) [[likely]]
+            return true;
+        leave();
+        return false;
+    }
+    /// The call is over. The last one out after close() closes the descriptor.
+    void leave() noexcept {
+        const std::uint32_t u = use_.fetch_sub(1, std::memory_order_acq_rel);
+        if ((u & (closed_bit | orphan_bit)) != 0) [[unlikely]]
+            after_leave(u);
+    }
+    /// True once close() or detach() was called: a call about to retry gives up with EBADF.
+    bool closed() const noexcept { return (use_.load(std::memory_order_acquire) & closed_bit) != 0; }
+    /// True once the descriptor is gone (closed, or given away by detach()): files get EBADF.
+    bool released() const noexcept { return (use_.load(std::memory_order_acquire) & released_bit) != 0; }
+
+    /// socket::close(): marks the state closed; the descriptor is closed now if no call is in
+    /// flight (and no file holds it), else by the last to leave. `ec` gets close()'s own error
+    /// when it runs here. False when it was closed already.
+    bool close(std::error_code& ec) noexcept;
+    /// socket::detach(): marks the state closed and released; the descriptor is the caller's.
+    /// Returns it, or invalid_handle when the state was closed already.
+    sys::handle detach() noexcept;
+
+    // --- the timeout and the deadline ------------------------------------------------------------
+
+    /// Nanoseconds: -1 blocking, 0 non-blocking, > 0 a timeout.
+    std::int64_t timeout_ns() const noexcept { return timeout_ns_.load(std::memory_order_relaxed); }
+    void set_timeout_ns(std::int64_t ns) noexcept { timeout_ns_.store(ns, std::memory_order_relaxed); }
+    /// An absolute deadline on the monotonic clock for every call (0: none).
+    std::int64_t deadline_ns() const noexcept { return deadline_ns_.load(std::memory_order_relaxed); }
+    void set_deadline_ns(std::int64_t ns) noexcept { deadline_ns_.store(ns, std::memory_order_relaxed); }
+    /// Serialises settimeout()/set_deadline() (the descriptor's mode and the stored value change together).
+    sys::mutex mode_lock;
+
+    // --- the read-ahead buffer -----------------------------------------------------------------
+
+    /// Held for the whole of every stream read, and to touch `rb` at all.
+    sys::mutex read_lock;
+    /// Bytes read ahead by the stream methods; every read drains it first.
+    read_buffer rb;
+    /// rb.size() as the lock-free paths see it (recv's check, readiness, pending()); written
+    /// under read_lock by publish().
+    std::atomic<std::size_t> buffered{0};
+    /// After a change of `rb` under read_lock: publishes its size, and tells a selector that
+    /// watches this socket when bytes are left over.
+    void publish() noexcept;
+
+    // --- the transport slot ----------------------------------------------------------------------
+
+    /// TLS (or another transport) when one is plugged in; null for a plain socket, whose calls
+    /// go straight to the system.
+    transport* tr = nullptr;
+
+    // --- files of makefile() ---------------------------------------------------------------------
+
+    /// Open files made from the socket (each also holds one `use` while open).
+    std::atomic<int> files{0};
+
+    // --- selectors -------------------------------------------------------------------------------
+
+    /// The selector that watches this socket for readiness (so that bytes already buffered count
+    /// as readable), or null. Changed under watch_lock_for(this); read without it only to skip
+    /// the lock when there is none.
+    std::atomic<selector_core*> watcher{nullptr};
+
+private:
+    ~socket_state();
+    void orphan() noexcept;
+    void after_leave(std::uint32_t before) noexcept;
+    /// Closes the descriptor if the state is closed, nothing is in flight and nobody closed it
+    /// yet (a compare-and-swap decides, so a file entering at the same moment either gets in
+    /// first and closes it when it leaves, or finds it released). Returns close()'s error.
+    std::error_code try_close_descriptor() noexcept;
+
+    friend class registry;
+    socket_state* reg_prev_ = nullptr;  ///< the registry's list (src/registry.cpp)
+    socket_state* reg_next_ = nullptr;
+    bool registered_ = false;
+
+    std::atomic<std::uint32_t> refs_{1};
+    std::atomic<std::uint32_t> use_{0};
+    std::atomic<std::int64_t> timeout_ns_;
+    std::atomic<std::int64_t> deadline_ns_{0};
+};
+
+/// The lock that guards socket_state::watcher of `st` (a few locks shared by all sockets).
+sys::mutex& watch_lock_for(const socket_state* st) noexcept;
+/// Tells the selector watching `st` that bytes are buffered (src/poller.cpp).
+void notify_watcher(socket_state& st) noexcept;
+
+/// An owning handle to a socket_state (one ref), movable, null when empty.
+class state_ref {
+public:
+    state_ref() noexcept = default;
+    /// Adopts one ref the caller owns.
+    explicit state_ref(socket_state* st) noexcept : st_(st) {}
+    state_ref(const state_ref& o) noexcept : st_(o.st_) {
+        if (st_ != nullptr) st_->retain();
+    }
+    state_ref(state_ref&& o) noexcept : st_(std::exchange(o.st_, nullptr)) {}
+    state_ref& operator=(state_ref o) noexcept {
+        std::swap(st_, o.st_);
+        return *this;
+    }
+    ~state_ref() {
+        if (st_ != nullptr) st_->release();
+    }
+    socket_state* get() const noexcept { return st_; }
+    socket_state* operator->() const noexcept { return st_; }
+    socket_state& operator*() const noexcept { return *st_; }
+    explicit operator bool() const noexcept { return st_ != nullptr; }
+
+private:
+    socket_state* st_ = nullptr;
+};
+
+/// One call on a socket's descriptor: enter() on construction, leave() on destruction.
+class use_guard {
+public:
+    explicit use_guard(socket_state* st) noexcept : st_(st != nullptr && st->enter() ? st : nullptr) {}
+    use_guard(const use_guard&) = delete;
+    use_guard& operator=(const use_guard&) = delete;
+    ~use_guard() {
+        if (st_ != nullptr) st_->leave();
+    }
+    /// False when the socket is closed (or has no state): the call reports EBADF.
+    explicit operator bool() const noexcept { return st_ != nullptr; }
+
+private:
+    socket_state* st_;
+};
+
+}  // namespace usocket::detail
