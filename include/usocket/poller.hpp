@@ -8,14 +8,21 @@
 //                        or edge-triggered, wait() fills the caller's array. An event loop is
 //                        built on this one.
 //
-// Timeouts are usocket::timeout_type: std::nullopt waits without limit, zero polls once, a
+// Timeouts are usocket::timeout_type: usocket::blocking waits without limit, zero polls once, a
 // positive duration is the limit of the whole call (one monotonic deadline; a signal (EINTR)
 // runs the interrupt check and the wait resumes with the time left). A negative timeout is
 // value_error and changes nothing. Every operation has a throwing form and a form that reports
 // through std::error_code& and never throws.
+//
+// Each takes sockets as well as descriptors. Given a socket, it counts the bytes the socket
+// already holds (left in its read-ahead buffer by readline() and the other stream methods, or
+// decrypted by TLS: socket::pending()) as readable, as MicroPython's poll asks each stream;
+// given only a descriptor, it sees what the system sees. A waiter outside usocket (the
+// standard library's select, asyncio) has only the descriptor and cannot see those bytes.
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <system_error>
 #include <unordered_map>
@@ -29,34 +36,70 @@ namespace usocket {
 
 // --- select() ------------------------------------------------------------------------------
 
+/// What select() and the poll object wait on: a descriptor, or a socket (whose buffered bytes
+/// count as readable). Converts from either.
+class waitable {
+public:
+    waitable(native_handle fd) noexcept : fd_(fd) {}                           // NOLINT
+    waitable(const socket& s) noexcept : fd_(s.fileno()), sock_(&s) {}         // NOLINT
+    [[nodiscard]] native_handle fd() const noexcept { return fd_; }
+    [[nodiscard]] const socket* sock() const noexcept { return sock_; }
+
+private:
+    native_handle fd_;
+    const socket* sock_ = nullptr;
+};
+
 /// The ready subsets select() returns: each is the part of the list given that is ready, in
 /// the order given, duplicates kept (so a binding maps it back to its own objects by walking
 /// both lists side by side).
 struct select_result {
-    std::vector<int> read;
-    std::vector<int> write;
-    std::vector<int> except;
+    std::vector<native_handle> read;
+    std::vector<native_handle> write;
+    std::vector<native_handle> except;
 };
 
 /// Waits until some descriptor of `rlist` is readable, of `wlist` writable or of `xlist` has
 /// an exceptional condition (urgent data), or until `timeout`; returns the ready subsets (all
-/// empty on timeout). Readable includes end of stream, a pending connection and an error;
-/// writable includes an error. No FD_SETSIZE limit. Throws value_error for a negative timeout
-/// or a negative descriptor, os_error (EBADF for a descriptor that is not open, EINTR when the
-/// interrupt check gave up, ...).
-USOCKET_API select_result select(std::span<const int> rlist, std::span<const int> wlist,
-                                 std::span<const int> xlist, timeout_type timeout = std::nullopt);
+/// empty on timeout). Readable includes end of stream, a pending connection, an error, and a
+/// socket's buffered bytes; writable includes an error. No FD_SETSIZE limit. Throws
+/// value_error for a negative timeout or a negative descriptor (a closed socket), os_error
+/// (EBADF for a descriptor that is not open, EINTR when the interrupt check gave up, ...).
+[[nodiscard]] USOCKET_API select_result select(std::span<const waitable> rlist, std::span<const waitable> wlist,
+                                               std::span<const waitable> xlist, timeout_type timeout = blocking);
 /// The non-throwing form; on error the result is empty and `ec` is set.
-USOCKET_API select_result select(std::span<const int> rlist, std::span<const int> wlist,
-                                 std::span<const int> xlist, timeout_type timeout,
-                                 std::error_code& ec);
+[[nodiscard]] USOCKET_API select_result select(std::span<const waitable> rlist, std::span<const waitable> wlist,
+                                               std::span<const waitable> xlist, timeout_type timeout,
+                                               std::error_code& ec);
+/// The same with braced lists: select({a, b}, {}, {}, 1s).
+[[nodiscard]] inline select_result select(std::initializer_list<waitable> rlist, std::initializer_list<waitable> wlist,
+                                          std::initializer_list<waitable> xlist, timeout_type timeout = blocking) {
+    return select(std::span<const waitable>(rlist.begin(), rlist.size()),
+                  std::span<const waitable>(wlist.begin(), wlist.size()),
+                  std::span<const waitable>(xlist.begin(), xlist.size()), timeout);
+}
+[[nodiscard]] inline select_result select(std::initializer_list<waitable> rlist, std::initializer_list<waitable> wlist,
+                                          std::initializer_list<waitable> xlist, timeout_type timeout,
+                                          std::error_code& ec) {
+    return select(std::span<const waitable>(rlist.begin(), rlist.size()),
+                  std::span<const waitable>(wlist.begin(), wlist.size()),
+                  std::span<const waitable>(xlist.begin(), xlist.size()), timeout, ec);
+}
+/// The same over descriptors only.
+[[nodiscard]] USOCKET_API select_result select(std::span<const native_handle> rlist,
+                                               std::span<const native_handle> wlist,
+                                               std::span<const native_handle> xlist, timeout_type timeout = blocking);
+[[nodiscard]] USOCKET_API select_result select(std::span<const native_handle> rlist,
+                                               std::span<const native_handle> wlist,
+                                               std::span<const native_handle> xlist, timeout_type timeout,
+                                               std::error_code& ec);
 
 // --- the uselect-style poll object -----------------------------------------------------------
 
 /// One ready descriptor reported by poller::poll(): the descriptor and its events (pollin,
 /// pollout, pollerr, pollhup, pollpri, pollnval, pollrdhup — the backend's values).
 struct poll_event {
-    int fd;
+    native_handle fd;
     int revents;
 
     friend bool operator==(const poll_event&, const poll_event&) = default;
@@ -66,12 +109,14 @@ struct poll_event {
 inline constexpr int ipoll_oneshot = 1;
 
 namespace detail {
-/// One registered descriptor, laid out as the backend's poll entry (pollfd on POSIX).
+/// One registered descriptor: a handle and two 16-bit event masks (the layout of POSIX's pollfd
+/// and of Winsock's WSAPOLLFD alike, so a backend can hand an array of them to the system).
 struct poll_slot {
-    int fd;
+    native_handle fd;
     short events;
     short revents;
 };
+class selector_core;
 }  // namespace detail
 
 /// The poll object of MicroPython's uselect (and CPython's select.poll): a set of descriptors
@@ -89,25 +134,26 @@ public:
     /// Adds `fd` with `eventmask` (pollin | pollout when none is given); a descriptor
     /// registered already gets the new mask. pollerr, pollhup and pollnval are always
     /// reported. Throws value_error for a negative fd (a closed socket) or a mask that does not
-    /// fit the backend's 16-bit event field.
-    void register_fd(int fd);
-    void register_fd(int fd, int eventmask);
-    void register_fd(int fd, int eventmask, std::error_code& ec);
+    /// fit the backend's 16-bit event field. A socket registered as a socket (not by its
+    /// fileno()) is reported pollin while it holds buffered bytes.
+    void register_fd(native_handle fd);
+    void register_fd(native_handle fd, int eventmask);
+    void register_fd(native_handle fd, int eventmask, std::error_code& ec);
     void register_fd(const socket& s);
     void register_fd(const socket& s, int eventmask);
     void register_fd(const socket& s, int eventmask, std::error_code& ec);
 
     /// Changes the mask of a registered descriptor. Not registered: os_error ENOENT (as
     /// CPython's poll.modify). Bad fd or mask: value_error.
-    void modify(int fd, int eventmask);
-    void modify(int fd, int eventmask, std::error_code& ec) noexcept;
+    void modify(native_handle fd, int eventmask);
+    void modify(native_handle fd, int eventmask, std::error_code& ec) noexcept;
     void modify(const socket& s, int eventmask);
     void modify(const socket& s, int eventmask, std::error_code& ec) noexcept;
 
     /// Removes a descriptor. Not registered: os_error ENOENT, and nothing changes (CPython
     /// raises KeyError here; the Python binding maps ENOENT from unregister to KeyError).
-    void unregister(int fd);
-    void unregister(int fd, std::error_code& ec) noexcept;
+    void unregister(native_handle fd);
+    void unregister(native_handle fd, std::error_code& ec) noexcept;
     void unregister(const socket& s);
     void unregister(const socket& s, std::error_code& ec) noexcept;
 
@@ -115,31 +161,34 @@ public:
     /// events, in registration order (a descriptor not open is reported with pollnval).
     /// Empty on timeout. Throws value_error for a negative timeout, os_error (EINTR when the
     /// interrupt check gave up).
-    std::vector<poll_event> poll(timeout_type timeout = std::nullopt);
-    std::vector<poll_event> poll(timeout_type timeout, std::error_code& ec);
+    [[nodiscard]] std::vector<poll_event> poll(timeout_type timeout = blocking);
+    [[nodiscard]] std::vector<poll_event> poll(timeout_type timeout, std::error_code& ec);
 
     /// MicroPython's ipoll(): as poll(), but returns a view of an internal array that stays
     /// valid until the next poll()/ipoll() (registering or unregistering meanwhile is fine)
     /// and is reused then: no allocation once the array has grown to the set's size.
     /// `flags` may be ipoll_oneshot.
-    std::span<const poll_event> ipoll(timeout_type timeout = std::nullopt, int flags = 0);
-    std::span<const poll_event> ipoll(timeout_type timeout, int flags, std::error_code& ec);
+    [[nodiscard]] std::span<const poll_event> ipoll(timeout_type timeout = blocking, int flags = 0);
+    [[nodiscard]] std::span<const poll_event> ipoll(timeout_type timeout, int flags, std::error_code& ec);
 
     /// Number of registered descriptors.
-    std::size_t size() const noexcept { return slots_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return slots_.size(); }
     /// True if `fd` is registered.
-    bool contains(int fd) const noexcept { return index_.count(fd) != 0; }
+    [[nodiscard]] bool contains(native_handle fd) const noexcept { return index_.count(fd) != 0; }
     /// The mask `fd` is registered with, or -1 if it is not.
-    int eventmask(int fd) const noexcept;
+    [[nodiscard]] int eventmask(native_handle fd) const noexcept;
 
 private:
+    void add(native_handle fd, int eventmask, detail::socket_state* st, std::error_code& ec);
+
     std::vector<detail::poll_slot> slots_;
-    std::unordered_map<int, std::size_t> index_;
+    std::vector<detail::state_hold> socks_;  ///< parallel to slots_: the socket, if one was registered
+    std::unordered_map<native_handle, std::size_t> index_;
     std::vector<poll_event> ready_;
 };
 
 /// A new, empty poll object (MicroPython's select.poll()).
-USOCKET_API poller poll();
+[[nodiscard]] USOCKET_API poller poll();
 
 // --- the selector for many sockets ------------------------------------------------------------
 
@@ -150,13 +199,15 @@ struct selector_event {
     std::uint32_t events;
 };
 
-/// A readiness selector for many descriptors: the kernel's own (epoll on Linux; one backend
-/// per platform). The selector keeps no per-descriptor state of its own: memory per
-/// connection is the kernel's only, and wait() fills the caller's array without allocating.
+/// A readiness selector for many descriptors: the kernel's own (epoll on Linux), or, on a
+/// backend without one (lwIP), a portable one over poll(). For a descriptor the selector keeps
+/// no state of its own: memory per connection is the kernel's only, and wait() fills the
+/// caller's array without allocating. A socket added as a socket is also reported readable
+/// while it holds buffered bytes (see above); the selector keeps a hold on its state.
 ///
-/// Thread-safety: add/modify/remove may run while another thread waits. A descriptor should
-/// be removed before it is closed (epoll forgets it by itself only when every duplicate of it
-/// is closed).
+/// Thread-safety: add/modify/remove may run while another thread waits. Bytes a read on
+/// another thread leaves buffered are seen by the next wait(). A descriptor should be removed
+/// before it is closed (epoll forgets it by itself only when every duplicate of it is closed).
 class USOCKET_API selector {
 public:
     // Interest and event bits (portable; the backend maps them to its own).
@@ -173,7 +224,7 @@ public:
     /// Opens a selector (close-on-exec). Throws os_error (EMFILE...).
     selector();
     /// The non-throwing form; on error the selector is closed and `ec` is set.
-    static selector open(std::error_code& ec) noexcept;
+    [[nodiscard]] static selector open(std::error_code& ec) noexcept;
     selector(selector&& other) noexcept;
     selector& operator=(selector&& other) noexcept;
     selector(const selector&) = delete;
@@ -185,34 +236,42 @@ public:
     /// | edge_triggered | oneshot); wait() reports it with `token`. Throws value_error for a
     /// negative fd or unknown bits, os_error EEXIST if already added, EBADF, EPERM (a regular
     /// file), ENOSPC (the kernel's per-user limit).
-    void add(int fd, std::uint32_t interest, std::uint64_t token);
-    void add(int fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
+    void add(native_handle fd, std::uint32_t interest, std::uint64_t token);
+    void add(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
+    /// The same for a socket, whose buffered bytes count as readable.
+    void add(const socket& s, std::uint32_t interest, std::uint64_t token);
+    void add(const socket& s, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
     /// Replaces the interest and token of a watched descriptor (re-arms a oneshot one).
     /// Throws os_error ENOENT if `fd` is not watched, value_error as add().
-    void modify(int fd, std::uint32_t interest, std::uint64_t token);
-    void modify(int fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
+    void modify(native_handle fd, std::uint32_t interest, std::uint64_t token);
+    void modify(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
+    void modify(const socket& s, std::uint32_t interest, std::uint64_t token);
+    void modify(const socket& s, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
     /// Stops watching `fd`. Throws os_error ENOENT if it is not watched; nothing changes.
-    void remove(int fd);
-    void remove(int fd, std::error_code& ec) noexcept;
+    void remove(native_handle fd);
+    void remove(native_handle fd, std::error_code& ec) noexcept;
+    void remove(const socket& s);
+    void remove(const socket& s, std::error_code& ec) noexcept;
 
     /// Waits until at least one watched descriptor is ready or `timeout` passes, then fills
     /// `out` with up to out.size() events and returns their count (0 on timeout). Throws
     /// value_error for an empty `out` or a negative timeout, os_error (EBADF once closed,
     /// EINTR when the interrupt check gave up).
-    std::size_t wait(std::span<selector_event> out, timeout_type timeout = std::nullopt);
-    std::size_t wait(std::span<selector_event> out, timeout_type timeout, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t wait(std::span<selector_event> out, timeout_type timeout = blocking);
+    [[nodiscard]] std::size_t wait(std::span<selector_event> out, timeout_type timeout, std::error_code& ec) noexcept;
 
     /// Closes the selector (a second close does nothing).
     void close();
     void close(std::error_code& ec) noexcept;
     /// The selector's own descriptor (readable when an event is pending, so a selector can be
-    /// watched by another), or -1 once closed.
-    int fileno() const noexcept { return fd_; }
-    bool is_open() const noexcept { return fd_ >= 0; }
+    /// watched by another), or invalid_handle once closed or when the selector is the portable
+    /// one (which has no descriptor).
+    [[nodiscard]] native_handle fileno() const noexcept;
+    [[nodiscard]] bool is_open() const noexcept { return core_ != nullptr; }
 
 private:
-    explicit selector(int fd) noexcept : fd_(fd) {}
-    int fd_ = -1;
+    explicit selector(detail::selector_core* core) noexcept : core_(core) {}
+    detail::selector_core* core_ = nullptr;
 };
 
 }  // namespace usocket

@@ -1,0 +1,437 @@
+// usocket::selector: the kernel's selector through the seam (epoll), or the portable one over
+// poll() when the backend has none (sys::selector_open says ENOSYS); either way, a socket added
+// as a socket is reported readable while it holds buffered bytes. Every wait is the blocking
+// core's one loop (wait_loop).
+
+#include <algorithm>
+#include <mutex>
+#include <new>
+#include <utility>
+
+#include "or_throw.hpp"
+#include "selector_core.hpp"
+#include "sock_call.hpp"
+#include "socket_access.hpp"
+#include "sys.hpp"
+#include "usocket/poller.hpp"
+
+namespace usocket {
+
+namespace detail {
+
+std::size_t ready_bytes(const socket_state* st) noexcept;  // src/poller.cpp
+
+#ifdef USOCKET_TESTING
+namespace {
+std::atomic<bool> force_portable{false};
+}
+#endif
+
+// A read left bytes in `st`'s buffer: its selector lists it for the next wait().
+void notify_watcher(socket_state& st) noexcept {
+    const std::lock_guard<sys::mutex> watch(watch_lock_for(&st));
+    selector_core* core = st.watcher.load(std::memory_order_relaxed);
+    if (core == nullptr) return;
+    const std::lock_guard<sys::mutex> lock(core->lock);
+    const auto it = core->regs.find(st.fd);
+    if (it == core->regs.end() || it->second.st.get() != &st || it->second.listed) return;
+    it->second.listed = true;
+    core->pending.push_back(st.fd);  // an allocation failure here ends the process (noexcept)
+}
+
+}  // namespace detail
+
+#ifdef USOCKET_TESTING
+namespace testing {
+USOCKET_API void force_portable_selector(bool on) noexcept { detail::force_portable.store(on); }
+}  // namespace testing
+#endif
+
+namespace {
+
+using detail::selector_core;
+
+constexpr std::uint32_t interest_bits = selector::readable | selector::writable | selector::priority |
+                                        selector::read_hangup | selector::error | selector::hangup |
+                                        selector::edge_triggered | selector::oneshot;
+
+bool check(selector_core* core, native_handle fd, std::uint32_t interest, std::error_code& ec) noexcept {
+    if (core == nullptr) {
+        ec = detail::bad_descriptor();
+        return false;
+    }
+    if (fd == invalid_handle || fd < 0 || (interest & ~interest_bits) != 0) {
+        ec = errc::invalid_argument;
+        return false;
+    }
+    return true;
+}
+
+// Makes `st` (or nobody) the socket whose buffered bytes `core` reports.
+void watch(detail::socket_state* st, selector_core* core) noexcept {
+    if (st == nullptr) return;
+    const std::lock_guard<sys::mutex> lock(detail::watch_lock_for(st));
+    st->watcher.store(core, std::memory_order_release);
+}
+
+void unwatch(detail::socket_state* st, const selector_core* core) noexcept {
+    if (st == nullptr) return;
+    const std::lock_guard<sys::mutex> lock(detail::watch_lock_for(st));
+    if (st->watcher.load(std::memory_order_relaxed) == core) st->watcher.store(nullptr, std::memory_order_release);
+}
+
+// The poll() events of a portable registration, and back.
+short to_poll(std::uint32_t interest) noexcept {
+    int e = 0;
+    if ((interest & selector::readable) != 0) e |= pollin;
+    if ((interest & selector::writable) != 0) e |= pollout;
+    if ((interest & selector::priority) != 0) e |= pollpri;
+#ifdef USOCKET_HAS_POLLRDHUP
+    if ((interest & selector::read_hangup) != 0) e |= pollrdhup;
+#endif
+    return static_cast<short>(e);
+}
+
+std::uint32_t from_poll(int revents) noexcept {
+    std::uint32_t r = 0;
+    if ((revents & pollin) != 0) r |= selector::readable;
+    if ((revents & pollout) != 0) r |= selector::writable;
+    if ((revents & pollpri) != 0) r |= selector::priority;
+#ifdef USOCKET_HAS_POLLRDHUP
+    if ((revents & pollrdhup) != 0) r |= selector::read_hangup;
+#endif
+    if ((revents & (pollerr | pollnval)) != 0) r |= selector::error;
+    if ((revents & pollhup) != 0) r |= selector::hangup;
+    return r;
+}
+
+// Adds the events of sockets that hold buffered bytes to `out` (at most out.size()); drops the
+// ones that no longer do. Called with core.lock held.
+std::size_t collect_buffered(selector_core& core, std::span<selector_event> out) noexcept {
+    std::size_t n = 0;
+    std::size_t kept = 0;
+    for (const native_handle fd : core.pending) {
+        const auto it = core.regs.find(fd);
+        if (it == core.regs.end()) continue;
+        selector_core::reg& r = it->second;
+        const bool readable = (r.interest & selector::readable) != 0 && !r.disarmed;
+        if (!readable || detail::ready_bytes(r.st.get()) == 0 || n == out.size()) {
+            // Nothing to report now (a full `out` keeps it for the next wait).
+            if (readable && detail::ready_bytes(r.st.get()) != 0) {
+                core.pending[kept++] = fd;
+                continue;
+            }
+            r.listed = false;
+            continue;
+        }
+        out[n++] = {r.token, selector::readable};
+        if ((r.interest & selector::oneshot) != 0) r.disarmed = true;
+        if ((r.interest & selector::edge_triggered) != 0) {
+            r.listed = false;  // an edge: reported once, until a read buffers bytes again
+        } else {
+            core.pending[kept++] = fd;  // level: reported while the bytes are there
+        }
+    }
+    core.pending.resize(kept);
+    return n;
+}
+
+// Merges `extra` events (from the kernel) after the `n` already in `out`: one entry per token.
+std::size_t merge(std::span<selector_event> out, std::size_t n, std::size_t extra) noexcept {
+    std::size_t total = n;
+    for (std::size_t i = n; i < n + extra; ++i) {
+        bool merged = false;
+        for (std::size_t j = 0; j < n; ++j) {
+            if (out[j].token == out[i].token) {
+                out[j].events |= out[i].events;
+                merged = true;
+                break;
+            }
+        }
+        if (!merged) out[total++] = out[i];
+    }
+    return total;
+}
+
+// The portable selector's wait: a poll() over every armed registration.
+int portable_wait(selector_core& core, std::span<selector_event> out, std::size_t first, detail::deadline& dl,
+                  std::error_code& ec) {
+    std::vector<detail::poll_slot> slots;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> regs;  // token, interest
+    {
+        const std::lock_guard<sys::mutex> lock(core.lock);
+        slots.reserve(core.regs.size());
+        for (const auto& [fd, r] : core.regs) {
+            if (r.disarmed) continue;
+            slots.push_back({fd, to_poll(r.interest), 0});
+            regs.emplace_back(r.token, r.interest);
+        }
+    }
+    const int n = detail::wait_loop(
+        dl, [&](std::int64_t left, std::error_code& e) { return sys::poll(slots.data(), slots.size(), left, e); }, ec);
+    if (n <= 0) return n;
+    std::size_t count = first;
+    const std::lock_guard<sys::mutex> lock(core.lock);
+    for (std::size_t i = 0; i < slots.size() && count < out.size(); ++i) {
+        if (slots[i].revents == 0) continue;
+        out[count++] = {regs[i].first, from_poll(slots[i].revents)};
+        if ((regs[i].second & selector::oneshot) != 0) {
+            if (const auto it = core.regs.find(slots[i].fd); it != core.regs.end()) it->second.disarmed = true;
+        }
+    }
+    return static_cast<int>(count - first);
+}
+
+}  // namespace
+
+// --- the selector ------------------------------------------------------------------------------
+
+selector::selector() : selector(detail::or_throw("selector", [](std::error_code& ec) { return open(ec); })) {}
+
+selector selector::open(std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    sys::handle kernel = invalid_handle;
+#ifdef USOCKET_TESTING
+    const bool portable = detail::force_portable.load();
+#else
+    constexpr bool portable = false;
+#endif
+    if (!portable) {
+        kernel = sys::selector_open(ec);
+        if (kernel == invalid_handle) {
+            if (ec.value() != sys::err_nosys) return {};
+            ec.assign(0, ec.category());  // no kernel selector: the portable one
+        }
+    }
+    auto* core = new (std::nothrow) selector_core(kernel);
+    if (core == nullptr) {
+        if (kernel != invalid_handle) {
+            std::error_code ignored;
+            sys::close(kernel, ignored);
+        }
+        ec = sys::make_error(sys::err_nomem);
+        return {};
+    }
+    return selector(core);
+}
+
+selector::selector(selector&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+
+selector& selector::operator=(selector&& other) noexcept {
+    if (this != &other) {
+        std::error_code ignored;
+        close(ignored);
+        core_ = std::exchange(other.core_, nullptr);
+    }
+    return *this;
+}
+
+selector::~selector() {
+    std::error_code ignored;
+    close(ignored);
+}
+
+native_handle selector::fileno() const noexcept { return core_ != nullptr ? core_->kernel : invalid_handle; }
+
+namespace {
+
+void add_impl(selector_core* core, native_handle fd, detail::socket_state* st, std::uint32_t interest,
+              std::uint64_t token, std::error_code& ec) noexcept {
+    if (!check(core, fd, interest, ec)) return;
+    const bool keep = st != nullptr || core->portable();
+    {
+        const std::lock_guard<sys::mutex> lock(core->lock);
+        if (core->portable()) {
+            if (core->regs.count(fd) != 0) {
+                ec = sys::make_error(sys::err_exist);
+                return;
+            }
+            // A descriptor that is not open cannot be watched.
+            int unused = 0;
+            std::size_t len = sizeof unused;
+            if (!sys::getsockopt(fd, sol_socket, so_type, &unused, len, ec) && ec.value() == sys::err_badf) return;
+            ec.assign(0, ec.category());
+        } else if (!sys::selector_control(core->kernel, sys::selector_op::add, fd, interest, token, ec)) {
+            return;
+        }
+        if (keep) {
+            selector_core::reg& r = core->regs[fd];  // an allocation failure ends the process (noexcept)
+            r = {};
+            r.st = detail::state_hold(st);
+            r.interest = interest;
+            r.token = token;
+            if (detail::ready_bytes(st) != 0) {
+                r.listed = true;
+                core->pending.push_back(fd);
+            }
+            core->track_oneshot(fd, r, true);
+        }
+    }
+    watch(st, core);
+}
+
+void modify_impl(selector_core* core, native_handle fd, std::uint32_t interest, std::uint64_t token,
+                 std::error_code& ec) noexcept {
+    if (!check(core, fd, interest, ec)) return;
+    const std::lock_guard<sys::mutex> lock(core->lock);
+    const auto it = core->regs.find(fd);
+    if (core->portable()) {
+        if (it == core->regs.end()) {
+            ec = sys::make_error(sys::err_noent);
+            return;
+        }
+    } else if (!sys::selector_control(core->kernel, sys::selector_op::modify, fd, interest, token, ec)) {
+        return;
+    }
+    if (it == core->regs.end()) return;
+    selector_core::reg& r = it->second;
+    r.interest = interest;
+    r.token = token;
+    r.disarmed = false;
+    core->track_oneshot(fd, r, true);
+    if (!r.listed && detail::ready_bytes(r.st.get()) != 0) {
+        r.listed = true;
+        core->pending.push_back(fd);
+    }
+}
+
+void remove_impl(selector_core* core, native_handle fd, std::error_code& ec) noexcept {
+    if (!check(core, fd, 0, ec)) return;
+    detail::state_hold gone;
+    {
+        const std::lock_guard<sys::mutex> lock(core->lock);
+        const auto it = core->regs.find(fd);
+        if (core->portable()) {
+            if (it == core->regs.end()) {
+                ec = sys::make_error(sys::err_noent);
+                return;
+            }
+        } else if (!sys::selector_control(core->kernel, sys::selector_op::remove, fd, 0, 0, ec)) {
+            // epoll forgot a descriptor closed meanwhile: the registration goes anyway.
+            if (it == core->regs.end() || ec.value() != sys::err_badf) return;
+        }
+        if (it != core->regs.end()) {
+            core->track_oneshot(fd, it->second, false);
+            gone = std::move(it->second.st);
+            core->regs.erase(it);
+            std::erase(core->pending, fd);
+        }
+    }
+    unwatch(gone.get(), core);
+}
+
+}  // namespace
+
+void selector::add(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    add_impl(core_, fd, nullptr, interest, token, ec);
+}
+void selector::add(native_handle fd, std::uint32_t interest, std::uint64_t token) {
+    detail::or_throw("selector add", [&](std::error_code& ec) { add(fd, interest, token, ec); });
+}
+void selector::add(const socket& s, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    add_impl(core_, s.fileno(), socket_access::state(s), interest, token, ec);
+}
+void selector::add(const socket& s, std::uint32_t interest, std::uint64_t token) {
+    detail::or_throw("selector add", [&](std::error_code& ec) { add(s, interest, token, ec); });
+}
+
+void selector::modify(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    modify_impl(core_, fd, interest, token, ec);
+}
+void selector::modify(native_handle fd, std::uint32_t interest, std::uint64_t token) {
+    detail::or_throw("selector modify", [&](std::error_code& ec) { modify(fd, interest, token, ec); });
+}
+void selector::modify(const socket& s, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
+    modify(s.fileno(), interest, token, ec);
+}
+void selector::modify(const socket& s, std::uint32_t interest, std::uint64_t token) {
+    modify(s.fileno(), interest, token);
+}
+
+void selector::remove(native_handle fd, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    remove_impl(core_, fd, ec);
+}
+void selector::remove(native_handle fd) {
+    detail::or_throw("selector remove", [&](std::error_code& ec) { remove(fd, ec); });
+}
+void selector::remove(const socket& s, std::error_code& ec) noexcept { remove(s.fileno(), ec); }
+void selector::remove(const socket& s) { remove(s.fileno()); }
+
+std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    if (!timeout.is_valid()) {
+        ec = errc::invalid_timeout;
+        return 0;
+    }
+    if (out.empty()) {
+        ec = errc::invalid_argument;
+        return 0;
+    }
+    if (core_ == nullptr) {
+        ec = detail::bad_descriptor();
+        return 0;
+    }
+    std::size_t buffered = 0;
+    {
+        const std::lock_guard<sys::mutex> lock(core_->lock);
+        if (!core_->pending.empty()) buffered = collect_buffered(*core_, out);
+    }
+    // Bytes already buffered are ready now: look at the rest without waiting.
+    detail::deadline dl(buffered != 0 ? 0 : timeout.nanoseconds());
+    const std::span<selector_event> rest = out.subspan(buffered);
+    if (rest.empty()) return buffered;
+    int n;
+    if (core_->portable()) {
+        n = portable_wait(*core_, out, buffered, dl, ec);
+    } else {
+        n = detail::wait_loop(dl, [&](std::int64_t left, std::error_code& e) {
+            return sys::selector_wait(core_->kernel, rest.data(), rest.size(), left, e);
+        }, ec);
+        if (n > 0) {
+            // A oneshot socket the kernel reported is disarmed there: here too.
+            const std::lock_guard<sys::mutex> lock(core_->lock);
+            if (!core_->oneshot_tokens.empty()) {
+                for (int i = 0; i < n; ++i) {
+                    const auto t = core_->oneshot_tokens.find(rest[static_cast<std::size_t>(i)].token);
+                    if (t == core_->oneshot_tokens.end()) continue;
+                    if (const auto r = core_->regs.find(t->second); r != core_->regs.end()) r->second.disarmed = true;
+                }
+            }
+        }
+    }
+    if (n < 0) {
+        if (buffered == 0) return 0;
+        ec.assign(0, ec.category());  // the buffered events stand
+        return buffered;
+    }
+    return merge(out, buffered, static_cast<std::size_t>(n));
+}
+
+std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout) {
+    return detail::or_throw("selector wait", [&](std::error_code& ec) { return wait(out, timeout, ec); });
+}
+
+void selector::close(std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    selector_core* core = std::exchange(core_, nullptr);
+    if (core == nullptr) return;
+    std::vector<detail::socket_state*> watched;
+    {
+        const std::lock_guard<sys::mutex> lock(core->lock);
+        for (const auto& [fd, r] : core->regs)
+            if (r.st) watched.push_back(r.st.get());
+    }
+    for (detail::socket_state* st : watched) unwatch(st, core);
+    if (core->kernel != invalid_handle) sys::close(core->kernel, ec);
+    delete core;
+}
+
+void selector::close() {
+    detail::or_throw("selector close", [&](std::error_code& ec) { close(ec); });
+}
+
+}  // namespace usocket
