@@ -5,6 +5,7 @@
 namespace usocket::detail {
 
 std::atomic<int> faults_armed{0};
+thread_local std::uint64_t thread_recv_calls = 0;
 
 namespace {
 thread_local std::vector<testing::fault> thread_faults;
@@ -40,6 +41,8 @@ void clear_faults() noexcept {
 }
 
 int pending_faults() noexcept { return static_cast<int>(detail::thread_faults.size()); }
+
+std::uint64_t recv_calls() noexcept { return detail::thread_recv_calls; }
 
 bool fault_injection_enabled() noexcept {
 #ifdef USOCKET_FAULT_INJECTION

@@ -1,12 +1,15 @@
 #pragma once
 // Fault injection at the backend seam, for tests: make the next system call of one kind fail
 // with an errno (EINTR, EAGAIN, ECONNRESET...) or move fewer bytes than asked (a short read or
-// write), without a kernel that misbehaves. Compiled only with USOCKET_FAULT_INJECTION; faults
-// belong to the thread that injected them, so a peer thread in the same test is unaffected.
+// write), without a kernel that misbehaves. Compiled only into the test build of the library
+// (usocket_testing, USOCKET_FAULT_INJECTION), never into the installed one; faults belong to
+// the thread that injected them, so a peer thread in the same test is unaffected.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+
+#include "usocket/export.hpp"
 
 namespace usocket::testing {
 
@@ -23,13 +26,17 @@ struct fault {
 };
 
 /// Queues a fault for the calling thread.
-void inject(const fault& f) noexcept;
+USOCKET_API void inject(const fault& f) noexcept;
 /// Drops the calling thread's faults.
-void clear_faults() noexcept;
+USOCKET_API void clear_faults() noexcept;
 /// Faults of the calling thread not yet used.
-int pending_faults() noexcept;
+USOCKET_API int pending_faults() noexcept;
 /// True when the library was built with fault injection.
-bool fault_injection_enabled() noexcept;
+USOCKET_API bool fault_injection_enabled() noexcept;
+/// The portable selector (over poll()) even where the kernel has one, to test it (src/selector.cpp).
+USOCKET_API void force_portable_selector(bool on) noexcept;
+/// recv calls the calling thread made through the seam since it started.
+USOCKET_API std::uint64_t recv_calls() noexcept;
 
 }  // namespace usocket::testing
 
@@ -38,9 +45,12 @@ namespace usocket::detail {
 extern std::atomic<int> faults_armed;
 /// Takes the calling thread's next fault for `which`, if any.
 bool take_fault(testing::op which, int& error, std::size_t& limit) noexcept;
+/// The calling thread's count of recv calls (testing::recv_calls()).
+extern thread_local std::uint64_t thread_recv_calls;
 }  // namespace usocket::detail
 
 #ifdef USOCKET_FAULT_INJECTION
+#define USOCKET_COUNT_RECV() (++::usocket::detail::thread_recv_calls)
 #define USOCKET_FAULT_POINT(WHICH, SIZE, FAIL)                                                \
     do {                                                                                      \
         if (::usocket::detail::faults_armed.load(std::memory_order_relaxed) != 0) [[unlikely]] { \
@@ -56,6 +66,7 @@ bool take_fault(testing::op which, int& error, std::size_t& limit) noexcept;
         }                                                                                     \
     } while (0)
 #else
+#define USOCKET_COUNT_RECV() ((void)0)
 #define USOCKET_FAULT_POINT(WHICH, SIZE, FAIL) \
     do {                                       \
         (void)(SIZE);                          \
