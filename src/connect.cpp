@@ -21,14 +21,9 @@ namespace {
 using detail::deadline;
 
 struct candidate {
-    int family;
-    int type;
-    int proto;
-    address peer;
-};
-
-struct attempt {
-    socket sock;
+    address_family family;
+    socket_type type;
+    protocol proto;
     address peer;
 };
 
@@ -36,7 +31,7 @@ struct attempt {
 // first (its RFC 6724 order already prefers IPv6 where IPv6 works).
 std::vector<candidate> interleave(const std::vector<candidate>& list) {
     if (list.empty()) return list;
-    const int first = list.front().family;
+    const address_family first = list.front().family;
     std::vector<const candidate*> a, b;
     for (const auto& c : list) (c.family == first ? a : b).push_back(&c);
     std::vector<candidate> out;
@@ -48,26 +43,88 @@ std::vector<candidate> interleave(const std::vector<candidate>& list) {
     return out;
 }
 
-bool is_in_progress(const std::error_code& ec) noexcept {
-    return ec.category() == std::system_category() &&
-           (ec.value() == sys::err_inprogress || ec.value() == sys::err_intr);
-}
+// The connection attempts of one create_connection() call: the candidates in the order they
+// are tried, the attempts in flight, and every failure on record.
+class attempts {
+public:
+    attempts(std::vector<candidate> list, const connection_options& o, std::vector<attempt_error>* errors)
+        : list_(std::move(list)), o_(o), errors_(errors) {}
 
-// Opens a non-blocking socket for `c`, binds it and starts connecting.
-// Returns 1 when connected at once, 0 when the connection is in progress, -1 on failure.
-int start_attempt(const candidate& c, const connection_options& o, socket& s, std::error_code& ec) {
-    s = socket::open(c.family, c.type | sock_nonblock, c.proto, ec);
-    if (ec) return -1;
-    if (o.source_address) {
-        s.bind(*o.source_address, ec);
-        if (ec) return -1;
+    bool more_to_start() const noexcept { return next_ < list_.size(); }
+    bool in_flight() const noexcept { return !pending_.empty(); }
+    const std::error_code& last_error() const noexcept { return last_; }
+
+    // Starts the next candidate: returns the socket when it connected at once, else records a
+    // failure or adds the attempt to those in flight.
+    socket start_next(std::error_code& ec) {
+        const candidate& c = list_[next_++];
+        socket s = socket::open(c.family, c.type | sock_nonblock, c.proto, ec);
+        if (!ec && o_.source_address) s.bind(*o_.source_address, ec);
+        if (!ec) s.connect(c.peer, ec);
+        if (!ec) return s;
+        if (is_would_block(ec) || is_interrupted(ec)) {  // in progress
+            ec.assign(0, ec.category());
+            pending_.push_back({std::move(s), c.peer});
+            return {};
+        }
+        record(c.peer, ec);
+        ec.assign(0, ec.category());
+        return {};
     }
-    s.connect(c.peer, ec);
-    if (!ec) return 1;
-    if (!is_in_progress(ec)) return -1;
-    ec.clear();
-    return 0;
-}
+
+    // The slots to wait on: every attempt in flight, for writable (an error counts as ready).
+    std::vector<detail::poll_slot>& slots() {
+        slots_.clear();
+        for (const auto& p : pending_) slots_.push_back({p.sock.fileno(), static_cast<short>(pollout), 0});
+        return slots_;
+    }
+
+    // After a wait: the first attempt that connected, or none (the ones that failed are on
+    // record, the rest stay in flight). `failed` says whether any attempt failed.
+    socket collect(bool& failed) {
+        failed = false;
+        std::vector<attempt> still;
+        still.reserve(pending_.size());
+        for (std::size_t i = 0; i < pending_.size(); ++i) {
+            if (slots_[i].revents == 0) {
+                still.push_back(std::move(pending_[i]));
+                continue;
+            }
+            std::error_code se;
+            const int so_err = pending_[i].sock.getsockopt(sol_socket, so_error, se);
+            if (!se && so_err == 0) return std::move(pending_[i].sock);  // the losers close with pending_
+            record(pending_[i].peer, se ? se : system_error_code(so_err));
+            failed = true;
+        }
+        pending_ = std::move(still);
+        return {};
+    }
+
+    // The deadline passed: what is still in flight is on record as timed out.
+    void time_out() {
+        for (const auto& p : pending_) record(p.peer, detail::timed_out_code());
+        pending_.clear();
+    }
+
+private:
+    struct attempt {
+        socket sock;
+        address peer;
+    };
+
+    void record(const address& peer, const std::error_code& e) {
+        if (errors_ != nullptr) errors_->push_back({peer, e});
+        last_ = e;
+    }
+
+    std::vector<candidate> list_;
+    const connection_options& o_;
+    std::vector<attempt_error>* errors_;
+    std::vector<attempt> pending_;
+    std::vector<detail::poll_slot> slots_;
+    std::size_t next_ = 0;
+    std::error_code last_;
+};
 
 // The winner gets the timeout asked for (CPython sets it before connecting; the result is the same).
 socket finish(socket s, const connection_options& o, std::error_code& ec) {
@@ -76,110 +133,76 @@ socket finish(socket s, const connection_options& o, std::error_code& ec) {
     return s;
 }
 
-socket connect_any(const std::vector<candidate>& resolved, const connection_options& o, deadline& dl,
-                   std::error_code& ec, std::vector<attempt_error>* errors) {
-    std::error_code last;
-    const auto record = [&](const address& peer, const std::error_code& e) {
-        if (errors) errors->push_back({peer, e});
-        last = e;
-    };
-    const std::vector<candidate> list = o.happy_eyeballs ? interleave(resolved) : resolved;
-
-    if (dl.non_blocking()) {
-        // No time to wait at all: one non-blocking try per address, as CPython does with 0.
-        for (const auto& c : list) {
-            socket s;
-            std::error_code e;
-            const int r = start_attempt(c, o, s, e);
-            if (r == 1) return finish(std::move(s), o, ec);
-            record(c.peer, r == 0 ? system_error_code(sys::err_inprogress) : e);
-        }
-        ec = last;
-        return {};
+// No time to wait at all: one non-blocking try per address, as CPython does with 0.
+socket connect_now(attempts& a, const connection_options& o, std::error_code& ec) {
+    while (a.more_to_start()) {
+        socket s = a.start_next(ec);
+        if (s.is_open()) return finish(std::move(s), o, ec);
     }
+    ec = a.in_flight() ? system_error_code(sys::err_inprogress) : a.last_error();
+    return {};
+}
 
+// Happy Eyeballs under `dl`: start an attempt, and the next one after the attempt delay (or at
+// once when one fails), while earlier ones stay in flight; the first to connect wins. Every
+// wait is the blocking core's one loop, capped at the next attempt's start.
+socket connect_racing(attempts& a, const connection_options& o, deadline& dl, std::error_code& ec) {
     const std::int64_t delay = std::max(o.attempt_delay, duration(std::chrono::milliseconds(10))).count();
-    std::vector<attempt> pending;
-    std::vector<detail::poll_slot> slots;
-    std::size_t next = 0;
     std::int64_t next_start = 0;  // monotonic time at which the next attempt may start
     for (;;) {
-        // Start the next attempt when none is in flight, or when the delay has passed.
-        while (next < list.size() &&
-               (pending.empty() || (o.happy_eyeballs && sys::monotonic_ns() >= next_start))) {
-            const candidate& c = list[next++];
-            socket s;
-            std::error_code e;
-            const int r = start_attempt(c, o, s, e);
-            if (r == 1) return finish(std::move(s), o, ec);
-            if (r < 0) {
-                record(c.peer, e);  // failed at once: go straight to the next one
-                continue;
-            }
-            pending.push_back({std::move(s), c.peer});
+        while (a.more_to_start() && (!a.in_flight() || (o.happy_eyeballs && sys::monotonic_ns() >= next_start))) {
+            socket s = a.start_next(ec);
+            if (ec) return {};
+            if (s.is_open()) return finish(std::move(s), o, ec);
             next_start = sys::monotonic_ns() + delay;
         }
-        if (pending.empty()) break;
-
-        const std::int64_t left = dl.remaining();  // negative: no limit
-        if (left == 0) {
-            for (const auto& p : pending) record(p.peer, detail::timed_out_code());
-            ec = detail::timed_out_code();
-            return {};
-        }
-        std::int64_t wait_ns = left;
-        if (o.happy_eyeballs && next < list.size()) {
-            const std::int64_t until_next = std::max<std::int64_t>(0, next_start - sys::monotonic_ns());
-            if (wait_ns < 0 || until_next < wait_ns) wait_ns = until_next;
-        }
-        slots.clear();
-        for (const auto& p : pending) slots.push_back({p.sock.fileno(), static_cast<short>(pollout), 0});
-        std::error_code e;
-        if (sys::poll(slots.data(), slots.size(), wait_ns, e) < 0) {
-            if (e.value() == sys::err_intr && !detail::give_up_after_interrupt()) continue;
-            ec = e;
-            return {};
+        if (!a.in_flight()) break;
+        auto& slots = a.slots();
+        deadline wait = o.happy_eyeballs && a.more_to_start() ? dl.capped_at(next_start) : dl;
+        const int n = detail::wait_loop(
+            wait, [&](std::int64_t left, std::error_code& e) { return sys::poll(slots.data(), slots.size(), left, e); },
+            ec);
+        if (n < 0) return {};
+        if (n == 0) {
+            if (!dl.unlimited() && dl.remaining() == 0) {
+                a.time_out();
+                ec = detail::timed_out_code();
+                return {};
+            }
+            continue;  // time for the next attempt
         }
         bool failed = false;
-        std::vector<attempt> still;
-        still.reserve(pending.size());
-        for (std::size_t i = 0; i < pending.size(); ++i) {
-            if (slots[i].revents == 0) {  // error and hang-up count as ready: SO_ERROR tells
-                still.push_back(std::move(pending[i]));
-                continue;
-            }
-            std::error_code se;
-            const int so_err = pending[i].sock.getsockopt(sol_socket, so_error, se);
-            if (!se && so_err == 0) return finish(std::move(pending[i].sock), o, ec);  // the losers close here
-            record(pending[i].peer, se ? se : system_error_code(so_err));
-            failed = true;
-        }
-        pending = std::move(still);
+        socket won = a.collect(failed);
+        if (won.is_open()) return finish(std::move(won), o, ec);
         if (failed) next_start = 0;  // RFC 8305: a failure starts the next attempt at once
     }
-    ec = last;
+    ec = a.last_error();
     return {};
+}
+
+socket connect_any(const std::vector<candidate>& resolved, const connection_options& o, deadline& dl,
+                   std::error_code& ec, std::vector<attempt_error>* errors) {
+    attempts a(o.happy_eyeballs ? interleave(resolved) : resolved, o, errors);
+    return dl.non_blocking() ? connect_now(a, o, ec) : connect_racing(a, o, dl, ec);
 }
 
 std::error_code check_timeout(const connection_options& o) noexcept {
-    if (o.timeout && o.timeout->count() < 0) return errc::invalid_timeout;
+    if (!o.timeout.is_valid()) return errc::invalid_timeout;
     return {};
 }
 
-std::int64_t timeout_ns(const connection_options& o) noexcept { return o.timeout ? o.timeout->count() : -1; }
-
 template <class F>
-socket throw_connection_errors(const connection_options& o, F&& f) {
+socket throw_connection_errors(const connection_options& o, const std::string& what, F&& f) {
     std::vector<attempt_error> errors;
     std::error_code ec;
     socket s = f(ec, errors);
     if (ec) {
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#if USOCKET_HAS_EXCEPTIONS
         if (o.all_errors && !errors.empty()) throw connection_errors(std::move(errors), ec);
 #else
         (void)o;
 #endif
-        throw_error(ec, "create_connection");
+        throw_error(ec, what.c_str());
     }
     return s;
 }
@@ -197,10 +220,10 @@ socket create_connection(std::string_view host, int port, const connection_optio
         ec = errc::port_out_of_range;
         return {};
     }
-    deadline dl(timeout_ns(o));
+    deadline dl(o.timeout.nanoseconds());
     const std::int64_t left = dl.remaining();  // starts the clock: resolution counts too
-    const auto limit = o.timeout ? std::optional<std::chrono::nanoseconds>(std::chrono::nanoseconds(left)) : std::nullopt;
-    const auto list = getaddrinfo(host, port, af_unspec, sock_stream, 0, 0, limit, ec);
+    const timeout_type limit = o.timeout.is_blocking() ? timeout_type() : timeout_type(duration(left));
+    const auto list = getaddrinfo(host, port, af_unspec, sock_stream, protocol{}, addrinfo_flags{}, limit, ec);
     if (ec) return {};
     std::vector<candidate> candidates;
     for (const auto& ai : list) candidates.push_back({ai.family, ai.type, ai.proto, ai.sockaddr});
@@ -212,9 +235,10 @@ socket create_connection(std::string_view host, int port, const connection_optio
 }
 
 socket create_connection(std::string_view host, int port, const connection_options& o) {
-    return throw_connection_errors(o, [&](std::error_code& ec, std::vector<attempt_error>& errors) {
-        return create_connection(host, port, o, ec, &errors);
-    });
+    return throw_connection_errors(o, detail::host_port_context("create_connection", host, port),
+                                   [&](std::error_code& ec, std::vector<attempt_error>& errors) {
+                                       return create_connection(host, port, o, ec, &errors);
+                                   });
 }
 
 socket create_connection(std::span<const address> candidates, const connection_options& o, std::error_code& ec,
@@ -225,14 +249,14 @@ socket create_connection(std::span<const address> candidates, const connection_o
         return {};
     }
     std::vector<candidate> list;
-    for (const auto& a : candidates) list.push_back({a.family(), sock_stream, 0, a});
-    deadline dl(timeout_ns(o));
-    dl.remaining();
+    for (const auto& a : candidates) list.push_back({a.family(), sock_stream, protocol{}, a});
+    deadline dl(o.timeout.nanoseconds());
+    dl.start();
     return connect_any(list, o, dl, ec, errors);
 }
 
 socket create_connection(std::span<const address> candidates, const connection_options& o) {
-    return throw_connection_errors(o, [&](std::error_code& ec, std::vector<attempt_error>& errors) {
+    return throw_connection_errors(o, "create_connection", [&](std::error_code& ec, std::vector<attempt_error>& errors) {
         return create_connection(candidates, o, ec, &errors);
     });
 }
@@ -241,11 +265,13 @@ socket create_connection(std::span<const address> candidates, const connection_o
 
 socket create_server(const address& local, const server_options& o, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    const int family = local.family();
-    if (o.reuse_port && so_reuseport < 0) {
+    const address_family family = local.family();
+#ifndef USOCKET_HAS_SO_REUSEPORT
+    if (o.reuse_port) {
         ec = errc::unsupported;
         return {};
     }
+#endif
     if (o.dualstack_ipv6 && family != af_inet6) {
         ec = errc::invalid_argument;
         return {};
@@ -254,11 +280,13 @@ socket create_server(const address& local, const server_options& o, std::error_c
         ec = errc::unsupported;
         return {};
     }
-    socket s = socket::open(family, sock_stream, 0, ec);
+    socket s = socket::open(family, sock_stream, ec);
     if (ec) return {};
     std::error_code ignored;  // as CPython: a system without SO_REUSEADDR still gets a server
-    s.setsockopt(sol_socket, so_reuseaddr, 1, ignored);
+    if (family != af_unix) s.setsockopt(sol_socket, so_reuseaddr, 1, ignored);
+#ifdef USOCKET_HAS_SO_REUSEPORT
     if (o.reuse_port) s.setsockopt(sol_socket, so_reuseport, 1, ec);
+#endif
     // Set both ways: the system default (net.ipv6.bindv6only) must not decide.
     if (!ec && family == af_inet6) s.setsockopt(ipproto_ipv6, ipv6_v6only, o.dualstack_ipv6 ? 0 : 1, ec);
     if (!ec) s.bind(local, ec);
@@ -287,12 +315,13 @@ socket create_server(std::string_view host, int port, const server_options& o, s
 }
 
 socket create_server(std::string_view host, int port, const server_options& o) {
-    return create_server(resolve_address(host, port, o.family), o);
+    return detail::or_throw([&] { return detail::host_port_context("create_server on", host, port); },
+                            [&](std::error_code& ec) { return create_server(host, port, o, ec); });
 }
 
 bool has_dualstack_ipv6() noexcept {
     std::error_code ec;
-    socket s = socket::open(af_inet6, sock_stream, 0, ec);
+    socket s = socket::open(af_inet6, sock_stream, ec);
     if (ec) return false;
     s.setsockopt(ipproto_ipv6, ipv6_v6only, 0, ec);
     return !ec;

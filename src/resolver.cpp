@@ -9,6 +9,7 @@
 #include "sock_call.hpp"
 #include "sys.hpp"
 #include "usocket/constants.hpp"
+#include "usocket/poller.hpp"
 #include "usocket/socket.hpp"
 
 namespace usocket {
@@ -18,6 +19,21 @@ namespace {
 bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
 
 std::error_code gai(int negative_code) noexcept { return {negative_code, gai_category()}; }
+
+// "getaddrinfo('example.org', 80)" for error messages.
+std::string lookup_context(const std::optional<std::string_view>& host, const port_arg& port) {
+    std::string out = "getaddrinfo(";
+    out += host ? "'" + std::string(*host) + "'" : std::string("None");
+    out += ", ";
+    if (port.is_number())
+        out += std::to_string(port.number());
+    else if (port.is_none())
+        out += "None";
+    else
+        out += "'" + std::string(port.text()) + "'";
+    out += ')';
+    return out;
+}
 
 // The NUL-terminated strings the C calls need; an embedded NUL can never name anything.
 struct c_args {
@@ -58,8 +74,8 @@ struct c_args {
 
 // --- getaddrinfo ---------------------------------------------------------------------------
 
-std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family, int type,
-                                  int proto, int flags, std::error_code& ec) {
+std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, address_family family,
+                                  socket_type type, protocol proto, addrinfo_flags flags, std::error_code& ec) {
     detail::clear_error(ec);
     std::vector<addrinfo> out;
     c_args args;
@@ -68,30 +84,60 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg
     return out;
 }
 
-std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family, int type,
-                                  int proto, int flags) {
-    return detail::or_throw("getaddrinfo", [&](std::error_code& ec) {
+std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, std::error_code& ec) {
+    return getaddrinfo(host, port, af_unspec, socket_type{}, protocol{}, addrinfo_flags{}, ec);
+}
+
+std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, address_family family,
+                                  socket_type type, protocol proto, addrinfo_flags flags) {
+    return detail::or_throw([&] { return lookup_context(host, port); }, [&](std::error_code& ec) {
         return getaddrinfo(host, port, family, type, proto, flags, ec);
     });
 }
 
-std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family, int type,
-                                  int proto, int flags, std::optional<std::chrono::nanoseconds> timeout,
+namespace {
+// A host lookup under `dl`: the backend's lookup waited on by the blocking core's one loop.
+bool lookup_within(const char* host, address_family family, addrinfo_flags flags, detail::deadline& dl,
+                   std::vector<address>& out, std::string& canonname, std::error_code& ec) {
+    sys::host_lookup lookup(host, family, flags);
+    detail::poll_slot slots[sys::host_lookup::max_slots];
+    while (!lookup.done()) {
+        std::int64_t retry_ns = -1;
+        const std::size_t n = lookup.wait_slots(slots, sys::host_lookup::max_slots, retry_ns);
+        // Wake for the lookup's own retry timer too: that wait ends "early" and is not a timeout.
+        detail::deadline step = retry_ns >= 0 ? dl.capped_at(sys::monotonic_ns() + retry_ns) : dl;
+        const int r = detail::wait_loop(
+            step, [&](std::int64_t left, std::error_code& e) { return sys::poll(slots, n, left, e); }, ec);
+        if (r < 0) return false;
+        lookup.step(slots, r > 0 ? n : 0);
+        if (!lookup.done() && (dl.non_blocking() || (!dl.unlimited() && dl.remaining() == 0))) {
+            ec = detail::timed_out_code();
+            return false;
+        }
+    }
+    return lookup.result(out, canonname, ec);
+}
+}  // namespace
+
+std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, address_family family,
+                                  socket_type type, protocol proto, addrinfo_flags flags, timeout_type timeout,
                                   std::error_code& ec) {
     detail::clear_error(ec);
-    if (!timeout) return getaddrinfo(host, port, family, type, proto, flags, ec);
+    if (timeout.is_blocking()) return getaddrinfo(host, port, family, type, proto, flags, ec);
     std::vector<addrinfo> out;
-    if (timeout->count() < 0) {
+    if (!timeout.is_valid()) {
         ec = errc::invalid_timeout;
         return out;
     }
+    detail::deadline dl(timeout.nanoseconds());
+    dl.start();
     c_args args;
     if (!args.set(host, port, ec)) return out;
     // A numeric host, or none, needs no network: the system resolver answers at once.
     if (sys::getaddrinfo(args.host_ptr, args.service_ptr, family, type, proto, flags | ai_numerichost, out, ec) ||
-        ec != gai(eai_noname) || !host || (flags & ai_numerichost) != 0)
+        ec != gai(eai_noname) || !host || has_any(flags, ai_numerichost))
         return out;
-    ec.clear();
+    ec.assign(0, ec.category());
     // The (family, type, proto, port) combinations the system resolver would pair with each
     // address, and its service-name and argument errors: ask it with no host.
     std::vector<addrinfo> shapes;
@@ -100,9 +146,7 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg
         return out;
     std::vector<address> addresses;
     std::string canonname;
-    if (!sys::resolve_host_within(args.host_ptr, family, flags, timeout->count(), &detail::give_up_after_interrupt,
-                                  addresses, canonname, ec))
-        return out;
+    if (!lookup_within(args.host_ptr, family, flags, dl, addresses, canonname, ec)) return out;
     for (const address& a : addresses) {
         for (const addrinfo& shape : shapes) {
             if (shape.family != a.family()) continue;
@@ -117,16 +161,16 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg
     return out;
 }
 
-std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family, int type,
-                                  int proto, int flags, std::optional<std::chrono::nanoseconds> timeout) {
-    return detail::or_throw("getaddrinfo", [&](std::error_code& ec) {
+std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, address_family family,
+                                  socket_type type, protocol proto, addrinfo_flags flags, timeout_type timeout) {
+    return detail::or_throw([&] { return lookup_context(host, port); }, [&](std::error_code& ec) {
         return getaddrinfo(host, port, family, type, proto, flags, timeout, ec);
     });
 }
 
 // --- (host, port) for socket methods: CPython's setipaddr() --------------------------------
 
-address resolve_address(std::string_view host, int port, int family, std::error_code& ec) noexcept {
+address resolve_address(std::string_view host, int port, address_family family, std::error_code& ec) noexcept {
     detail::clear_error(ec);
     if (port < 0 || port > 65535) {
         ec = errc::port_out_of_range;
@@ -161,7 +205,7 @@ address resolve_address(std::string_view host, int port, int family, std::error_
         address a = address::ipv6(host, port, 0, 0, parse_ec);
         if (!parse_ec) return a;
     }
-    const std::vector<addrinfo> list = getaddrinfo(host, std::nullopt, family, 0, 0, 0, ec);
+    const std::vector<addrinfo> list = getaddrinfo(host, std::nullopt, family, socket_type{}, protocol{}, addrinfo_flags{}, ec);
     if (ec) return {};
     for (const auto& ai : list) {
         const int f = ai.sockaddr.family();
@@ -171,13 +215,18 @@ address resolve_address(std::string_view host, int port, int family, std::error_
     return {};
 }
 
-address resolve_address(std::string_view host, int port, int family) {
-    return detail::or_throw("resolve", [&](std::error_code& ec) { return resolve_address(host, port, family, ec); });
+address resolve_address(std::string_view host, int port, address_family family) {
+    return detail::or_throw([&] { return detail::host_port_context("resolve", host, port); },
+                            [&](std::error_code& ec) { return resolve_address(host, port, family, ec); });
 }
 
 // --- getnameinfo and the legacy host calls -------------------------------------------------
 
-nameinfo getnameinfo(const address& sockaddr, int flags, std::error_code& ec) {
+nameinfo getnameinfo(const address& sockaddr, std::error_code& ec) {
+    return getnameinfo(sockaddr, nameinfo_flags{}, ec);
+}
+
+nameinfo getnameinfo(const address& sockaddr, nameinfo_flags flags, std::error_code& ec) {
     detail::clear_error(ec);
     nameinfo out;
     if (sockaddr.family() != af_inet && sockaddr.family() != af_inet6) {
@@ -188,7 +237,7 @@ nameinfo getnameinfo(const address& sockaddr, int flags, std::error_code& ec) {
     return out;
 }
 
-nameinfo getnameinfo(const address& sockaddr, int flags) {
+nameinfo getnameinfo(const address& sockaddr, nameinfo_flags flags) {
     return detail::or_throw("getnameinfo", [&](std::error_code& ec) { return getnameinfo(sockaddr, flags, ec); });
 }
 
@@ -206,7 +255,7 @@ host_entry gethostbyname_ex(std::string_view name, std::error_code& ec) {
     detail::clear_error(ec);
     host_entry out;
     // CPython resolves first (a gaierror for an unknown name), then asks the legacy resolver.
-    resolve_address(name, 0, af_inet, ec);
+    (void)resolve_address(name, 0, af_inet, ec);
     if (ec) return out;
     sys::gethostbyname(std::string(name).c_str(), out, ec);
     return out;
@@ -335,7 +384,7 @@ int getprotobyname(std::string_view name) {
 
 // --- text and bytes ------------------------------------------------------------------------
 
-std::string inet_pton(int family, std::string_view text, std::error_code& ec) {
+std::string inet_pton(address_family family, std::string_view text, std::error_code& ec) {
     detail::clear_error(ec);
     unsigned char bytes[16];
     std::size_t size = 0;
@@ -350,11 +399,11 @@ std::string inet_pton(int family, std::string_view text, std::error_code& ec) {
     return std::string(reinterpret_cast<const char*>(bytes), size);
 }
 
-std::string inet_pton(int family, std::string_view text) {
+std::string inet_pton(address_family family, std::string_view text) {
     return detail::or_throw("inet_pton", [&](std::error_code& ec) { return inet_pton(family, text, ec); });
 }
 
-std::string inet_ntop(int family, std::string_view packed, std::error_code& ec) {
+std::string inet_ntop(address_family family, std::string_view packed, std::error_code& ec) {
     detail::clear_error(ec);
     std::string out;
     if (family != af_inet && family != af_inet6) {
@@ -369,7 +418,7 @@ std::string inet_ntop(int family, std::string_view packed, std::error_code& ec) 
     return out;
 }
 
-std::string inet_ntop(int family, std::string_view packed) {
+std::string inet_ntop(address_family family, std::string_view packed) {
     return detail::or_throw("inet_ntop", [&](std::error_code& ec) { return inet_ntop(family, packed, ec); });
 }
 

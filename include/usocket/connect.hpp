@@ -29,8 +29,8 @@ inline constexpr duration default_attempt_delay = std::chrono::milliseconds(250)
 
 struct connection_options {
     /// The returned socket's timeout and the bound on the whole call. Starts as
-    /// getdefaulttimeout() at the time the options are made (CPython's default); std::nullopt
-    /// blocks without a limit.
+    /// getdefaulttimeout() at the time the options are made (CPython's default);
+    /// usocket::blocking blocks without a limit.
     timeout_type timeout = getdefaulttimeout();
     /// Bind every attempt's socket to this address before connecting (CPython's
     /// source_address); port 0 lets the system choose.
@@ -69,19 +69,19 @@ private:
 /// above. Returns the connected socket with the requested timeout. Throws gaierror (resolution),
 /// timeout_error (the deadline passed), the last attempt's os_error, or connection_errors
 /// with all_errors; value_error for a negative timeout or a bad port.
-USOCKET_API socket create_connection(std::string_view host, int port, const connection_options& options = {});
+[[nodiscard]] USOCKET_API socket create_connection(std::string_view host, int port, const connection_options& options = {});
 /// The non-throwing form. `errors`, when given, receives every failed attempt.
-USOCKET_API socket create_connection(std::string_view host, int port, const connection_options& options,
+[[nodiscard]] USOCKET_API socket create_connection(std::string_view host, int port, const connection_options& options,
                                      std::error_code& ec, std::vector<attempt_error>* errors = nullptr);
 /// The same over addresses already resolved (no lookup), e.g. [::1, 127.0.0.1].
-USOCKET_API socket create_connection(std::span<const address> candidates, const connection_options& options = {});
-USOCKET_API socket create_connection(std::span<const address> candidates, const connection_options& options,
+[[nodiscard]] USOCKET_API socket create_connection(std::span<const address> candidates, const connection_options& options = {});
+[[nodiscard]] USOCKET_API socket create_connection(std::span<const address> candidates, const connection_options& options,
                                      std::error_code& ec, std::vector<attempt_error>* errors = nullptr);
 
 struct server_options {
     /// The family for (host, port) (af_inet by default, as CPython); the address overload
     /// takes its address's family.
-    int family = af_inet;
+    address_family family = af_inet;
     /// listen() backlog; std::nullopt: listen()'s default.
     std::optional<int> backlog;
     /// Sets SO_REUSEPORT (value_error when the backend has none).
@@ -94,14 +94,14 @@ struct server_options {
 /// A listening TCP socket bound to `local` (CPython's socket.create_server): SO_REUSEADDR
 /// set (except for af_unix), IPV6_V6ONLY set explicitly for af_inet6. Throws os_error (the
 /// message names the address) or value_error (dualstack_ipv6 without af_inet6 or support).
-USOCKET_API socket create_server(const address& local, const server_options& options = {});
-USOCKET_API socket create_server(const address& local, const server_options& options, std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API socket create_server(const address& local, const server_options& options = {});
+[[nodiscard]] USOCKET_API socket create_server(const address& local, const server_options& options, std::error_code& ec) noexcept;
 /// The same for (host, port), resolved for options.family ("" is every local address).
-USOCKET_API socket create_server(std::string_view host, int port, const server_options& options = {});
-USOCKET_API socket create_server(std::string_view host, int port, const server_options& options,
+[[nodiscard]] USOCKET_API socket create_server(std::string_view host, int port, const server_options& options = {});
+[[nodiscard]] USOCKET_API socket create_server(std::string_view host, int port, const server_options& options,
                                  std::error_code& ec) noexcept;
 
 /// True when an af_inet6 socket can also accept IPv4 (IPV6_V6ONLY can be cleared).
-USOCKET_API bool has_dualstack_ipv6() noexcept;
+[[nodiscard]] USOCKET_API bool has_dualstack_ipv6() noexcept;
 
 }  // namespace usocket

@@ -20,15 +20,17 @@
 #include <vector>
 
 #include "usocket/address.hpp"
+#include "usocket/constants.hpp"
 #include "usocket/export.hpp"
+#include "usocket/timeout.hpp"
 
 namespace usocket {
 
 /// One getaddrinfo() result: (family, type, proto, canonname, sockaddr).
 struct addrinfo {
-    int family = 0;
-    int type = 0;
-    int proto = 0;
+    address_family family{};
+    socket_type type{};
+    protocol proto{};
     std::string canonname;
     address sockaddr;
 
@@ -64,22 +66,29 @@ private:
 /// numeric port out of 0..65535 is value_error (port_out_of_range). Throws gaierror (code
 /// = negative EAI value), os_error for EAI_SYSTEM, value_error for an embedded NUL.
 /// Blocks for as long as the system resolver does: see the timed overload below.
-USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family,
-                                              int type, int proto, int flags, std::error_code& ec);
-USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port,
-                                              int family = 0, int type = 0, int proto = 0, int flags = 0);
+[[nodiscard]] USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port,
+                                                            address_family family, socket_type type, protocol proto,
+                                                            addrinfo_flags flags, std::error_code& ec);
+[[nodiscard]] USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port,
+                                                            std::error_code& ec);
+[[nodiscard]] USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port,
+                                                            address_family family = af_unspec,
+                                                            socket_type type = socket_type{},
+                                                            protocol proto = protocol{},
+                                                            addrinfo_flags flags = addrinfo_flags{});
 
 /// getaddrinfo() that gives up after `timeout` with timeout_error (ETIMEDOUT). Numeric hosts
 /// and no host answer even with a zero timeout; names are looked up with c-ares
 /// (docs/names.md says why), which reads /etc/hosts (answered with no waiting) and
-/// /etc/resolv.conf. std::nullopt means no limit: the system getaddrinfo(). A negative
-/// timeout is value_error (invalid_timeout).
-USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family,
-                                              int type, int proto, int flags,
-                                              std::optional<std::chrono::nanoseconds> timeout, std::error_code& ec);
-USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port, int family,
-                                              int type, int proto, int flags,
-                                              std::optional<std::chrono::nanoseconds> timeout);
+/// /etc/resolv.conf. usocket::blocking means no limit: the system getaddrinfo(). A negative
+/// timeout is value_error (invalid_timeout). A signal during the wait runs the interrupt check.
+[[nodiscard]] USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port,
+                                                            address_family family, socket_type type, protocol proto,
+                                                            addrinfo_flags flags, timeout_type timeout,
+                                                            std::error_code& ec);
+[[nodiscard]] USOCKET_API std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg port,
+                                                            address_family family, socket_type type, protocol proto,
+                                                            addrinfo_flags flags, timeout_type timeout);
 
 /// What getnameinfo() returns: (host, port) as text.
 struct nameinfo {
@@ -91,8 +100,9 @@ struct nameinfo {
 /// getnameinfo(sockaddr, flags) for an IPv4 or IPv6 address (else value_error bad_address):
 /// the host name (or numeric host with ni_numerichost) and the service name (or number).
 /// Throws gaierror.
-USOCKET_API nameinfo getnameinfo(const address& sockaddr, int flags, std::error_code& ec);
-USOCKET_API nameinfo getnameinfo(const address& sockaddr, int flags = 0);
+[[nodiscard]] USOCKET_API nameinfo getnameinfo(const address& sockaddr, nameinfo_flags flags, std::error_code& ec);
+[[nodiscard]] USOCKET_API nameinfo getnameinfo(const address& sockaddr, std::error_code& ec);
+[[nodiscard]] USOCKET_API nameinfo getnameinfo(const address& sockaddr, nameinfo_flags flags = nameinfo_flags{});
 
 /// What gethostbyname_ex() and gethostbyaddr() return: (hostname, aliaslist, ipaddrlist).
 struct host_entry {
@@ -104,35 +114,35 @@ struct host_entry {
 
 /// The IPv4 address of `name` as text ("127.0.0.1"); numeric hosts need no lookup, "" is
 /// "0.0.0.0", "<broadcast>" "255.255.255.255" (CPython's setipaddr). Throws gaierror.
-USOCKET_API std::string gethostbyname(std::string_view name, std::error_code& ec);
-USOCKET_API std::string gethostbyname(std::string_view name);
+[[nodiscard]] USOCKET_API std::string gethostbyname(std::string_view name, std::error_code& ec);
+[[nodiscard]] USOCKET_API std::string gethostbyname(std::string_view name);
 /// (hostname, aliaslist, ipaddrlist) of `name`, IPv4 only. Throws gaierror when the name does
 /// not resolve, herror when the legacy resolver (gethostbyname_r) fails.
-USOCKET_API host_entry gethostbyname_ex(std::string_view name, std::error_code& ec);
-USOCKET_API host_entry gethostbyname_ex(std::string_view name);
+[[nodiscard]] USOCKET_API host_entry gethostbyname_ex(std::string_view name, std::error_code& ec);
+[[nodiscard]] USOCKET_API host_entry gethostbyname_ex(std::string_view name);
 /// (hostname, aliaslist, ipaddrlist) for an IPv4 or IPv6 address (a name is resolved first,
 /// as CPython). Throws gaierror, or herror when no name is known for the address.
-USOCKET_API host_entry gethostbyaddr(std::string_view ip_address, std::error_code& ec);
-USOCKET_API host_entry gethostbyaddr(std::string_view ip_address);
+[[nodiscard]] USOCKET_API host_entry gethostbyaddr(std::string_view ip_address, std::error_code& ec);
+[[nodiscard]] USOCKET_API host_entry gethostbyaddr(std::string_view ip_address);
 /// The host name of this machine. Throws os_error.
-USOCKET_API std::string gethostname(std::error_code& ec);
-USOCKET_API std::string gethostname();
+[[nodiscard]] USOCKET_API std::string gethostname(std::error_code& ec);
+[[nodiscard]] USOCKET_API std::string gethostname();
 /// A fully qualified name for `name` ("" or "0.0.0.0" or "::" mean this machine): the first
 /// name with a dot among gethostbyaddr()'s name and aliases, else its name, else `name`
 /// unchanged. Never fails (as CPython).
-USOCKET_API std::string getfqdn(std::string_view name = {});
+[[nodiscard]] USOCKET_API std::string getfqdn(std::string_view name = {});
 
 /// The port of a service ("http" → 80); `proto` "tcp", "udp" or "" for any. A service not
 /// found throws os_error (netdb_errc::service_not_found).
-USOCKET_API int getservbyname(std::string_view name, std::string_view proto, std::error_code& ec);
-USOCKET_API int getservbyname(std::string_view name, std::string_view proto = {});
+[[nodiscard]] USOCKET_API int getservbyname(std::string_view name, std::string_view proto, std::error_code& ec);
+[[nodiscard]] USOCKET_API int getservbyname(std::string_view name, std::string_view proto = {});
 /// The service name of a port (80 → "http"). A port outside 0..65535 is value_error
 /// (port_out_of_range, CPython's OverflowError); not found is os_error (port_not_found).
-USOCKET_API std::string getservbyport(int port, std::string_view proto, std::error_code& ec);
-USOCKET_API std::string getservbyport(int port, std::string_view proto = {});
+[[nodiscard]] USOCKET_API std::string getservbyport(int port, std::string_view proto, std::error_code& ec);
+[[nodiscard]] USOCKET_API std::string getservbyport(int port, std::string_view proto = {});
 /// The number of a protocol ("tcp" → 6). Not found is os_error (protocol_not_found).
-USOCKET_API int getprotobyname(std::string_view name, std::error_code& ec);
-USOCKET_API int getprotobyname(std::string_view name);
+[[nodiscard]] USOCKET_API int getprotobyname(std::string_view name, std::error_code& ec);
+[[nodiscard]] USOCKET_API int getprotobyname(std::string_view name);
 
 /// Why a netdb lookup found nothing (CPython raises a plain OSError with these messages).
 enum class netdb_errc { service_not_found = 1, port_not_found, protocol_not_found };
@@ -144,26 +154,26 @@ inline std::error_code make_error_code(netdb_errc e) noexcept {
 
 /// Text to packed bytes: 4 for af_inet (strict dotted quad), 16 for af_inet6. Bad text is
 /// value_error (bad_address); a family other than those two is os_error (EAFNOSUPPORT).
-USOCKET_API std::string inet_pton(int family, std::string_view text, std::error_code& ec);
-USOCKET_API std::string inet_pton(int family, std::string_view text);
+[[nodiscard]] USOCKET_API std::string inet_pton(address_family family, std::string_view text, std::error_code& ec);
+[[nodiscard]] USOCKET_API std::string inet_pton(address_family family, std::string_view text);
 /// Packed bytes to text. A length that does not fit the family is value_error (bad_address),
 /// an unknown family value_error (invalid_argument).
-USOCKET_API std::string inet_ntop(int family, std::string_view packed, std::error_code& ec);
-USOCKET_API std::string inet_ntop(int family, std::string_view packed);
+[[nodiscard]] USOCKET_API std::string inet_ntop(address_family family, std::string_view packed, std::error_code& ec);
+[[nodiscard]] USOCKET_API std::string inet_ntop(address_family family, std::string_view packed);
 /// IPv4 text to 4 bytes with the C library's inet_aton() rules, as CPython: "127.1",
 /// "0x7f.1" and "2130706433" are accepted. Bad text is value_error (bad_address).
-USOCKET_API std::string inet_aton(std::string_view text, std::error_code& ec);
-USOCKET_API std::string inet_aton(std::string_view text);
+[[nodiscard]] USOCKET_API std::string inet_aton(std::string_view text, std::error_code& ec);
+[[nodiscard]] USOCKET_API std::string inet_aton(std::string_view text);
 /// 4 packed bytes to "a.b.c.d". Another length is value_error (bad_address).
-USOCKET_API std::string inet_ntoa(std::string_view packed, std::error_code& ec);
-USOCKET_API std::string inet_ntoa(std::string_view packed);
+[[nodiscard]] USOCKET_API std::string inet_ntoa(std::string_view packed, std::error_code& ec);
+[[nodiscard]] USOCKET_API std::string inet_ntoa(std::string_view packed);
 
 /// Seed 002: "x.y.z.w" to four integers. Anything but a strict dotted quad is value_error.
-USOCKET_API std::array<int, 4> ip_to_tuple(std::string_view text, std::error_code& ec) noexcept;
-USOCKET_API std::array<int, 4> ip_to_tuple(std::string_view text);
+[[nodiscard]] USOCKET_API std::array<int, 4> ip_to_tuple(std::string_view text, std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API std::array<int, 4> ip_to_tuple(std::string_view text);
 
 /// True when this backend supports IPv6 (CPython's has_ipv6).
-USOCKET_API bool has_ipv6() noexcept;
+[[nodiscard]] USOCKET_API bool has_ipv6() noexcept;
 
 // Byte order. The names are parenthesised because C libraries may define htons & co as
 // macros: in a file that includes <netinet/in.h>, call them as (usocket::htons)(x).
