@@ -220,7 +220,7 @@ bool ip_address(PyObject* host_obj, int port, int family, const char* what, addr
     }
     // "" (wildcard), "<broadcast>", IPv6 literals and names.
     const std::string copy(host);
-    out = without_gil([&] { return resolve_address(copy, port, family, ec); });
+    out = without_gil([&] { return resolve_address(copy, port, address_family{family}, ec); });
     if (ec) return set_error(ec, what) != nullptr;
     return true;
 }
@@ -331,7 +331,7 @@ bool to_address(PyObject* o, int family, const char* what, bool allow_port, addr
             int port = 0;
             if (!port_arg(o, what, port)) return false;
             std::error_code ec;
-            out = address::any(family, port, ec);
+            out = address::any(address_family{family}, port, ec);
             return ec ? set_error(ec, what) != nullptr : true;
         }
         return inet_address(o, family, what, out);

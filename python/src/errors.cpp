@@ -28,21 +28,21 @@ PyObject* raise_library_error(errc e, const std::string& message, const char* wh
         case errc::size_too_large:
             PyErr_SetString(PyExc_OverflowError, message.c_str());
             return nullptr;
-        case errc::negative_size:
-            PyErr_Format(PyExc_ValueError, "negative buffersize in %s", what != nullptr ? what : "recv");
-            return nullptr;
         case errc::invalid_timeout:
             PyErr_SetString(PyExc_ValueError, "Timeout value out of range");
             return nullptr;
         case errc::address_family_mismatch:
         case errc::unsupported:
         case errc::stream_timed_out:
+        case errc::file_closed:
             // CPython raises these as a plain OSError with a message and no errno.
             PyErr_SetString(PyExc_OSError, message.c_str());
             return nullptr;
         case errc::invalid_argument:
         case errc::buffer_too_small:
         case errc::bad_address:
+        case errc::bad_mode:
+        case errc::unbuffered_text:
             break;
     }
     PyErr_SetString(PyExc_ValueError, message.c_str());

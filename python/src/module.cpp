@@ -42,7 +42,7 @@ PyObject* py_socketpair(PyObject*, PyObject* args, PyObject* kwds) {
     int family = af_unix;
     if (family_obj != Py_None && !to_int(family_obj, family)) return nullptr;
     std::error_code ec;
-    auto p = socketpair(family, type, proto, ec);
+    auto p = socketpair(address_family{family}, usocket::socket_type{type}, protocol{proto}, ec);
     if (ec) return set_error(ec, "socketpair");
     return pair_result(std::move(p));
 }
@@ -55,7 +55,7 @@ PyObject* py_fromfd(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         if (!to_int(args[i], v[i])) return nullptr;
     if (v[0] < 0) return set_errno(EBADF);  // as CPython, whose fromfd() is dup(fd) first
     std::error_code ec;
-    usocket::socket s = fromfd(v[0], v[1], v[2], v[3], ec);
+    usocket::socket s = fromfd(v[0], address_family{v[1]}, usocket::socket_type{v[2]}, protocol{v[3]}, ec);
     if (ec) return set_error(ec, "fromfd");
     return wrap_socket(std::move(s));
 }

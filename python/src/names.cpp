@@ -144,7 +144,7 @@ PyObject* py_getnameinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         // As CPython, whose lookup is getaddrinfo(AI_NUMERICHOST): a name is EAI_NONAME.
         return set_error(std::error_code(eai_noname, gai_category()), "getnameinfo");
     }
-    const nameinfo r = without_gil([&] { return getnameinfo(a, flags, ec); });
+    const nameinfo r = without_gil([&] { return getnameinfo(a, nameinfo_flags{flags}, ec); });
     if (ec) return set_error(ec, "getnameinfo");
     ref h(str(r.host));
     ref s(str(r.service));
@@ -215,7 +215,7 @@ PyObject* py_inet_pton(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     std::string text;
     if (!to_int(args[0], family) || !text_arg(args[1], "inet_pton", text)) return nullptr;
     std::error_code ec;
-    const std::string packed = inet_pton(family, text, ec);
+    const std::string packed = inet_pton(address_family{family}, text, ec);
     if (ec) return inet_error(ec, "inet_pton", "illegal IP address string passed to inet_pton");
     return bytes(packed);
 }
@@ -231,7 +231,7 @@ PyObject* py_inet_ntop(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     }
     std::error_code ec;
     const std::string text =
-        inet_ntop(family, std::string_view(static_cast<const char*>(packed.data()), packed.size()), ec);
+        inet_ntop(address_family{family}, std::string_view(static_cast<const char*>(packed.data()), packed.size()), ec);
     if (ec == errc::bad_address) {
         PyErr_SetString(PyExc_ValueError, "invalid length of packed IP address string");
         return nullptr;
@@ -387,7 +387,11 @@ PyObject* py_create_server(PyObject*, PyObject* const* args, Py_ssize_t nargs, P
     }
     if (!parse_args("create_server", args, nargs, kwnames, names, 1, 5, a)) return nullptr;
     server_options options;
-    if (a[1] != nullptr && !to_int(a[1], options.family)) return nullptr;
+    if (a[1] != nullptr) {
+        int family = 0;
+        if (!to_int(a[1], family)) return nullptr;
+        options.family = address_family{family};
+    }
     if (a[2] != nullptr && a[2] != Py_None) {
         int backlog = 0;
         if (!to_int(a[2], backlog)) return nullptr;

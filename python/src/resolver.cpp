@@ -55,7 +55,8 @@ PyObject* py_getaddrinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
         std::optional<std::string_view> h, s;
         if (host) h = *host;
         if (port) s = *port;
-        return getaddrinfo(h, s, ints[0], ints[1], ints[2], ints[3], ec);
+        return getaddrinfo(h, s, address_family{ints[0]}, usocket::socket_type{ints[1]}, protocol{ints[2]},
+                           addrinfo_flags{ints[3]}, ec);
     });
     if (ec) return set_error(ec, "getaddrinfo");
     ref out(PyList_New(static_cast<Py_ssize_t>(list.size())));

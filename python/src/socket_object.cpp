@@ -53,8 +53,8 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
         // Family, type and protocol are read from the descriptor itself.
         s = usocket::socket::adopt(fd, ec);
     } else {
-        s = usocket::socket::open(family == -1 ? af_inet : family, type == -1 ? sock_stream : type,
-                                  proto == -1 ? 0 : proto, ec);
+        s = usocket::socket::open(family == -1 ? af_inet : address_family{family},
+                                  type == -1 ? sock_stream : usocket::socket_type{type}, protocol{proto == -1 ? 0 : proto}, ec);
     }
     if (ec) {
         set_error(ec, "socket");
@@ -204,7 +204,7 @@ PyObject* socket_shutdown(PyObject* self, PyObject* arg) {
     int how = 0;
     if (!to_int(arg, how)) return nullptr;
     std::error_code ec;
-    without_gil([&] { sock_of(self).shutdown(how, ec); });
+    without_gil([&] { sock_of(self).shutdown(usocket::shutdown_how{how}, ec); });
     if (ec) return set_error(ec, "shutdown");
     Py_RETURN_NONE;
 }
@@ -241,7 +241,7 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        without_gil([&] { return sock_of(self).send(const_buffer(data.data(), data.size()), flags, ec); });
+        without_gil([&] { return sock_of(self).send(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
     if (ec) return set_error(ec, "send");
     return new_int(n);
 }
@@ -252,7 +252,7 @@ PyObject* socket_sendall(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     int flags = 0;
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
-    without_gil([&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), flags, ec); });
+    without_gil([&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
     if (ec) return set_error(ec, "sendall");
     Py_RETURN_NONE;
 }
@@ -271,7 +271,7 @@ PyObject* socket_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     if (!to_address(args[nargs - 1], s.family(), "sendto", false, peer)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        without_gil([&] { return s.sendto(const_buffer(data.data(), data.size()), peer, flags, ec); });
+        without_gil([&] { return s.sendto(const_buffer(data.data(), data.size()), peer, msg_flags{flags}, ec); });
     if (ec) return set_error(ec, "sendto");
     return new_int(n);
 }
@@ -301,8 +301,7 @@ PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (bytes == nullptr) return nullptr;
     std::error_code ec;
     const std::size_t got = without_gil([&] {
-        return sock_of(self).recv_into(mutable_buffer(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(size)), 0,
-                                       flags, ec);
+        return sock_of(self).recv_into(mutable_buffer(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(size)), 0, msg_flags{flags}, ec);
     });
     if (ec) {
         Py_DECREF(bytes);
@@ -322,7 +321,7 @@ PyObject* socket_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t narg
     std::error_code ec;
     const std::size_t got = without_gil([&] {
         return sock_of(self).recvfrom_into(mutable_buffer(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(size)),
-                                           0, flags, from, ec);
+                                           0, msg_flags{flags}, from, ec);
     });
     if (ec) {
         Py_DECREF(bytes);
@@ -360,7 +359,7 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     if (!into_args("recv_into", args, nargs, kwnames, buf, nbytes, flags)) return nullptr;
     std::error_code ec;
     const std::size_t got = without_gil(
-        [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, ec); });
+        [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, ec); });
     if (ec) return set_error(ec, "recv_into");
     return new_int(got);
 }
@@ -377,7 +376,7 @@ PyObject* socket_recvfrom_into(PyObject* self, PyObject* const* args, Py_ssize_t
     address from;
     std::error_code ec;
     const std::size_t got = without_gil([&] {
-        return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, from, ec);
+        return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, from, ec);
     });
     if (ec) return set_error(ec, "recvfrom_into");
     ref addr(from_address(from));
@@ -427,15 +426,15 @@ PyObject* socket_setsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
         }
         const unsigned long optlen = PyLong_AsUnsignedLong(args[3]);
         if (optlen == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) return nullptr;
-        s.setsockopt(level, option, const_buffer(nullptr, optlen), ec);
+        s.setsockopt(option_level{level}, option_name{option}, const_buffer(nullptr, optlen), ec);
     } else if (PyLong_Check(args[2])) {
         int value = 0;
         if (!to_int(args[2], value)) return nullptr;
-        s.setsockopt(level, option, value, ec);
+        s.setsockopt(option_level{level}, option_name{option}, value, ec);
     } else {
         buffer_arg value;
         if (!value.get(args[2], false)) return nullptr;
-        s.setsockopt(level, option, const_buffer(value.data(), value.size()), ec);
+        s.setsockopt(option_level{level}, option_name{option}, const_buffer(value.data(), value.size()), ec);
     }
     if (ec) return set_error(ec, "setsockopt");
     Py_RETURN_NONE;
@@ -448,7 +447,7 @@ PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
         return nullptr;
     std::error_code ec;
     if (nargs == 2 || buflen == 0) {  // as CPython, buflen 0 asks for the int form
-        const int v = sock_of(self).getsockopt(level, option, ec);
+        const int v = sock_of(self).getsockopt(option_level{level}, option_name{option}, ec);
         if (ec) return set_error(ec, "getsockopt");
         return PyLong_FromLong(v);
     }
@@ -456,7 +455,7 @@ PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
         PyErr_SetString(PyExc_OSError, "getsockopt buflen out of range");
         return nullptr;
     }
-    const std::string v = sock_of(self).getsockopt(level, option, static_cast<std::size_t>(buflen), ec);
+    const std::string v = sock_of(self).getsockopt(option_level{level}, option_name{option}, static_cast<std::size_t>(buflen), ec);
     if (ec) return set_error(ec, "getsockopt");
     return PyBytes_FromStringAndSize(v.data(), static_cast<Py_ssize_t>(v.size()));
 }

@@ -29,7 +29,7 @@ usocket::addrinfo unix_target(const options& opt) {
     std::error_code ec;
     const auto a = usocket::address::unix_path(path, ec);
     if (ec) throw failure("invalid Unix socket path '" + opt.unix_path + "': " + describe(ec));
-    return {usocket::af_unix, opt.socktype(), 0, {}, a};
+    return {usocket::af_unix, usocket::socket_type{opt.socktype()}, usocket::protocol{}, {}, a};
 }
 
 }  // namespace
@@ -54,7 +54,7 @@ int parse_port(std::string_view text, int socktype) {
         return static_cast<int>(value);
     }
     std::error_code ec;
-    const auto found = usocket::getaddrinfo(std::nullopt, text, usocket::af_inet, socktype, 0, 0, ec);
+    const auto found = usocket::getaddrinfo(std::nullopt, text, usocket::af_inet, usocket::socket_type{socktype}, 0, 0, ec);
     if (ec || found.empty())
         throw failure("invalid port '" + std::string(text) + "': not a number and not a known service name");
     return found.front().sockaddr.port();
@@ -66,8 +66,9 @@ std::vector<usocket::addrinfo> lookup(const std::string& host, const std::string
     std::optional<std::string_view> name;
     if (!host.empty()) name = host;
     std::error_code ec;
-    auto found = usocket::getaddrinfo(name, std::to_string(number), family, socktype, 0,
-                                      passive ? usocket::ai_passive : 0, ec);
+    auto found = usocket::getaddrinfo(name, std::to_string(number), usocket::address_family{family},
+                                      usocket::socket_type{socktype}, 0,
+                                      passive ? usocket::ai_passive : usocket::addrinfo_flags{}, ec);
     if (ec) throw failure("cannot resolve '" + host + "': " + describe(ec));
     if (found.empty()) throw failure("cannot resolve '" + host + "': no address");
     return found;

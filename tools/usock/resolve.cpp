@@ -35,7 +35,8 @@ int run_resolve(const options& opt) {
         service = *opt.service;
     }
     std::error_code ec;
-    const auto rows = usocket::getaddrinfo(opt.name, service, opt.family(), opt.udp ? usocket::sock_dgram : 0, 0,
+    const auto rows = usocket::getaddrinfo(opt.name, service, usocket::address_family{opt.family()},
+                                           opt.udp ? usocket::sock_dgram : usocket::socket_type{}, 0,
                                            usocket::ai_canonname, ec);
     if (ec) throw failure("cannot resolve '" + opt.name + "': " + describe(ec));
 
