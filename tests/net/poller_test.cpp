@@ -35,34 +35,8 @@ bool count_and_give_up() noexcept {
     return true;
 }
 
-struct interrupt_check_guard {
-    ~interrupt_check_guard() { usocket::set_interrupt_check(nullptr); }
-};
-
-void on_signal(int) {}
-
-// Sends SIGUSR1 (a handler without SA_RESTART) to `target` after `after`, `times` times.
-struct signaller {
-    explicit signaller(pthread_t target, std::chrono::milliseconds after, int times = 1) {
-        struct sigaction sa {};
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = 0;
-        ::sigaction(SIGUSR1, &sa, &saved_);
-        thread_ = std::thread([=] {
-            for (int i = 0; i < times; ++i) {
-                std::this_thread::sleep_for(after);
-                ::pthread_kill(target, SIGUSR1);
-            }
-        });
-    }
-    ~signaller() {
-        thread_.join();
-        ::sigaction(SIGUSR1, &saved_, nullptr);
-    }
-    struct sigaction saved_ {};
-    std::thread thread_;
-};
+using usocket_test::interrupt_check_guard;
+using usocket_test::signaller;
 
 // A descriptor number that is certainly not open in this process.
 int closed_fd() {
@@ -204,7 +178,7 @@ TEST_F(select_test, BlocksUntilReady) {
 TEST_F(select_test, NegativeTimeoutIsValueError) {
     auto [a, b] = usocket::socketpair();
     a.sendall("x");
-    EXPECT_THROW(usocket::select(fds{b.fileno()}, {}, {}, -1ms), usocket::value_error);
+    EXPECT_THROW((void)usocket::select(fds{b.fileno()}, {}, {}, -1ms), usocket::value_error);
     std::error_code ec;
     const auto res = usocket::select(fds{b.fileno()}, {}, {}, -1ns, ec);
     EXPECT_EQ(ec, usocket::errc::invalid_timeout);
@@ -216,9 +190,9 @@ TEST_F(select_test, NegativeDescriptorIsValueError) {
     std::error_code ec;
     usocket::select(fds{-1}, {}, {}, 0s, ec);
     EXPECT_EQ(ec, usocket::errc::invalid_argument);
-    EXPECT_THROW(usocket::select({}, fds{-5}, {}, 0s), usocket::value_error);
+    EXPECT_THROW((void)usocket::select({}, fds{-5}, {}, 0s), usocket::value_error);
     usocket::socket closed;
-    EXPECT_THROW(usocket::select(fds{closed.fileno()}, {}, {}, 0s), usocket::value_error);
+    EXPECT_THROW((void)usocket::select(fds{closed.fileno()}, {}, {}, 0s), usocket::value_error);
 }
 
 TEST_F(select_test, ClosedDescriptorIsEbadf) {
@@ -407,17 +381,17 @@ TEST_F(poll_test, BadArgumentsAreValueErrors) {
     auto [a, b] = usocket::socketpair();
     auto p = usocket::poll();
     p.register_fd(a, usocket::pollin);
-    EXPECT_THROW(p.register_fd(-1, usocket::pollin), usocket::value_error);
+    EXPECT_THROW((void)p.register_fd(-1, usocket::pollin), usocket::value_error);
     usocket::socket closed;
-    EXPECT_THROW(p.register_fd(closed, usocket::pollin), usocket::value_error);
-    EXPECT_THROW(p.register_fd(b, 0x10000), usocket::value_error);
-    EXPECT_THROW(p.register_fd(b, -1), usocket::value_error);
-    EXPECT_THROW(p.modify(a, 0x10000), usocket::value_error);
-    EXPECT_THROW(p.unregister(-3), usocket::value_error);
+    EXPECT_THROW((void)p.register_fd(closed, usocket::pollin), usocket::value_error);
+    EXPECT_THROW((void)p.register_fd(b, 0x10000), usocket::value_error);
+    EXPECT_THROW((void)p.register_fd(b, -1), usocket::value_error);
+    EXPECT_THROW((void)p.modify(a, 0x10000), usocket::value_error);
+    EXPECT_THROW((void)p.unregister(-3), usocket::value_error);
     std::error_code ec;
     EXPECT_TRUE(p.poll(-1ms, ec).empty());
     EXPECT_EQ(ec, usocket::errc::invalid_timeout);
-    EXPECT_THROW(p.poll(-1s), usocket::value_error);
+    EXPECT_THROW((void)p.poll(-1s), usocket::value_error);
     EXPECT_EQ(p.size(), 1u);
     EXPECT_EQ(p.eventmask(a.fileno()), usocket::pollin);
 }

@@ -4,8 +4,17 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
 #include <usocket/usocket.hpp>
 #include <utility>
 
@@ -35,7 +44,7 @@ private:
 };
 
 /// A listening TCP socket on 127.0.0.1, port 0.
-inline usocket::socket tcp_listener(int family = usocket::af_inet) {
+inline usocket::socket tcp_listener(usocket::address_family family = usocket::af_inet) {
     usocket::socket l(family, usocket::sock_stream);
     l.setsockopt(usocket::sol_socket, usocket::so_reuseaddr, 1);
     l.bind(usocket::address::loopback(family, 0));
@@ -44,7 +53,7 @@ inline usocket::socket tcp_listener(int family = usocket::af_inet) {
 }
 
 /// A connected TCP pair over loopback: {client, server side}.
-inline std::pair<usocket::socket, usocket::socket> tcp_pair(int family = usocket::af_inet) {
+inline std::pair<usocket::socket, usocket::socket> tcp_pair(usocket::address_family family = usocket::af_inet) {
     auto l = tcp_listener(family);
     usocket::socket c(family, usocket::sock_stream);
     c.connect(l.getsockname());
@@ -69,6 +78,62 @@ using clock = std::chrono::steady_clock;
 inline double seconds_since(clock::time_point t0) {
     return std::chrono::duration<double>(clock::now() - t0).count();
 }
+
+/// The calling thread's kernel id.
+inline pid_t this_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+/// Waits (at most `limit`) until thread `tid` of this process sleeps in the kernel, so that
+/// a racing action hits a call that is really blocked. False when it never did.
+inline bool wait_until_blocked(pid_t tid, std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
+    while (std::chrono::steady_clock::now() < until) {
+        std::ifstream f(path);
+        std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        const auto close = all.rfind(')');  // the state follows the command name
+        if (close != std::string::npos && close + 2 < all.size() && all[close + 2] == 'S') {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // well inside the call
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+}
+
+/// Restores the interrupt check (none) when it goes out of scope.
+struct interrupt_check_guard {
+    ~interrupt_check_guard() { usocket::set_interrupt_check(nullptr); }
+};
+
+inline void ignore_signal(int) {}
+
+/// Sends SIGUSR1 (a handler without SA_RESTART, so blocking calls fail with EINTR) to `target`
+/// after `after`, `times` times, `every` apart. The handler stays installed for the rest of the
+/// program: a signal sent may be delivered after the signaller is gone.
+struct signaller {
+    explicit signaller(pthread_t target, std::chrono::milliseconds after, int times = 1,
+                       std::chrono::milliseconds every = std::chrono::milliseconds(0)) {
+        static const bool installed = [] {
+            struct sigaction sa {};
+            sa.sa_handler = ignore_signal;
+            sigemptyset(&sa.sa_mask);
+            sa.sa_flags = 0;
+            return ::sigaction(SIGUSR1, &sa, nullptr) == 0;
+        }();
+        EXPECT_TRUE(installed);
+        thread_ = std::thread([=] {
+            std::this_thread::sleep_for(after);
+            for (int i = 0; i < times; ++i) {
+                if (i != 0) std::this_thread::sleep_for(every);
+                ::pthread_kill(target, SIGUSR1);
+            }
+        });
+    }
+    ~signaller() { thread_.join(); }
+    signaller(const signaller&) = delete;
+    signaller& operator=(const signaller&) = delete;
+    std::thread thread_;
+};
 
 /// Restores the module-wide default timeout when it goes out of scope.
 struct default_timeout_guard {

@@ -1,0 +1,353 @@
+// The signal matrix: every blocking call, blocking and with a timeout, interrupted by real
+// signals (SIGUSR1 without SA_RESTART, so the kernel returns EINTR or a short count), with an
+// interrupt check that gives up (what a raising Python handler does: the call must end
+// promptly with EINTR) and one that goes on (the call must go on and keep its original
+// deadline: a timed call times out when it would have without the signals).
+
+#include <array>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "resolver_fake_dns.hpp"
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+using usocket_test::seconds_since;
+
+namespace {
+
+class signals : public usocket_test::fd_leak_check {};
+
+std::atomic<int> checks{0};
+bool give_up() noexcept {
+    ++checks;
+    return true;
+}
+bool go_on() noexcept {
+    ++checks;
+    return false;
+}
+
+struct env {
+    usocket::socket s;
+    usocket::socket peer;
+    usocket::address where;
+    std::vector<usocket::socket> keep;
+};
+
+struct call_case {
+    const char* name;
+    bool can_block_forever;  // has a blocking form (else only timed)
+    std::function<void(env&)> setup;
+    std::function<std::error_code(env&)> call;
+    std::function<void(env&)> release;  // lets a blocking call finish
+};
+
+void fill_send_buffer(env& e) {
+    const usocket::timeout_type t = e.s.gettimeout();
+    e.s.setblocking(false);
+    const std::string chunk(4096, 'f');
+    for (int i = 0; i < 10000; ++i) {
+        std::error_code ec;
+        if (e.s.send(chunk, ec) == 0 || ec) break;
+    }
+    e.s.settimeout(t);
+}
+
+void drain(env& e) {
+    std::thread([&peer = e.peer] {
+        std::vector<char> buf(1 << 16);
+        peer.settimeout(300ms);  // until 300 ms pass with nothing, 5 s at most in all
+        peer.set_deadline(std::chrono::steady_clock::now() + 5s);
+        for (int i = 0; i < 4000; ++i) {
+            std::error_code ec;
+            if (peer.recv_into(buf, ec) == 0 || ec) break;
+        }
+    }).join();
+}
+
+void send_line(env& e) {
+    std::error_code ec;
+    e.peer.sendall("line\n", ec);
+}
+
+void pair_setup(env& e) {
+    auto [a, b] = usocket::socketpair();
+    e.s = std::move(b);
+    e.peer = std::move(a);
+}
+
+void full_setup(env& e) {
+    pair_setup(e);
+    fill_send_buffer(e);
+}
+
+// A listener whose accept queue is full: a connect to it waits (SYNs are dropped).
+void dead_listener_setup(env& e) {
+    e.peer = usocket::socket(usocket::af_inet, usocket::sock_stream);
+    e.peer.bind(usocket::address::loopback(usocket::af_inet, 0));
+    e.peer.listen(0);
+    e.where = e.peer.getsockname();
+    for (int i = 0; i < 8; ++i) {
+        usocket::socket probe(usocket::af_inet, usocket::sock_stream);
+        probe.settimeout(100ms);
+        std::error_code ec;
+        probe.connect(e.where, ec);
+        if (usocket::is_timeout(ec)) break;
+        e.keep.push_back(std::move(probe));
+    }
+    e.s = usocket::socket(usocket::af_inet, usocket::sock_stream);
+}
+
+std::vector<call_case> cases() {
+    return {
+        {"recv", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             (void)e.s.recv(64, ec);
+             return ec;
+         }, send_line},
+        {"recv_into", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             std::array<char, 16> buf{};
+             (void)e.s.recv_into(buf, ec);
+             return ec;
+         }, send_line},
+        {"recvfrom", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             usocket::address from;
+             (void)e.s.recvfrom(64, from, ec);
+             return ec;
+         }, send_line},
+        {"readline", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             (void)e.s.readline(ec);
+             return ec;
+         }, send_line},
+        {"read(n)", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             (void)e.s.read(5, ec);
+             return ec;
+         }, send_line},
+        {"readinto", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             std::array<char, 5> buf{};
+             (void)e.s.readinto(buf, ec);
+             return ec;
+         }, send_line},
+        {"makefile read", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             auto f = e.s.makefile("rb", -1, ec);
+             (void)f.readline(ec);
+             return ec;
+         }, send_line},
+        {"accept", true,
+         [](env& e) {
+             e.s = usocket_test::tcp_listener();
+             e.where = e.s.getsockname();
+         },
+         [](env& e) {
+             std::error_code ec;
+             (void)e.s.accept(ec);
+             return ec;
+         },
+         [](env& e) {
+             e.peer = usocket::socket(usocket::af_inet, usocket::sock_stream);
+             std::error_code ec;
+             e.peer.connect(e.where, ec);
+         }},
+        {"send", true, full_setup, [](env& e) {
+             std::error_code ec;
+             (void)e.s.send(std::string(4096, 's'), ec);
+             return ec;
+         }, drain},
+        {"sendall", true, full_setup, [](env& e) {
+             std::error_code ec;
+             (void)e.s.sendall(std::string(1 << 20, 's'), ec);
+             return ec;
+         }, drain},
+        {"write", true, full_setup, [](env& e) {
+             std::error_code ec;
+             (void)e.s.write(std::string(1 << 20, 'w'), ec);
+             return ec;
+         }, drain},
+        {"makefile write+flush", true, full_setup, [](env& e) {
+             std::error_code ec;
+             auto f = e.s.makefile("wb", -1, ec);
+             (void)f.write(std::string(1 << 20, 'm'), ec);
+             if (!ec) f.flush(ec);
+             return ec;
+         }, drain},
+        {"select", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             (void)usocket::select({e.s}, {}, {}, e.s.gettimeout(), ec);
+             return ec;
+         }, send_line},
+        {"poll", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             usocket::poller p;
+             p.register_fd(e.s, usocket::pollin, ec);
+             (void)p.poll(e.s.gettimeout(), ec);
+             return ec;
+         }, send_line},
+        {"selector", true, pair_setup, [](env& e) {
+             std::error_code ec;
+             usocket::selector sel;
+             sel.add(e.s, usocket::selector::readable, 1, ec);
+             std::array<usocket::selector_event, 4> out{};
+             (void)sel.wait(out, e.s.gettimeout(), ec);
+             return ec;
+         }, send_line},
+        {"connect", false, dead_listener_setup, [](env& e) {
+             std::error_code ec;
+             e.s.connect(e.where, ec);
+             return ec;
+         }, nullptr},
+        {"create_connection", false, dead_listener_setup, [](env& e) {
+             std::error_code ec;
+             usocket::connection_options o;
+             o.timeout = e.s.gettimeout();
+             const std::array<usocket::address, 1> to{e.where};
+             (void)usocket::create_connection(to, o, ec);
+             return ec;
+         }, nullptr},
+    };
+}
+
+struct outcome {
+    std::error_code ec;
+    double took = 0;
+};
+
+outcome run(const call_case& c, env& e, usocket::interrupt_check check, bool timed,
+            std::chrono::milliseconds first, int times) {
+    usocket_test::interrupt_check_guard guard;
+    usocket::set_interrupt_check(check);
+    checks = 0;
+    std::promise<pthread_t> self;
+    auto who = self.get_future();
+    outcome out;
+    std::thread t([&] {
+        self.set_value(::pthread_self());
+        const auto t0 = usocket_test::clock::now();
+        out.ec = c.call(e);
+        out.took = seconds_since(t0);
+    });
+    {
+        usocket_test::signaller sig(who.get(), first, times, 50ms);
+        if (!timed && check == go_on && c.release) {
+            // Blocking and the handler does not raise: after the signals, let it finish.
+            std::this_thread::sleep_for(first + 50ms * times + 100ms);
+            c.release(e);
+        }
+    }
+    t.join();
+    (void)timed;
+    return out;
+}
+
+TEST_F(signals, giving_up_ends_every_call_promptly_with_eintr) {
+    for (const call_case& c : cases()) {
+        for (const bool timed : {false, true}) {
+            if (!timed && !c.can_block_forever) continue;  // a blocking connect is not bounded here
+            SCOPED_TRACE(std::string(c.name) + (timed ? " / timed" : " / blocking"));
+            env e;
+            c.setup(e);
+            if (timed) e.s.settimeout(5s);
+            const outcome o = run(c, e, give_up, timed, 150ms, 1);
+            EXPECT_TRUE(usocket::is_interrupted(o.ec)) << o.ec.message();
+            EXPECT_LT(o.took, 2.0) << "the interrupt check's verdict was not seen";
+            EXPECT_GE(checks.load(), 1);
+        }
+    }
+}
+
+TEST_F(signals, going_on_keeps_the_original_deadline) {
+    for (const call_case& c : cases()) {
+        SCOPED_TRACE(std::string(c.name) + " / timed 800ms, 8 signals");
+        env e;
+        c.setup(e);
+        e.s.settimeout(800ms);
+        const outcome o = run(c, e, go_on, true, 100ms, 8);
+        EXPECT_TRUE(usocket::is_timeout(o.ec) || (std::string(c.name) == "select" && !o.ec) ||
+                    (std::string(c.name) == "poll" && !o.ec) || (std::string(c.name) == "selector" && !o.ec))
+            << o.ec.message();
+        EXPECT_GE(o.took, 0.75) << "a signal shortened the deadline";
+        EXPECT_LT(o.took, 2.0) << "a signal restarted the deadline";
+        EXPECT_GE(checks.load(), 1) << "the interrupt check never ran";
+    }
+}
+
+TEST_F(signals, going_on_lets_a_blocking_call_finish) {
+    for (const call_case& c : cases()) {
+        if (!c.can_block_forever) continue;
+        SCOPED_TRACE(c.name);
+        env e;
+        c.setup(e);
+        const outcome o = run(c, e, go_on, false, 100ms, 3);
+        EXPECT_FALSE(o.ec) << o.ec.message();
+        EXPECT_GE(checks.load(), 1) << "the interrupt check never ran";
+    }
+}
+
+// The defect that was: a blocking sendall interrupted after the kernel copied some bytes gets a
+// short count, not EINTR — and used to send again without asking the interrupt check, so a
+// raising handler was never seen and the next send blocked forever.
+TEST_F(signals, blocking_sendall_sees_a_signal_after_a_partial_send) {
+    auto [a, b] = usocket::socketpair();
+    std::error_code ec;
+    std::size_t sent = 0;
+    usocket_test::interrupt_check_guard guard;
+    usocket::set_interrupt_check(give_up);
+    std::promise<pthread_t> self;
+    auto who = self.get_future();
+    const auto t0 = usocket_test::clock::now();
+    std::thread t([&, &a = a] {
+        self.set_value(::pthread_self());
+        sent = a.sendall(std::string(16 << 20, 'x'), ec);
+    });
+    {
+        usocket_test::signaller sig(who.get(), 300ms);
+    }
+    t.join();
+    EXPECT_TRUE(usocket::is_interrupted(ec)) << ec.message();
+    EXPECT_GT(sent, 0u) << "the partial send is reported";
+    EXPECT_LT(seconds_since(t0), 3.0);
+}
+
+// getaddrinfo under a deadline waits on its DNS server through the same loop.
+TEST_F(signals, timed_getaddrinfo_sees_signals) {
+    usocket_test::fake_dns dns(usocket_test::fake_dns::mode::silent);
+    if (!dns.active()) GTEST_SKIP() << "the timed resolver cannot be pointed at a test server";
+    for (const bool raise : {true, false}) {
+        SCOPED_TRACE(raise ? "giving up" : "going on");
+        usocket_test::interrupt_check_guard guard;
+        usocket::set_interrupt_check(raise ? give_up : go_on);
+        checks = 0;
+        std::promise<pthread_t> self;
+        auto who = self.get_future();
+        std::error_code ec;
+        double took = 0;
+        std::thread t([&] {
+            self.set_value(::pthread_self());
+            const auto t0 = usocket_test::clock::now();
+            (void)usocket::getaddrinfo("name.invalid.test", 80, 0, 0, 0, 0, 800ms, ec);
+            took = seconds_since(t0);
+        });
+        {
+            usocket_test::signaller sig(who.get(), 100ms, 4, 50ms);
+        }
+        t.join();
+        EXPECT_GE(checks.load(), 1);
+        if (raise) {
+            EXPECT_TRUE(usocket::is_interrupted(ec)) << ec.message();
+            EXPECT_LT(took, 0.7);
+        } else {
+            EXPECT_TRUE(usocket::is_timeout(ec)) << ec.message();
+            EXPECT_GE(took, 0.75);
+            EXPECT_LT(took, 2.0);
+        }
+    }
+}
+
+}  // namespace
