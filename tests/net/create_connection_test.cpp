@@ -31,7 +31,7 @@ struct dead_listener {
     std::vector<usocket::socket> fillers;
     address addr;
 
-    explicit dead_listener(int family) : listener(family, usocket::sock_stream) {
+    explicit dead_listener(usocket::address_family family) : listener(family, usocket::sock_stream) {
         listener.bind(address::loopback(family, 0));
         listener.listen(0);
         addr = listener.getsockname();
@@ -49,7 +49,7 @@ struct dead_listener {
 };
 
 /// An address where nothing listens: connect is refused at once.
-address refused_address(int family) {
+address refused_address(usocket::address_family family) {
     usocket::socket s(family, usocket::sock_stream);
     s.bind(address::loopback(family, 0));
     return s.getsockname();  // closed when s goes: the port is free and refuses
@@ -179,7 +179,7 @@ TEST_F(create_connection, the_throwing_form_raises_timeout_error) {
     dead_listener dead(usocket::af_inet);
     const std::vector<address> candidates{dead.addr};
     const auto t0 = usocket_test::clock::now();
-    EXPECT_THROW(usocket::create_connection(candidates, timed(300ms)), usocket::timeout_error);
+    EXPECT_THROW((void)usocket::create_connection(candidates, timed(300ms)), usocket::timeout_error);
     EXPECT_LT(seconds_since(t0), 2.0);
 }
 
@@ -259,14 +259,14 @@ TEST_F(create_connection, bad_arguments_and_unknown_names) {
     ec.clear();
     usocket::create_connection("localhost", 1, timed(1s), ec);  // nothing listens on port 1
     EXPECT_EQ(ec, usocket::system_error_code(ECONNREFUSED));
-    EXPECT_THROW(usocket::create_connection("127.0.0.1", 70000), usocket::value_error);
+    EXPECT_THROW((void)usocket::create_connection("127.0.0.1", 70000), usocket::value_error);
 
     usocket_test::fake_dns dns(usocket_test::fake_dns::mode::nxdomain);
     if (!dns.active()) GTEST_SKIP() << "built without c-ares";
     ec.clear();
     usocket::create_connection("no-such-host.example", 80, timed(5s), ec);
     EXPECT_EQ(ec, std::error_code(usocket::eai_noname, usocket::gai_category()));
-    EXPECT_THROW(usocket::create_connection("no-such-host.example", 80, timed(5s)), usocket::gaierror);
+    EXPECT_THROW((void)usocket::create_connection("no-such-host.example", 80, timed(5s)), usocket::gaierror);
 }
 
 TEST_F(create_connection, the_deadline_covers_name_resolution) {

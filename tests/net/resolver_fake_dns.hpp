@@ -25,13 +25,13 @@ public:
         sock_.settimeout(std::chrono::milliseconds(50));
         path_ = "/tmp/usocket-fake-dns-" + std::to_string(::getpid()) + ".conf";
         std::ofstream(path_) << "nameserver 127.0.0.1\noptions timeout:30 attempts:1\n";
-        active_ = usocket::sys::set_resolver_config_for_tests(path_.c_str(), sock_.getsockname().port());
+        active_ = usocket::testing::set_resolver_config(path_.c_str(), sock_.getsockname().port());
         if (mode_ == mode::nxdomain) server_ = std::thread([this] { serve(); });
     }
     ~fake_dns() {
         stop_ = true;
         if (server_.joinable()) server_.join();
-        usocket::sys::set_resolver_config_for_tests(nullptr, 0);
+        usocket::testing::set_resolver_config(nullptr, 0);
         std::remove(path_.c_str());
     }
     fake_dns(const fake_dns&) = delete;

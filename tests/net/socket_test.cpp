@@ -61,9 +61,9 @@ TEST_F(socket_test, type_flags_are_honoured_and_stripped) {
 }
 
 TEST_F(socket_test, unknown_family_is_an_os_error_in_both_forms) {
-    EXPECT_THROW(usocket::socket(12345, usocket::sock_stream), usocket::os_error);
+    EXPECT_THROW((void)usocket::socket(usocket::address_family{12345}, usocket::sock_stream), usocket::os_error);
     std::error_code ec;
-    usocket::socket s = usocket::socket::open(12345, usocket::sock_stream, 0, ec);
+    usocket::socket s = usocket::socket::open(usocket::address_family{12345}, usocket::sock_stream, 0, ec);
     EXPECT_EQ(ec, std::errc::address_family_not_supported);
     EXPECT_FALSE(s.is_open());
 }
@@ -79,10 +79,10 @@ TEST_F(socket_test, every_operation_on_a_closed_socket_is_ebadf) {
     EXPECT_EQ(error_of([&](auto& ec) { s.bind(0, ec); }), ebadf);
     EXPECT_EQ(error_of([&](auto& ec) { s.listen(ec); }), ebadf);
     EXPECT_EQ(error_of([&](auto& ec) { s.accept(nullptr, ec); }), ebadf);
-    EXPECT_EQ(error_of([&](auto& ec) { s.send("x", 0, ec); }), ebadf);
-    EXPECT_EQ(error_of([&](auto& ec) { s.sendall("x", 0, ec); }), ebadf);
-    EXPECT_EQ(error_of([&](auto& ec) { s.sendto("x", peer, 0, ec); }), ebadf);
-    EXPECT_EQ(error_of([&](auto& ec) { s.recv_into(buf, 0, 0, ec); }), ebadf);
+    EXPECT_EQ(error_of([&](auto& ec) { s.send("x", ec); }), ebadf);
+    EXPECT_EQ(error_of([&](auto& ec) { s.sendall("x", ec); }), ebadf);
+    EXPECT_EQ(error_of([&](auto& ec) { s.sendto("x", peer, ec); }), ebadf);
+    EXPECT_EQ(error_of([&](auto& ec) { s.recv_into(buf, ec); }), ebadf);
     usocket::address from;
     EXPECT_EQ(error_of([&](auto& ec) { s.recvfrom_into(buf, 0, 0, from, ec); }), ebadf);
     EXPECT_EQ(error_of([&](auto& ec) { s.settimeout(1s, ec); }), ebadf);
@@ -92,7 +92,7 @@ TEST_F(socket_test, every_operation_on_a_closed_socket_is_ebadf) {
     EXPECT_EQ(error_of([&](auto& ec) { s.getsockname(ec); }), ebadf);
     EXPECT_EQ(error_of([&](auto& ec) { s.getpeername(ec); }), ebadf);
     EXPECT_EQ(error_of([&](auto& ec) { s.dup(ec); }), ebadf);
-    EXPECT_THROW(s.recv(4), usocket::os_error);
+    EXPECT_THROW((void)s.recv(4), usocket::os_error);
     EXPECT_FALSE(s.gettimeout().has_value()) << "a failed settimeout changed the timeout";
     s.close();  // a second close is harmless
     EXPECT_EQ(s.fileno(), -1);
@@ -130,7 +130,7 @@ TEST_F(socket_test, adopt_reads_family_type_and_protocol_and_sets_the_mode) {
 }
 
 TEST_F(socket_test, adopt_refuses_bad_descriptors_and_takes_nothing) {
-    EXPECT_THROW(usocket::socket::adopt(-1), usocket::value_error);
+    EXPECT_THROW((void)usocket::socket::adopt(-1), usocket::value_error);
     int p[2];
     ASSERT_EQ(::pipe(p), 0);
     std::error_code ec;
@@ -150,7 +150,7 @@ TEST_F(socket_test, fromfd_duplicates_and_leaves_the_original_open) {
     EXPECT_EQ(d.family(), usocket::af_inet);
     d.bind("127.0.0.1", 0);
     EXPECT_EQ(s.getsockname(), d.getsockname()) << "not the same socket";
-    EXPECT_THROW(usocket::fromfd(-1, usocket::af_inet, usocket::sock_stream), usocket::value_error);
+    EXPECT_THROW((void)usocket::fromfd(-1, usocket::af_inet, usocket::sock_stream), usocket::value_error);
 }
 
 TEST_F(socket_test, dup_shares_the_socket_with_a_new_descriptor) {
@@ -196,9 +196,9 @@ TEST_F(socket_test, bind_port_zero_and_bare_port_and_wildcard) {
 
 TEST_F(socket_test, bad_bind_arguments_change_nothing) {
     usocket::socket s(usocket::af_inet, usocket::sock_stream);
-    EXPECT_THROW(s.bind("127.0.0.1", 70000), usocket::value_error);
-    EXPECT_THROW(s.bind(-1), usocket::value_error);
-    EXPECT_THROW(s.bind("127.0.0.1", 65536), usocket::value_error);
+    EXPECT_THROW((void)s.bind("127.0.0.1", 70000), usocket::value_error);
+    EXPECT_THROW((void)s.bind(-1), usocket::value_error);
+    EXPECT_THROW((void)s.bind("127.0.0.1", 65536), usocket::value_error);
     std::error_code ec;
     s.bind(99999, ec);
     EXPECT_EQ(ec, usocket::errc::port_out_of_range);
@@ -314,7 +314,7 @@ TEST_F(socket_test, listen_backlog_forms) {
 TEST_F(socket_test, accept_would_block_on_a_non_blocking_listener) {
     auto l = usocket_test::tcp_listener();
     l.setblocking(false);
-    EXPECT_THROW(l.accept(), usocket::blocking_io_error);
+    EXPECT_THROW((void)l.accept(), usocket::blocking_io_error);
 }
 
 TEST_F(socket_test, send_recv_flags) {
@@ -325,7 +325,7 @@ TEST_F(socket_test, send_recv_flags) {
     EXPECT_EQ(b.recv(3, usocket::msg_peek), " wo");
     EXPECT_EQ(b.recv(64), " world");
     // MSG_DONTWAIT makes one call of a blocking socket non-blocking.
-    EXPECT_THROW(b.recv(10, usocket::msg_dontwait), usocket::blocking_io_error);
+    EXPECT_THROW((void)b.recv(10, usocket::msg_dontwait), usocket::blocking_io_error);
     EXPECT_TRUE(b.getblocking());
 }
 
@@ -333,7 +333,7 @@ TEST_F(socket_test, recv_into_checks_sizes_and_consumes_nothing_on_error) {
     auto [a, b] = usocket_test::tcp_pair();
     a.sendall("0123456789");
     char buf[8] = {};
-    EXPECT_THROW(b.recv_into(buf, 9), usocket::value_error);
+    EXPECT_THROW((void)b.recv_into(buf, 9), usocket::value_error);
     EXPECT_EQ(b.recv_into(buf, 4), 4u);
     EXPECT_EQ(std::string(buf, 4), "0123");
     std::vector<std::byte> big(64);
@@ -379,13 +379,13 @@ TEST_F(socket_test, write_to_a_closed_peer_is_an_error_not_sigpipe) {
     std::error_code ec;
     // The first send may still be accepted; the RST that answers it fails a later one.
     for (int i = 0; i < 50 && !ec; ++i) {
-        a.send("data after close", 0, ec);
+        a.send("data after close", ec);
         if (!ec) std::this_thread::sleep_for(10ms);
     }
     EXPECT_TRUE(ec == std::errc::broken_pipe || ec == std::errc::connection_reset) << ec.message();
     auto [u1, u2] = usocket::socketpair();
     u2.close();
-    EXPECT_THROW(u1.sendall("x"), usocket::os_error);  // EPIPE, and the process lives
+    EXPECT_THROW((void)u1.sendall("x"), usocket::os_error);  // EPIPE, and the process lives
 }
 
 TEST_F(socket_test, udp_sendto_recvfrom_and_connected_udp) {
@@ -406,8 +406,8 @@ TEST_F(socket_test, udp_sendto_recvfrom_and_connected_udp) {
     auto [n, sender] = srv.recvfrom_into(buf);
     EXPECT_EQ(std::string(buf, n), "connected");
     EXPECT_EQ(sender, cli.getsockname());
-    EXPECT_THROW(srv.recvfrom_into(buf, 4, usocket::msg_dontwait), usocket::blocking_io_error);
-    EXPECT_THROW(srv.recvfrom_into(buf, 64), usocket::value_error);  // nbytes > buffer
+    EXPECT_THROW((void)srv.recvfrom_into(buf, 4, usocket::msg_dontwait), usocket::blocking_io_error);
+    EXPECT_THROW((void)srv.recvfrom_into(buf, 64), usocket::value_error);  // nbytes > buffer
 }
 
 TEST_F(socket_test, unix_path_and_abstract_addresses) {
@@ -441,7 +441,7 @@ TEST_F(socket_test, unix_path_and_abstract_addresses) {
     auto [s, peer] = l.accept();
     s.sendall("abstract");
     EXPECT_EQ(c.recv(64), "abstract");
-    EXPECT_THROW(usocket::address::unix_path(std::string(200, 'x')), usocket::value_error);
+    EXPECT_THROW((void)usocket::address::unix_path(std::string(200, 'x')), usocket::value_error);
 }
 
 TEST_F(socket_test, ipv6_loopback) {
@@ -478,9 +478,9 @@ TEST_F(socket_test, socket_options_as_integers_and_bytes) {
     std::memcpy(back, raw.data(), 8);
     EXPECT_EQ(back[0], 1);
     EXPECT_EQ(back[1], 7);
-    EXPECT_THROW(s.getsockopt(usocket::sol_socket, usocket::so_linger, 0), usocket::value_error);
-    EXPECT_THROW(s.getsockopt(usocket::sol_socket, usocket::so_linger, 5000), usocket::value_error);
-    EXPECT_THROW(s.setsockopt(usocket::sol_socket, 987654, 1), usocket::os_error);
+    EXPECT_THROW((void)s.getsockopt(usocket::sol_socket, usocket::so_linger, 0), usocket::value_error);
+    EXPECT_THROW((void)s.getsockopt(usocket::sol_socket, usocket::so_linger, 5000), usocket::value_error);
+    EXPECT_THROW((void)s.setsockopt(usocket::sol_socket, usocket::option_name{987654}, 1), usocket::os_error);
 }
 
 TEST_F(socket_test, timeout_modes_set_the_descriptor_mode) {
@@ -506,9 +506,9 @@ TEST_F(socket_test, negative_timeouts_are_refused_and_change_nothing) {
     usocket_test::default_timeout_guard guard;
     usocket::socket s(usocket::af_inet, usocket::sock_stream);
     s.settimeout(2s);
-    EXPECT_THROW(s.settimeout(-1s), usocket::value_error);
+    EXPECT_THROW((void)s.settimeout(-1s), usocket::value_error);
     EXPECT_EQ(s.gettimeout(), usocket::timeout_type(2s));
-    EXPECT_THROW(usocket::setdefaulttimeout(-1ms), usocket::value_error);
+    EXPECT_THROW((void)usocket::setdefaulttimeout(-1ms), usocket::value_error);
     EXPECT_FALSE(usocket::getdefaulttimeout().has_value());
 }
 
@@ -549,15 +549,15 @@ TEST_F(socket_test, getpeername_of_an_unconnected_socket) {
 TEST_F(socket_test, error_code_forms_do_not_throw_and_report) {
     usocket::socket s;
     std::error_code ec;
-    EXPECT_EQ(s.send("x", 0, ec), 0u);
+    EXPECT_EQ(s.send("x", ec), 0u);
     EXPECT_TRUE(ec);
     ec.clear();
-    EXPECT_EQ(s.recv(4, 0, ec), "");
+    EXPECT_EQ(s.recv(4, ec), "");
     EXPECT_TRUE(ec);
     ec.clear();
     auto [a, b] = usocket::socketpair();
     a.setblocking(false);
-    a.recv(4, 0, ec);
+    a.recv(4, ec);
     EXPECT_TRUE(usocket::is_would_block(ec));
 }
 
@@ -604,7 +604,7 @@ TEST_F(socket_test, reset_ends_every_connection_and_wakes_blocked_calls) {
     EXPECT_EQ(got, "") << "the blocked recv did not see the end of the stream";
     EXPECT_TRUE(a.is_open()) << "reset() must not pull descriptors from under their objects";
     std::error_code ec;
-    a.send("x", 0, ec);
+    a.send("x", ec);
     EXPECT_EQ(ec, std::errc::broken_pipe);
 }
 
@@ -615,11 +615,11 @@ namespace {
 TEST_F(socket_test, a_reused_error_code_is_cleared_by_a_call_that_succeeds) {
     auto [a, b] = usocket::socketpair();
     std::error_code ec = std::make_error_code(std::errc::connection_reset);
-    a.send("x", 0, ec);
+    a.send("x", ec);
     EXPECT_FALSE(ec) << "a successful send reported a stale error";
     ec = usocket::errc::invalid_argument;
     char buf[4];
-    EXPECT_EQ(b.recv_into(buf, 0, 0, ec), 1u);
+    EXPECT_EQ(b.recv_into(buf, ec), 1u);
     EXPECT_FALSE(ec);
     ec = std::make_error_code(std::errc::timed_out);
     const auto local = a.getsockname(ec);

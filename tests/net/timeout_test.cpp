@@ -29,7 +29,7 @@ TEST_F(timeout_test, sendall_has_one_deadline_for_the_whole_call) {
         b.settimeout(50ms);
         while (!stop) {
             std::error_code ec;
-            b.recv_into(buf, 0, 0, ec);
+            b.recv_into(buf, ec);
             std::this_thread::sleep_for(20ms);
         }
     });
@@ -37,7 +37,7 @@ TEST_F(timeout_test, sendall_has_one_deadline_for_the_whole_call) {
     a.settimeout(1s);
     const auto t0 = usocket_test::clock::now();
     std::error_code ec;
-    const std::size_t sent = a.sendall(data, 0, ec);
+    const std::size_t sent = a.sendall(data, ec);
     const double took = seconds_since(t0);
     stop = true;
     trickle.join();
@@ -53,7 +53,7 @@ TEST_F(timeout_test, sendall_to_a_reader_that_stops_raises_timeout_after_the_tim
     const std::string data(64 << 20, 'y');
     a.settimeout(1s);
     const auto t0 = usocket_test::clock::now();
-    EXPECT_THROW(a.sendall(data), usocket::timeout_error);
+    EXPECT_THROW((void)a.sendall(data), usocket::timeout_error);
     const double took = seconds_since(t0);
     EXPECT_GE(took, 0.9);
     EXPECT_LT(took, 3.0);
@@ -90,7 +90,7 @@ TEST_F(timeout_test, non_blocking_is_would_block_not_timeout) {
     b.setblocking(false);
     const auto t0 = usocket_test::clock::now();
     std::error_code ec;
-    b.recv(10, 0, ec);
+    b.recv(10, ec);
     EXPECT_TRUE(usocket::is_would_block(ec));
     EXPECT_FALSE(usocket::is_timeout(ec));
     EXPECT_LT(seconds_since(t0), 0.5);
@@ -115,7 +115,7 @@ TEST_F(timeout_test, accept_times_out) {
     auto l = usocket_test::tcp_listener();
     l.settimeout(200ms);
     const auto t0 = usocket_test::clock::now();
-    EXPECT_THROW(l.accept(), usocket::timeout_error);
+    EXPECT_THROW((void)l.accept(), usocket::timeout_error);
     const double took = seconds_since(t0);
     EXPECT_GE(took, 0.15);
     EXPECT_LT(took, 2.0);
@@ -139,7 +139,7 @@ TEST_F(timeout_test, connect_times_out_against_a_full_backlog) {
     usocket::socket c(usocket::af_inet, usocket::sock_stream);
     c.settimeout(500ms);
     const auto t0 = usocket_test::clock::now();
-    EXPECT_THROW(c.connect(l.getsockname()), usocket::timeout_error);
+    EXPECT_THROW((void)c.connect(l.getsockname()), usocket::timeout_error);
     const double took = seconds_since(t0);
     EXPECT_GE(took, 0.4);
     EXPECT_LT(took, 3.0);
@@ -203,7 +203,7 @@ TEST_F(timeout_test, eintr_during_a_timed_wait_keeps_the_deadline) {
         }
     });
     const auto t0 = usocket_test::clock::now();
-    EXPECT_THROW(b.recv(64), usocket::timeout_error);
+    EXPECT_THROW((void)b.recv(64), usocket::timeout_error);
     const double took = seconds_since(t0);
     done = true;
     poke.join();
@@ -222,7 +222,7 @@ TEST_F(timeout_test, the_interrupt_check_can_abandon_the_call) {
         pthread_kill(me, SIGUSR1);
     });
     std::error_code ec;
-    b.recv(64, 0, ec);
+    b.recv(64, ec);
     poke.join();
     EXPECT_EQ(ec, std::errc::interrupted);
     EXPECT_EQ(interrupt_checks.load(), 1);
