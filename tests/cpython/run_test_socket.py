@@ -67,11 +67,12 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HANG_MARK = "Timeout ("  # faulthandler.dump_traceback_later's first line
+SANITIZER_MARKS = {"AddressSanitizer": ("ERROR: AddressSanitizer", "AddressSanitizer:DEADLYSIGNAL"),
+                   "UndefinedBehaviorSanitizer": (": runtime error: ",)}
 
 # ---------------------------------------------------------------------------------------------
 # The child: swap the module in, run the given tests, report on a pipe.
@@ -357,8 +358,11 @@ class Child:
                 how = (f"killed by {signal.Signals(-rc).name}" if rc < 0
                        else f"the interpreter exited with status {rc}")
                 outcome = "crash"
+                for tool, marks in SANITIZER_MARKS.items():
+                    if any(mark in output for mark in marks):
+                        how += f" ({tool} report)"
             results[running] = (outcome, f"{how}{where}; child output (tail):\n"
-                                f"{output[-6000:]}", None)
+                                f"{output[-12000:]}", None)
             todo = [t for t in todo if t != running]
         for t in todo:
             results[t] = (("error", left, None) if left is not None

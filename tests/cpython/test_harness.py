@@ -38,6 +38,9 @@ def check(module, expected, report_lines):
     if proc.returncode != 1:
         problems.append(f"exit status {proc.returncode}, expected 1")
     problems += [f"report lacks {line!r}" for line in report_lines if line not in proc.stdout]
+    if "Outcomes.test_f_crash" in result and "SEGV" not in result[
+            "Outcomes.test_f_crash"]["detail"]:
+        problems.append("the crash's report does not name the signal")
     if "Outcomes.test_d_hang" in result and "test_d_hang" not in result[
             "Outcomes.test_d_hang"]["detail"]:
         problems.append("the hang's report lacks the hanging test's stack")
@@ -67,7 +70,7 @@ problems = check("usocket", {
     "Stopped.test_stopped": "hang",
 }, ["=== CRASH: Outcomes.test_f_crash", "=== HANG: Outcomes.test_d_hang",
     "=== MISSING: Outcomes.test_j_skip_under_usocket_only", "UNEXPECTED PASSES",
-    "Lists.test_known_passes", "[known-failures] NoSuchClass", "killed by SIGSEGV",
+    "Lists.test_known_passes", "[known-failures] NoSuchClass",
     "killed by the harness at the class's time bound"])
 problems += check("cpython", {
     **common,
