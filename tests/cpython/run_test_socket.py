@@ -10,20 +10,23 @@ The test file is the interpreter's own (Debian: libpython3.11-testsuite, matchin
 How usocket is swapped in
 -------------------------
 Before anything imports `socket`, each child process puts the `usocket` package itself into
-sys.modules under BOTH names, `socket` and `_socket`. So in the test file, in
+sys.modules under BOTH names, `socket` and `_socket`. Then, in the test file, in
 test.support.socket_helper and in every standard module imported afterwards (multiprocessing,
-...), `socket.socket`, `socket.SocketType` and `_socket.socket` are all usocket's C++ type,
-and socketpair, create_connection, create_server, fromfd, getaddrinfo, makefile() and the
-exceptions are usocket's own.
-The other choice, usocket as `_socket` under CPython's socket.py, was rejected: socket.py
-is a Python layer that subclasses `_socket.socket` and reimplements accept (over `_accept`),
-makefile, sendfile, socketpair, fromfd, create_connection and create_server in Python, so
-the test file would exercise CPython's code over a few usocket primitives, not usocket's
-implementation of them (and usocket is a whole module, not a `_socket`: it has no `_accept`).
-Modules that do not use socket (selectors over `select`, threading, signal, asyncio's event
-loop if a test imported it) are untouched; the child checks that the swap took everywhere
-(test_socket.socket, test_socket._socket, socket_helper.socket) and that multiprocessing
-still imports (test_socket imports it under `except ImportError`, which would hide a break).
+...), `socket.socket`, `socket.SocketType` and `_socket.socket` are one type, usocket's C++
+socket (in CPython SocketType is the C type `_socket.socket` and `socket.socket` a Python
+subclass of it), and socketpair, create_connection, create_server, fromfd, getaddrinfo,
+makefile() and the exceptions are usocket's own: what the test file calls is usocket's code.
+The other choice, usocket as `_socket` under CPython's Lib/socket.py, was rejected: socket.py
+subclasses `_socket.socket` in Python and implements accept (over `_accept`), makefile (its
+SocketIO over recv_into), sendfile, socketpair, fromfd (over `_socket.dup`),
+create_connection and create_server itself, so the test file would exercise CPython's Python
+code over a few usocket primitives instead of usocket's own implementation of them; and
+usocket, a whole module, has neither `_accept` nor `dup`, so accept() and fromfd() would
+fail for a reason no usocket user meets.
+Modules that do not import socket (selectors over `select`, threading, signal) are untouched;
+the child checks that the swap took everywhere (test_socket.socket, test_socket._socket,
+socket_helper.socket) and that multiprocessing, which imports socket, still imports
+(test_socket imports it under `except ImportError`, which would hide a break).
 
 What runs where
 ---------------
@@ -39,6 +42,11 @@ outlives its class's bound, and stops starting classes when the whole run's budg
 
 Network: test.support's resources are set to none, so tests that need the internet
 (`network`) are skipped by the test file itself; everything else uses loopback.
+test_sethostname renames the machine when run as root: every child runs in a private UTS
+namespace (`unshare --uts`) when one can be made; as root without one, that test is skipped.
+
+Time: 20 s per test before it is a hang (the slowest passing test takes 3 s), 240 s for the
+whole run by default (about 30 s today, 45 s under ASan; CTest's limit is 300 s).
 
 Lists (skips.txt, one reason per entry)
 ---------------------------------------
@@ -468,7 +476,9 @@ def main():
                 reason = lists.match("known-failures", tid)
                 if reason:
                     known[tid] = reason
-    print(f"test_socket.py against {opts.module}: "
+    spec = importlib.util.find_spec(opts.test_module)
+    print(f"{spec.origin} run by {sys.executable} {sys.version.split()[0]}")
+    print(f"{opts.test_module} against {opts.module}: "
           f"{sum(len(v) for v in to_run.values())} tests to run in {len(to_run)} classes, "
           f"{len(outcome)} skipped by the lists, -j{opts.jobs}, {opts.test_timeout:g} s per "
           f"test, budget {opts.budget:g} s"
@@ -539,6 +549,12 @@ def report(opts, classes, outcome, known, lists, applied, start, log_dir):
     print("(miss: skipped by the test file under usocket only, as CPython runs it; s:file: "
           "skipped by the test file; s:perm/s:env: the skip lists; known: failures in "
           "[known-failures]; unexp+: known failures that passed)")
+
+    skip_reasons = collections.Counter(d.strip() for oc, d, _ in outcome.values() if oc == "skip")
+    if skip_reasons:
+        print("\nskipped by the test file (also under CPython), by its reason:")
+        for reason, n in sorted(skip_reasons.items(), key=lambda r: (-r[1], r[0])):
+            print(f"  {n:4}  {reason}")
 
     order = {"crash": 0, "hang": 1, "error": 2, "fail": 3, "missing": 4}
     for tid, oc, detail in sorted(unexpected, key=lambda u: (order[u[1]], u[0])):
