@@ -234,6 +234,10 @@ socket create_connection(std::string_view host, int port, const connection_optio
     return connect_any(candidates, o, dl, ec, errors);
 }
 
+socket create_connection(std::string_view host, int port, std::error_code& ec) {
+    return create_connection(host, port, connection_options{}, ec);
+}
+
 socket create_connection(std::string_view host, int port, const connection_options& o) {
     return throw_connection_errors(o, detail::host_port_context("create_connection", host, port),
                                    [&](std::error_code& ec, std::vector<attempt_error>& errors) {
@@ -318,6 +322,12 @@ socket create_server(std::string_view host, int port, const server_options& o) {
     return detail::or_throw([&] { return detail::host_port_context("create_server on", host, port); },
                             [&](std::error_code& ec) { return create_server(host, port, o, ec); });
 }
+
+socket create_server(std::string_view host, int port, std::error_code& ec) noexcept {
+    return create_server(host, port, server_options{}, ec);
+}
+
+socket create_server(const address& local, std::error_code& ec) noexcept { return create_server(local, server_options{}, ec); }
 
 bool has_dualstack_ipv6() noexcept {
     std::error_code ec;

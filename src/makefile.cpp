@@ -165,6 +165,8 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
     return socket_file(std::move(f));
 }
 
+socket_file socket::makefile(std::error_code& ec) { return makefile("rb", -1, ec); }
+
 socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering) {
     return detail::or_throw([&] { return "makefile(mode='" + std::string(mode) + "')"; },
                             [&](std::error_code& ec) { return makefile(mode, buffering, ec); });

@@ -114,6 +114,10 @@ socket socket::open(address_family family, socket_type type, std::error_code& ec
     return open(family, type, protocol{}, ec);
 }
 
+socket socket::open(address_family family, std::error_code& ec) noexcept {
+    return open(family, sock_stream, protocol{}, ec);
+}
+
 socket socket::adopt(native_handle fd, std::error_code& ec) noexcept {
     detail::clear_error(ec);
     if (fd == invalid_handle || fd < 0) {

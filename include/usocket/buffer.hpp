@@ -3,8 +3,9 @@
 // elements (std::string, std::vector<char>, std::array<std::byte, N>, std::span, char[N]) or a
 // pointer and a size. They never own or copy.
 
+#include <concepts>
 #include <cstddef>
-#include <ranges>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,13 +14,18 @@
 namespace usocket {
 
 namespace detail {
+// Contiguous memory of one-byte elements, seen through std::data and std::size (without
+// <ranges>, which costs every file that includes this header more than half a second).
 template <class R>
-concept byte_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
-                     sizeof(std::ranges::range_value_t<R>) == 1 &&
-                     std::is_trivially_copyable_v<std::ranges::range_value_t<R>>;
+using data_pointer_t = decltype(std::data(std::declval<R&>()));
 template <class R>
-concept mutable_byte_range =
-    byte_range<R> && !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>>;
+concept byte_range = requires(R& r) {
+    { std::data(r) } -> std::convertible_to<const void*>;
+    { std::size(r) } -> std::convertible_to<std::size_t>;
+} && sizeof(*std::declval<data_pointer_t<R>>()) == 1 &&
+                     std::is_trivially_copyable_v<std::remove_reference_t<decltype(*std::declval<data_pointer_t<R>>())>>;
+template <class R>
+concept mutable_byte_range = byte_range<R> && !std::is_const_v<std::remove_reference_t<decltype(*std::declval<data_pointer_t<R>>())>>;
 }  // namespace detail
 
 /// Writable memory a receive call fills.
@@ -30,7 +36,7 @@ public:
     template <detail::mutable_byte_range R>
         requires(!std::is_same_v<std::remove_cvref_t<R>, mutable_buffer>)
     constexpr mutable_buffer(R&& r) noexcept  // NOLINT(google-explicit-constructor)
-        : data_(std::ranges::data(r)), size_(std::ranges::size(r)) {}
+        : data_(std::data(r)), size_(std::size(r)) {}
 
     constexpr std::byte* data() const noexcept { return static_cast<std::byte*>(data_); }
     constexpr std::size_t size() const noexcept { return size_; }
@@ -62,7 +68,7 @@ public:
                  !std::is_same_v<std::remove_cvref_t<R>, const_buffer> &&
                  !std::is_same_v<std::remove_cvref_t<R>, mutable_buffer>)
     constexpr const_buffer(R&& r) noexcept  // NOLINT(google-explicit-constructor)
-        : data_(std::ranges::data(r)), size_(std::ranges::size(r)) {}
+        : data_(std::data(r)), size_(std::size(r)) {}
 
     constexpr const std::byte* data() const noexcept { return static_cast<const std::byte*>(data_); }
     constexpr std::size_t size() const noexcept { return size_; }

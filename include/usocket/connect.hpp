@@ -73,6 +73,7 @@ private:
 /// The non-throwing form. `errors`, when given, receives every failed attempt.
 [[nodiscard]] USOCKET_API socket create_connection(std::string_view host, int port, const connection_options& options,
                                      std::error_code& ec, std::vector<attempt_error>* errors = nullptr);
+[[nodiscard]] USOCKET_API socket create_connection(std::string_view host, int port, std::error_code& ec);
 /// The same over addresses already resolved (no lookup), e.g. [::1, 127.0.0.1].
 [[nodiscard]] USOCKET_API socket create_connection(std::span<const address> candidates, const connection_options& options = {});
 [[nodiscard]] USOCKET_API socket create_connection(std::span<const address> candidates, const connection_options& options,
@@ -100,6 +101,8 @@ struct server_options {
 [[nodiscard]] USOCKET_API socket create_server(std::string_view host, int port, const server_options& options = {});
 [[nodiscard]] USOCKET_API socket create_server(std::string_view host, int port, const server_options& options,
                                  std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API socket create_server(std::string_view host, int port, std::error_code& ec) noexcept;
+[[nodiscard]] USOCKET_API socket create_server(const address& local, std::error_code& ec) noexcept;
 
 /// True when an af_inet6 socket can also accept IPv4 (IPV6_V6ONLY can be cleared).
 [[nodiscard]] USOCKET_API bool has_dualstack_ipv6() noexcept;

@@ -71,6 +71,11 @@ struct select_result {
 [[nodiscard]] USOCKET_API select_result select(std::span<const waitable> rlist, std::span<const waitable> wlist,
                                                std::span<const waitable> xlist, timeout_type timeout,
                                                std::error_code& ec);
+/// Without a timeout: waits until something is ready.
+[[nodiscard]] inline select_result select(std::span<const waitable> rlist, std::span<const waitable> wlist,
+                                          std::span<const waitable> xlist, std::error_code& ec) {
+    return select(rlist, wlist, xlist, blocking, ec);
+}
 /// The same with braced lists: select({a, b}, {}, {}, 1s).
 [[nodiscard]] inline select_result select(std::initializer_list<waitable> rlist, std::initializer_list<waitable> wlist,
                                           std::initializer_list<waitable> xlist, timeout_type timeout = blocking) {
@@ -163,6 +168,7 @@ public:
     /// interrupt check gave up).
     [[nodiscard]] std::vector<poll_event> poll(timeout_type timeout = blocking);
     [[nodiscard]] std::vector<poll_event> poll(timeout_type timeout, std::error_code& ec);
+    [[nodiscard]] std::vector<poll_event> poll(std::error_code& ec) { return poll(blocking, ec); }
 
     /// MicroPython's ipoll(): as poll(), but returns a view of an internal array that stays
     /// valid until the next poll()/ipoll() (registering or unregistering meanwhile is fine)
@@ -170,6 +176,7 @@ public:
     /// `flags` may be ipoll_oneshot.
     [[nodiscard]] std::span<const poll_event> ipoll(timeout_type timeout = blocking, int flags = 0);
     [[nodiscard]] std::span<const poll_event> ipoll(timeout_type timeout, int flags, std::error_code& ec);
+    [[nodiscard]] std::span<const poll_event> ipoll(std::error_code& ec) { return ipoll(blocking, 0, ec); }
 
     /// Number of registered descriptors.
     [[nodiscard]] std::size_t size() const noexcept { return slots_.size(); }
@@ -259,6 +266,9 @@ public:
     /// EINTR when the interrupt check gave up).
     [[nodiscard]] std::size_t wait(std::span<selector_event> out, timeout_type timeout = blocking);
     [[nodiscard]] std::size_t wait(std::span<selector_event> out, timeout_type timeout, std::error_code& ec) noexcept;
+    [[nodiscard]] std::size_t wait(std::span<selector_event> out, std::error_code& ec) noexcept {
+        return wait(out, blocking, ec);
+    }
 
     /// Closes the selector (a second close does nothing).
     void close();

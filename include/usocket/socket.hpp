@@ -101,6 +101,7 @@ public:
     [[nodiscard]] static socket open(address_family family, socket_type type, protocol proto,
                                      std::error_code& ec) noexcept;
     [[nodiscard]] static socket open(address_family family, socket_type type, std::error_code& ec) noexcept;
+    [[nodiscard]] static socket open(address_family family, std::error_code& ec) noexcept;
     /// Takes ownership of an open descriptor (the module's fileno= argument): family, type
     /// and protocol are read from it (ENOTSOCK when it is not a socket), and its mode is set
     /// from getdefaulttimeout().
@@ -225,6 +226,7 @@ public:
     /// os_error(EBADF).
     [[nodiscard]] socket_file makefile(std::string_view mode = "rb", std::ptrdiff_t buffering = -1);
     [[nodiscard]] socket_file makefile(std::string_view mode, std::ptrdiff_t buffering, std::error_code& ec);
+    [[nodiscard]] socket_file makefile(std::error_code& ec);
     /// Bytes a read returns without waiting for the system: those in the read-ahead buffer (and
     /// those a transport such as TLS holds decrypted). usocket's select(), poll objects and
     /// selectors count them as readable; a waiter on fileno() alone cannot see them.
