@@ -1,0 +1,16 @@
+# cmake -DCOMPILER=... -DSOURCE=... -DINCLUDES=a;b -P check.cmake: passes when SOURCE fails to
+# compile with a message matching its "// expect: <regex>" line.
+file(STRINGS ${SOURCE} expect_line REGEX "^// expect: ")
+string(REGEX REPLACE "^// expect: " "" expect "${expect_line}")
+set(flags -std=c++20 -fsyntax-only -Werror=unused-result -DUSOCKET_STATIC_DEFINE)
+foreach(dir IN LISTS INCLUDES)
+  list(APPEND flags -I${dir})
+endforeach()
+execute_process(COMMAND ${COMPILER} ${flags} ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${SOURCE} compiled, but must not")
+endif()
+if(NOT "${out}${err}" MATCHES "${expect}")
+  message(FATAL_ERROR "${SOURCE} failed for another reason than /${expect}/:\n${err}")
+endif()
+message(STATUS "refused as expected: /${expect}/")
