@@ -34,7 +34,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/usocket
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         COMPONENT usocket_development
         FILES_MATCHING PATTERN "*.hpp")
-install(FILES ${PROJECT_BINARY_DIR}/include/usocket/export.hpp
+install(FILES ${PROJECT_BINARY_DIR}/include/usocket/export.hpp ${PROJECT_BINARY_DIR}/include/usocket/platform.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/usocket
         COMPONENT usocket_development)
 install(TARGETS usocket EXPORT usocket-targets

@@ -5,8 +5,9 @@
 #
 #   1. the library alone (no tests, tools, examples, Python module), static and shared, each
 #      installed to its own temporary prefix and both into one shared prefix;
-#   2. the installed trees: expected files, no path of the source or build tree left in them,
-#      only the public API exported from the shared library;
+#   2. the installed trees: expected files (usocket/platform.hpp, generated), no path of the
+#      source or build tree left in them, only the public API exported from the shared library
+#      and every function of the installed headers exported (tests/package/check_exports.py);
 #   3. consumers: find_package (static, shared, both-in-one-prefix, the build tree),
 #      pkg-config (static with --static, shared), add_subdirectory (static) and FetchContent
 #      from this git repository (shared, installed along with the consumer, then found again);
@@ -76,6 +77,7 @@ step "check the installed trees"
 for kind in static shared; do
   prefix="$work/prefix-$kind"
   for file in include/usocket/usocket.hpp include/usocket/socket.hpp include/usocket/export.hpp \
+              include/usocket/platform.hpp \
               lib/cmake/usocket/usocketConfig.cmake lib/cmake/usocket/usocketConfigVersion.cmake \
               lib/cmake/usocket/usocket-$kind-targets.cmake \
               lib/cmake/usocket/usocket-$kind-dependencies.cmake lib/pkgconfig/usocket.pc; do
@@ -93,9 +95,12 @@ soname=$(readelf -d "$lib" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [[ -f "$work/prefix-shared/lib/$soname" ]] || fail "shared install: no $soname (the SONAME)"
 exported=$(nm -D --defined-only -C "$lib")
 grep -q ' usocket::socketpair(' <<<"$exported" || fail "libusocket.so does not export usocket::socketpair"
-if grep -E ' (usocket::(sys|detail)::|usocket::socket_access)' <<<"$exported"; then
+if grep -E ' (usocket::sys::|usocket::socket_access|usocket::testing::)' <<<"$exported"; then
   fail "libusocket.so exports the internal symbols above (they must stay hidden)"
 fi
+# Every function the installed headers declare is exported (clang reads the headers).
+/usr/bin/python3 "$src/tests/package/check_exports.py" "$lib" "$work/prefix-shared/include" ||
+  fail "libusocket.so does not export a function its headers declare"
 
 # --- 3. consumers ----------------------------------------------------------------------------
 
