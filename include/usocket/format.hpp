@@ -1,7 +1,7 @@
 #pragma once
 // Formatting usocket::address and usocket::socket with std::format (where the standard
-// library has <format>: GCC 13 and later, libc++ 16) and with {fmt} (where it is installed,
-// e.g. Debian's libfmt-dev). Both print what to_string() prints, and take the format
+// library has it: GCC 13 and later; libc++ 16 with -fexperimental-library) and with {fmt}
+// (where it is installed, e.g. Debian's libfmt-dev). Both print what to_string() prints, and take the format
 // specification of a string: std::format("{:>24}", addr).
 //
 // Opt-in: include this header where you format (it includes <format> and <fmt/format.h>).
@@ -13,7 +13,8 @@
 #include "usocket/address.hpp"
 #include "usocket/socket.hpp"
 
-#if defined(__cpp_lib_format) && __has_include(<format>)
+#if __has_include(<format>) && \
+    (defined(__cpp_lib_format) || (defined(_LIBCPP_VERSION) && !defined(_LIBCPP_HAS_NO_INCOMPLETE_FORMAT)))
 #include <format>
 
 template <>
