@@ -18,8 +18,6 @@ namespace usocket {
 
 namespace {
 
-bool port_ok(int port) noexcept { return port >= 0 && port <= 65535; }
-
 // The NUL-terminated copy of a short text the C conversions need; false when it cannot be one.
 template <std::size_t N>
 bool c_string(std::string_view text, char (&buf)[N]) noexcept {
@@ -74,9 +72,9 @@ bool parse_port(std::string_view text, int& port, std::error_code& ec) noexcept 
             ec = errc::bad_address;
             return false;
         }
-        if (v <= 65535) v = v * 10 + (c - '0');
+        if (v <= 65535) v = v * 10 + (c - '0');  // stops growing once out of range
     }
-    if (v > 65535) {
+    if (!valid_port(static_cast<int>(v))) {
         ec = errc::port_out_of_range;
         return false;
     }
@@ -120,15 +118,23 @@ address::address(std::string_view numeric_ipv6_host, int port, std::uint32_t flo
                              [&](std::error_code& ec) { return ipv6(numeric_ipv6_host, port, flowinfo, scope_id, ec); });
 }
 
+namespace {
+// The parts of an IP address of `family` with `port`, or false with port_out_of_range.
+bool start_ip(address_family family, int port, sys::ip_parts& p, std::error_code& ec) noexcept {
+    if (!valid_port(port)) {
+        ec = errc::port_out_of_range;
+        return false;
+    }
+    p.family = family;
+    p.port = static_cast<std::uint16_t>(port);
+    return true;
+}
+}  // namespace
+
 address address::ipv4(std::string_view host, int port, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (!port_ok(port)) {
-        ec = errc::port_out_of_range;
-        return {};
-    }
     sys::ip_parts p;
-    p.family = af_inet;
-    p.port = static_cast<std::uint16_t>(port);
+    if (!start_ip(af_inet, port, p, ec)) return {};
     if (!host.empty() && !parse_ipv4(host, p.bytes)) {  // "" is INADDR_ANY: all zeros
         ec = errc::bad_address;
         return {};
@@ -138,13 +144,8 @@ address address::ipv4(std::string_view host, int port, std::error_code& ec) noex
 
 address address::ipv4(const std::array<int, 4>& octets, int port, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (!port_ok(port)) {
-        ec = errc::port_out_of_range;
-        return {};
-    }
     sys::ip_parts p;
-    p.family = af_inet;
-    p.port = static_cast<std::uint16_t>(port);
+    if (!start_ip(af_inet, port, p, ec)) return {};
     for (std::size_t i = 0; i < 4; ++i) {
         if (octets[i] < 0 || octets[i] > 255) {
             ec = errc::bad_address;
@@ -167,7 +168,7 @@ address address::from_octets(std::span<const int> values, std::error_code& ec) n
 
 address address::with_port(int port, std::error_code& ec) const noexcept {
     detail::clear_error(ec);
-    if (!port_ok(port)) {
+    if (!valid_port(port)) {
         ec = errc::port_out_of_range;
         return {};
     }
@@ -184,17 +185,12 @@ address address::with_port(int port, std::error_code& ec) const noexcept {
 address address::ipv6(std::string_view host, int port, std::uint32_t flowinfo, std::uint32_t scope_id,
                       std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (!port_ok(port)) {
-        ec = errc::port_out_of_range;
-        return {};
-    }
+    sys::ip_parts p;
+    if (!start_ip(af_inet6, port, p, ec)) return {};
     if (flowinfo > 0xfffffu) {
         ec = errc::invalid_argument;
         return {};
     }
-    sys::ip_parts p;
-    p.family = af_inet6;
-    p.port = static_cast<std::uint16_t>(port);
     p.flowinfo = flowinfo;
     p.scope_id = scope_id;
     if (!host.empty() && !parse_ipv6(host, p.bytes, p.scope_id)) {  // "" is in6addr_any

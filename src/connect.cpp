@@ -216,7 +216,7 @@ connection_errors::connection_errors(std::vector<attempt_error> errors, const st
 socket create_connection(std::string_view host, int port, const connection_options& o, std::error_code& ec,
                          std::vector<attempt_error>* errors) {
     if ((ec = check_timeout(o))) return {};
-    if (port < 0 || port > 65535) {
+    if (!valid_port(port)) {
         ec = errc::port_out_of_range;
         return {};
     }

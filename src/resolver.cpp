@@ -52,7 +52,7 @@ struct c_args {
             host_ptr = host.c_str();
         }
         if (p.is_number()) {
-            if (p.number() < 0 || p.number() > 65535) {
+            if (!valid_port(p.number())) {
                 ec = errc::port_out_of_range;
                 return false;
             }
@@ -172,7 +172,7 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, port_arg
 
 address resolve_address(std::string_view host, int port, address_family family, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (port < 0 || port > 65535) {
+    if (!valid_port(port)) {
         ec = errc::port_out_of_range;
         return {};
     }
@@ -350,7 +350,7 @@ int getservbyname(std::string_view name, std::string_view proto) {
 std::string getservbyport(int port, std::string_view proto, std::error_code& ec) {
     detail::clear_error(ec);
     std::string out;
-    if (port < 0 || port > 65535) {
+    if (!valid_port(port)) {
         ec = errc::port_out_of_range;
         return out;
     }

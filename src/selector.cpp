@@ -270,19 +270,24 @@ void add_impl(selector_core* core, native_handle fd, detail::socket_state* st, s
     watch(st, core);
 }
 
+// The kernel's part of modify() and remove() (lock held): its control call, or, for the
+// portable selector, ENOENT when `fd` is not registered. False with `ec` when it failed.
+bool control_existing(selector_core& core, sys::selector_op op, native_handle fd, std::uint32_t interest,
+                      std::uint64_t token, bool registered, std::error_code& ec) noexcept {
+    if (core.portable()) {
+        if (registered) return true;
+        ec = sys::make_error(sys::err_noent);
+        return false;
+    }
+    return sys::selector_control(core.kernel, op, fd, interest, token, ec);
+}
+
 void modify_impl(selector_core* core, native_handle fd, std::uint32_t interest, std::uint64_t token,
                  std::error_code& ec) noexcept {
     if (!check(core, fd, interest, ec)) return;
     const std::lock_guard<sys::mutex> lock(core->lock);
     const auto it = core->regs.find(fd);
-    if (core->portable()) {
-        if (it == core->regs.end()) {
-            ec = sys::make_error(sys::err_noent);
-            return;
-        }
-    } else if (!sys::selector_control(core->kernel, sys::selector_op::modify, fd, interest, token, ec)) {
-        return;
-    }
+    if (!control_existing(*core, sys::selector_op::modify, fd, interest, token, it != core->regs.end(), ec)) return;
     if (it == core->regs.end()) return;
     selector_core::reg& r = it->second;
     r.interest = interest;
@@ -301,14 +306,10 @@ void remove_impl(selector_core* core, native_handle fd, std::error_code& ec) noe
     {
         const std::lock_guard<sys::mutex> lock(core->lock);
         const auto it = core->regs.find(fd);
-        if (core->portable()) {
-            if (it == core->regs.end()) {
-                ec = sys::make_error(sys::err_noent);
-                return;
-            }
-        } else if (!sys::selector_control(core->kernel, sys::selector_op::remove, fd, 0, 0, ec)) {
+        if (!control_existing(*core, sys::selector_op::remove, fd, 0, 0, it != core->regs.end(), ec)) {
             // epoll forgot a descriptor closed meanwhile: the registration goes anyway.
             if (it == core->regs.end() || ec.value() != sys::err_badf) return;
+            ec.assign(0, ec.category());
         }
         if (it != core->regs.end()) {
             core->track_oneshot(fd, it->second, false);

@@ -36,6 +36,17 @@ T closed(std::error_code& ec) noexcept {
     if constexpr (!std::is_void_v<T>) return T();
 }
 
+// Runs `f(st)`, a call on the descriptor, with the call held in flight (EBADF when closed).
+template <class T = void, class F>
+T on_descriptor(detail::socket_state* st, std::error_code& ec, F&& f) noexcept {
+    const detail::use_guard use(st);
+    if (!use) return closed<T>(ec);
+    if constexpr (std::is_void_v<T>)
+        (void)f(*st);
+    else
+        return f(*st);
+}
+
 // recv's path for bytes the stream methods left in the read-ahead buffer: taken under the read
 // lock. Returns false when the buffer turned out empty (another reader took the bytes).
 bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool peek, std::size_t& got) noexcept {
@@ -47,6 +58,32 @@ bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool
     got = st.rb.take(out, n, peek);
     st.publish();
     return true;
+}
+
+// Every receive call: the bytes the stream methods left in the read-ahead buffer first (a
+// stream socket's: no sender to report), then the transport or the system — recv, or
+// recvfrom when `from` is given.
+std::size_t receive(detail::socket_state* st, std::byte* data, std::size_t n, msg_flags flags, address* from,
+                    std::error_code& ec) noexcept {
+    const detail::use_guard use(st);
+    if (!use) return closed<std::size_t>(ec);
+    if (st->buffered.load(std::memory_order_acquire) != 0 && n != 0) [[unlikely]] {
+        std::size_t got = 0;
+        if (take_buffered(*st, data, n, has_any(flags, msg_peek), got)) return got;
+    }
+    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+    sys::ssize r;
+    if (st->tr != nullptr) [[unlikely]]
+        r = st->tr->read_some(*st, data, n, dl, ec);
+    else if (from == nullptr)
+        r = detail::sock_call(
+            *st, detail::caller::socket, sys::wait_for::read, dl,
+            [&](std::error_code& e) { return sys::recv(st->fd, data, n, flags, e); }, ec);
+    else
+        r = detail::sock_call(
+            *st, detail::caller::socket, sys::wait_for::read, dl,
+            [&](std::error_code& e) { return sys::recvfrom(st->fd, data, n, flags, from, e); }, ec);
+    return r < 0 ? 0 : static_cast<std::size_t>(r);
 }
 
 std::string_view constant_name(int value, std::string_view prefix) noexcept {
@@ -194,10 +231,7 @@ int socket::connect_ex(const address& peer) noexcept {
 
 void socket::bind(const address& local, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<void>(ec);
-    sys::bind(st->fd, local, ec);
+    on_descriptor(state(), ec, [&](detail::socket_state& st) { return sys::bind(st.fd, local, ec); });
 }
 
 void socket::bind(const address& local) {
@@ -228,10 +262,7 @@ void socket::bind(int port) {
 
 void socket::listen(int backlog, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<void>(ec);
-    sys::listen(st->fd, backlog < 0 ? 0 : backlog, ec);
+    on_descriptor(state(), ec, [&](detail::socket_state& st) { return sys::listen(st.fd, backlog < 0 ? 0 : backlog, ec); });
 }
 
 void socket::listen(int backlog) {
@@ -371,22 +402,7 @@ std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, msg_flags 
     }
     if (nbytes == 0) nbytes = buf.size();
     if (nbytes == 0) return 0;  // as CPython: nothing asked, nothing waited for or consumed
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<std::size_t>(ec);
-    if (st->buffered.load(std::memory_order_acquire) != 0) [[unlikely]] {
-        std::size_t got = 0;
-        if (take_buffered(*st, buf.data(), nbytes, has_any(flags, msg_peek), got)) return got;
-    }
-    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-    sys::ssize n;
-    if (st->tr != nullptr) [[unlikely]]
-        n = st->tr->read_some(*st, buf.data(), nbytes, dl, ec);
-    else
-        n = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::read, dl,
-            [&](std::error_code& e) { return sys::recv(st->fd, buf.data(), nbytes, flags, e); }, ec);
-    return n < 0 ? 0 : static_cast<std::size_t>(n);
+    return receive(state(), buf.data(), nbytes, flags, nullptr, ec);
 }
 
 std::size_t socket::recv_into(mutable_buffer buf, std::error_code& ec) noexcept {
@@ -427,22 +443,7 @@ std::size_t socket::recvfrom_into(mutable_buffer buf, std::size_t nbytes, msg_fl
         return 0;
     }
     if (nbytes == 0) nbytes = buf.size();
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<std::size_t>(ec);
-    if (st->buffered.load(std::memory_order_acquire) != 0 && nbytes != 0) [[unlikely]] {
-        std::size_t got = 0;  // a stream socket's buffered bytes: no sender to report
-        if (take_buffered(*st, buf.data(), nbytes, has_any(flags, msg_peek), got)) return got;
-    }
-    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-    sys::ssize n;
-    if (st->tr != nullptr) [[unlikely]]
-        n = st->tr->read_some(*st, buf.data(), nbytes, dl, ec);
-    else
-        n = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::read, dl,
-            [&](std::error_code& e) { return sys::recvfrom(st->fd, buf.data(), nbytes, flags, &from, e); }, ec);
-    return n < 0 ? 0 : static_cast<std::size_t>(n);
+    return receive(state(), buf.data(), nbytes, flags, &from, ec);
 }
 
 std::size_t socket::recvfrom_into(mutable_buffer buf, address& from, std::error_code& ec) noexcept {
@@ -569,10 +570,9 @@ void socket::setsockopt(option_level level, option_name option, int value) {
 
 void socket::setsockopt(option_level level, option_name option, const_buffer value, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<void>(ec);
-    sys::setsockopt(st->fd, level, option, value.data(), value.size(), ec);
+    on_descriptor(state(), ec, [&](detail::socket_state& st) {
+        return sys::setsockopt(st.fd, level, option, value.data(), value.size(), ec);
+    });
 }
 
 void socket::setsockopt(option_level level, option_name option, const_buffer value) {
@@ -581,13 +581,12 @@ void socket::setsockopt(option_level level, option_name option, const_buffer val
 
 int socket::getsockopt(option_level level, option_name option, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<int>(ec);
-    int value = 0;
-    std::size_t len = sizeof value;
-    sys::getsockopt(st->fd, level, option, &value, len, ec);
-    return value;
+    return on_descriptor<int>(state(), ec, [&](detail::socket_state& st) {
+        int value = 0;
+        std::size_t len = sizeof value;
+        sys::getsockopt(st.fd, level, option, &value, len, ec);
+        return value;
+    });
 }
 
 int socket::getsockopt(option_level level, option_name option) {
@@ -617,12 +616,11 @@ std::string socket::getsockopt(option_level level, option_name option, std::size
 
 bool socket::get_inheritable(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<bool>(ec);
-    bool inheritable = false;
-    sys::get_inheritable(st->fd, inheritable, ec);
-    return inheritable;
+    return on_descriptor<bool>(state(), ec, [&](detail::socket_state& st) {
+        bool inheritable = false;
+        sys::get_inheritable(st.fd, inheritable, ec);
+        return inheritable;
+    });
 }
 
 bool socket::get_inheritable() const {
@@ -631,10 +629,7 @@ bool socket::get_inheritable() const {
 
 void socket::set_inheritable(bool inheritable, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<void>(ec);
-    sys::set_inheritable(st->fd, inheritable, ec);
+    on_descriptor(state(), ec, [&](detail::socket_state& st) { return sys::set_inheritable(st.fd, inheritable, ec); });
 }
 
 void socket::set_inheritable(bool inheritable) {
@@ -645,10 +640,7 @@ void socket::set_inheritable(bool inheritable) {
 
 void socket::shutdown(shutdown_how how, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<void>(ec);
-    sys::shutdown(st->fd, how, ec);
+    on_descriptor(state(), ec, [&](detail::socket_state& st) { return sys::shutdown(st.fd, how, ec); });
 }
 
 void socket::shutdown(shutdown_how how) {
@@ -704,12 +696,11 @@ bool socket::is_open() const noexcept { return fileno() != invalid_handle; }
 
 address socket::getpeername(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
-    address a;
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<address>(ec);
-    sys::getpeername(st->fd, a, ec);
-    return a;
+    return on_descriptor<address>(state(), ec, [&](detail::socket_state& st) {
+        address a;
+        sys::getpeername(st.fd, a, ec);
+        return a;
+    });
 }
 
 address socket::getpeername() const {
@@ -718,12 +709,11 @@ address socket::getpeername() const {
 
 address socket::getsockname(std::error_code& ec) const noexcept {
     detail::clear_error(ec);
-    address a;
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<address>(ec);
-    sys::getsockname(st->fd, a, ec);
-    return a;
+    return on_descriptor<address>(state(), ec, [&](detail::socket_state& st) {
+        address a;
+        sys::getsockname(st.fd, a, ec);
+        return a;
+    });
 }
 
 address socket::getsockname() const {

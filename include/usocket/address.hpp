@@ -20,6 +20,10 @@
 
 namespace usocket {
 
+/// True for a port number: 0 to 65535. Every function that takes a port checks it with this
+/// (errc::port_out_of_range otherwise, OverflowError in Python, as CPython).
+[[nodiscard]] constexpr bool valid_port(int port) noexcept { return port >= 0 && port <= 65535; }
+
 class address;
 /// Equality and order compare what the address means, not padding: the family, then for IP
 /// the address bytes (so numeric order), port, flowinfo and scope; for Unix the path (a

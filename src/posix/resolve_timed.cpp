@@ -130,7 +130,7 @@ host_lookup::host_lookup(const char* host, address_family family, addrinfo_flags
         options.resolvconf_path = conf.data();
         mask |= ARES_OPT_RESOLVCONF;
     }
-    if (port > 0 && port <= 65535) {
+    if (port > 0 && valid_port(port)) {
         options.udp_port = static_cast<unsigned short>(port);
         options.tcp_port = static_cast<unsigned short>(port);
         mask |= ARES_OPT_UDP_PORT | ARES_OPT_TCP_PORT;
