@@ -90,7 +90,7 @@ TEST_F(create_connection, returned_socket_has_the_requested_timeout) {
         auto s = usocket::create_connection("127.0.0.1", port);
         EXPECT_EQ(s.gettimeout(), usocket::timeout_type(7s));
     }
-    for (int i = 0; i < 3; ++i) l.accept();
+    for (int i = 0; i < 3; ++i) (void)l.accept();
 }
 
 TEST_F(create_connection, happy_eyeballs_skips_a_dead_ipv6_address) {
@@ -155,7 +155,7 @@ TEST_F(create_connection, one_deadline_for_every_address) {
         o.happy_eyeballs = happy;
         const auto t0 = usocket_test::clock::now();
         std::error_code ec;
-        usocket::create_connection(candidates, o, ec);
+        (void)usocket::create_connection(candidates, o, ec);
         const double took = seconds_since(t0);
         EXPECT_TRUE(usocket::is_timeout(ec)) << ec.message();
         EXPECT_GE(took, 0.8) << "happy_eyeballs=" << happy;
@@ -166,7 +166,7 @@ TEST_F(create_connection, one_deadline_for_every_address) {
     o.timeout = 1s;
     o.all_errors = true;
     try {
-        usocket::create_connection(candidates, o);
+        (void)usocket::create_connection(candidates, o);
         ADD_FAILURE() << "connected to a dead address";
     } catch (const usocket::connection_errors& e) {
         ASSERT_EQ(e.errors().size(), 3u);
@@ -211,7 +211,7 @@ TEST_F(create_connection, last_error_or_all_errors) {
         EXPECT_EQ(errors[1], (usocket::attempt_error{candidates[1], refused}));
         // The last error alone, as CPython without all_errors: a plain os_error.
         try {
-            usocket::create_connection(candidates, o);
+            (void)usocket::create_connection(candidates, o);
             ADD_FAILURE() << "connected";
         } catch (const usocket::connection_errors&) {
             ADD_FAILURE() << "connection_errors without all_errors";
@@ -220,7 +220,7 @@ TEST_F(create_connection, last_error_or_all_errors) {
         }
         o.all_errors = true;
         try {
-            usocket::create_connection(candidates, o);
+            (void)usocket::create_connection(candidates, o);
             ADD_FAILURE() << "connected";
         } catch (const usocket::connection_errors& e) {
             EXPECT_EQ(e.errors(), errors);
@@ -241,30 +241,30 @@ TEST_F(create_connection, source_address_is_bound_first) {
     // A source of the wrong family makes that attempt fail (EAFNOSUPPORT or EINVAL).
     o.source_address = address("::1", 0);
     std::error_code ec;
-    usocket::create_connection("127.0.0.1", l.getsockname().port(), o, ec);
+    (void)usocket::create_connection("127.0.0.1", l.getsockname().port(), o, ec);
     EXPECT_TRUE(ec);
     EXPECT_EQ(ec.category(), std::system_category());
 }
 
 TEST_F(create_connection, bad_arguments_and_unknown_names) {
     std::error_code ec;
-    usocket::create_connection("127.0.0.1", 65536, timed(1s), ec);
+    (void)usocket::create_connection("127.0.0.1", 65536, timed(1s), ec);
     EXPECT_EQ(ec, usocket::errc::port_out_of_range);
     ec.clear();
-    usocket::create_connection("127.0.0.1", 80, timed(-1s), ec);
+    (void)usocket::create_connection("127.0.0.1", 80, timed(-1s), ec);
     EXPECT_EQ(ec, usocket::errc::invalid_timeout);
     ec.clear();
-    usocket::create_connection(std::span<const address>(), timed(1s), ec);
+    (void)usocket::create_connection(std::span<const address>(), timed(1s), ec);
     EXPECT_EQ(ec, usocket::errc::invalid_argument);
     ec.clear();
-    usocket::create_connection("localhost", 1, timed(1s), ec);  // nothing listens on port 1
+    (void)usocket::create_connection("localhost", 1, timed(1s), ec);  // nothing listens on port 1
     EXPECT_EQ(ec, usocket::system_error_code(ECONNREFUSED));
     EXPECT_THROW((void)usocket::create_connection("127.0.0.1", 70000), usocket::value_error);
 
     usocket_test::fake_dns dns(usocket_test::fake_dns::mode::nxdomain);
     if (!dns.active()) GTEST_SKIP() << "built without c-ares";
     ec.clear();
-    usocket::create_connection("no-such-host.example", 80, timed(5s), ec);
+    (void)usocket::create_connection("no-such-host.example", 80, timed(5s), ec);
     EXPECT_EQ(ec, std::error_code(usocket::eai_noname, usocket::gai_category()));
     EXPECT_THROW((void)usocket::create_connection("no-such-host.example", 80, timed(5s)), usocket::gaierror);
 }
@@ -274,7 +274,7 @@ TEST_F(create_connection, the_deadline_covers_name_resolution) {
     if (!dns.active()) GTEST_SKIP() << "built without c-ares";
     const auto t0 = usocket_test::clock::now();
     std::error_code ec;
-    usocket::create_connection("needs-dns.example", 80, timed(500ms), ec);
+    (void)usocket::create_connection("needs-dns.example", 80, timed(500ms), ec);
     const double took = seconds_since(t0);
     EXPECT_TRUE(usocket::is_timeout(ec)) << ec.message();
     EXPECT_GE(took, 0.4);
@@ -312,7 +312,7 @@ TEST_F(create_connection, many_parallel_connects_from_threads) {
     EXPECT_EQ(ok, std::vector<int>(4, 5));
     l.settimeout(0s);
     std::error_code ec;
-    for (int i = 0; i < 20 && !ec; ++i) l.accept(nullptr, ec);
+    for (int i = 0; i < 20 && !ec; ++i) (void)l.accept(nullptr, ec);
 }
 
 }  // namespace

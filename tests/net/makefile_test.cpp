@@ -50,7 +50,7 @@ TEST_F(makefile, modes_as_cpython) {
         EXPECT_THROW((void)a.makefile(bad), usocket::value_error) << bad;
     }
     try {
-        a.makefile("r+");
+        (void)a.makefile("r+");
         FAIL();
     } catch (const usocket::value_error& e) {
         EXPECT_NE(std::string(e.what()).find("invalid mode"), std::string::npos) << e.what();
@@ -191,7 +191,7 @@ TEST_F(makefile, timeout_then_reads_refused_and_bytes_kept) {
     EXPECT_FALSE(f.read(1, ec));
     EXPECT_EQ(ec, usocket::errc::stream_timed_out);
     try {
-        f.read();
+        (void)f.read();
         FAIL();
     } catch (const usocket::value_error& e) {
         EXPECT_NE(std::string(e.what()).find("cannot read from timed out object"), std::string::npos);

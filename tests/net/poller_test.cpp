@@ -25,15 +25,9 @@ namespace {
 class select_test : public usocket_test::fd_leak_check {};
 class poll_test : public usocket_test::fd_leak_check {};
 
-std::atomic<int> interrupt_checks{0};
-bool count_and_retry() noexcept {
-    ++interrupt_checks;
-    return false;
-}
-bool count_and_give_up() noexcept {
-    ++interrupt_checks;
-    return true;
-}
+using usocket_test::count_and_give_up;
+using usocket_test::interrupt_checks;
+constexpr auto count_and_retry = usocket_test::count_and_go_on;
 
 using usocket_test::interrupt_check_guard;
 using usocket_test::signaller;
@@ -118,7 +112,7 @@ TEST_F(select_test, TcpUrgentDataIsExceptional) {
     auto [c, s] = usocket_test::tcp_pair();
     const fds x{s.fileno()};
     EXPECT_TRUE(usocket::select({}, {}, x, 0s).except.empty());
-    c.send("!", usocket::msg_oob);
+    (void)c.send("!", usocket::msg_oob);
     const auto res = usocket::select({}, {}, x, 2s);
     EXPECT_EQ(res.except, x);
 }
@@ -188,7 +182,7 @@ TEST_F(select_test, NegativeTimeoutIsValueError) {
 
 TEST_F(select_test, NegativeDescriptorIsValueError) {
     std::error_code ec;
-    usocket::select(fds{-1}, {}, {}, 0s, ec);
+    (void)usocket::select(fds{-1}, {}, {}, 0s, ec);
     EXPECT_EQ(ec, usocket::errc::invalid_argument);
     EXPECT_THROW((void)usocket::select({}, fds{-5}, {}, 0s), usocket::value_error);
     usocket::socket closed;
@@ -203,7 +197,7 @@ TEST_F(select_test, ClosedDescriptorIsEbadf) {
     EXPECT_EQ(ec, std::errc::bad_file_descriptor);
     EXPECT_TRUE(res.read.empty() && res.write.empty());
     try {
-        usocket::select(fds{gone}, {}, {}, 0s);
+        (void)usocket::select(fds{gone}, {}, {}, 0s);
         ADD_FAILURE() << "no exception";
     } catch (const usocket::os_error& e) {
         EXPECT_EQ(e.code().value(), EBADF);
@@ -235,7 +229,7 @@ TEST_F(select_test, InterruptCheckMayGiveUp) {
     auto [a, b] = usocket::socketpair();
     usocket::testing::inject({usocket::testing::op::poll, EINTR, 0, 1});
     std::error_code ec;
-    usocket::select(fds{b.fileno()}, {}, {}, 2s, ec);
+    (void)usocket::select(fds{b.fileno()}, {}, {}, 2s, ec);
     EXPECT_EQ(ec, std::errc::interrupted);
     usocket::testing::clear_faults();
 }

@@ -153,8 +153,8 @@ TEST_F(readiness, recv_zero_consumes_no_datagram_but_recvfrom_zero_does) {
     usocket::socket rx(usocket::af_inet, usocket::sock_dgram);
     rx.bind("127.0.0.1", 0);
     usocket::socket tx(usocket::af_inet, usocket::sock_dgram);
-    tx.sendto("one", rx.getsockname());
-    tx.sendto("two", rx.getsockname());
+    (void)tx.sendto("one", rx.getsockname());
+    (void)tx.sendto("two", rx.getsockname());
     rx.settimeout(2s);
     EXPECT_EQ(rx.recv(0), "");  // at once, nothing consumed
     // recvfrom(0) waits for a datagram and consumes it (the UDP idiom), reporting its sender.

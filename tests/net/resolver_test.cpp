@@ -84,40 +84,40 @@ TEST_F(resolver, getaddrinfo_flags) {
                   .sockaddr,
               address("127.0.0.1", 0));
     std::error_code ec;
-    usocket::getaddrinfo("localhost", std::nullopt, 0, usocket::sock_stream, 0, usocket::ai_numerichost, ec);
+    (void)usocket::getaddrinfo("localhost", std::nullopt, 0, usocket::sock_stream, 0, usocket::ai_numerichost, ec);
     EXPECT_EQ(ec, gai(usocket::eai_noname));
     EXPECT_EQ(usocket::getaddrinfo("::1", 1, usocket::af_inet6).front().sockaddr, address("::1", 1));
 }
 
 TEST_F(resolver, getaddrinfo_failures) {
     std::error_code ec;
-    usocket::getaddrinfo("localhost", "no-such-service", 0, usocket::sock_stream, 0, 0, ec);
+    (void)usocket::getaddrinfo("localhost", "no-such-service", 0, usocket::sock_stream, 0, 0, ec);
     EXPECT_EQ(ec, gai(usocket::eai_service));
     ec.clear();
-    usocket::getaddrinfo("localhost", 80, usocket::address_family{12345}, 0, 0, 0, ec);
+    (void)usocket::getaddrinfo("localhost", 80, usocket::address_family{12345}, 0, 0, 0, ec);
     EXPECT_EQ(ec, gai(usocket::eai_family));
     ec.clear();
-    usocket::getaddrinfo("localhost", 80, 0, usocket::socket_type{12345}, 0, 0, ec);
+    (void)usocket::getaddrinfo("localhost", 80, 0, usocket::socket_type{12345}, 0, 0, ec);
     EXPECT_EQ(ec, gai(usocket::eai_socktype));
     ec.clear();
-    usocket::getaddrinfo("localhost", 65536, 0, 0, 0, 0, ec);
+    (void)usocket::getaddrinfo("localhost", 65536, 0, 0, 0, 0, ec);
     EXPECT_EQ(ec, errc::port_out_of_range);
     ec.clear();
-    usocket::getaddrinfo("localhost", -1, 0, 0, 0, 0, ec);
+    (void)usocket::getaddrinfo("localhost", -1, 0, 0, 0, 0, ec);
     EXPECT_EQ(ec, errc::port_out_of_range);
     ec.clear();
-    usocket::getaddrinfo(std::string_view("local\0host", 10), 80, 0, 0, 0, 0, ec);
+    (void)usocket::getaddrinfo(std::string_view("local\0host", 10), 80, 0, 0, 0, 0, ec);
     EXPECT_EQ(ec, errc::invalid_argument);
     ec.clear();
     // An unknown name through the system resolver: a gaierror with a negative code (EAI_NONAME,
     // or EAI_AGAIN when no DNS server can be reached). timed_lookup_of_an_unknown_name below
     // checks EAI_NONAME exactly, against a local server.
-    usocket::getaddrinfo("no-such-host.invalid", 80, 0, 0, 0, 0, ec);
+    (void)usocket::getaddrinfo("no-such-host.invalid", 80, 0, 0, 0, 0, ec);
     EXPECT_EQ(ec.category(), usocket::gai_category());
     EXPECT_LT(ec.value(), 0);
     // The throwing forms raise gaierror, which is an os_error, and value_error.
     try {
-        usocket::getaddrinfo("localhost", "no-such-service");
+        (void)usocket::getaddrinfo("localhost", "no-such-service");
         ADD_FAILURE() << "no exception";
     } catch (const usocket::gaierror& e) {
         EXPECT_EQ(e.code().value(), usocket::eai_service);
@@ -180,11 +180,11 @@ TEST_F(resolver, timed_lookup_of_an_unknown_name) {
     if (!dns.active()) GTEST_SKIP() << "built without c-ares: no DNS test configuration";
     const auto t0 = usocket_test::clock::now();
     std::error_code ec;
-    usocket::getaddrinfo("no-such-host.example", 80, 0, usocket::sock_stream, 0, 0, 5s, ec);
+    (void)usocket::getaddrinfo("no-such-host.example", 80, 0, usocket::sock_stream, 0, 0, 5s, ec);
     EXPECT_EQ(ec, gai(usocket::eai_noname)) << ec.message();
     EXPECT_LT(seconds_since(t0), 2.0);
     try {
-        usocket::getaddrinfo("no-such-host.example", 80, 0, 0, 0, 0, 5s);
+        (void)usocket::getaddrinfo("no-such-host.example", 80, 0, 0, 0, 0, 5s);
         ADD_FAILURE() << "no exception";
     } catch (const usocket::gaierror& e) {
         EXPECT_EQ(e.code().value(), usocket::eai_noname);
@@ -193,16 +193,16 @@ TEST_F(resolver, timed_lookup_of_an_unknown_name) {
 
 TEST_F(resolver, timed_lookup_failures) {
     std::error_code ec;
-    usocket::getaddrinfo("localhost", 80, 0, 0, 0, 0, -1s, ec);
+    (void)usocket::getaddrinfo("localhost", 80, 0, 0, 0, 0, -1s, ec);
     EXPECT_EQ(ec, errc::invalid_timeout);
     ec.clear();
-    usocket::getaddrinfo("localhost", "no-such-service", 0, usocket::sock_stream, 0, 0, 1s, ec);
+    (void)usocket::getaddrinfo("localhost", "no-such-service", 0, usocket::sock_stream, 0, 0, 1s, ec);
     EXPECT_EQ(ec, gai(usocket::eai_service));
     ec.clear();
-    usocket::getaddrinfo("localhost", 80, usocket::address_family{12345}, 0, 0, 0, 1s, ec);
+    (void)usocket::getaddrinfo("localhost", 80, usocket::address_family{12345}, 0, 0, 0, 1s, ec);
     EXPECT_EQ(ec, gai(usocket::eai_family));
     ec.clear();
-    usocket::getaddrinfo("localhost", 65536, 0, 0, 0, 0, 1s, ec);
+    (void)usocket::getaddrinfo("localhost", 65536, 0, 0, 0, 0, 1s, ec);
     EXPECT_EQ(ec, errc::port_out_of_range);
 }
 
@@ -215,10 +215,10 @@ TEST_F(resolver, getnameinfo_names_and_numbers) {
     EXPECT_EQ(usocket::getnameinfo(address("::1", 80), usocket::ni_numerichost).service, "http");
     EXPECT_EQ(usocket::getnameinfo(address("::1", 80), usocket::ni_numerichost).host, "::1");
     std::error_code ec;
-    usocket::getnameinfo(address::unix_path("/tmp/x"), 0, ec);
+    (void)usocket::getnameinfo(address::unix_path("/tmp/x"), 0, ec);
     EXPECT_EQ(ec, errc::bad_address);
     ec.clear();
-    usocket::getnameinfo(address("127.0.0.1", 80), usocket::nameinfo_flags{0x7fff0000}, ec);
+    (void)usocket::getnameinfo(address("127.0.0.1", 80), usocket::nameinfo_flags{0x7fff0000}, ec);
     EXPECT_EQ(ec, gai(usocket::eai_badflags));
     EXPECT_THROW((void)usocket::getnameinfo(address("127.0.0.1", 80), usocket::nameinfo_flags{0x7fff0000}), usocket::gaierror);
 }
@@ -229,7 +229,7 @@ TEST_F(resolver, gethostbyname_forms) {
     EXPECT_EQ(usocket::gethostbyname(""), "0.0.0.0");
     EXPECT_EQ(usocket::gethostbyname("<broadcast>"), "255.255.255.255");
     std::error_code ec;
-    usocket::gethostbyname("::1", ec);  // IPv4 only: CPython's gaierror -9
+    (void)usocket::gethostbyname("::1", ec);  // IPv4 only: CPython's gaierror -9
     EXPECT_EQ(ec.category(), usocket::gai_category());
     EXPECT_LT(ec.value(), 0);
     EXPECT_THROW((void)usocket::gethostbyname("::1"), usocket::gaierror);
@@ -246,7 +246,7 @@ TEST_F(resolver, gethostbyname_ex_and_gethostbyaddr) {
     EXPECT_FALSE(r.name.empty());
     EXPECT_EQ(usocket::gethostbyaddr("localhost"), r);  // a name is resolved first, as CPython
     std::error_code ec;
-    usocket::gethostbyname_ex(std::string_view("a\0b", 3), ec);
+    (void)usocket::gethostbyname_ex(std::string_view("a\0b", 3), ec);
     EXPECT_EQ(ec, errc::invalid_argument);
 }
 
@@ -280,24 +280,24 @@ TEST_F(resolver, services_and_protocols) {
     EXPECT_EQ(usocket::getprotobyname("icmp"), usocket::ipproto_icmp);
 
     std::error_code ec;
-    usocket::getservbyname("no-such-service", "", ec);
+    (void)usocket::getservbyname("no-such-service", "", ec);
     EXPECT_EQ(ec, usocket::netdb_errc::service_not_found);
     EXPECT_EQ(ec.message(), "service/proto not found");
     ec.clear();
-    usocket::getservbyport(0, "", ec);
+    (void)usocket::getservbyport(0, "", ec);
     EXPECT_EQ(ec, usocket::netdb_errc::port_not_found);
     ec.clear();
-    usocket::getservbyport(65536, "", ec);
+    (void)usocket::getservbyport(65536, "", ec);
     EXPECT_EQ(ec, errc::port_out_of_range);
     ec.clear();
-    usocket::getservbyport(-1, "", ec);
+    (void)usocket::getservbyport(-1, "", ec);
     EXPECT_EQ(ec, errc::port_out_of_range);
     ec.clear();
-    usocket::getprotobyname("no-such-protocol", ec);
+    (void)usocket::getprotobyname("no-such-protocol", ec);
     EXPECT_EQ(ec, usocket::netdb_errc::protocol_not_found);
     // Not found is a plain OSError in CPython: os_error, not gaierror nor value_error.
     try {
-        usocket::getservbyname("no-such-service");
+        (void)usocket::getservbyname("no-such-service");
         ADD_FAILURE() << "no exception";
     } catch (const usocket::gaierror&) {
         ADD_FAILURE() << "gaierror";
@@ -334,16 +334,16 @@ TEST(resolver_bytes, inet_pton_and_ntop) {
     EXPECT_EQ(usocket::inet_ntop(usocket::af_inet6, usocket::inet_pton(usocket::af_inet6, "::ffff:127.0.0.1")),
               "::ffff:127.0.0.1");
     std::error_code ec;
-    usocket::inet_pton(usocket::af_inet, "127.1", ec);  // strict, unlike inet_aton
+    (void)usocket::inet_pton(usocket::af_inet, "127.1", ec);  // strict, unlike inet_aton
     EXPECT_EQ(ec, errc::bad_address);
     ec.clear();
-    usocket::inet_pton(usocket::address_family{12345}, "::1", ec);
+    (void)usocket::inet_pton(usocket::address_family{12345}, "::1", ec);
     EXPECT_EQ(ec, usocket::system_error_code(EAFNOSUPPORT));
     ec.clear();
-    usocket::inet_ntop(usocket::af_inet6, std::string(15, '\0'), ec);
+    (void)usocket::inet_ntop(usocket::af_inet6, std::string(15, '\0'), ec);
     EXPECT_EQ(ec, errc::bad_address);
     ec.clear();
-    usocket::inet_ntop(usocket::address_family{12345}, std::string(4, '\0'), ec);
+    (void)usocket::inet_ntop(usocket::address_family{12345}, std::string(4, '\0'), ec);
     EXPECT_EQ(ec, errc::invalid_argument);
     EXPECT_THROW((void)usocket::inet_pton(usocket::af_inet, "1.2.3"), usocket::value_error);
 }
@@ -358,16 +358,16 @@ TEST(resolver_bytes, inet_aton_accepts_the_classic_forms) {
     EXPECT_EQ(usocket::inet_aton("4294967295"), std::string(4, '\xff'));
     for (const char* bad : {"", "1.2.3.4.5", "1.2.3.256", "1.2.65536", "4294967296", "1.2.3.", " 1.2.3.4", "x"}) {
         std::error_code ec;
-        usocket::inet_aton(bad, ec);
+        (void)usocket::inet_aton(bad, ec);
         EXPECT_EQ(ec, errc::bad_address) << bad;
     }
     std::error_code ec;
-    usocket::inet_aton(std::string_view("1.2.3.4\0", 8), ec);
+    (void)usocket::inet_aton(std::string_view("1.2.3.4\0", 8), ec);
     EXPECT_EQ(ec, errc::bad_address);
     EXPECT_EQ(usocket::inet_ntoa(loop), "127.0.0.1");
     EXPECT_EQ(usocket::inet_ntoa(std::string(4, '\xff')), "255.255.255.255");
     ec.clear();
-    usocket::inet_ntoa(std::string(3, '\0'), ec);
+    (void)usocket::inet_ntoa(std::string(3, '\0'), ec);
     EXPECT_EQ(ec, errc::bad_address);
 }
 
@@ -376,7 +376,7 @@ TEST(resolver_bytes, ip_to_tuple_and_byte_order) {
     EXPECT_EQ(usocket::ip_to_tuple("0.0.0.0"), (std::array<int, 4>{0, 0, 0, 0}));
     for (const char* bad : {"", "1.2.3", "127.1", "1.2.3.256", "a.b.c.d", "1.2.3.4:80", "::1"}) {
         std::error_code ec;
-        usocket::ip_to_tuple(bad, ec);
+        (void)usocket::ip_to_tuple(bad, ec);
         EXPECT_EQ(ec, errc::bad_address) << bad;
     }
     static_assert((usocket::htons)(0x1234) == ((std::endian::native == std::endian::little) ? 0x3412 : 0x1234));

@@ -26,11 +26,8 @@ namespace {
 
 class selector_test : public usocket_test::fd_leak_check {};
 
-std::atomic<int> interrupt_checks{0};
-bool count_and_retry() noexcept {
-    ++interrupt_checks;
-    return false;
-}
+using usocket_test::interrupt_checks;
+constexpr auto count_and_retry = usocket_test::count_and_go_on;
 bool give_up() noexcept { return true; }
 using usocket_test::interrupt_check_guard;
 
@@ -158,7 +155,7 @@ TEST_F(selector_test, RefusedConnectReportsError) {
     closed_port.bind(usocket::address::loopback(usocket::af_inet, 0));
     usocket::socket c(usocket::af_inet, usocket::sock_stream);
     c.setblocking(false);
-    c.connect_ex(closed_port.getsockname());
+    (void)c.connect_ex(closed_port.getsockname());
     selector sel;
     sel.add(c.fileno(), selector::writable, 9);
     const auto ev = wait_events(sel);
@@ -171,7 +168,7 @@ TEST_F(selector_test, TcpUrgentDataIsPriority) {
     auto [c, s] = usocket_test::tcp_pair();
     selector sel;
     sel.add(s.fileno(), selector::priority, 3);
-    c.send("!", usocket::msg_oob);
+    (void)c.send("!", usocket::msg_oob);
     const auto ev = wait_events(sel);
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_EQ(ev[0].events, selector::priority);
@@ -272,7 +269,7 @@ TEST_F(selector_test, ClosedDescriptorsAreEbadf) {
     EXPECT_EQ(ec, std::errc::bad_file_descriptor);
     std::array<usocket::selector_event, 2> buf{};
     try {
-        sel.wait(buf, 0s);
+        (void)sel.wait(buf, 0s);
         ADD_FAILURE() << "no exception";
     } catch (const usocket::os_error& e) {
         EXPECT_EQ(e.code().value(), EBADF);

@@ -19,15 +19,9 @@ namespace {
 
 class signals : public usocket_test::fd_leak_check {};
 
-std::atomic<int> checks{0};
-bool give_up() noexcept {
-    ++checks;
-    return true;
-}
-bool go_on() noexcept {
-    ++checks;
-    return false;
-}
+using usocket_test::interrupt_checks;
+constexpr auto give_up = usocket_test::count_and_give_up;
+constexpr auto go_on = usocket_test::count_and_go_on;
 
 struct env {
     usocket::socket s;
@@ -44,28 +38,8 @@ struct call_case {
     std::function<void(env&)> release;  // lets a blocking call finish
 };
 
-void fill_send_buffer(env& e) {
-    const usocket::timeout_type t = e.s.gettimeout();
-    e.s.setblocking(false);
-    const std::string chunk(4096, 'f');
-    for (int i = 0; i < 10000; ++i) {
-        std::error_code ec;
-        if (e.s.send(chunk, ec) == 0 || ec) break;
-    }
-    e.s.settimeout(t);
-}
-
-void drain(env& e) {
-    std::thread([&peer = e.peer] {
-        std::vector<char> buf(1 << 16);
-        peer.settimeout(300ms);  // until 300 ms pass with nothing, 5 s at most in all
-        peer.set_deadline(std::chrono::steady_clock::now() + 5s);
-        for (int i = 0; i < 4000; ++i) {
-            std::error_code ec;
-            if (peer.recv_into(buf, ec) == 0 || ec) break;
-        }
-    }).join();
-}
+void fill_send_buffer(env& e) { usocket_test::fill_send_buffer(e.s); }
+void drain(env& e) { usocket_test::drain(e.peer); }
 
 void send_line(env& e) {
     std::error_code ec;
@@ -223,7 +197,7 @@ outcome run(const call_case& c, env& e, usocket::interrupt_check check, bool tim
             std::chrono::milliseconds first, int times) {
     usocket_test::interrupt_check_guard guard;
     usocket::set_interrupt_check(check);
-    checks = 0;
+    interrupt_checks = 0;
     std::promise<pthread_t> self;
     auto who = self.get_future();
     outcome out;
@@ -257,7 +231,7 @@ TEST_F(signals, giving_up_ends_every_call_promptly_with_eintr) {
             const outcome o = run(c, e, give_up, timed, 150ms, 1);
             EXPECT_TRUE(usocket::is_interrupted(o.ec)) << o.ec.message();
             EXPECT_LT(o.took, 2.0) << "the interrupt check's verdict was not seen";
-            EXPECT_GE(checks.load(), 1);
+            EXPECT_GE(interrupt_checks.load(), 1);
         }
     }
 }
@@ -274,7 +248,7 @@ TEST_F(signals, going_on_keeps_the_original_deadline) {
             << o.ec.message();
         EXPECT_GE(o.took, 0.75) << "a signal shortened the deadline";
         EXPECT_LT(o.took, 2.0) << "a signal restarted the deadline";
-        EXPECT_GE(checks.load(), 1) << "the interrupt check never ran";
+        EXPECT_GE(interrupt_checks.load(), 1) << "the interrupt check never ran";
     }
 }
 
@@ -286,7 +260,7 @@ TEST_F(signals, going_on_lets_a_blocking_call_finish) {
         c.setup(e);
         const outcome o = run(c, e, go_on, false, 100ms, 3);
         EXPECT_FALSE(o.ec) << o.ec.message();
-        EXPECT_GE(checks.load(), 1) << "the interrupt check never ran";
+        EXPECT_GE(interrupt_checks.load(), 1) << "the interrupt check never ran";
     }
 }
 
@@ -323,7 +297,7 @@ TEST_F(signals, timed_getaddrinfo_sees_signals) {
         SCOPED_TRACE(raise ? "giving up" : "going on");
         usocket_test::interrupt_check_guard guard;
         usocket::set_interrupt_check(raise ? give_up : go_on);
-        checks = 0;
+        interrupt_checks = 0;
         std::promise<pthread_t> self;
         auto who = self.get_future();
         std::error_code ec;
@@ -338,7 +312,7 @@ TEST_F(signals, timed_getaddrinfo_sees_signals) {
             usocket_test::signaller sig(who.get(), 100ms, 4, 50ms);
         }
         t.join();
-        EXPECT_GE(checks.load(), 1);
+        EXPECT_GE(interrupt_checks.load(), 1);
         if (raise) {
             EXPECT_TRUE(usocket::is_interrupted(ec)) << ec.message();
             EXPECT_LT(took, 0.7);

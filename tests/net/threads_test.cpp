@@ -54,30 +54,8 @@ struct call_case {
 // A connected pair: Unix stream sockets (no TCP window to slow a sender down).
 std::pair<usocket::socket, usocket::socket> stream_pair() { return usocket::socketpair(); }
 
-// A peer that does not read, and a socket whose send buffer is full.
-void fill_send_buffer(env& e) {
-    const usocket::timeout_type t = e.s.gettimeout();
-    e.s.setblocking(false);
-    std::string chunk(4096, 'f');
-    for (int i = 0; i < 10000; ++i) {
-        std::error_code ec;
-        if (e.s.send(chunk, ec) == 0 || ec) break;
-    }
-    e.s.settimeout(t);
-}
-
-// The peer reads everything it can for a while (unblocks a sender).
-void drain(env& e) {
-    std::thread([&peer = e.peer] {
-        std::vector<char> buf(1 << 16);
-        peer.settimeout(300ms);  // until 300 ms pass with nothing, 5 s at most in all
-        peer.set_deadline(std::chrono::steady_clock::now() + 5s);
-        for (int i = 0; i < 2000; ++i) {
-            std::error_code ec;
-            if (peer.recv_into(buf, ec) == 0 || ec) break;
-        }
-    }).join();
-}
+void fill_send_buffer(env& e) { usocket_test::fill_send_buffer(e.s); }
+void drain(env& e) { usocket_test::drain(e.peer); }
 
 void send_line(env& e) {
     std::error_code ec;

@@ -29,7 +29,7 @@ TEST_F(timeout_test, sendall_has_one_deadline_for_the_whole_call) {
         b.settimeout(50ms);
         while (!stop) {
             std::error_code ec;
-            b.recv_into(buf, ec);
+            (void)b.recv_into(buf, ec);
             std::this_thread::sleep_for(20ms);
         }
     });
@@ -70,7 +70,7 @@ TEST_F(timeout_test, a_timed_recv_keeps_what_it_received) {
     b.settimeout(300ms);
     const auto t1 = usocket_test::clock::now();
     try {
-        b.recv(100);
+        (void)b.recv(100);
         FAIL() << "no timeout";
     } catch (const usocket::blocking_io_error&) {
         FAIL() << "a timeout reported as would-block";
@@ -90,7 +90,7 @@ TEST_F(timeout_test, non_blocking_is_would_block_not_timeout) {
     b.setblocking(false);
     const auto t0 = usocket_test::clock::now();
     std::error_code ec;
-    b.recv(10, ec);
+    (void)b.recv(10, ec);
     EXPECT_TRUE(usocket::is_would_block(ec));
     EXPECT_FALSE(usocket::is_timeout(ec));
     EXPECT_LT(seconds_since(t0), 0.5);
@@ -222,7 +222,7 @@ TEST_F(timeout_test, the_interrupt_check_can_abandon_the_call) {
         pthread_kill(me, SIGUSR1);
     });
     std::error_code ec;
-    b.recv(64, ec);
+    (void)b.recv(64, ec);
     poke.join();
     EXPECT_EQ(ec, std::errc::interrupted);
     EXPECT_EQ(interrupt_checks.load(), 1);

@@ -17,6 +17,7 @@
 #include <thread>
 #include <usocket/usocket.hpp>
 #include <utility>
+#include <vector>
 
 namespace usocket_test {
 
@@ -134,6 +135,44 @@ struct signaller {
     signaller& operator=(const signaller&) = delete;
     std::thread thread_;
 };
+
+/// Fills the send buffer of `s` (so that the next send blocks while its peer does not read).
+inline void fill_send_buffer(usocket::socket& s) {
+    const usocket::timeout_type t = s.gettimeout();
+    s.setblocking(false);
+    const std::string chunk(4096, 'f');
+    for (int i = 0; i < 10000; ++i) {
+        std::error_code ec;
+        if (s.send(chunk, ec) == 0 || ec) break;
+    }
+    s.settimeout(t);
+}
+
+/// Reads what `peer` receives until 300 ms pass with nothing (5 s at most): lets a sender that
+/// filled its buffer finish.
+inline void drain(usocket::socket& peer) {
+    std::thread([&peer] {
+        std::vector<char> buf(1 << 16);
+        peer.settimeout(std::chrono::milliseconds(300));
+        peer.set_deadline(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+        for (int i = 0; i < 4000; ++i) {
+            std::error_code ec;
+            if (peer.recv_into(buf, ec) == 0 || ec) break;
+        }
+        peer.set_deadline(std::nullopt);
+    }).join();
+}
+
+/// Interrupt checks that count their calls: one goes on, one gives up.
+inline std::atomic<int> interrupt_checks{0};
+inline bool count_and_go_on() noexcept {
+    ++interrupt_checks;
+    return false;
+}
+inline bool count_and_give_up() noexcept {
+    ++interrupt_checks;
+    return true;
+}
 
 /// Restores the module-wide default timeout when it goes out of scope.
 struct default_timeout_guard {
