@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "or_throw.hpp"
 #include "sys.hpp"
 
 namespace usocket {
@@ -51,7 +52,9 @@ timeout_error::timeout_error(std::error_code ec, const std::string& what)
     : os_error(ec, what), what_(what.empty() ? "timed out" : what + ": timed out") {}
 
 bool is_would_block(const std::error_code& ec) noexcept {
-    if (!is_backend_error(ec)) return false;
+    // Another layer's "try again later" (TLS's want-read / want-write) says so through the
+    // generic condition.
+    if (!is_backend_error(ec)) return ec && ec == std::errc::resource_unavailable_try_again;
     const int v = ec.value();
     return v == sys::err_again || v == sys::err_wouldblock || v == sys::err_inprogress;
 }
@@ -62,6 +65,7 @@ bool is_interrupted(const std::error_code& ec) noexcept { return is_backend_erro
 
 void throw_error(const std::error_code& ec, const char* what) {
 #if USOCKET_HAS_EXCEPTIONS
+    if (const auto* own = dynamic_cast<const detail::throwing_category*>(&ec.category())) own->raise(ec, what);
     if (ec.category() == library_category()) throw value_error(ec, what);
     if (ec.category() == gai_category()) throw gaierror(ec, what);
     if (ec.category() == herror_category()) throw herror(ec, what);

@@ -12,6 +12,14 @@
 
 namespace usocket::detail {
 
+/// The category of a layer whose errors have exception classes of their own (TLS's
+/// ssl_error): throw_error() lets it throw them.
+class throwing_category : public std::error_category {
+public:
+    /// Throws the exception for `ec` (of this category), `what` naming the operation.
+    [[noreturn]] virtual void raise(const std::error_code& ec, const char* what) const = 0;
+};
+
 /// Every non-throwing form starts with this: an error code the caller reuses must not report
 /// a failure the call did not have (Asio clears too). Cheaper than ec.clear(), which calls
 /// into the C++ library for std::system_category().
