@@ -124,8 +124,22 @@ void setdefaulttimeout(timeout_type t) {
 
 int default_backlog() noexcept { return std::min(somaxconn, 128); }
 
+namespace {
+// Before the state is closed, its transport says goodbye (TLS's close notification) while the
+// descriptor is still ours, under the socket's timeout; a failure there does not stop the close.
+void transport_goodbye(detail::socket_state* st) noexcept {
+    if (st->tr == nullptr || st->closed()) return;
+    const detail::use_guard use(st);
+    if (!use) return;
+    detail::deadline dl = detail::call_deadline(*st);
+    std::error_code ignored;
+    st->tr->shutdown(*st, dl, ignored);
+}
+}  // namespace
+
 void detail::socket_handle::reset() noexcept {
     if (st_ == nullptr) return;
+    transport_goodbye(st_);
     std::error_code ignored;
     st_->close(ignored);
     std::exchange(st_, nullptr)->release();
@@ -651,16 +665,7 @@ void socket::close(std::error_code& ec) noexcept {
     detail::clear_error(ec);
     detail::socket_state* st = state();
     if (st == nullptr) return;
-    if (st->tr != nullptr && !st->closed()) {
-        // The transport says goodbye (TLS's close notification) while the descriptor is ours,
-        // under the socket's timeout; a failure there does not stop the close.
-        const detail::use_guard use(st);
-        if (use) {
-            detail::deadline dl = detail::call_deadline(*st);
-            std::error_code ignored;
-            st->tr->shutdown(*st, dl, ignored);
-        }
-    }
+    transport_goodbye(st);
     st->close(ec);
 }
 
