@@ -1,0 +1,256 @@
+// The engine-neutral half of a TLS connection (session.hpp).
+
+#include "session.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "sock_call.hpp"
+#include "socket_access.hpp"
+
+namespace usocket::tls::detail {
+
+namespace {
+std::error_code tls_error(errc e) noexcept { return make_error_code(e); }
+}  // namespace
+
+// --- tls_io ------------------------------------------------------------------------------------
+
+bool tls_io::preload(const std::byte* data, std::size_t size) noexcept {
+    try {
+        pre_.append(reinterpret_cast<const char*>(data), size);
+    } catch (...) {
+        return false;
+    }
+    return true;
+}
+
+long tls_io::recv(void* data, std::size_t size) noexcept {
+    if (size == 0) return 0;
+    if (pre_pos_ < pre_.size()) {
+        const std::size_t n = std::min(size, pre_.size() - pre_pos_);
+        std::memcpy(data, pre_.data() + pre_pos_, n);
+        pre_pos_ += n;
+        if (pre_pos_ == pre_.size()) {
+            pre_.clear();
+            pre_.shrink_to_fit();
+            pre_pos_ = 0;
+        }
+        track(static_cast<const unsigned char*>(data), n);
+        return static_cast<long>(n);
+    }
+    for (;;) {
+        std::error_code ec;
+        const sys::ssize n = sys::recv(fd_, data, size, msg_dontwait, ec);
+        if (n > 0) {
+            track(static_cast<const unsigned char*>(data), static_cast<std::size_t>(n));
+            return static_cast<long>(n);
+        }
+        if (n == 0) {
+            eof_ = true;
+            return 0;
+        }
+        if (ec.value() == sys::err_intr) continue;
+        if (ec.value() == sys::err_again || ec.value() == sys::err_wouldblock) return again;
+        sys_ec_ = ec;
+        return failed;
+    }
+}
+
+long tls_io::send(const void* data, std::size_t size) noexcept {
+    for (;;) {
+        std::error_code ec;
+        const sys::ssize n = sys::send(fd_, data, size, msg_dontwait, ec);
+        if (n >= 0) return static_cast<long>(n);
+        if (ec.value() == sys::err_intr) continue;
+        if (ec.value() == sys::err_again || ec.value() == sys::err_wouldblock) return again;
+        sys_ec_ = ec;
+        return failed;
+    }
+}
+
+// A TLS record: 5 bytes of header (type, version, length) and `length` bytes of body.
+void tls_io::track(const unsigned char* p, std::size_t n) noexcept {
+    while (n != 0) {
+        if (hdr_got_ < sizeof hdr_) {
+            const std::size_t take = std::min<std::size_t>(sizeof hdr_ - hdr_got_, n);
+            std::memcpy(hdr_ + hdr_got_, p, take);
+            hdr_got_ += static_cast<unsigned>(take);
+            p += take;
+            n -= take;
+            if (hdr_got_ == sizeof hdr_) {
+                body_left_ = (std::size_t{hdr_[3]} << 8) | hdr_[4];
+                if (body_left_ == 0) hdr_got_ = 0;
+            }
+            continue;
+        }
+        const std::size_t take = std::min(body_left_, n);
+        body_left_ -= take;
+        p += take;
+        n -= take;
+        if (body_left_ == 0) hdr_got_ = 0;
+    }
+}
+
+// --- tls_transport -----------------------------------------------------------------------------
+
+tls_transport::tls_transport(std::shared_ptr<context_impl> c, sys::handle fd, const wrap_options& o) noexcept
+    : ctx(std::move(c)),
+      server_hostname(o.server_hostname),
+      server_side(ctx->set.side == role::server),
+      suppress_ragged_eofs(o.suppress_ragged_eofs),
+      handshake_on_connect(o.do_handshake_on_connect),
+      io_(fd) {}
+
+tls_transport::~tls_transport() = default;
+
+bool tls_transport::init(const session_config& cfg, std::error_code& ec) noexcept {
+    settings s;
+    {
+        const std::lock_guard<sys::mutex> lock(ctx->lock);
+        s = ctx->set;
+        eng_ = new_session(*ctx->eng, s, cfg, io_, ec);
+    }
+    return eng_ != nullptr;
+}
+
+std::error_code tls_transport::refine(const std::error_code& engine_ec) const noexcept {
+    // What the descriptor said comes first: the engine only saw that its read or write failed.
+    if (io_.sys_error()) return io_.sys_error();
+    if (io_.eof()) return tls_error(io_.truncated() ? errc::truncated_record : errc::unexpected_eof);
+    return engine_ec;
+}
+
+namespace {
+// A call racing close(): after a wait, a socket call stops with EBADF. A file of makefile()
+// may go on reading after the socket's close(), until the descriptor is released.
+bool gone(const socket_state& st) noexcept {
+    return st.released() || (st.closed() && st.files.load(std::memory_order_acquire) == 0);
+}
+}  // namespace
+
+template <class Step>
+sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std::error_code& ec) noexcept {
+    for (;;) {
+        io_status s;
+        std::size_t n = 0;
+        {
+            const std::lock_guard<sys::mutex> lock(lock_);
+            if (fatal_) {
+                ec = fatal_;
+                return -1;
+            }
+            s = step(n, ec);
+            pending_.store(tls::detail::pending(*eng_) + io_.preloaded(), std::memory_order_release);
+            if (s == io_status::error) {
+                ec = refine(ec);
+                fatal_ = ec;
+                failure_ = last_failure(*eng_);
+                if (failure_.empty()) failure_ = ec.message();
+            }
+        }
+        switch (s) {
+            case io_status::ok: return static_cast<sys::ssize>(n);
+            case io_status::closed: return 0;
+            case io_status::error: return -1;
+            case io_status::want_read:
+            case io_status::want_write: break;
+        }
+        const bool reading = s == io_status::want_read;
+        if (dl.non_blocking()) {
+            ec = tls_error(reading ? errc::want_read : errc::want_write);
+            return -1;
+        }
+        if (!usocket::detail::wait_ready(st.fd, reading ? sys::wait_for::read : sys::wait_for::write, dl, ec))
+            return -1;
+        if (gone(st)) {
+            ec = usocket::detail::bad_descriptor();
+            return -1;
+        }
+    }
+}
+
+bool tls_transport::handshake(socket_state& st, deadline& dl, std::error_code& ec) noexcept {
+    const std::lock_guard<sys::mutex> one_at_a_time(hs_lock_);
+    if (done_.load(std::memory_order_acquire)) return true;
+    const sys::ssize n = drive(
+        st, dl,
+        [&](std::size_t&, std::error_code& e) {
+            const io_status s = tls::detail::handshake(*eng_, e);
+            if (s != io_status::closed) return s;
+            e = tls_error(errc::unexpected_eof);  // a close notification instead of a handshake
+            return io_status::error;
+        },
+        ec);
+    if (n < 0) return false;
+    done_.store(true, std::memory_order_release);
+    return true;
+}
+
+sys::ssize tls_transport::read_some(socket_state& st, std::byte* data, std::size_t size, deadline& dl,
+                                    std::error_code& ec) noexcept {
+    if (!handshake_done() && !handshake(st, dl, ec)) return -1;
+    const sys::ssize n = drive(
+        st, dl, [&](std::size_t& got, std::error_code& e) { return read(*eng_, data, size, got, e); }, ec);
+    if (n < 0 && ec == errc::unexpected_eof && suppress_ragged_eofs) {
+        ec.assign(0, ec.category());
+        return 0;
+    }
+    return n;
+}
+
+sys::ssize tls_transport::write_some(socket_state& st, const std::byte* data, std::size_t size, deadline& dl,
+                                     std::error_code& ec) noexcept {
+    if (!handshake_done() && !handshake(st, dl, ec)) return -1;
+    if (size == 0) return 0;
+    return drive(
+        st, dl,
+        [&](std::size_t& put, std::error_code& e) {
+            if (shut_) {
+                e = tls_error(errc::session_shut_down);
+                return io_status::error;
+            }
+            return write(*eng_, data, size, put, e);
+        },
+        ec);
+}
+
+void tls_transport::shutdown(socket_state& st, deadline& dl, std::error_code& ec) noexcept {
+    if (!handshake_done()) return;
+    {
+        const std::lock_guard<sys::mutex> lock(lock_);
+        if (shut_ || fatal_) return;
+    }
+    // close() never waits without a bound: a blocking socket sends what the kernel takes now.
+    deadline now(0);
+    deadline& d = dl.unlimited() ? now : dl;
+    (void)drive(
+        st, d,
+        [&](std::size_t&, std::error_code& e) {
+            const io_status s = tls::detail::shutdown(*eng_, false, e);
+            if (s == io_status::ok || s == io_status::closed) shut_ = true;
+            return s;
+        },
+        ec);
+}
+
+bool tls_transport::unwrap(socket_state& st, deadline& dl, std::error_code& ec) noexcept {
+    const sys::ssize n = drive(
+        st, dl,
+        [&](std::size_t&, std::error_code& e) {
+            shut_ = true;
+            const io_status s = tls::detail::shutdown(*eng_, true, e);
+            return s == io_status::closed ? io_status::ok : s;
+        },
+        ec);
+    return n >= 0;
+}
+
+tls_transport* transport_of(const usocket::socket& s) noexcept {
+    const socket_state* st = socket_access::state(s);
+    if (st == nullptr) return nullptr;
+    return dynamic_cast<tls_transport*>(st->tr);
+}
+
+}  // namespace usocket::tls::detail

@@ -1,0 +1,658 @@
+// TLS over loopback against real peers: openssl s_server / s_client, CPython's ssl (peer.py),
+// and this library's own server. The same tests run with either engine (OpenSSL in the main
+// build, mbedTLS in .ci/extra/tls.sh). Every test checks that no descriptor is left open.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <numeric>
+#include <thread>
+
+#include "tls_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace usocket_test;
+namespace tls = usocket::tls;
+
+class Tls : public fd_leak_check {};
+
+// The error a failing call reports through its error_code form.
+template <class F>
+std::error_code error_of(F&& f) {
+    std::error_code ec;
+    f(ec);
+    return ec;
+}
+
+tls::wrap_options named(const std::string& host) {
+    tls::wrap_options o;
+    o.server_hostname = host;
+    return o;
+}
+tls::wrap_options strict_eofs() {
+    tls::wrap_options o;
+    o.suppress_ragged_eofs = false;
+    return o;
+}
+tls::wrap_options resuming(const tls::session& s) {
+    tls::wrap_options o;
+    o.session = s;
+    return o;
+}
+tls::wrap_options deferred() {
+    tls::wrap_options o;
+    o.do_handshake_on_connect = false;
+    return o;
+}
+usocket::connection_options within(usocket::duration d) {
+    usocket::connection_options o;
+    o.timeout = d;
+    return o;
+}
+
+tls::socket client_to(int port, const tls::context& ctx = test_client_context(), tls::wrap_options o = {}) {
+    if (o.server_hostname.empty()) o.server_hostname = "localhost";
+    return ctx.wrap_socket(connect_local(port), o);
+}
+
+std::string read_to_end(usocket::socket& s) {
+    std::string all;
+    for (int i = 0; i < 1000; ++i) {
+        std::string piece = s.recv(65536);
+        if (piece.empty()) break;
+        all += piece;
+    }
+    return all;
+}
+
+// --- verification ---------------------------------------------------------------------------
+
+TEST_F(Tls, ClientVerifiesOpensslServerAndExchanges) {
+    openssl_server srv;
+    ASSERT_NE(srv.port, 0);
+    auto s = tls::create_connection("localhost", srv.port, test_client_context(), within(10s));
+    EXPECT_TRUE(s.handshake_done());
+    EXPECT_FALSE(s.server_side());
+    EXPECT_EQ(s.server_hostname(), "localhost");
+    EXPECT_EQ(s.version(), tls::has_tls1_3() ? "TLSv1.3" : "TLSv1.2");
+    ASSERT_TRUE(s.cipher());
+    EXPECT_FALSE(s.cipher()->name.empty());
+    EXPECT_EQ(s.cipher()->protocol, s.version());
+    EXPECT_GE(s.cipher()->secret_bits, 128);
+
+    auto cert = s.getpeercert();
+    ASSERT_TRUE(cert);
+    EXPECT_EQ(cert->subject_attribute("commonName"), "localhost");
+    EXPECT_EQ(cert->subject_attribute("organizationName"), "usocket");
+    EXPECT_EQ(cert->subject_attribute("countryName"), "DE");
+    ASSERT_FALSE(cert->issuer.empty());
+    EXPECT_EQ(cert->issuer.back().at(0), (tls::name_attribute{"commonName", "ca"}));
+    EXPECT_EQ(cert->version, 3);
+    EXPECT_EQ(cert->serial_number, "1001");
+    EXPECT_EQ(cert->not_after.substr(cert->not_after.size() - 4), " GMT");
+    EXPECT_LT(cert->not_before_time, std::chrono::system_clock::now());
+    EXPECT_GT(cert->not_after_time, std::chrono::system_clock::now() + std::chrono::hours(24 * 29));
+    const std::vector<std::pair<std::string, std::string>> san{
+        {"DNS", "localhost"}, {"IP Address", "127.0.0.1"}, {"IP Address", "0:0:0:0:0:0:0:1"}};
+    EXPECT_EQ(cert->subject_alt_name, san);
+    EXPECT_EQ(s.getpeercert_der(), certs::get().bytes("server.der"));
+
+    s.sendall(std::string_view("ping from usocket\n"));
+    EXPECT_EQ(srv.proc.line_starting("ping"), " from usocket");
+    srv.proc.write("pong\n");
+    EXPECT_EQ(s.readline(), "pong\n");
+}
+
+TEST_F(Tls, UnknownCaIsACertificateError) {
+    python_server srv("echo");
+    auto ctx = tls::context::client();
+    ctx.load_verify_file(certs::get().path("other_ca.pem"));
+    try {
+        (void)client_to(srv.port, ctx);
+        FAIL() << "the handshake succeeded";
+    } catch (const tls::certificate_error& e) {
+        EXPECT_EQ(e.code(), tls::errc::certificate_untrusted);
+        EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(usocket::open_sockets().size(), 0u);
+    EXPECT_NE(srv.proc.line_starting("ERROR"), "");  // the server saw the client give up
+}
+
+TEST_F(Tls, WrongHostNameIsACertificateError) {
+    python_server srv("echo");
+    std::error_code ec;
+    tls::socket s = test_client_context().wrap_socket(connect_local(srv.port), named("example.com"), ec);
+    EXPECT_EQ(ec, tls::errc::hostname_mismatch);
+    EXPECT_TRUE(tls::is_certificate_error(ec));
+    EXPECT_FALSE(s.is_open());
+}
+
+TEST_F(Tls, ExpiredCertificateIsACertificateError) {
+    python_server srv("echo", {}, "expired.pem");
+    std::error_code ec;
+    (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
+    EXPECT_EQ(ec, tls::errc::certificate_expired) << ec.message();
+}
+
+TEST_F(Tls, VerifyNoneAcceptsAnyCertificateAndParsesNone) {
+    python_server srv("echo", {}, "expired.pem");
+    auto ctx = tls::context::client();
+    ctx.set_verify_mode(tls::verify_mode::none);
+    EXPECT_FALSE(ctx.check_hostname());
+    auto s = ctx.wrap_socket(connect_local(srv.port));
+    EXPECT_FALSE(s.getpeercert());  // not verified: CPython's {}
+    EXPECT_FALSE(s.getpeercert_der().empty());
+    s.sendall(std::string_view("x"));
+    EXPECT_EQ(s.recv(10), "x");
+}
+
+TEST_F(Tls, IpAddressIsCheckedAgainstIpNamesWithoutSni) {
+    {
+        python_server srv("sni");
+        auto s = client_to(srv.port, test_client_context(), named("127.0.0.1"));
+        EXPECT_EQ(srv.proc.line_starting("SNI "), "None");
+        EXPECT_TRUE(s.getpeercert());
+    }
+    {
+        python_server srv("sni");
+        auto s = client_to(srv.port);
+        EXPECT_EQ(srv.proc.line_starting("SNI "), "localhost");
+    }
+    python_server srv("echo");
+    std::error_code ec;
+    (void)test_client_context().wrap_socket(connect_local(srv.port), named("127.0.0.2"), ec);
+    EXPECT_EQ(ec, tls::errc::hostname_mismatch) << ec.message();
+}
+
+TEST_F(Tls, CheckHostnameNeedsAServerHostname) {
+    auto [a, b] = tcp_pair();
+    EXPECT_THROW((void)test_client_context().wrap_socket(std::move(a)), usocket::value_error);
+}
+
+// --- peers that misbehave ---------------------------------------------------------------------
+
+TEST_F(Tls, ServerThatNeverSpeaksTlsTimesOutWithinTheSocketsTimeout) {
+    python_server srv("silent");
+    auto s = connect_local(srv.port, 300ms);
+    const auto t1 = clock::now();
+    std::error_code ec;
+    (void)test_client_context().wrap_socket(std::move(s), named("localhost"), ec);
+    const double took = seconds_since(t1);
+    EXPECT_TRUE(usocket::is_timeout(ec)) << ec.message();
+    EXPECT_GE(took, 0.29);
+    EXPECT_LT(took, 2.0);
+}
+
+TEST_F(Tls, CreateConnectionOneDeadlineCoversTheHandshake) {
+    python_server srv("silent");
+    const auto t0 = clock::now();
+    EXPECT_THROW((void)tls::create_connection("localhost", srv.port, test_client_context(), within(400ms)),
+                 usocket::timeout_error);
+    const double took = seconds_since(t0);
+    EXPECT_GE(took, 0.39);
+    EXPECT_LT(took, 2.0);
+}
+
+TEST_F(Tls, PlainTextServerIsAProtocolError) {
+    python_server srv("plain");
+    std::error_code ec;
+    (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
+    EXPECT_EQ(ec, tls::errc::protocol_error) << ec.message();
+    EXPECT_THROW((void)client_to(python_server("plain").port), tls::ssl_error);
+}
+
+TEST_F(Tls, PeerThatResetsMidHandshakeIsConnectionReset) {
+    python_server srv("reset");
+    std::error_code ec;
+    (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
+    EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
+}
+
+TEST_F(Tls, TruncatedRecordIsAnError) {
+    python_server srv("truncate", {"--payload", "a record cut in half"});
+    auto s = client_to(srv.port);
+    std::error_code ec;
+    std::string got = s.recv(100, ec);
+    EXPECT_EQ(ec, tls::errc::truncated_record) << ec.message() << " got '" << got << "'";
+    EXPECT_TRUE(got.empty());
+    EXPECT_THROW((void)s.recv(100), tls::ssl_error);  // and it stays failed
+}
+
+TEST_F(Tls, EndWithoutCloseNotifyReadsAsEndUnlessAskedNotTo) {
+    {
+        python_server srv("ragged", {"--payload", "data"});
+        auto s = client_to(srv.port);
+        EXPECT_EQ(read_to_end(s), "data");
+    }
+    python_server srv("ragged", {"--payload", "data"});
+    auto s = client_to(srv.port, test_client_context(), strict_eofs());
+    EXPECT_EQ(s.recv(100), "data");
+    std::error_code ec;
+    (void)s.recv(100, ec);
+    EXPECT_EQ(ec, tls::errc::unexpected_eof) << ec.message();
+}
+
+// --- close notifications --------------------------------------------------------------------
+
+TEST_F(Tls, PeersCloseNotifyIsTheEndOfTheStream) {
+    python_server srv("notify", {"--payload", "bye"});
+    auto s = client_to(srv.port, test_client_context(), strict_eofs());
+    EXPECT_EQ(read_to_end(s), "bye");  // no unexpected_eof: the notification came
+    s.close();
+    EXPECT_EQ(srv.proc.line_starting("DONE"), "");
+}
+
+TEST_F(Tls, CloseAndDestructionSendCloseNotify) {
+    {
+        python_server srv("echo");
+        auto s = client_to(srv.port);
+        s.sendall(std::string_view("x"));
+        EXPECT_EQ(s.recv(1), "x");
+        s.close();
+        EXPECT_EQ(srv.proc.line_starting("CLEAN"), "");
+    }
+    {
+        python_server srv("echo");
+        {
+            auto s = client_to(srv.port);
+            s.sendall(std::string_view("x"));
+            EXPECT_EQ(s.recv(1), "x");
+        }  // destroyed without close()
+        EXPECT_EQ(srv.proc.line_starting("CLEAN"), "");
+    }
+    python_server srv("echo");
+    auto s = client_to(srv.port);
+    (void)::close(s.detach());  // no TLS goodbye: the peer sees a ragged end
+    EXPECT_EQ(srv.proc.line_starting("RAGGED"), "");
+}
+
+// --- roles ----------------------------------------------------------------------------------
+
+TEST_F(Tls, ServerRoleWithOpensslClientAndPythonClient) {
+    auto echo = [](tls::socket& t) {
+        EXPECT_TRUE(t.server_side());
+        for (int i = 0; i < 100; ++i) {
+            auto line = t.readline();
+            if (!line || line->empty()) break;
+            t.sendall(*line);
+        }
+    };
+    {
+        thread_server srv(test_server_context(), echo);
+        child c({"stdbuf", "-oL", "openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(srv.port()), "-CAfile",
+                 certs::get().path("ca.pem"), "-verify_return_error", "-servername", "localhost", "-quiet", "-no_ign_eof"},
+                true);
+        c.write("line from s_client\n");
+        EXPECT_EQ(c.line_starting("line from"), " s_client");
+        c.close_input();
+        srv.join();
+        EXPECT_EQ(srv.error(), "");
+    }
+    thread_server srv(test_server_context(), echo);
+    child c({"/usr/bin/python3", std::string(USOCKET_TLS_TEST_DIR) + "/peer.py", "client", "echo", "--port",
+             std::to_string(srv.port()), "--ca", certs::get().path("ca.pem")});
+    EXPECT_EQ(c.line_starting("GOT "), "hello");
+    srv.join();
+    EXPECT_EQ(srv.error(), "");
+}
+
+TEST_F(Tls, ServerRequiresClientCertificate) {
+    auto ctx = test_server_context();
+    ctx.set_verify_mode(tls::verify_mode::required);
+    ctx.load_verify_file(certs::get().path("ca.pem"));
+    std::string client_cn;
+    {
+        thread_server srv(ctx, [&](tls::socket& t) {
+            client_cn = t.getpeercert().value().subject_attribute("commonName");
+            t.sendall(std::string_view("ok\n"));
+            (void)t.recv(1);
+        });
+        auto cctx = test_client_context();
+        cctx.load_cert_chain(certs::get().path("client.pem"), certs::get().path("client.key"));
+        auto s = client_to(srv.port(), cctx);
+        EXPECT_EQ(s.readline(), "ok\n");
+        s.close();
+        srv.join();
+        EXPECT_EQ(srv.error(), "");
+    }
+    EXPECT_EQ(client_cn, "client");
+    thread_server srv(ctx, [](tls::socket& t) { (void)t.recv(1); });
+    std::error_code ec;
+    auto s = test_client_context().wrap_socket(connect_local(srv.port()), named("localhost"), ec);
+    if (!ec) (void)s.recv(1, ec);  // TLS 1.3: the server's verdict comes after the client's Finished
+    EXPECT_TRUE(ec) << "a client without a certificate was let in";
+    s.close();
+    srv.join();
+    EXPECT_NE(srv.error(), "");
+}
+
+TEST_F(Tls, AlpnAgreesOnTheServersChoice) {
+    auto sctx = test_server_context();
+    sctx.set_alpn_protocols({"http/1.1", "mqtt"});
+    std::string server_saw;
+    thread_server srv(sctx, [&](tls::socket& t) {
+        server_saw = t.selected_alpn_protocol();
+        (void)t.recv(1);
+    });
+    auto cctx = test_client_context();
+    cctx.set_alpn_protocols({"h2", "mqtt"});
+    auto s = client_to(srv.port(), cctx);
+    EXPECT_EQ(s.selected_alpn_protocol(), "mqtt");
+    s.close();
+    srv.join();
+    EXPECT_EQ(server_saw, "mqtt");
+    EXPECT_THROW(cctx.set_alpn_protocols({""}), usocket::value_error);
+}
+
+TEST_F(Tls, SessionResumption) {
+    auto listener = tcp_listener();
+    listener.settimeout(10s);
+    const int port = listener.getsockname().port();
+    auto sctx = test_server_context();
+    std::thread server([&] {
+        for (int i = 0; i < 2; ++i) {
+            auto [conn, peer] = listener.accept();
+            conn.settimeout(10s);
+            auto t = sctx.wrap_socket(std::move(conn));
+            t.sendall(std::string_view("hi\n"));
+            (void)t.recv(1);
+        }
+    });
+    auto ctx = test_client_context();
+    tls::session saved;
+    {
+        auto s = client_to(port, ctx);
+        EXPECT_FALSE(s.session_reused());
+        EXPECT_EQ(s.readline(), "hi\n");  // TLS 1.3's ticket comes before it
+        saved = s.session();
+    }
+    ASSERT_TRUE(saved);
+    auto s = client_to(port, ctx, resuming(saved));
+    EXPECT_EQ(s.readline(), "hi\n");
+    EXPECT_TRUE(s.session_reused());
+    s.close();
+    server.join();
+}
+
+// --- loading ----------------------------------------------------------------------------------
+
+TEST_F(Tls, CertificatesAndKeysAsDerAndPemBytes) {
+    const std::string cert = certs::get().bytes("server.der"), key = certs::get().bytes("server.key.der");
+    auto sctx = tls::context::server();
+    sctx.load_cert_chain_data(cert, key);
+    thread_server srv(sctx, [](tls::socket& t) { t.sendall(std::string_view("der\n")); });
+    auto cctx = tls::context::client();
+    cctx.load_verify_data(certs::get().bytes("ca.der"));
+    auto s = client_to(srv.port(), cctx);
+    EXPECT_EQ(s.readline(), "der\n");
+    s.close();
+    srv.join();
+    EXPECT_EQ(srv.error(), "");
+
+    auto pem = tls::context::client();
+    pem.load_verify_data(certs::get().bytes("ca.pem") + certs::get().bytes("other_ca.pem"));  // two at once
+}
+
+TEST_F(Tls, BadKeysAndFilesAreClearErrors) {
+    auto ctx = tls::context::server();
+    const auto& c = certs::get();
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.load_cert_chain(c.path("server.pem"), c.path("client.key"), {}, ec); }),
+              tls::errc::key_mismatch);
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.load_cert_chain(c.path("server.pem"), c.path("server_enc.key"), "wrong", ec); }),
+              tls::errc::bad_certificate_data);
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.load_cert_chain(c.path("server.pem"), c.path("server_enc.key"), {}, ec); }),
+              tls::errc::bad_certificate_data);
+    ctx.load_cert_chain(c.path("server.pem"), c.path("server_enc.key"), "secret");
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.load_verify_file(c.path("missing.pem"), ec); }), std::errc::no_such_file_or_directory);
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.load_verify_data(std::string_view("not a certificate"), ec); }),
+              tls::errc::bad_certificate_data);
+    EXPECT_THROW(ctx.load_verify_data(std::string_view("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")),
+                 tls::ssl_error);
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.set_ciphers("NO-SUCH-CIPHER", ec); }), tls::errc::no_cipher_match);
+    EXPECT_FALSE(ctx.get_ciphers().empty());
+}
+
+TEST_F(Tls, VersionsAndCiphers) {
+    auto sctx = test_server_context();
+    sctx.set_maximum_version(tls::protocol_version::tls1_2);
+    const std::string suite = tls::engine_version().rfind("OpenSSL", 0) == 0 ? "ECDHE-ECDSA-AES128-GCM-SHA256"
+                                                                           : "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256";
+    sctx.set_ciphers(suite);
+    std::string version;
+    thread_server srv(sctx, [&](tls::socket& t) {
+        version = t.version();
+        (void)t.recv(1);
+    });
+    auto s = client_to(srv.port());
+    EXPECT_EQ(s.version(), "TLSv1.2");
+    EXPECT_EQ(s.cipher().value().name, suite);
+    EXPECT_EQ(s.cipher().value().secret_bits, 128);
+    s.close();
+    srv.join();
+    EXPECT_EQ(version, "TLSv1.2");
+    if (!tls::has_tls1_3()) {
+        EXPECT_THROW(sctx.set_minimum_version(tls::protocol_version::tls1_3), usocket::value_error);
+        return;
+    }
+    thread_server srv2(sctx, [](tls::socket&) {});
+    auto cctx = test_client_context();
+    cctx.set_minimum_version(tls::protocol_version::tls1_3);
+    std::error_code ec;
+    (void)cctx.wrap_socket(connect_local(srv2.port()), named("localhost"), ec);
+    EXPECT_EQ(ec, tls::errc::handshake_failure) << ec.message();
+    srv2.join();
+}
+
+// --- the socket's methods over TLS ---------------------------------------------------------------
+
+TEST_F(Tls, ReadlineWithLinesSplitAcrossRecords) {
+    python_server srv("lines", {"--payload", "hel|lo\nwor|ld\n|last"});
+    auto s = client_to(srv.port);
+    EXPECT_EQ(s.readline(), "hello\n");
+    EXPECT_EQ(s.readline(), "world\n");
+    srv.proc.close_input();
+    EXPECT_EQ(s.readline(), "last");
+    EXPECT_EQ(s.readline(), "");
+}
+
+TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
+    python_server srv("lines", {"--payload", "one\ntwo\n"});
+    auto s = client_to(srv.port);
+    EXPECT_EQ(s.recv(4), "one\n");  // the whole record is decrypted; 4 bytes stay in the engine
+    EXPECT_EQ(s.pending(), 4u);
+    // The kernel has nothing: only the decrypted bytes make the socket readable.
+    pollfd p{s.fileno(), POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 0), 0);
+    const usocket::waitable r[] = {s};
+    auto ready = usocket::select(r, {}, {}, 0s);
+    ASSERT_EQ(ready.read.size(), 1u);
+    auto poller = usocket::poll();
+    poller.register_fd(s, usocket::pollin);
+    EXPECT_EQ(poller.poll(0s).size(), 1u);
+    usocket::selector sel;
+    sel.add(s, usocket::selector::readable, 7);
+    usocket::selector_event ev[4];
+    ASSERT_EQ(sel.wait(ev, 0s), 1u);
+    EXPECT_EQ(ev[0].token, 7u);
+    sel.remove(s);
+    EXPECT_EQ(s.recv(100), "two\n");
+    EXPECT_EQ(s.pending(), 0u);
+    EXPECT_TRUE(usocket::select(r, {}, {}, 0s).read.empty());
+    srv.proc.close_input();
+}
+
+TEST_F(Tls, MakefileAndStreambufOverTls) {
+    python_server srv("echo");
+    auto s = client_to(srv.port);
+    {
+        auto f = s.makefile("rwb");
+        f.write(std::string_view("first line\nsecond "));
+        f.write(std::string_view("line\n"));
+        f.flush();
+        EXPECT_EQ(f.readline(), "first line\n");
+        EXPECT_EQ(f.readline(), "second line\n");
+    }
+    usocket::socket_iostream io(s);
+    io << "third line" << std::endl;
+    std::string line;
+    ASSERT_TRUE(std::getline(io, line));
+    EXPECT_EQ(line, "third line");
+    EXPECT_EQ(s.write(std::string_view("abc")), 3u);
+    EXPECT_EQ(s.read(3), "abc");
+    char buf[2];
+    EXPECT_EQ(s.send(std::string_view("zz")), 2u);
+    EXPECT_EQ(s.readinto(usocket::mutable_buffer(buf, 2)), 2u);
+    EXPECT_EQ(std::string(buf, 2), "zz");
+    s.close();
+    EXPECT_EQ(srv.proc.line_starting("CLEAN"), "");
+}
+
+TEST_F(Tls, NonBlockingHandshakeAndExchangeDrivenBySelect) {
+    auto listener = tcp_listener();
+    usocket::socket c(usocket::af_inet);
+    c.setblocking(false);
+    EXPECT_NE(c.connect_ex(listener.getsockname()), 0);  // in progress
+    auto [a, peer] = listener.accept();
+    a.setblocking(false);
+    tls::wrap_options o = deferred();
+    o.server_hostname = "localhost";
+    auto client = test_client_context().wrap_socket(std::move(c), o);
+    auto server = test_server_context().wrap_socket(std::move(a), deferred());
+    EXPECT_FALSE(client.handshake_done());
+
+    // Both handshakes, one thread, each waiting for the direction it was told.
+    std::vector<tls::errc> directions;
+    int rounds = 0;
+    while ((!client.handshake_done() || !server.handshake_done()) && rounds++ < 200) {
+        std::vector<usocket::waitable> r, w;
+        for (tls::socket* t : {&client, &server}) {
+            if (t->handshake_done()) continue;
+            std::error_code ec;
+            t->do_handshake(ec);
+            if (!ec) continue;
+            ASSERT_TRUE(usocket::is_would_block(ec)) << ec.message();
+            directions.push_back(static_cast<tls::errc>(ec.value()));
+            (ec == tls::errc::want_read ? r : w).push_back(*t);
+        }
+        if (!r.empty() || !w.empty()) (void)usocket::select(r, w, {}, 2s);
+    }
+    ASSERT_TRUE(client.handshake_done() && server.handshake_done());
+    EXPECT_NE(std::find(directions.begin(), directions.end(), tls::errc::want_read), directions.end());
+
+    std::error_code ec;
+    (void)server.recv(10, ec);
+    EXPECT_EQ(ec, tls::errc::want_read);
+    EXPECT_THROW((void)server.recv(10), usocket::blocking_io_error);
+    EXPECT_EQ(server.readline(), std::nullopt);  // the stream methods' "none"
+
+    const std::string msg(100000, 'n');
+    std::size_t sent = 0;
+    std::string got;
+    for (int i = 0; i < 2000 && got.size() < msg.size(); ++i) {
+        if (sent < msg.size()) {
+            std::error_code e;
+            sent += client.send(std::string_view(msg).substr(sent), e);
+            if (e) {
+                ASSERT_TRUE(usocket::is_would_block(e)) << e.message();
+            }
+        }
+        const usocket::waitable r[] = {server};
+        if (usocket::select(r, {}, {}, 1s).read.empty()) continue;
+        std::error_code e;
+        got += server.recv(65536, e);
+        if (e) {
+                ASSERT_TRUE(usocket::is_would_block(e)) << e.message();
+            }
+    }
+    EXPECT_EQ(got, msg);
+}
+
+TEST_F(Tls, OneReaderAndOneWriterAtOnce) {
+    const std::size_t total = 4 << 20;
+    thread_server srv(test_server_context(), [&](tls::socket& t) {
+        // Echo with a reader and a writer of its own, as the client does.
+        std::string buf;
+        for (std::size_t n = 0; n < total;) {
+            std::string piece = t.recv(65536);
+            if (piece.empty()) break;
+            n += piece.size();
+            t.sendall(piece);
+        }
+    });
+    auto s = client_to(srv.port());
+    std::string data(total, '\0');
+    for (std::size_t i = 0; i < total; ++i) data[i] = static_cast<char>(i * 7 + i / 4096);
+    std::thread writer([&] { s.sendall(data); });
+    std::string back;
+    while (back.size() < total) {
+        std::string piece = s.recv(65536);
+        if (piece.empty()) break;
+        back += piece;
+    }
+    writer.join();
+    EXPECT_TRUE(back == data);
+    s.close();
+    srv.join();
+    EXPECT_EQ(srv.error(), "");
+}
+
+TEST_F(Tls, CloseFromAnotherThreadEndsABlockedRead) {
+    std::atomic<bool> reader_done{false};
+    thread_server srv(test_server_context(), [&](tls::socket& t) {
+        t.settimeout(5s);
+        (void)read_to_end(t);  // ends on the client's close notification
+    });
+    auto s = client_to(srv.port());
+    s.settimeout(5s);
+    std::error_code ec;
+    const auto t0 = clock::now();
+    std::atomic<pid_t> tid{0};
+    std::thread reader([&] {
+        tid = this_tid();
+        (void)s.recv(10, ec);
+        reader_done = true;
+    });
+    while (tid == 0) std::this_thread::sleep_for(1ms);
+    EXPECT_TRUE(wait_until_blocked(tid));
+    std::this_thread::sleep_for(100ms);
+    s.close();
+    srv.join();
+    reader.join();
+    EXPECT_TRUE(reader_done);
+    EXPECT_LT(seconds_since(t0), 4.0);
+    EXPECT_TRUE(!ec || ec == std::errc::bad_file_descriptor) << ec.message();
+}
+
+TEST_F(Tls, UnwrapReturnsThePlainConnection) {
+    python_server srv("unwrap");
+    auto s = client_to(srv.port);
+    s.sendall(std::string_view("tls line\n"));
+    EXPECT_EQ(s.readline(), "tls line\n");
+    usocket::socket plain = s.unwrap();
+    EXPECT_FALSE(s.is_open());
+    plain.sendall(std::string_view("clear\n"));
+    EXPECT_EQ(read_to_end(plain), "plain:clear\n");
+    EXPECT_EQ(srv.proc.line_starting("DONE"), "");
+}
+
+TEST_F(Tls, ClosedAndPlainSocketsGiveClearErrors) {
+    tls::socket none;
+    EXPECT_EQ(error_of([&](auto& ec) { none.do_handshake(ec); }), std::errc::bad_file_descriptor);
+    EXPECT_EQ(none.version(), "");
+    EXPECT_FALSE(none.cipher());
+    EXPECT_THROW((void)none.getpeercert(), usocket::value_error);
+    auto [a, b] = tcp_pair();
+    a.settimeout(2s);
+    auto t = test_server_context().wrap_socket(std::move(a), deferred());
+    EXPECT_THROW((void)t.getpeercert(), usocket::value_error);  // handshake not done
+    t.close();
+    EXPECT_EQ(error_of([&](auto& ec) { (void)t.recv(1, ec); }), std::errc::bad_file_descriptor);
+    auto [c, d] = usocket::socketpair(usocket::af_unix, usocket::sock_dgram);
+    EXPECT_EQ(error_of([&](auto& ec) { (void)test_server_context().wrap_socket(std::move(c), {}, ec); }),
+              tls::errc::bad_argument);
+}
+
+}  // namespace
