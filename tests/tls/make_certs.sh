@@ -22,4 +22,5 @@ openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -set_serial 0x1003 -da
 openssl x509 -in ca.pem -outform DER -out ca.der
 openssl x509 -in server.pem -outform DER -out server.der
 openssl pkey -in server.key -outform DER -out server.key.der
-openssl pkey -in server.key -aes128 -passout pass:secret -out server_enc.key
+# The classic PEM encryption (DEK-Info), which mbedTLS 2.28 reads too (not PKCS#8 with AES).
+openssl pkey -in server.key -traditional -aes128 -passout pass:secret -out server_enc.key
