@@ -31,11 +31,11 @@ bool read_file(const std::string& path, std::string& out, std::error_code& ec) n
         ec = system_error_code(errno);
         return false;
     }
-    try {
+    USOCKET_TLS_TRY {
         char buf[4096];
         std::size_t n;
         while ((n = std::fread(buf, 1, sizeof buf, f)) != 0) out.append(buf, n);
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         std::fclose(f);
         ec = system_error_code(ENOMEM);
         return false;
@@ -80,9 +80,9 @@ context::context(role r) : context(or_throw("TLS context", [&](std::error_code& 
 context context::open(role r, std::error_code& ec) noexcept {
     clear_error(ec);
     std::shared_ptr<detail::context_impl> impl;
-    try {
+    USOCKET_TLS_TRY {
         impl = std::make_shared<detail::context_impl>();
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ec = system_error_code(ENOMEM);
         return {};
     }
@@ -203,10 +203,10 @@ void context::set_alpn_protocols(const std::vector<std::string>& protocols, std:
             ec = tls_error(errc::bad_argument);
             return;
         }
-    try {
+    USOCKET_TLS_TRY {
         const std::lock_guard<sys::mutex> lock(impl_->lock);
         impl_->set.alpn = protocols;
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ec = system_error_code(ENOMEM);
     }
 }
@@ -283,9 +283,9 @@ tls::socket wrap(const std::shared_ptr<detail::context_impl>& impl, usocket::soc
         return {};
     }
     detail::session_config cfg;
-    try {
+    USOCKET_TLS_TRY {
         cfg.server_hostname = o.server_hostname;
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ec = system_error_code(ENOMEM);
         return {};
     }

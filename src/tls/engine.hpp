@@ -19,6 +19,16 @@
 
 #include "usocket/tls.hpp"
 
+// An allocation that fails in a non-throwing path is caught and reported as ENOMEM; built with
+// -fno-exceptions, it ends the program, as anywhere in such a build.
+#if USOCKET_HAS_EXCEPTIONS
+#define USOCKET_TLS_TRY try
+#define USOCKET_TLS_CATCH_ALL catch (...)
+#else
+#define USOCKET_TLS_TRY if (true)
+#define USOCKET_TLS_CATCH_ALL else
+#endif
+
 namespace usocket::tls::detail {
 
 class tls_io;  // the transport's non-blocking I/O for the engine (transport.hpp)

@@ -18,9 +18,9 @@ std::error_code tls_error(errc e) noexcept { return make_error_code(e); }
 // --- tls_io ------------------------------------------------------------------------------------
 
 bool tls_io::preload(const std::byte* data, std::size_t size) noexcept {
-    try {
+    USOCKET_TLS_TRY {
         pre_.append(reinterpret_cast<const char*>(data), size);
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         return false;
     }
     return true;
@@ -59,6 +59,30 @@ long tls_io::recv(void* data, std::size_t size) noexcept {
 }
 
 long tls_io::send(const void* data, std::size_t size) noexcept {
+    if (!corked_) return send_now(data, size);
+    USOCKET_TLS_TRY {
+        out_.append(static_cast<const char*>(data), size);
+    }
+    USOCKET_TLS_CATCH_ALL {
+        sys_ec_ = sys::make_error(sys::err_nomem);
+        return failed;
+    }
+    return static_cast<long>(size);
+}
+
+long tls_io::flush() noexcept {
+    while (out_pos_ < out_.size()) {
+        const long n = send_now(out_.data() + out_pos_, out_.size() - out_pos_);
+        if (n < 0) return n;
+        out_pos_ += static_cast<std::size_t>(n);
+    }
+    out_.clear();
+    if (!corked_) out_.shrink_to_fit();
+    out_pos_ = 0;
+    return 0;
+}
+
+long tls_io::send_now(const void* data, std::size_t size) noexcept {
     for (;;) {
         std::error_code ec;
         const sys::ssize n = sys::send(fd_, data, size, msg_dontwait, ec);
@@ -142,6 +166,15 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
                 return -1;
             }
             s = step(n, ec);
+            if (io_.has_output()) {  // a corked flight: out it goes, before any wait for the peer
+                const long f = io_.flush();
+                if (f == tls_io::failed && s != io_status::error) {
+                    s = io_status::error;
+                    ec = io_.sys_error();
+                } else if (f == tls_io::again && s != io_status::error) {
+                    s = io_status::want_write;  // the step is called again, then the flush goes on
+                }
+            }
             pending_.store(tls::detail::pending(*eng_) + io_.preloaded(), std::memory_order_release);
             if (s == io_status::error) {
                 ec = refine(ec);
@@ -174,6 +207,10 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
 bool tls_transport::handshake(socket_state& st, deadline& dl, std::error_code& ec) noexcept {
     const std::lock_guard<sys::mutex> one_at_a_time(hs_lock_);
     if (done_.load(std::memory_order_acquire)) return true;
+    {
+        const std::lock_guard<sys::mutex> lock(lock_);
+        io_.cork(true);
+    }
     const sys::ssize n = drive(
         st, dl,
         [&](std::size_t&, std::error_code& e) {
@@ -183,6 +220,10 @@ bool tls_transport::handshake(socket_state& st, deadline& dl, std::error_code& e
             return io_status::error;
         },
         ec);
+    {
+        const std::lock_guard<sys::mutex> lock(lock_);
+        if (n >= 0 || fatal_) io_.cork(false);  // a would-block or a timeout: the handshake goes on later
+    }
     if (n < 0) return false;
     done_.store(true, std::memory_order_release);
     return true;

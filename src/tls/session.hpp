@@ -54,6 +54,14 @@ public:
     /// The count sent, again or failed (never SIGPIPE).
     long send(const void* data, std::size_t size) noexcept;
 
+    /// While corked (the handshake), sends collect here and go out in one piece at flush():
+    /// an engine that writes each handshake message apart (mbedTLS) would otherwise meet
+    /// Nagle's algorithm and the peer's delayed ACK (40 ms a flight).
+    void cork(bool on) noexcept { corked_ = on; }
+    bool has_output() const noexcept { return out_pos_ < out_.size(); }
+    /// Sends what was collected: 0 when all of it went, again or failed.
+    long flush() noexcept;
+
     /// Bytes read ahead before wrapping, to be given to the engine first.
     bool preload(const std::byte* data, std::size_t size) noexcept;
     std::size_t preloaded() const noexcept { return pre_.size() - pre_pos_; }
@@ -66,7 +74,12 @@ public:
 private:
     void track(const unsigned char* p, std::size_t n) noexcept;
 
+    long send_now(const void* data, std::size_t size) noexcept;
+
     sys::handle fd_;
+    bool corked_ = false;
+    std::string out_;
+    std::size_t out_pos_ = 0;
     std::string pre_;
     std::size_t pre_pos_ = 0;
     unsigned char hdr_[5] = {};

@@ -293,9 +293,9 @@ engine_context_ptr new_context(role side, std::error_code& ec) noexcept {
 
 bool add_trusted(engine_context& c, const_buffer data, std::error_code& ec) noexcept {
     int ret;
-    try {
+    USOCKET_TLS_TRY {
         ret = parse_certificates(c.ca, data);
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ret = MBEDTLS_ERR_X509_ALLOC_FAILED;
     }
     if (ret != 0) {
@@ -324,7 +324,7 @@ bool set_certificate(engine_context& c, const_buffer chain, const_buffer key, st
     mbedtls_x509_crt_init(&crt);
     mbedtls_pk_init(&pk);
     int ret;
-    try {
+    USOCKET_TLS_TRY {
         ret = parse_certificates(crt, chain);
         if (ret == 0) {
             const auto* pw = reinterpret_cast<const unsigned char*>(password.data());
@@ -337,7 +337,7 @@ bool set_certificate(engine_context& c, const_buffer chain, const_buffer key, st
                                            password.size());
             }
         }
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ret = MBEDTLS_ERR_X509_ALLOC_FAILED;
     }
     if (ret != 0) {
@@ -362,7 +362,7 @@ bool set_certificate(engine_context& c, const_buffer chain, const_buffer key, st
 
 bool set_ciphers(engine_context& c, std::string_view list, std::error_code& ec) noexcept {
     std::vector<int> ids;
-    try {
+    USOCKET_TLS_TRY {
         std::size_t pos = 0;
         while (pos <= list.size()) {
             const std::size_t end = std::min(list.find(':', pos), list.size());
@@ -379,7 +379,7 @@ bool set_ciphers(engine_context& c, std::string_view list, std::error_code& ec) 
         }
         ids.push_back(0);
         c.ciphers = std::move(ids);
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ec = system_error_code(ENOMEM);
         return false;
     }
@@ -440,11 +440,11 @@ engine_session_ptr new_session(engine_context& c, const settings& set, const ses
     }
     mbedtls_ssl_conf_authmode(&s->conf, s->authmode);
     mbedtls_ssl_conf_verify(&s->conf, verify_cb, s.get());
-    try {
+    USOCKET_TLS_TRY {
         s->alpn = set.alpn;
         for (const auto& p : s->alpn) s->alpn_list.push_back(p.c_str());
         s->alpn_list.push_back(nullptr);
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ec = system_error_code(ENOMEM);
         return nullptr;
     }

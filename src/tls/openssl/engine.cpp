@@ -376,9 +376,9 @@ bool set_certificate(engine_context& c, const_buffer chain, const_buffer key, st
 
 bool set_ciphers(engine_context& c, std::string_view list, std::error_code& ec) noexcept {
     std::string text;
-    try {
+    USOCKET_TLS_TRY {
         text.assign(list);
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ec = system_error_code(ENOMEM);
         return false;
     }
@@ -426,7 +426,7 @@ engine_session_ptr new_session(engine_context& c, const settings& set, const ses
     SSL_set_min_proto_version(s->ssl, version_number(set.min_version));
     if (set.max_version) SSL_set_max_proto_version(s->ssl, version_number(*set.max_version));
     bool ok = true;
-    try {
+    USOCKET_TLS_TRY {
         if (set.side == role::client) {
             SSL_set_connect_state(s->ssl);
             SSL_set_verify(s->ssl, set.verify == verify_mode::none ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
@@ -456,7 +456,7 @@ engine_session_ptr new_session(engine_context& c, const settings& set, const ses
             SSL_set_verify(s->ssl, mode, nullptr);
             s->alpn_wire = alpn_wire(set.alpn);
         }
-    } catch (...) {
+    } USOCKET_TLS_CATCH_ALL {
         ok = false;
     }
     ERR_clear_error();
