@@ -57,7 +57,13 @@ public:
     /// While corked (the handshake), sends collect here and go out in one piece at flush():
     /// an engine that writes each handshake message apart (mbedTLS) would otherwise meet
     /// Nagle's algorithm and the peer's delayed ACK (40 ms a flight).
-    void cork(bool on) noexcept { corked_ = on; }
+    void cork(bool on) noexcept {
+        corked_ = on;
+        if (!on && !has_output()) {  // the handshake's buffer is not kept for the connection's life
+            std::string().swap(out_);
+            out_pos_ = 0;
+        }
+    }
     bool has_output() const noexcept { return out_pos_ < out_.size(); }
     /// Sends what was collected: 0 when all of it went, again or failed.
     long flush() noexcept;
