@@ -238,7 +238,9 @@ void run_cell(const call_case& c, action act, bool timed) {
         e.extra.push_back(std::move(x));
         e.extra.push_back(std::move(y));
     }
-    if (act == action::detach) EXPECT_EQ(detached, fd);
+    if (act == action::detach) {
+        EXPECT_EQ(detached, fd);
+    }
 
     // Let it finish: data, a connection or room arrives. Each case ends within a few seconds.
     std::this_thread::sleep_for(20ms);
@@ -257,8 +259,9 @@ void run_cell(const call_case& c, action act, bool timed) {
         // a connection error after shutdown; a settimeout(50ms) on a timed socket applies to
         // the next call only, never to this one.
         EXPECT_TRUE(gone) << result.message();
-        if (act == action::close || act == action::detach)
+        if (act == action::close || act == action::detach) {
             EXPECT_TRUE(result == std::errc::bad_file_descriptor || !result) << result.message();
+        }
     }
     if (act == action::close) {
         // The number was freed when the call left (no other thread opens descriptors here).
@@ -298,7 +301,9 @@ TEST_F(threads, close_during_readline_then_data_touches_no_freed_memory) {
         a.sendall(std::string(20000, 'x') + "\n");  // more than one refill
         reader.join();
         EXPECT_TRUE(!ec || ec == std::errc::bad_file_descriptor) << ec.message();
-        if (!ec) EXPECT_EQ(line->size(), 20001u);
+        if (!ec) {
+            EXPECT_EQ(line->size(), 20001u);
+        }
         c.sendall("still mine\n");
         EXPECT_EQ(d.readline(), "still mine\n") << "bytes crossed between connections";
     }
