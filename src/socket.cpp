@@ -60,6 +60,24 @@ bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool
     return true;
 }
 
+// A transport (TLS) has no flags of its own but msg_dontwait: any other is refused, as
+// CPython's SSLSocket refuses them.
+bool transport_flags_ok(msg_flags flags, std::error_code& ec) noexcept {
+    if ((flags & ~msg_dontwait) == msg_flags{}) return true;
+    ec = errc::invalid_argument;
+    return false;
+}
+
+// One send of every send call: the transport's, or the system's.
+sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t n, msg_flags flags,
+                    detail::deadline& dl, std::error_code& ec) noexcept {
+    if (st.tr != nullptr) [[unlikely]]
+        return transport_flags_ok(flags, ec) ? st.tr->write_some(st, data, n, dl, ec) : -1;
+    return detail::sock_call(
+        st, detail::caller::socket, sys::wait_for::write, dl,
+        [&](std::error_code& e) { return sys::send(st.fd, data, n, flags, e); }, ec);
+}
+
 // Every receive call: the bytes the stream methods left in the read-ahead buffer first (a
 // stream socket's: no sender to report), then the transport or the system — recv, or
 // recvfrom when `from` is given.
@@ -74,7 +92,7 @@ std::size_t receive(detail::socket_state* st, std::byte* data, std::size_t n, ms
     detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
     sys::ssize r;
     if (st->tr != nullptr) [[unlikely]]
-        r = st->tr->read_some(*st, data, n, dl, ec);
+        r = transport_flags_ok(flags, ec) ? st->tr->read_some(*st, data, n, dl, ec) : -1;
     else if (from == nullptr)
         r = detail::sock_call(
             *st, detail::caller::socket, sys::wait_for::read, dl,
@@ -327,13 +345,7 @@ std::size_t socket::send(const_buffer data, msg_flags flags, std::error_code& ec
     const detail::use_guard use(st);
     if (!use) return closed<std::size_t>(ec);
     detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-    sys::ssize n;
-    if (st->tr != nullptr) [[unlikely]]
-        n = st->tr->write_some(*st, data.data(), data.size(), dl, ec);
-    else
-        n = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::write, dl,
-            [&](std::error_code& e) { return sys::send(st->fd, data.data(), data.size(), flags, e); }, ec);
+    const sys::ssize n = transmit(*st, data.data(), data.size(), flags, dl, ec);
     return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
@@ -353,15 +365,7 @@ std::size_t socket::sendall(const_buffer data, msg_flags flags, std::error_code&
     dl.start();
     std::size_t sent = 0;
     while (sent < data.size()) {
-        const std::byte* p = data.data() + sent;
-        const std::size_t left = data.size() - sent;
-        sys::ssize n;
-        if (st->tr != nullptr) [[unlikely]]
-            n = st->tr->write_some(*st, p, left, dl, ec);
-        else
-            n = detail::sock_call(
-                *st, detail::caller::socket, sys::wait_for::write, dl,
-                [&](std::error_code& e) { return sys::send(st->fd, p, left, flags, e); }, ec);
+        const sys::ssize n = transmit(*st, data.data() + sent, data.size() - sent, flags, dl, ec);
         if (n < 0) break;
         sent += static_cast<std::size_t>(n);
         // A piece short of the rest: a signal may have cut the send short (CPython runs its

@@ -458,6 +458,17 @@ TEST_F(Tls, ReadlineWithLinesSplitAcrossRecords) {
     EXPECT_EQ(s.readline(), "");
 }
 
+TEST_F(Tls, FlagsOtherThanDontwaitAreRefusedAsCpythonRefusesThem) {
+    python_server srv("lines", {"--payload", "abc"});
+    auto s = client_to(srv.port);
+    EXPECT_EQ(error_of([&](auto& ec) { (void)s.recv(1, usocket::msg_peek, ec); }), usocket::errc::invalid_argument);
+    EXPECT_EQ(error_of([&](auto& ec) { (void)s.send("x", usocket::msg_oob, ec); }), usocket::errc::invalid_argument);
+    std::error_code ec;  // msg_dontwait is the one flag a TLS socket takes
+    (void)s.recv(3, usocket::msg_dontwait, ec);
+    EXPECT_TRUE(!ec || usocket::is_would_block(ec)) << ec.message();
+    srv.proc.close_input();
+}
+
 TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
     python_server srv("lines", {"--payload", "one\ntwo\n"});
     auto s = client_to(srv.port);
