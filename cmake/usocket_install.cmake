@@ -30,10 +30,14 @@ set(_usocket_gen ${PROJECT_BINARY_DIR}/usocket-package)
 
 # --- headers and library ---------------------------------------------------------------------
 
+# A library built without TLS does not install the TLS header, whose functions it lacks.
+if(USOCKET_TLS STREQUAL "none")
+  set(_usocket_tls_header_rule PATTERN "tls.hpp" EXCLUDE)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/usocket
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         COMPONENT usocket_development
-        FILES_MATCHING PATTERN "*.hpp")
+        FILES_MATCHING PATTERN "*.hpp" ${_usocket_tls_header_rule})
 install(FILES ${PROJECT_BINARY_DIR}/include/usocket/export.hpp ${PROJECT_BINARY_DIR}/include/usocket/platform.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/usocket
         COMPONENT usocket_development)

@@ -120,7 +120,7 @@ struct name_attribute {
 using distinguished_name = std::vector<std::vector<name_attribute>>;
 
 /// getpeercert(): CPython's dict as a struct.
-struct certificate_info {
+struct USOCKET_API certificate_info {
     distinguished_name subject;
     distinguished_name issuer;
     int version = 0;               ///< 3 for X.509 v3

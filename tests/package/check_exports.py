@@ -3,7 +3,7 @@
 
     check_exports.py LIBUSOCKET_SO INCLUDE_DIR [INCLUDE_DIR...]
 
-The headers are read by clang (its JSON syntax tree: every declaration with the name the
+Every installed header is read by clang (its JSON syntax tree: every declaration with the name the
 linker sees), the library by nm -D. A function declared in include/usocket/ that is not inline,
 not constexpr, not a template, not deleted and not defined in its class must be defined and
 exported by the library; else a program that calls it fails to link against the shared
@@ -24,8 +24,10 @@ def declarations(include_dirs):
             "-Xclang", "-ast-dump-filter=usocket"]
     for d in include_dirs:
         args += ["-I", d]
-    text = subprocess.run(args, input="#include <usocket/usocket.hpp>\n", capture_output=True, text=True,
-                          check=True).stdout
+    headers = sorted({h for d in include_dirs if os.path.isdir(os.path.join(d, "usocket"))
+                      for h in os.listdir(os.path.join(d, "usocket")) if h.endswith(".hpp")})
+    source = "".join("#include <usocket/%s>\n" % h for h in headers)
+    text = subprocess.run(args, input=source, capture_output=True, text=True, check=True).stdout
     decoder = json.JSONDecoder()
     found = {}
     pos = 0
