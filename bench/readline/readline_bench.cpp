@@ -11,8 +11,9 @@
 // -1 and strace gives the figure.
 
 #include <benchmark/benchmark.h>
+#ifdef USOCKET_BENCH_COUNT_RECV
 #include <fault.hpp>
-#include <read_buffer.hpp>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -58,7 +59,13 @@ struct feed {
     usocket::socket& reader() { return pair.second; }
 };
 
-double recv_calls() { return static_cast<double>(usocket::testing::stream_recv_calls()); }
+#ifdef USOCKET_BENCH_COUNT_RECV
+double recv_calls() { return static_cast<double>(usocket::testing::recv_calls()); }
+bool counting() { return usocket::testing::fault_injection_enabled(); }
+#else
+double recv_calls() { return 0; }
+bool counting() { return false; }
+#endif
 
 void report(benchmark::State& state, double calls) {
     state.SetItemsProcessed(state.iterations());
@@ -74,7 +81,7 @@ void socket_readline(benchmark::State& state) {
         if (!line || line->size() != line_size) state.SkipWithError("short stream");
         benchmark::DoNotOptimize(line);
     }
-    report(state, usocket::testing::fault_injection_enabled() ? recv_calls() - before : -static_cast<double>(state.iterations()));
+    report(state, counting() ? recv_calls() - before : -static_cast<double>(state.iterations()));
 }
 
 void file_readline(benchmark::State& state) {
@@ -86,7 +93,7 @@ void file_readline(benchmark::State& state) {
         if (!line || line->size() != line_size) state.SkipWithError("short stream");
         benchmark::DoNotOptimize(line);
     }
-    report(state, usocket::testing::fault_injection_enabled() ? recv_calls() - before : -static_cast<double>(state.iterations()));
+    report(state, counting() ? recv_calls() - before : -static_cast<double>(state.iterations()));
 }
 
 void iostream_getline(benchmark::State& state) {
@@ -98,7 +105,7 @@ void iostream_getline(benchmark::State& state) {
         if (!std::getline(s, line) || line.size() != line_size - 1) state.SkipWithError("short stream");
         benchmark::DoNotOptimize(line);
     }
-    report(state, usocket::testing::fault_injection_enabled() ? recv_calls() - before : -static_cast<double>(state.iterations()));
+    report(state, counting() ? recv_calls() - before : -static_cast<double>(state.iterations()));
 }
 
 // MicroPython's mp_stream_unbuffered_readline: one recv of one byte until '\n'.
