@@ -77,6 +77,18 @@ inline sys::ssize sock_call(socket_state& st, caller who, sys::wait_for what, de
     }
 }
 
+/// The rest of a call whose first try failed (`ec` set): decides, waits under `dl` and retries
+/// `op` as sock_call does. For the out-of-line slow paths of calls whose first try is inline.
+template <class Op>
+sys::ssize retry_loop(socket_state& st, caller who, sys::wait_for what, deadline& dl, Op&& op,
+                      std::error_code& ec) noexcept {
+    while (retry_after_failure(st, who, what, dl, ec)) {
+        const sys::ssize n = op(ec);
+        if (n >= 0) return n;
+    }
+    return -1;
+}
+
 /// The deadline of one call on `st`: its timeout (0 with msg_dontwait) and its absolute deadline.
 inline deadline call_deadline(const socket_state& st, bool dont_wait = false) noexcept {
     return deadline(dont_wait ? 0 : st.timeout_ns(), st.deadline_ns());

@@ -78,29 +78,59 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
         [&](std::error_code& e) { return sys::send(st.fd, data, n, flags, e); }, ec);
 }
 
+// A receive call that has bytes buffered, or a transport: out of line. -2 when neither turned
+// out to answer (the buffer emptied meanwhile): the plain path then.
+[[gnu::noinline]] sys::ssize receive_special(detail::socket_state& st, std::byte* data, std::size_t n,
+                                             msg_flags flags, std::error_code& ec) noexcept {
+    if (st.buffered.load(std::memory_order_acquire) != 0 && n != 0) {
+        std::size_t got = 0;
+        if (take_buffered(st, data, n, has_any(flags, msg_peek), got)) return static_cast<sys::ssize>(got);
+    }
+    if (st.tr != nullptr) {
+        if (!transport_flags_ok(flags, ec)) return -1;
+        detail::deadline dl = detail::call_deadline(st, has_any(flags, msg_dontwait));
+        return st.tr->read_some(st, data, n, dl, ec);
+    }
+    return -2;
+}
+
+// The slow paths of the plain calls, after a first try that failed: the deadline, the waits
+// and the retries, out of line so that the success path carries none of it.
+[[gnu::noinline]] sys::ssize recv_retry(detail::socket_state& st, std::byte* data, std::size_t n, msg_flags flags,
+                                        address* from, std::error_code& ec) noexcept {
+    detail::deadline dl = detail::call_deadline(st, has_any(flags, msg_dontwait));
+    return detail::retry_loop(
+        st, detail::caller::socket, sys::wait_for::read, dl,
+        [&](std::error_code& e) {
+            return from == nullptr ? sys::recv(st.fd, data, n, flags, e) : sys::recvfrom(st.fd, data, n, flags, from, e);
+        },
+        ec);
+}
+
+[[gnu::noinline]] sys::ssize send_retry(detail::socket_state& st, const std::byte* data, std::size_t n,
+                                        msg_flags flags, std::error_code& ec) noexcept {
+    detail::deadline dl = detail::call_deadline(st, has_any(flags, msg_dontwait));
+    return detail::retry_loop(
+        st, detail::caller::socket, sys::wait_for::write, dl,
+        [&](std::error_code& e) { return sys::send(st.fd, data, n, flags, e); }, ec);
+}
+
 // Every receive call: the bytes the stream methods left in the read-ahead buffer first (a
 // stream socket's: no sender to report), then the transport or the system — recv, or
-// recvfrom when `from` is given.
-std::size_t receive(detail::socket_state* st, std::byte* data, std::size_t n, msg_flags flags, address* from,
-                    std::error_code& ec) noexcept {
+// recvfrom when `from` is given. The plain path is a straight line to the system call.
+inline std::size_t receive(detail::socket_state* st, std::byte* data, std::size_t n, msg_flags flags, address* from,
+                           std::error_code& ec) noexcept {
     const detail::use_guard use(st);
-    if (!use) return closed<std::size_t>(ec);
-    if (st->buffered.load(std::memory_order_acquire) != 0 && n != 0) [[unlikely]] {
-        std::size_t got = 0;
-        if (take_buffered(*st, data, n, has_any(flags, msg_peek), got)) return got;
+    if (!use) [[unlikely]]
+        return closed<std::size_t>(ec);
+    sys::ssize r = -2;
+    if ((st->buffered.load(std::memory_order_relaxed) != 0) | (st->tr != nullptr)) [[unlikely]]
+        r = receive_special(*st, data, n, flags, ec);
+    if (r == -2) [[likely]] {
+        r = from == nullptr ? sys::recv(st->fd, data, n, flags, ec) : sys::recvfrom(st->fd, data, n, flags, from, ec);
+        if (r < 0) [[unlikely]]
+            r = recv_retry(*st, data, n, flags, from, ec);
     }
-    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-    sys::ssize r;
-    if (st->tr != nullptr) [[unlikely]]
-        r = transport_flags_ok(flags, ec) ? st->tr->read_some(*st, data, n, dl, ec) : -1;
-    else if (from == nullptr)
-        r = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::read, dl,
-            [&](std::error_code& e) { return sys::recv(st->fd, data, n, flags, e); }, ec);
-    else
-        r = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::read, dl,
-            [&](std::error_code& e) { return sys::recvfrom(st->fd, data, n, flags, from, e); }, ec);
     return r < 0 ? 0 : static_cast<std::size_t>(r);
 }
 
@@ -343,9 +373,17 @@ std::size_t socket::send(const_buffer data, msg_flags flags, std::error_code& ec
     detail::clear_error(ec);
     detail::socket_state* st = state();
     const detail::use_guard use(st);
-    if (!use) return closed<std::size_t>(ec);
-    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-    const sys::ssize n = transmit(*st, data.data(), data.size(), flags, dl, ec);
+    if (!use) [[unlikely]]
+        return closed<std::size_t>(ec);
+    sys::ssize n;
+    if (st->tr != nullptr) [[unlikely]] {
+        detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+        n = transmit(*st, data.data(), data.size(), flags, dl, ec);
+    } else {
+        n = sys::send(st->fd, data.data(), data.size(), flags, ec);
+        if (n < 0) [[unlikely]]
+            n = send_retry(*st, data.data(), data.size(), flags, ec);
+    }
     return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
