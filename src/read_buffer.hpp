@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@
 #include "usocket/error.hpp"
 
 namespace usocket::detail {
+
+/// The largest byte count one call takes (a size beyond it is errc::size_too_large).
+inline constexpr std::size_t max_io_size = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
 
 /// A transport the buffered reader reads from and writes to.
 class byte_source {

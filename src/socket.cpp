@@ -27,8 +27,6 @@ namespace {
 
 std::atomic<std::int64_t> default_timeout_ns{-1};
 
-constexpr std::size_t max_io_size = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
-
 // Reports EBADF (a closed socket, or one that never had a descriptor).
 template <class T = void>
 T closed(std::error_code& ec) noexcept {
@@ -475,7 +473,7 @@ std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, msg_flags 
 
 std::string socket::recv(std::size_t bufsize, msg_flags flags, std::error_code& ec) {
     detail::clear_error(ec);
-    if (bufsize > max_io_size) {
+    if (bufsize > detail::max_io_size) {
         ec = errc::size_too_large;
         return {};
     }
@@ -515,7 +513,7 @@ std::pair<std::size_t, address> socket::recvfrom_into(mutable_buffer buf, std::s
 
 std::string socket::recvfrom(std::size_t bufsize, msg_flags flags, address& from, std::error_code& ec) {
     detail::clear_error(ec);
-    if (bufsize > max_io_size) {
+    if (bufsize > detail::max_io_size) {
         ec = errc::size_too_large;
         return {};
     }

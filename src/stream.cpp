@@ -18,8 +18,6 @@ namespace usocket {
 
 namespace {
 
-constexpr std::size_t max_io_size = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
-
 std::error_code out_of_memory() noexcept { return sys::make_error(sys::err_nomem); }
 
 }  // namespace
@@ -85,6 +83,18 @@ sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code
 }
 
 namespace {
+// A read that failed after copying `got` bytes out to `out`: a non-blocking read that ran dry
+// keeps what it has (true: return it, no error); a timeout or an error gives the bytes back
+// to the buffer, to be read again (false: return nothing, `ec` stands).
+bool keep_partial_or_give_back(read_buffer& rb, const std::byte* out, std::size_t got, std::error_code& ec) noexcept {
+    if (got != 0 && is_would_block(ec)) {
+        ec.assign(0, ec.category());
+        return true;
+    }
+    if (!rb.unread(out, got)) ec = out_of_memory();
+    return false;
+}
+
 // After a refill that did not deliver: true when the caller should stop and return what is
 // buffered (the end of the stream, or a non-blocking read that has something). Otherwise the
 // error stands and the bytes stay buffered.
@@ -141,12 +151,7 @@ std::size_t read_into(read_buffer& rb, byte_source& src, std::byte* out, std::si
             }
         }
         if (r == 0) break;
-        if (got != 0 && is_would_block(ec)) {
-            ec.clear();
-            break;
-        }
-        // A timeout or an error: what was copied out goes back, to be read again.
-        if (!rb.unread(out, got)) ec = out_of_memory();
+        if (keep_partial_or_give_back(rb, out, got, ec)) break;
         return 0;
     }
     rb.trim();
@@ -170,11 +175,7 @@ std::string read_exact(read_buffer& rb, byte_source& src, std::size_t n, deadlin
         const std::size_t r =
             read_into(rb, src, reinterpret_cast<std::byte*>(out.data()) + got, out.size() - got, dl, ec);
         if (ec) {
-            if (got != 0 && is_would_block(ec)) {
-                ec.clear();
-                break;
-            }
-            if (!rb.unread(reinterpret_cast<const std::byte*>(out.data()), got)) ec = out_of_memory();
+            if (keep_partial_or_give_back(rb, reinterpret_cast<const std::byte*>(out.data()), got, ec)) break;
             return {};
         }
         got += r;
@@ -192,11 +193,7 @@ std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error
         if (got == out.size()) out.resize(std::max({out.size() * 2, rb.size(), rb.chunk}));
         const std::size_t r = read_some(rb, src, reinterpret_cast<std::byte*>(out.data()) + got, out.size() - got, dl, ec);
         if (ec) {
-            if (got != 0 && is_would_block(ec)) {
-                ec.clear();
-                break;
-            }
-            if (!rb.unread(reinterpret_cast<const std::byte*>(out.data()), got)) ec = out_of_memory();
+            if (keep_partial_or_give_back(rb, reinterpret_cast<const std::byte*>(out.data()), got, ec)) break;
             return {};
         }
         if (r == 0) break;
@@ -275,7 +272,7 @@ std::optional<std::string> socket::read() {
 
 std::optional<std::string> socket::read(std::size_t size, std::error_code& ec) {
     detail::clear_error(ec);
-    if (size > max_io_size) {
+    if (size > detail::max_io_size) {
         ec = errc::size_too_large;
         return std::nullopt;
     }
