@@ -124,6 +124,25 @@ class Proc:
         if self.p.stdin is not None and self.p.stdin.closed:
             self.p.stdin = None
 
+    def read_err_for(self, seconds):
+        """Reads standard error for `seconds` (the process must not block on a full pipe
+        meanwhile); returns what came in that time."""
+        deadline = time.monotonic() + seconds
+        got = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.p.stderr, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if sel.select(left):
+                    chunk = os.read(self.p.stderr.fileno(), 1 << 16)
+                    if not chunk:
+                        break
+                    got += chunk
+        self.err += got
+        return got
+
     def kill(self):
         self._forget_closed_stdin()
         if self.p.poll() is None:
@@ -147,6 +166,68 @@ def procs():
     yield start
     for p in started:
         p.kill()
+
+
+# --- what /proc says about a process (Linux) -------------------------------------------------
+
+def cpu_seconds(pid):
+    """User + system CPU time of the whole process (every thread), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def status_kib(pid, key):
+    """A "kB" line of /proc/PID/status: VmRSS (resident now), VmHWM (peak resident)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise KeyError(key)
+
+
+def context_switches(pid):
+    """Voluntary and involuntary context switches of all the process's threads: a loop that
+    wakes on a timer shows here even when it costs little CPU."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # the thread ended meanwhile
+    return total
+
+
+def is_sanitized(pid):
+    """True when the process carries AddressSanitizer (memory figures differ then)."""
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
+def wait_until(predicate, timeout=TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def fault_env(spec):
+    """The environment that preloads tests/tool/fault_shim.cpp with USOCK_FAULTS=spec."""
+    shim = os.environ.get("USOCK_FAULT_SHIM", "")
+    if not shim or not os.path.exists(shim):
+        pytest.fail("set USOCK_FAULT_SHIM to the built usock_fault_shim library (ctest does this)")
+    env = dict(os.environ, LD_PRELOAD=shim, USOCK_FAULTS=spec)
+    # A sanitized usock checks that its runtime comes first; the shim must come first here.
+    env["ASAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""), "verify_asan_link_order=0"]))
+    return env
 
 
 def run(args, **kw):

@@ -1,17 +1,22 @@
 // --echo: an echo server for many clients at once. Streams (TCP, Unix): one thread, an event
 // loop on the library's selector (epoll on Linux) over non-blocking sockets; a client whose
 // echo cannot be sent at once is not read again until it has been (back-pressure), and -w
-// closes clients idle that long. Datagrams: each one is sent back to its sender.
+// closes clients idle that long. Out of descriptors (EMFILE) or memory, the listener is not
+// watched for a moment (until a client leaves, or 10 ms doubling up to 1 s): the connections
+// wait in the backlog instead of being dropped, and the loop does not spin on a listener
+// that stays readable. Datagrams: each one is sent back to its sender.
 
 #include "echo.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 #include <usocket/usocket.hpp>
 
+#include "accept_guard.hpp"
 #include "net.hpp"
 
 namespace usock {
@@ -21,6 +26,7 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr std::size_t echo_chunk = 64 * 1024;
 constexpr std::uint64_t listener_token = 0;
+constexpr int accepts_per_turn = 64;  // then the clients get their turn (the listener stays ready)
 
 struct echo_client {
     usocket::socket sock;
@@ -33,7 +39,8 @@ struct echo_client {
 
 class echo_server {
 public:
-    echo_server(usocket::socket& listener, const options& opt) : listener_(listener), opt_(opt) {
+    echo_server(usocket::socket& listener, usocket::selector sel, const options& opt)
+        : listener_(listener), opt_(opt), sel_(std::move(sel)) {
         listener_.setblocking(false);
         sel_.add(listener_.fileno(), usocket::selector::readable, listener_token);
         if (opt_.wait_s)
@@ -46,43 +53,83 @@ public:
             const std::size_t n = sel_.wait(events, wait_limit());
             for (std::size_t i = 0; i < n; ++i) {
                 if (events[i].token == listener_token)
-                    accept_all();
+                    accept_some();
                 else
                     serve(events[i].token);
             }
+            if (paused_ && clock::now() >= resume_at_) resume_accepting();
             if (idle_limit_) close_idle();
         }
     }
 
 private:
-    // With -w, wake up often enough to close idle clients on time.
+    // With -w, wake up often enough to close idle clients on time; while accepting is
+    // paused, wake up when the pause ends.
     usocket::timeout_type wait_limit() const {
-        if (!idle_limit_ || clients_.empty()) return std::nullopt;
-        return std::chrono::duration_cast<usocket::duration>(std::min<clock::duration>(
-            *idle_limit_ / 4 + std::chrono::milliseconds(1), std::chrono::milliseconds(250)));
+        std::optional<clock::duration> limit;
+        if (idle_limit_ && !clients_.empty())
+            limit = std::min<clock::duration>(*idle_limit_ / 4 + std::chrono::milliseconds(1),
+                                              std::chrono::milliseconds(250));
+        if (paused_) {
+            const auto left = std::max<clock::duration>(resume_at_ - clock::now(), clock::duration::zero());
+            limit = limit ? std::min(*limit, left) : left;
+        }
+        if (!limit) return std::nullopt;
+        return std::chrono::ceil<usocket::duration>(*limit);
     }
 
-    void accept_all() {
-        for (;;) {
+    void accept_some() {
+        for (int i = 0; i < accepts_per_turn; ++i) {
             usocket::address peer;
             std::error_code ec;
             usocket::socket conn = listener_.accept(&peer, ec);
             if (usocket::is_would_block(ec)) return;
             if (ec) {
-                // Out of descriptors, or the client gave up before accept(): the server goes on.
-                say("accept: " + describe(ec));
-                return;
+                switch (after_accept_error(ec)) {
+                    case accept_next::retry:
+                        if (opt_.verbose) say("accept: " + describe(ec));
+                        continue;
+                    case accept_next::pause:
+                        accept_errors_.say("accept: " + describe(ec) + "; new connections wait");
+                        return pause_accepting();
+                    case accept_next::fail:
+                        throw failure("accept: " + describe(ec));
+                }
             }
+            backoff_.reset();
             conn.setblocking(false, ec);
             const std::uint64_t token = next_token_++;
             if (!ec) sel_.add(conn.fileno(), usocket::selector::readable, token, ec);
             if (ec) {
-                say("cannot serve " + peer_name(peer) + ": " + describe(ec));
+                accept_errors_.say("cannot serve " + peer_name(peer) + ": " + describe(ec));
+                if (ec == std::errc::not_enough_memory || ec == std::errc::no_space_on_device)
+                    return pause_accepting();  // the selector is full (ENOSPC: max_user_watches)
                 continue;
             }
             if (opt_.verbose) say("connection from " + peer_name(peer));
             clients_.emplace(token, echo_client{std::move(conn), peer_name(peer), {}, 0, 0, clock::now()});
         }
+    }
+
+    // The listener stays readable while accept() fails: stop watching it, or the loop spins.
+    void pause_accepting() {
+        if (paused_) return;
+        std::error_code ignored;
+        sel_.remove(listener_.fileno(), ignored);
+        paused_ = true;
+        resume_at_ = clock::now() + backoff_.next();
+    }
+
+    void resume_accepting() {
+        if (!paused_) return;
+        std::error_code ec;
+        sel_.add(listener_.fileno(), usocket::selector::readable, listener_token, ec);
+        if (ec) {
+            accept_errors_.say("cannot watch the listener: " + describe(ec));
+            resume_at_ = clock::now() + backoff_.next();
+            return;
+        }
+        paused_ = false;
     }
 
     void serve(std::uint64_t token) {
@@ -136,6 +183,7 @@ private:
         std::error_code ignored;
         sel_.remove(c.sock.fileno(), ignored);  // before close: epoll tracks the open file
         clients_.erase(it);
+        resume_accepting();  // a descriptor is free again
     }
 
     usocket::socket& listener_;
@@ -144,6 +192,10 @@ private:
     std::optional<clock::duration> idle_limit_;
     std::unordered_map<std::uint64_t, echo_client> clients_;
     std::uint64_t next_token_ = listener_token + 1;
+    bool paused_ = false;
+    clock::time_point resume_at_{};
+    accept_backoff backoff_;
+    rate_limited_message accept_errors_;
     std::vector<std::byte> buffer_ = std::vector<std::byte>(echo_chunk);
 };
 
@@ -171,9 +223,15 @@ int echo_datagrams(usocket::socket& s, const options& opt) {
 }  // namespace
 
 int run_echo(const options& opt) {
+    if (opt.udp) {
+        usocket::socket s = open_listener(opt);
+        return echo_datagrams(s, opt);
+    }
+    // Opened first, so that once "listening on" is said the server holds every descriptor it
+    // keeps for its whole life (tests count them).
+    usocket::selector sel;
     usocket::socket listener = open_listener(opt);
-    if (listener.type() == usocket::sock_dgram) return echo_datagrams(listener, opt);
-    echo_server(listener, opt).run();
+    echo_server(listener, std::move(sel), opt).run();
 }
 
 }  // namespace usock

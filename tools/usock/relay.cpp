@@ -19,6 +19,7 @@
 #include <vector>
 #include <usocket/usocket.hpp>
 
+#include "accept_guard.hpp"
 #include "io.hpp"
 #include "meter.hpp"
 #include "net.hpp"
@@ -408,6 +409,30 @@ session_end run_session(const std::shared_ptr<link>& l, endpoints& ends, const o
 
 int status_of(session_end end) noexcept { return end == session_end::failed ? 1 : 0; }
 
+// The next peer. A connection that died in the queue is skipped; out of descriptors or
+// memory, usock waits (with a message at most once a second) and tries again, since a
+// blocking accept() would fail again at once.
+usocket::socket accept_peer(usocket::socket& listener, usocket::address& peer, bool verbose) {
+    accept_backoff backoff;
+    rate_limited_message errors;
+    for (;;) {
+        std::error_code ec;
+        usocket::socket conn = listener.accept(&peer, ec);
+        if (!ec) return conn;
+        switch (after_accept_error(ec)) {
+            case accept_next::retry:
+                if (verbose) say("accept: " + describe(ec));
+                break;
+            case accept_next::pause:
+                errors.say("accept: " + describe(ec) + "; waiting");
+                std::this_thread::sleep_for(backoff.next());
+                break;
+            case accept_next::fail:
+                throw failure("accept on " + peer_name(listener.getsockname()) + ": " + describe(ec));
+        }
+    }
+}
+
 }  // namespace
 
 bool input_thread_running() noexcept { return the_stdin_pump && the_stdin_pump->running(); }
@@ -456,8 +481,7 @@ int run_listen(const options& opt) {
     do {
         usocket::address peer;
         std::error_code ec;
-        usocket::socket conn = listener.accept(&peer, ec);
-        if (ec) throw failure("accept on " + peer_name(listener.getsockname()) + ": " + describe(ec));
+        usocket::socket conn = accept_peer(listener, peer, opt.verbose);
         if (opt.verbose) say("connection from " + peer_name(peer));
         if (!opt.keep_open) listener.close(ec);
         auto pump = ends.pump_for_session(false);

@@ -1,0 +1,224 @@
+"""The servers' error paths, each provoked on purpose: descriptor exhaustion (a low
+RLIMIT_NOFILE), connections that die in the accept queue and a full selector (the fault shim),
+clients that reset mid-write or never read, the listen backlog, a non-blocking standard input.
+What each guards: no spin (CPU time from /proc), no flooded log, memory bounded, the other
+clients still served, descriptors returned."""
+
+import errno
+import os
+import resource
+import selectors
+import socket
+import time
+
+import pytest
+
+from conftest import TIMEOUT, cpu_seconds, fault_env, fd_count, wait_until
+
+
+def nofile_limit(soft):
+    """preexec_fn: start the process with RLIMIT_NOFILE `soft`."""
+    def apply():
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return apply
+
+
+def connect_nonblocking(port, count):
+    """`count` connects started at once (they complete in the listener's backlog)."""
+    out = []
+    for _ in range(count):
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        out.append(c)
+    return out
+
+
+def echoed_within(clients, messages, seconds):
+    """Reads from every client for up to `seconds`; the indexes whose whole message came back."""
+    got = {i: b"" for i in range(len(clients))}
+    done = set()
+    deadline = time.monotonic() + seconds
+    with selectors.DefaultSelector() as sel:
+        for i, c in enumerate(clients):
+            sel.register(c, selectors.EVENT_READ, i)
+        while len(done) < len(clients):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for key, _ in sel.select(left):
+                i = key.data
+                try:
+                    d = key.fileobj.recv(4096)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                got[i] += d
+                if not d or len(got[i]) >= len(messages[i]):
+                    assert got[i] == messages[i], (i, got[i])
+                    done.add(i)
+                    sel.unregister(key.fileobj)
+    return done
+
+
+def send_all_nonblocking(c, data):
+    view = memoryview(data)
+    deadline = time.monotonic() + TIMEOUT
+    while view:
+        try:
+            view = view[c.send(view):]
+        except BlockingIOError:
+            assert time.monotonic() < deadline
+            selectors.select.select([], [c], [], 1)
+
+
+# --- descriptor exhaustion ------------------------------------------------------------------
+
+def test_echo_out_of_descriptors_neither_spins_nor_floods_its_log(usock, procs):
+    """usock --echo under RLIMIT_NOFILE 64 with 100 clients: accept() fails with EMFILE while
+    the listener stays readable. The server stops watching it for a moment: little CPU, one
+    message a second; the clients it has are served; the ones waiting in the backlog are
+    served as others leave; every descriptor comes back."""
+    p = procs([usock, "--echo", "-v", "127.0.0.1", "0"], preexec_fn=nofile_limit(64))
+    port = p.port()
+    start_fds = fd_count(p.p.pid)
+    clients = connect_nonblocking(port, 100)
+    try:
+        messages = [f"hello from {i}\n".encode() for i in range(len(clients))]
+        for c, m in zip(clients, messages):
+            send_all_nonblocking(c, m)
+        served = echoed_within(clients, messages, 3)
+        assert 40 <= len(served) < len(clients), len(served)
+        assert fd_count(p.p.pid) == 64
+
+        p.read_err_for(0.1)  # what it said so far
+        cpu_before = cpu_seconds(p.p.pid)
+        log = p.read_err_for(2.0)
+        cpu = cpu_seconds(p.p.pid) - cpu_before
+        assert cpu < 0.3, f"{cpu:.2f} s of CPU in 2 s while out of descriptors: spinning"
+        assert log.count(b"\n") <= 3, log[:500]
+        assert b"accept: too many open files; new connections wait" in p.err
+
+        # The clients it has are still served.
+        first = min(served)
+        clients[first].sendall(b"still here\n")
+        assert echoed_within([clients[first]], [b"still here\n"], TIMEOUT) == {0}
+
+        # Those it has leave; the waiting ones are accepted and answered.
+        for i in served:
+            clients[i].close()
+        waiting = [i for i in range(len(clients)) if i not in served]
+        done = echoed_within([clients[i] for i in waiting], [messages[i] for i in waiting], TIMEOUT)
+        assert len(done) == len(waiting)
+    finally:
+        for c in clients:
+            c.close()
+    wait_until(lambda: fd_count(p.p.pid) == start_fds, what="the server's descriptors to come back")
+    p.terminate()
+
+
+def test_keep_open_listener_waits_out_descriptor_exhaustion(usock, procs):
+    """usock -l -k with no descriptor left for the next peer: it waits (no spin, a message at
+    most once a second) instead of exiting, and takes the peer once a descriptor is free."""
+    p = procs([usock, "-l", "-k", "-d", "-v", "127.0.0.1", "0"])
+    port = p.port()
+    pid = p.p.pid
+    _, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (fd_count(pid), hard))
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as c:
+        c.sendall(b"hello\n")
+        c.shutdown(socket.SHUT_WR)
+        p.wait_for(rb"accept: too many open files; waiting")
+        cpu_before = cpu_seconds(pid)
+        log = p.read_err_for(1.5)
+        cpu = cpu_seconds(pid) - cpu_before
+        assert p.p.poll() is None, p.err
+        assert cpu < 0.2, f"{cpu:.2f} s of CPU in 1.5 s: spinning"
+        assert log.count(b"\n") <= 2, log
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (1024, hard))
+        assert p.read_stdout(6) == b"hello\n"
+        p.wait_for(rb"connection from 127.0.0.1:")
+    p.terminate()
+
+
+# --- errors the fault shim makes ----------------------------------------------------------
+
+@pytest.mark.parametrize("mode", [["--echo"], ["-l", "-d"]])
+def test_a_connection_that_died_in_the_queue_is_skipped(usock, procs, mode):
+    """accept() failing with ECONNABORTED or EPROTO (the connection was reset before it was
+    accepted) concerns that connection only: the server takes the next one."""
+    codes = f"{errno.ECONNABORTED},{errno.EPROTO},{errno.ECONNABORTED}"
+    p = procs([usock, *mode, "-v", "127.0.0.1", "0"], env=fault_env(f"accept4={codes};accept={codes}"))
+    port = p.port()
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as c:
+        c.sendall(b"after three aborted accepts\n")
+        if mode == ["--echo"]:
+            assert c.recv(100) == b"after three aborted accepts\n"
+        else:
+            c.shutdown(socket.SHUT_WR)
+            assert p.read_stdout(28) == b"after three aborted accepts\n"
+    p.wait_for(rb"connection from 127.0.0.1:")
+    assert b"accept: software caused connection abort" in p.err
+    p.terminate()
+
+
+def test_echo_pauses_accepting_when_memory_runs_out(usock, procs):
+    """ENOBUFS/ENOMEM from accept(): the server pauses (10 ms, doubling) instead of retrying
+    at once; eight failures in a row take it about two seconds, not a spin of microseconds."""
+    codes = ",".join([str(errno.ENOBUFS), str(errno.ENOMEM)] * 4)
+    p = procs([usock, "--echo", "127.0.0.1", "0"], env=fault_env(f"accept4={codes};accept={codes}"))
+    # No -v: the port comes from /proc (the listener is the only TCP socket it has).
+    port = listening_port(p.p.pid)
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as c:
+        c.sendall(b"ping")
+        c.settimeout(0.8)
+        with pytest.raises(socket.timeout):
+            c.recv(10)  # still pausing: 10 + 20 + 40 + 80 + 160 + 320 ms and more
+        c.settimeout(TIMEOUT)
+        assert c.recv(10) == b"ping"
+    log = p.terminate()[2]
+    assert b"accept: no buffer space available; new connections wait\n" in log
+    assert log.count(b"\n") <= 4, log
+
+
+def test_echo_survives_a_full_selector(usock, procs):
+    """epoll_ctl() failing with ENOSPC (the per-user limit of watched descriptors) for a new
+    client: that client is closed with a message, and the server goes on."""
+    p = procs([usock, "--echo", "-v", "127.0.0.1", "0"], env=fault_env(f"epoll_ctl=0,{errno.ENOSPC}"))
+    port = p.port()
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as refused:
+        refused.sendall(b"x")
+        try:
+            assert refused.recv(10) == b""
+        except ConnectionResetError:
+            pass
+    p.wait_for(rb"cannot serve 127\.0\.0\.1:\d+: no space left on device")
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as c:
+        c.sendall(b"served")
+        assert c.recv(10) == b"served"
+    p.terminate()
+
+
+def listening_port(pid, timeout=TIMEOUT):
+    """The port of the one listening TCP socket of process `pid` (from /proc/net/tcp)."""
+    def find():
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
+                    return int(cols[1].split(":")[1], 16)
+        return None
+    found = []
+    wait_until(lambda: found.append(find()) or found[-1] is not None, timeout, "a listening socket")
+    return found[-1]
