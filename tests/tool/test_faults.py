@@ -8,6 +8,7 @@ import errno
 import os
 import resource
 import selectors
+import signal
 import socket
 import time
 
@@ -222,3 +223,59 @@ def listening_port(pid, timeout=TIMEOUT):
     found = []
     wait_until(lambda: found.append(find()) or found[-1] is not None, timeout, "a listening socket")
     return found[-1]
+
+
+# --- the listen backlog --------------------------------------------------------------------
+
+def established(clients, seconds=1.0):
+    """How many of these non-blocking connects have completed the handshake."""
+    deadline = time.monotonic() + seconds
+    while True:
+        _, ready, _ = selectors.select.select([], clients, [], max(0.0, deadline - time.monotonic()))
+        ok = [c for c in ready if c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0]
+        if len(ok) == len(clients) or time.monotonic() >= deadline:
+            return len(ok)
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("backlog", [None, 8])
+def test_echo_backlog_holds_a_burst_of_connects(usock, procs, backlog):
+    """With the server stopped (SIGSTOP), 500 connects wait in the backlog: by default
+    SOMAXCONN (capped by net.core.somaxconn) holds them all; --backlog 8 holds 9 (Linux queues
+    backlog + 1) and the kernel drops the other SYNs. Resumed, the server answers every client
+    whose connect completed."""
+    with open("/proc/sys/net/core/somaxconn") as f:
+        somaxconn = int(f.read())
+    burst = 500
+    args = [usock, "--echo", "-v", "127.0.0.1", "0"] + (["--backlog", str(backlog)] if backlog is not None else [])
+    p = procs(args)
+    port = p.port()
+    p.p.send_signal(signal.SIGSTOP)
+    clients = []
+    try:
+        clients = connect_nonblocking(port, burst)
+        n = established(clients)
+        if backlog is None:
+            assert n == min(burst, somaxconn + 1), n
+        else:
+            assert n == backlog + 1, n
+    finally:
+        p.p.send_signal(signal.SIGCONT)
+    try:
+        ready = [c for c in clients if c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0]
+        ready = [c for c in ready if _is_connected(c)]
+        for c in ready:
+            send_all_nonblocking(c, b"hi")
+        assert len(echoed_within(ready, [b"hi"] * len(ready), TIMEOUT)) == len(ready)
+    finally:
+        for c in clients:
+            c.close()
+    p.terminate()
+
+
+def _is_connected(c):
+    try:
+        c.getpeername()
+        return True
+    except OSError:
+        return False

@@ -64,12 +64,18 @@ OPTIONS
                         With -l it does not limit the wait for a peer (as nc).
     -q, --quit SECONDS  Quit SECONDS after the end of standard input; -q 0 quits at
                         once. Negative (the default): wait for the peer to close.
+        --backlog N     With -l or --echo: the length of the queue of connections
+                        not yet accepted (listen() backlog), from 0 to 65535. The
+                        default is SOMAXCONN, which the system caps at its own limit
+                        (on Linux net.core.somaxconn).
     -d, --no-stdin      Do not read standard input (and never half-close).
         --no-shutdown   Do not shut down the sending side at the end of input.
     -z, --zero          Only check that a connection can be made, then close it.
         --echo          Serve as an echo server (implies -l -k): send back whatever
                         each client sends, to many clients at once. Works with -u
-                        and -U too.
+                        and -U too. Out of file descriptors, it stops accepting
+                        for a moment: new clients wait in the backlog until a
+                        client leaves, and the error is said at most once a second.
         --send FILE     Send FILE instead of standard input (to each peer with -k).
         --recv FILE     Write what is received to FILE instead of standard output.
                         With --send or --recv, a progress bar and the throughput are
@@ -120,6 +126,15 @@ double parse_seconds(const std::string& flag, const std::string& text, bool allo
     return value;
 }
 
+// "--backlog 512": a whole number from 0 to 65535.
+int parse_backlog(const std::string& text) {
+    int value = -1;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || err != std::errc() || end != text.data() + text.size() || value < 0 || value > 65535)
+        throw failure("invalid --backlog value '" + text + "': expected a whole number from 0 to 65535");
+    return value;
+}
+
 // The options usock refuses on purpose.
 void refuse_exec(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
@@ -152,7 +167,7 @@ cli_action parse_command_line(int argc, char** argv, options& opt) {
     app.set_help_flag();
     app.allow_extras();
     bool show_help = false, show_version = false;
-    std::string wait, quit;
+    std::string wait, quit, backlog;
     std::vector<std::string> args;
     app.add_flag("-h,--help", show_help);
     app.add_flag("-V,--version", show_version);
@@ -164,6 +179,7 @@ cli_action parse_command_line(int argc, char** argv, options& opt) {
     app.add_flag("-6", opt.ipv6);
     app.add_option("-w,--wait", wait);
     app.add_option("-q,--quit", quit);
+    app.add_option("--backlog", backlog);
     app.add_flag("-d,--no-stdin", opt.no_stdin);
     app.add_flag("--no-shutdown", opt.no_shutdown);
     app.add_flag("-z,--zero", opt.zero_io);
@@ -203,10 +219,11 @@ cli_action parse_command_line(int argc, char** argv, options& opt) {
 
     if (!wait.empty()) opt.wait_s = parse_seconds("-w", wait, false);
     if (!quit.empty()) opt.quit_s = parse_seconds("-q", quit, true);
+    if (!backlog.empty()) opt.backlog = parse_backlog(backlog);
     if (opt.ipv4 && opt.ipv6) throw failure("-4 and -6 exclude each other");
 
     if (resolve->parsed()) {
-        if (opt.listen || opt.echo || opt.keep_open || !opt.unix_path.empty() || opt.zero_io ||
+        if (opt.listen || opt.echo || opt.keep_open || !opt.unix_path.empty() || opt.zero_io || opt.backlog ||
             !opt.send_file.empty() || !opt.recv_file.empty() || !args.empty())
             throw failure("resolve takes only -4, -6 and -u besides NAME [SERVICE]");
         if (resolve_args.empty()) throw failure("resolve: missing NAME (usage: usock resolve NAME [SERVICE])");
@@ -225,6 +242,8 @@ cli_action parse_command_line(int argc, char** argv, options& opt) {
     }
     if (opt.keep_open && !opt.listen) throw failure("-k needs -l (it keeps a listening usock open)");
     if (opt.zero_io && opt.listen) throw failure("-z cannot be combined with -l");
+    if (opt.backlog && !opt.listen) throw failure("--backlog needs -l or --echo (it sizes a listener's queue)");
+    if (opt.backlog && opt.udp) throw failure("--backlog does not apply to datagrams (-u): nothing is accepted");
     if (opt.no_stdin && !opt.send_file.empty()) throw failure("-d and --send exclude each other");
 
     if (!opt.unix_path.empty()) {

@@ -123,7 +123,8 @@ usocket::socket open_listener(const options& opt) {
         auto s = usocket::socket::open(p.family, p.type, p.proto, ec);
         if (!ec && !is_unix) s.setsockopt(usocket::sol_socket, usocket::so_reuseaddr, 1, ec);
         if (!ec) s.bind(p.sockaddr, ec);
-        if (!ec && p.type == usocket::sock_stream) s.listen(ec);
+        // SOMAXCONN by default, as Go: the kernel caps it at its own limit (net.core.somaxconn).
+        if (!ec && p.type == usocket::sock_stream) s.listen(opt.backlog.value_or(usocket::somaxconn), ec);
         if (ec) {
             last = "cannot listen on " + peer_name(p.sockaddr) + ": " + describe(ec);
             continue;

@@ -28,6 +28,7 @@ struct options {
     std::optional<double> wait_s;  ///< -w: connect timeout and idle timeout, seconds
     double quit_s = -1;            ///< -q: quit this long after end of input; negative: never
     bool keep_open = false;        ///< -k: accept further peers after the first
+    std::optional<int> backlog;    ///< --backlog: listen() backlog; default SOMAXCONN
 
     // Data.
     bool no_stdin = false;      ///< -d: never read standard input
