@@ -225,6 +225,30 @@ def listening_port(pid, timeout=TIMEOUT):
     return found[-1]
 
 
+# --- datagrams ----------------------------------------------------------------------------
+
+def test_unix_datagram_echo_never_waits_for_a_client_that_does_not_read(usock, procs, tmp_path):
+    """A Unix datagram client that never reads fills its receive queue; a send to it would
+    block. The server drops that reply instead and answers the next client at once."""
+    path = str(tmp_path / "echo.sock")
+    p = procs([usock, "--echo", "-u", "-U", path])
+    wait_until(lambda: os.path.exists(path), what="the socket file")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as mute, \
+            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as talker:
+        mute.bind(str(tmp_path / "mute.sock"))
+        talker.bind(str(tmp_path / "talker.sock"))
+        mute.setblocking(False)
+        for _ in range(300):
+            try:
+                mute.sendto(b"m" * 1024, path)
+            except BlockingIOError:
+                time.sleep(0.01)
+        talker.settimeout(5)
+        talker.sendto(b"are you there", path)
+        assert talker.recvfrom(100)[0] == b"are you there"
+    p.terminate()
+
+
 # --- the listen backlog --------------------------------------------------------------------
 
 def established(clients, seconds=1.0):

@@ -201,6 +201,8 @@ private:
 
 int echo_datagrams(usocket::socket& s, const options& opt) {
     std::vector<std::byte> buf(64 * 1024);
+    accept_backoff backoff;
+    rate_limited_message errors;
     for (;;) {
         usocket::address from;
         std::error_code ec;
@@ -208,13 +210,21 @@ int echo_datagrams(usocket::socket& s, const options& opt) {
         if (ec) {
             // ICMP errors from an earlier reply show up here on Linux: not this server's fault.
             if (ec == std::errc::connection_refused) continue;
+            if (ec == std::errc::not_enough_memory || ec == std::errc::no_buffer_space) {
+                errors.say("receive: " + describe(ec));
+                std::this_thread::sleep_for(backoff.next());
+                continue;
+            }
             throw failure("receive: " + describe(ec));
         }
+        backoff.reset();
         if (from.empty() || (from.family() == usocket::af_unix && from.path().empty())) {
             if (opt.verbose) say("datagram of " + std::to_string(n) + " bytes from an unnamed socket: no reply");
             continue;
         }
-        s.sendto(usocket::const_buffer(buf.data(), n), from, 0, ec);
+        // Never wait for a sender to make room: a Unix datagram client that does not read would
+        // block the server for everyone. Its reply is dropped instead, as the network may.
+        s.sendto(usocket::const_buffer(buf.data(), n), from, usocket::msg_dontwait, ec);
         if (opt.verbose)
             say(peer_name(from) + ": " + (ec ? describe(ec) : "echoed " + std::to_string(n) + " bytes"));
     }
