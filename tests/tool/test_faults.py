@@ -5,6 +5,7 @@ What each guards: no spin (CPU time from /proc), no flooded log, memory bounded,
 clients still served, descriptors returned."""
 
 import errno
+import fcntl
 import os
 import resource
 import selectors
@@ -14,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, cpu_seconds, fault_env, fd_count, wait_until
+from conftest import TIMEOUT, context_switches, cpu_seconds, fault_env, fd_count, tcp_listener, wait_until
 
 
 def nofile_limit(soft):
@@ -303,3 +304,26 @@ def _is_connected(c):
         return True
     except OSError:
         return False
+
+
+# --- the relay -----------------------------------------------------------------------------
+
+def test_relay_waits_on_a_non_blocking_input_without_polling(usock, procs):
+    """Standard input inherited in non-blocking mode answers EAGAIN while it is silent. usock
+    waits in poll() for it; it does not retry on a timer (hundreds of wake-ups a second)."""
+    r, w = os.pipe()
+    fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)
+    with tcp_listener() as srv:
+        p = procs([usock, "127.0.0.1", str(srv.getsockname()[1])], stdin=r)
+        os.close(r)
+        conn, _ = srv.accept()
+        with conn, os.fdopen(w, "wb", buffering=0) as writer:
+            time.sleep(0.3)
+            before = context_switches(p.p.pid)
+            time.sleep(1.0)
+            switches = context_switches(p.p.pid) - before
+            assert switches < 50, f"{switches} wake-ups in 1 s with a silent input"
+            writer.write(b"typed later\n")
+            conn.settimeout(TIMEOUT)
+            assert conn.recv(100) == b"typed later\n"
+    p.kill()

@@ -3,6 +3,7 @@
 #include "io.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,8 +24,16 @@ namespace {
 std::error_code last_error() noexcept { return {errno, std::system_category()}; }
 
 // A descriptor inherited in non-blocking mode (a shared terminal, some supervisors) answers
-// EAGAIN; usock waits a little and tries again rather than treat that as an error.
-void pause_for_descriptor() noexcept { std::this_thread::sleep_for(std::chrono::milliseconds(2)); }
+// EAGAIN: wait in poll() until it is ready, rather than fail, or retry on a timer (which
+// would wake usock hundreds of times a second for as long as the input is silent).
+void wait_for_descriptor(int fd, short events) noexcept {
+    pollfd p{fd, events, 0};
+    int r;
+    do {
+        r = ::poll(&p, 1, -1);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // ENOMEM: try again later
+}
 
 }  // namespace
 
@@ -71,7 +80,7 @@ std::ptrdiff_t local_file::read_some(void* data, std::size_t size, std::error_co
         if (n >= 0) return n;
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            pause_for_descriptor();
+            wait_for_descriptor(fd_, POLLIN);
             continue;
         }
         if (errno == EBADF && !owned_) return 0;
@@ -87,7 +96,7 @@ bool local_file::write_all(const void* data, std::size_t size, std::error_code& 
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                pause_for_descriptor();
+                wait_for_descriptor(fd_, POLLOUT);
                 continue;
             }
             ec = last_error();
