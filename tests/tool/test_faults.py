@@ -11,11 +11,13 @@ import resource
 import selectors
 import signal
 import socket
+import struct
 import time
 
 import pytest
 
-from conftest import TIMEOUT, context_switches, cpu_seconds, fault_env, fd_count, tcp_listener, wait_until
+from conftest import (TIMEOUT, context_switches, cpu_seconds, fault_env, fd_count, is_sanitized, status_kib,
+                      tcp_listener, wait_until)
 
 
 def nofile_limit(soft):
@@ -75,6 +77,30 @@ def send_all_nonblocking(c, data):
         except BlockingIOError:
             assert time.monotonic() < deadline
             selectors.select.select([], [c], [], 1)
+
+
+def idle_cpu(pid, seconds):
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return cpu_seconds(pid) - before
+
+
+def fill_until_blocked(c, limit=64 << 20):
+    """Sends on `c` until the peer stops taking bytes; returns how many it took."""
+    c.setblocking(False)
+    chunk = b"n" * (1 << 16)
+    sent = 0
+    stalls = 0
+    while sent < limit:
+        try:
+            sent += c.send(chunk)
+            stalls = 0
+        except BlockingIOError:
+            stalls += 1
+            if stalls > 20:
+                return sent
+            time.sleep(0.01)
+    return sent
 
 
 # --- descriptor exhaustion ------------------------------------------------------------------
@@ -226,7 +252,53 @@ def listening_port(pid, timeout=TIMEOUT):
     return found[-1]
 
 
-# --- datagrams ----------------------------------------------------------------------------
+# --- clients that misbehave -------------------------------------------------------------
+
+def test_echo_drops_a_client_that_resets_mid_write(usock, procs):
+    """A client fills the server's send side without reading, then resets (SO_LINGER 0): the
+    server's pending write fails with ECONNRESET/EPIPE; the client is dropped, its descriptor
+    closed, and nothing spins."""
+    p = procs([usock, "--echo", "-v", "127.0.0.1", "0"])
+    port = p.port()
+    pid = p.p.pid
+    start_fds = fd_count(pid)
+    c = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    assert fill_until_blocked(c) > 0
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+    p.wait_for(rb"127\.0\.0\.1:\d+: (connection reset by peer|broken pipe) after \d+ bytes echoed")
+    wait_until(lambda: fd_count(pid) == start_fds, what="the descriptor of the reset client to close")
+    assert idle_cpu(pid, 1.0) < 0.1
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as d:
+        d.sendall(b"next")
+        assert d.recv(10) == b"next"
+    p.terminate()
+
+
+def test_echo_memory_stays_bounded_with_clients_that_never_read(usock, procs):
+    """Fifty clients send as much as the server takes and never read. The server stops reading
+    a client whose echo it cannot send (at most one 64 KiB chunk held per client), so its
+    memory grows by a few MiB, not by what they push; the loop rests while they are stalled
+    and the others are served."""
+    p = procs([usock, "--echo", "-v", "127.0.0.1", "0"])
+    port = p.port()
+    pid = p.p.pid
+    rss_before = status_kib(pid, "VmRSS")
+    stalled = [socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) for _ in range(50)]
+    try:
+        pushed = sum(fill_until_blocked(c) for c in stalled)
+        growth = status_kib(pid, "VmRSS") - rss_before
+        limit = (50 * 64 + 8 * 1024) * (4 if is_sanitized(pid) else 1)
+        assert growth < limit, f"RSS grew {growth} KiB with {pushed >> 10} KiB pushed by non-readers"
+        assert idle_cpu(pid, 1.0) < 0.1
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as d:
+            d.sendall(b"served")
+            assert d.recv(10) == b"served"
+    finally:
+        for c in stalled:
+            c.close()
+    p.terminate()
+
 
 def test_unix_datagram_echo_never_waits_for_a_client_that_does_not_read(usock, procs, tmp_path):
     """A Unix datagram client that never reads fills its receive queue; a send to it would
@@ -327,3 +399,4 @@ def test_relay_waits_on_a_non_blocking_input_without_polling(usock, procs):
             conn.settimeout(TIMEOUT)
             assert conn.recv(100) == b"typed later\n"
     p.kill()
+
