@@ -12,6 +12,7 @@ import selectors
 import signal
 import socket
 import struct
+import subprocess
 import time
 
 import pytest
@@ -400,3 +401,43 @@ def test_relay_waits_on_a_non_blocking_input_without_polling(usock, procs):
             assert conn.recv(100) == b"typed later\n"
     p.kill()
 
+
+def test_relay_reports_a_peer_that_resets_mid_send(usock, tmp_path):
+    """--send to a peer that reads a little and then resets (SO_LINGER 0): usock stops at once
+    with one message (no hang, no SIGPIPE) and status 1. Whichever of usock's threads meets
+    the reset first takes the error from the socket and the other sees a plain end of stream,
+    so the run is repeated to meet both orders."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(8 * 1024 * 1024))
+    for _ in range(8):
+        with tcp_listener() as srv:
+            p = subprocess.Popen([usock, "--send", str(big), "127.0.0.1", str(srv.getsockname()[1])],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            conn, _ = srv.accept()
+            conn.recv(1 << 20)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            _, err = p.communicate(timeout=TIMEOUT)
+        assert p.returncode == 1, err
+        assert err.startswith(b"usock: "), err
+        assert b"connection reset by peer" in err or b"broken pipe" in err, err
+        assert err.count(b"\n") == 1, err
+
+
+def test_relay_ends_normally_when_the_peer_closes_first(usock, tmp_path):
+    """The other side of the rule above: a peer that says goodbye, closes its side (FIN) and
+    then the whole socket while usock still sends. The sends then fail with EPIPE after the end
+    of stream: the peer closed, a normal end (status 0, no message), as nc."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(8 * 1024 * 1024))
+    with tcp_listener() as srv:
+        p = subprocess.Popen([usock, "--send", str(big), "127.0.0.1", str(srv.getsockname()[1])],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        conn, _ = srv.accept()
+        conn.recv(1 << 16)
+        conn.sendall(b"bye\n")
+        conn.shutdown(socket.SHUT_WR)
+        time.sleep(0.2)
+        conn.close()
+        out, err = p.communicate(timeout=TIMEOUT)
+    assert (p.returncode, out, err) == (0, b"bye\n", b"")

@@ -144,7 +144,11 @@ public:
                 why = "write to " + out_.name() + ": " + describe(output_error_);
                 return session_end::failed;
             }
-            if (send_error_ && !net_eof_) {
+            // After the peer's end of stream, a send fails with EPIPE: the peer closed, which
+            // ends the session normally. ECONNRESET is the peer aborting (a reset while the
+            // connection was open): a failure even though the receiver, finding the error
+            // already taken by the send, saw only an end of stream.
+            if (send_error_ && (!net_eof_ || send_error_ == std::errc::connection_reset)) {
                 why = "send to " + peer_ + ": " + describe(send_error_);
                 return session_end::failed;
             }
