@@ -181,6 +181,29 @@ def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def steady_fd_count(pid):
+    """The descriptors a process keeps: the fewest of a few counts 50 ms apart (a sanitizer
+    opens a pipe for a moment now and then to check an address)."""
+    counts = []
+    for _ in range(5):
+        counts.append(fd_count(pid))
+        time.sleep(0.05)
+    return min(counts)
+
+
+def nofile_leaving(pid, spare):
+    """The RLIMIT_NOFILE that leaves process `pid` exactly `spare` more descriptors: a new
+    descriptor takes the lowest free number, so holes below the highest one count."""
+    used = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
+    number = 0
+    while True:
+        if number not in used:
+            if spare == 0:
+                return number
+            spare -= 1
+        number += 1
+
+
 def status_kib(pid, key):
     """A "kB" line of /proc/PID/status: VmRSS (resident now), VmHWM (peak resident)."""
     with open(f"/proc/{pid}/status") as f:
@@ -217,6 +240,28 @@ def wait_until(predicate, timeout=TIMEOUT, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.02)
+
+
+def listening_port(pid, timeout=TIMEOUT):
+    """The port of the one listening TCP socket of process `pid` (from /proc/net/tcp)."""
+    def find():
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
+                    return int(cols[1].split(":")[1], 16)
+        return None
+    found = []
+    wait_until(lambda: found.append(find()) or found[-1] is not None, timeout, "a listening socket")
+    return found[-1]
 
 
 def fault_env(spec):
