@@ -2,9 +2,13 @@
 half-close in both directions; both directions at once."""
 
 import hashlib
+import shutil
 import socket
 import subprocess
 import threading
+import time
+
+import pytest
 
 from conftest import TIMEOUT, md5_file, need, recv_all, run, tcp_listener
 
@@ -195,3 +199,103 @@ def test_no_shutdown_keeps_sending_side_open(usock):
         t.join(TIMEOUT)
     assert r.returncode == 0, r.stderr
     assert result == {"eof": False, "data": b"x"}
+
+
+# --- connecting to a name with several addresses ----------------------------------------------
+
+DUAL = "usock-dual.test"
+
+
+def with_dual_name(tmp_path, args):
+    """`args` run with /etc/hosts replaced, in a mount namespace of their own (unshare -m), by
+    one that names DUAL as both ::1 and 127.0.0.1; the test is skipped where that is not
+    allowed. Both resolvers usock uses sort them by RFC 6724: ::1 first."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"127.0.0.1 localhost\n::1 {DUAL}\n127.0.0.1 {DUAL}\n")
+    unshare = shutil.which("unshare")
+    wrap = [unshare, "-m", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(hosts)]
+    if unshare is None or run(wrap + ["true"]).returncode != 0:
+        pytest.skip("no mount namespace here (unshare -m) to give the test its own /etc/hosts")
+    return wrap + args
+
+
+def free_port_on_both():
+    """A port free on ::1 and on 127.0.0.1."""
+    with socket.socket(socket.AF_INET6) as v6, socket.socket() as v4:
+        v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        v6.bind(("::1", 0))
+        port = v6.getsockname()[1]
+        v4.bind(("127.0.0.1", port))
+        return port
+
+
+def hanging_listener(host, port):
+    """A listener whose backlog is full: connects to it hang (their SYNs are dropped)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    srv = socket.socket(family, socket.SOCK_STREAM)
+    if family == socket.AF_INET6:
+        srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    srv.bind((host, port))
+    srv.listen(0)
+    fill = []
+    for _ in range(8):
+        c = socket.socket(family)
+        c.setblocking(False)
+        try:
+            c.connect((host, port))
+        except BlockingIOError:
+            pass
+        fill.append(c)
+    return srv, fill
+
+
+def test_wait_is_one_deadline_for_every_address(usock, tmp_path):
+    """-w 1 to a name whose two addresses both hang: one second in all (the library's
+    create_connection), not one second per address; -v says what happened to each."""
+    port = free_port_on_both()
+    args = with_dual_name(tmp_path, [usock, "-v", "-w", "1", DUAL, str(port)])
+    held = [hanging_listener(host, port) for host in ("::1", "127.0.0.1")]
+    try:
+        time.sleep(0.2)
+        start = time.monotonic()
+        r = run(args)
+        elapsed = time.monotonic() - start
+    finally:
+        for srv, fill in held:
+            for c in fill:
+                c.close()
+            srv.close()
+    err = r.stderr.decode()
+    assert r.returncode == 1, err
+    assert 0.8 <= elapsed < 1.8, elapsed
+    assert err.count(": connection timed out\n") == 2, err
+    assert f"{DUAL} ([::1]:{port})" in err and f"{DUAL} (127.0.0.1:{port})" in err, err
+    assert err.splitlines()[-1].startswith(f"usock: cannot connect to {DUAL} ("), err
+
+
+def test_verbose_says_each_failed_address_before_connecting(usock, tmp_path):
+    """::1 refuses, 127.0.0.1 answers: usock connects, and with -v says why ::1 failed."""
+    port = free_port_on_both()
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", port))
+        srv.listen(1)
+        r = run(with_dual_name(tmp_path, [usock, "-v", "-q", "0", "-w", "5", DUAL, str(port)]), input=b"hi\n")
+        conn, _ = srv.accept()
+        with conn:
+            assert recv_all(conn) == b"hi\n"
+    err = r.stderr.decode()
+    assert r.returncode == 0, err
+    assert err.startswith(f"usock: cannot connect to {DUAL} ([::1]:{port}): connection refused\n"
+                          f"usock: connected to {DUAL} (127.0.0.1:{port}) (tcp)\n"), err
+
+
+def test_ipv6_wildcard_listener_takes_ipv4_too(usock, procs):
+    """usock -l -6 without HOST listens on [::] and, as the system's default makes it, takes
+    IPv4 clients as well as IPv6 ones (IPV6_V6ONLY off)."""
+    p = procs([usock, "-l", "-k", "-d", "-6", "-v", "0"])
+    port = p.port()
+    for host in ("::1", "127.0.0.1"):
+        with socket.create_connection((host, port), timeout=TIMEOUT) as c:
+            c.sendall(f"from {host}\n".encode())
+        assert p.read_stdout(len(host) + 6) == f"from {host}\n".encode()
+    p.terminate()

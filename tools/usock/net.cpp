@@ -11,6 +11,8 @@ namespace usock {
 
 namespace {
 
+using steady = std::chrono::steady_clock;
+
 usocket::timeout_type seconds_to_timeout(const std::optional<double>& s) {
     if (!s) return std::nullopt;
     return std::chrono::duration_cast<usocket::duration>(std::chrono::duration<double>(*s));
@@ -32,6 +34,80 @@ usocket::addrinfo unix_target(const options& opt) {
     return {usocket::af_unix, usocket::socket_type{opt.socktype()}, usocket::protocol{}, {}, a};
 }
 
+[[noreturn]] void cannot_connect(const std::string& host, const usocket::address& where, const std::error_code& ec) {
+    throw failure("cannot connect to " + target_name(host, where) + ": " + describe(ec));
+}
+
+// TCP: the library's create_connection() over the resolved addresses, under ONE deadline
+// for the lookup and every attempt (-w), with Happy Eyeballs between IPv6 and IPv4. With -v,
+// every failed attempt is said; the last one is the failure's message.
+usocket::socket connect_stream(const options& opt) {
+    const auto timeout = seconds_to_timeout(opt.wait_s);
+    const auto start = steady::now();
+    const auto targets = lookup(opt.host, opt.port, opt.family(), opt.socktype(), false, timeout);
+    std::vector<usocket::address> peers;
+    for (const auto& t : targets) peers.push_back(t.sockaddr);
+
+    usocket::connection_options how;
+    how.timeout = std::nullopt;
+    if (timeout) {
+        const auto left = *timeout - std::chrono::duration_cast<usocket::duration>(steady::now() - start);
+        if (left <= usocket::duration::zero())
+            cannot_connect(opt.host, peers.front(), std::make_error_code(std::errc::timed_out));
+        how.timeout = left;
+    }
+    std::vector<usocket::attempt_error> errors;
+    std::error_code ec;
+    usocket::socket s = usocket::create_connection(peers, how, ec, &errors);
+    if (opt.verbose) {
+        const std::size_t said = ec && !errors.empty() ? errors.size() - 1 : errors.size();
+        for (std::size_t i = 0; i < said; ++i)
+            say("cannot connect to " + target_name(opt.host, errors[i].peer) + ": " + describe(errors[i].code));
+    }
+    if (ec) cannot_connect(opt.host, errors.empty() ? peers.back() : errors.back().peer, ec);
+    s.settimeout(std::nullopt, ec);  // the relay's calls block; -w is its idle limit from here
+    if (ec) throw failure("cannot use the connection: " + describe(ec));
+    return s;
+}
+
+// A datagram socket (UDP, Unix) or a Unix stream: connect() sets the peer at once (a Unix
+// stream can wait only for room in the listener's queue), so one address is tried after the
+// other, each with the -w limit.
+usocket::socket connect_other(const options& opt) {
+    const auto timeout = seconds_to_timeout(opt.wait_s);
+    std::vector<usocket::addrinfo> targets;
+    if (!opt.unix_path.empty())
+        targets.push_back(unix_target(opt));
+    else
+        targets = lookup(opt.host, opt.port, opt.family(), opt.socktype(), false, timeout);
+
+    for (const auto& t : targets) {
+        std::error_code ec;
+        auto s = usocket::socket::open(t.family, t.type, t.proto, ec);
+        if (!ec && t.family == usocket::af_unix && t.type == usocket::sock_dgram) {
+            // An unbound Unix datagram socket cannot be answered: bind to an automatic
+            // (Linux abstract) name, as an unbound UDP socket gets a port.
+            const auto automatic = usocket::address::unix_path("", ec);
+            if (!ec) s.bind(automatic, ec);
+        }
+        if (!ec && timeout) s.settimeout(timeout, ec);
+        if (!ec) s.connect(t.sockaddr, ec);
+        if (!ec) s.settimeout(std::nullopt, ec);
+        if (!ec) return s;
+        if (&t == &targets.back()) cannot_connect(opt.host, t.sockaddr, ec);
+        if (opt.verbose) say("cannot connect to " + target_name(opt.host, t.sockaddr) + ": " + describe(ec));
+    }
+    throw failure("cannot resolve '" + opt.host + "': no address");
+}
+
+// A bound datagram socket (UDP, Unix datagrams): nothing to listen for.
+usocket::socket bind_datagram(const usocket::addrinfo& p, std::error_code& ec) {
+    auto s = usocket::socket::open(p.family, p.type, p.proto, ec);
+    if (!ec && p.family != usocket::af_unix) s.setsockopt(usocket::sol_socket, usocket::so_reuseaddr, 1, ec);
+    if (!ec) s.bind(p.sockaddr, ec);
+    return s;
+}
+
 }  // namespace
 
 std::string transport_name(const options& opt) {
@@ -45,65 +121,41 @@ std::string peer_name(const usocket::address& a) {
 }
 
 int parse_port(std::string_view text, int socktype) {
-    if (text.empty()) throw failure("invalid port '': expected a number from 0 to 65535 or a service name");
-    long value = 0;
+    int value = 0;
     const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (end == text.data() + text.size()) {
+    if (!text.empty() && end == text.data() + text.size()) {  // all digits (or a sign)
         if (err != std::errc() || value < 0 || value > 65535)
             throw failure("invalid port '" + std::string(text) + "': must be from 0 to 65535");
-        return static_cast<int>(value);
+        return value;
     }
+    if (text.empty()) throw failure("invalid port '': expected a number from 0 to 65535 or a service name");
     std::error_code ec;
-    const auto found = usocket::getaddrinfo(std::nullopt, text, usocket::af_inet, usocket::socket_type{socktype}, 0, 0, ec);
-    if (ec || found.empty())
-        throw failure("invalid port '" + std::string(text) + "': not a number and not a known service name");
-    return found.front().sockaddr.port();
+    const int port = usocket::getservbyname(text, socktype == usocket::sock_dgram.value() ? "udp" : "tcp", ec);
+    if (ec) throw failure("invalid port '" + std::string(text) + "': not a number and not a known service name");
+    return port;
 }
 
 std::vector<usocket::addrinfo> lookup(const std::string& host, const std::string& port, int family,
-                                      int socktype, bool passive) {
-    const int number = parse_port(port, socktype);
+                                      int socktype, bool passive, usocket::timeout_type timeout) {
     std::optional<std::string_view> name;
     if (!host.empty()) name = host;
     std::error_code ec;
-    auto found = usocket::getaddrinfo(name, std::to_string(number), usocket::address_family{family},
-                                      usocket::socket_type{socktype}, 0,
-                                      passive ? usocket::ai_passive : usocket::addrinfo_flags{}, ec);
+    auto found = usocket::getaddrinfo(name, parse_port(port, socktype), usocket::address_family{family},
+                                      usocket::socket_type{socktype}, usocket::protocol{},
+                                      passive ? usocket::ai_passive : usocket::addrinfo_flags{}, timeout, ec);
     if (ec) throw failure("cannot resolve '" + host + "': " + describe(ec));
     if (found.empty()) throw failure("cannot resolve '" + host + "': no address");
     return found;
 }
 
 usocket::socket connect_to(const options& opt) {
-    const auto timeout = seconds_to_timeout(opt.wait_s);
-    std::vector<usocket::addrinfo> targets;
-    if (!opt.unix_path.empty()) {
-        targets.push_back(unix_target(opt));
-    } else {
-        targets = lookup(opt.host, opt.port, opt.family(), opt.socktype(), false);
-    }
-
-    std::string last;
-    for (const auto& t : targets) {
+    usocket::socket s = !opt.udp && opt.unix_path.empty() ? connect_stream(opt) : connect_other(opt);
+    if (opt.verbose) {
         std::error_code ec;
-        auto s = usocket::socket::open(t.family, t.type, t.proto, ec);
-        if (!ec && t.family == usocket::af_unix && t.type == usocket::sock_dgram) {
-            // An unbound Unix datagram socket cannot be answered: bind to an automatic
-            // (Linux abstract) name, as an unbound UDP socket gets a port.
-            const auto automatic = usocket::address::unix_path("", ec);
-            if (!ec) s.bind(automatic, ec);
-        }
-        if (!ec && timeout) s.settimeout(timeout, ec);
-        if (!ec) s.connect(t.sockaddr, ec);
-        if (!ec) s.settimeout(std::nullopt, ec);
-        if (!ec) {
-            if (opt.verbose) say("connected to " + target_name(opt.host, t.sockaddr) + " (" + transport_name(opt) + ")");
-            return s;
-        }
-        last = "cannot connect to " + target_name(opt.host, t.sockaddr) + ": " + describe(ec);
-        if (opt.verbose && &t != &targets.back()) say(last);
+        const auto peer = s.getpeername(ec);
+        say("connected to " + (ec ? opt.host : target_name(opt.host, peer)) + " (" + transport_name(opt) + ")");
     }
-    throw failure(last);
+    return s;
 }
 
 usocket::socket open_listener(const options& opt) {
@@ -113,18 +165,20 @@ usocket::socket open_listener(const options& opt) {
         places.push_back(unix_target(opt));
     } else {
         // Without -6 and without a host, IPv4's wildcard (as nc): "0.0.0.0".
-        const int family = opt.host.empty() && !opt.ipv6 ? usocket::af_inet : opt.family();
-        places = lookup(opt.host, opt.port, family, opt.socktype(), true);
+        const int family = opt.host.empty() && !opt.ipv6 ? usocket::af_inet.value() : opt.family();
+        places = lookup(opt.host, opt.port, family, opt.socktype(), true, std::nullopt);
     }
 
+    usocket::server_options server;
+    // SOMAXCONN by default: the kernel caps it at its own limit (net.core.somaxconn).
+    server.backlog = opt.backlog.value_or(usocket::somaxconn);
     std::string last;
     for (const auto& p : places) {
+        // An IPv6 wildcard takes IPv4 too, as the system's default (IPV6_V6ONLY off) gives it.
+        server.dualstack_ipv6 = p.family == usocket::af_inet6 && usocket::has_dualstack_ipv6();
         std::error_code ec;
-        auto s = usocket::socket::open(p.family, p.type, p.proto, ec);
-        if (!ec && !is_unix) s.setsockopt(usocket::sol_socket, usocket::so_reuseaddr, 1, ec);
-        if (!ec) s.bind(p.sockaddr, ec);
-        // SOMAXCONN by default, as Go: the kernel caps it at its own limit (net.core.somaxconn).
-        if (!ec && p.type == usocket::sock_stream) s.listen(opt.backlog.value_or(usocket::somaxconn), ec);
+        usocket::socket s = p.type == usocket::sock_stream ? usocket::create_server(p.sockaddr, server, ec)
+                                                           : bind_datagram(p, ec);
         if (ec) {
             last = "cannot listen on " + peer_name(p.sockaddr) + ": " + describe(ec);
             continue;
