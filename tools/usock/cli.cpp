@@ -128,11 +128,9 @@ double parse_seconds(const std::string& flag, const std::string& text, bool allo
 
 // "--backlog 512": a whole number from 0 to 65535.
 int parse_backlog(const std::string& text) {
-    int value = -1;
-    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || err != std::errc() || end != text.data() + text.size() || value < 0 || value > 65535)
-        throw failure("invalid --backlog value '" + text + "': expected a whole number from 0 to 65535");
-    return value;
+    const auto value = whole_number(text, 65535);
+    if (!value) throw failure("invalid --backlog value '" + text + "': expected a whole number from 0 to 65535");
+    return *value;
 }
 
 // The options usock refuses on purpose.
@@ -145,6 +143,134 @@ void refuse_exec(int argc, char** argv) {
             throw failure("option '" + std::string(a) +
                           "' does not exist: usock never runs programs or shells, by design (see usock --help)");
     }
+}
+
+// What CLI11 collected, before it is checked: values as text, positional arguments.
+struct raw_command_line {
+    bool show_help = false;
+    bool show_version = false;
+    std::string wait, quit, backlog;
+    CLI::Option* wait_given = nullptr;
+    CLI::Option* quit_given = nullptr;
+    CLI::Option* backlog_given = nullptr;
+    std::vector<std::string> args;
+    std::vector<std::string> resolve_args;
+    CLI::App* resolve = nullptr;
+};
+
+// The options and the `resolve` subcommand. Flags land in `opt` directly; values that need
+// checking land in `raw`.
+void declare_options(CLI::App& app, options& opt, raw_command_line& raw) {
+    app.set_help_flag();
+    app.allow_extras();
+    app.add_flag("-h,--help", raw.show_help);
+    app.add_flag("-V,--version", raw.show_version);
+    app.add_flag("-l,--listen", opt.listen);
+    app.add_flag("-k,--keep-open", opt.keep_open);
+    app.add_flag("-u,--udp", opt.udp);
+    app.add_option("-U,--unix", opt.unix_path);
+    app.add_flag("-4", opt.ipv4);
+    app.add_flag("-6", opt.ipv6);
+    raw.wait_given = app.add_option("-w,--wait", raw.wait);
+    raw.quit_given = app.add_option("-q,--quit", raw.quit);
+    raw.backlog_given = app.add_option("--backlog", raw.backlog);
+    app.add_flag("-d,--no-stdin", opt.no_stdin);
+    app.add_flag("--no-shutdown", opt.no_shutdown);
+    app.add_flag("-z,--zero", opt.zero_io);
+    app.add_flag("--echo", opt.echo);
+    app.add_option("--send", opt.send_file);
+    app.add_option("--recv", opt.recv_file);
+    app.add_flag("--stats", opt.stats);
+    app.add_flag("-v,--verbose", opt.verbose);
+    app.add_option("args", raw.args);
+
+    raw.resolve = app.add_subcommand("resolve");
+    raw.resolve->set_help_flag();
+    raw.resolve->fallthrough();
+    raw.resolve->allow_extras();
+    raw.resolve->add_flag("-4", opt.ipv4);  // registered here too: CLI11 would take "-4" for a number
+    raw.resolve->add_flag("-6", opt.ipv6);
+    raw.resolve->add_flag("-u,--udp", opt.udp);
+    raw.resolve->add_option("args", raw.resolve_args);
+}
+
+// CLI11's own errors ("The following argument was not expected") as a failure.
+void run_cli11(CLI::App& app, int argc, char** argv) {
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        std::string text = e.what();
+        if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+        throw failure(text);
+    }
+}
+
+// Whatever CLI11 did not take is an unknown option or one argument too many.
+void refuse_leftovers(const CLI::App& app, const CLI::App& resolve) {
+    std::vector<std::string> extras = app.remaining();
+    for (const auto& extra : resolve.remaining()) extras.push_back(extra);
+    for (const auto& extra : extras) {
+        if (extra.size() > 1 && extra[0] == '-') throw failure("unknown option '" + extra + "'");
+        throw failure("unexpected argument '" + extra + "'");
+    }
+}
+
+// -w, -q and --backlog from text to numbers; -4 against -6.
+void read_values(const raw_command_line& raw, options& opt) {
+    if (raw.wait_given->count() > 0) opt.wait_s = parse_seconds("-w", raw.wait, false);
+    if (raw.quit_given->count() > 0) opt.quit_s = parse_seconds("-q", raw.quit, true);
+    if (raw.backlog_given->count() > 0) opt.backlog = parse_backlog(raw.backlog);
+    if (opt.ipv4 && opt.ipv6) throw failure("-4 and -6 exclude each other");
+}
+
+// usock resolve NAME [SERVICE]: nothing else but -4, -6 and -u.
+void read_resolve(const raw_command_line& raw, options& opt) {
+    if (opt.listen || opt.echo || opt.keep_open || !opt.unix_path.empty() || opt.zero_io || opt.backlog ||
+        !opt.send_file.empty() || !opt.recv_file.empty() || !raw.args.empty())
+        throw failure("resolve takes only -4, -6 and -u besides NAME [SERVICE]");
+    if (raw.resolve_args.empty()) throw failure("resolve: missing NAME (usage: usock resolve NAME [SERVICE])");
+    if (raw.resolve_args.size() > 2) throw failure("resolve: unexpected argument '" + raw.resolve_args[2] + "'");
+    opt.resolve = true;
+    opt.name = raw.resolve_args[0];
+    if (raw.resolve_args.size() == 2) opt.service = raw.resolve_args[1];
+}
+
+// The rules between the modes: --echo implies -l -k; what -k, -z, -d and --backlog need.
+void check_modes(options& opt) {
+    if (opt.echo) {
+        opt.listen = true;
+        opt.keep_open = true;
+        if (!opt.send_file.empty() || !opt.recv_file.empty() || opt.zero_io)
+            throw failure("--echo cannot be combined with --send, --recv or -z");
+    }
+    if (opt.keep_open && !opt.listen) throw failure("-k needs -l (it keeps a listening usock open)");
+    if (opt.zero_io && opt.listen) throw failure("-z cannot be combined with -l");
+    if (opt.backlog && !opt.listen) throw failure("--backlog needs -l or --echo (it sizes a listener's queue)");
+    if (opt.backlog && opt.udp) throw failure("--backlog does not apply to datagrams (-u): nothing is accepted");
+    if (opt.no_stdin && !opt.send_file.empty()) throw failure("-d and --send exclude each other");
+}
+
+// HOST and PORT (or -U PATH instead); a bad port fails here, before anything is opened.
+void read_places(const std::vector<std::string>& args, options& opt) {
+    if (!opt.unix_path.empty()) {
+        if (opt.ipv4 || opt.ipv6) throw failure("-4 and -6 do not apply to a Unix socket (-U)");
+        if (!args.empty())
+            throw failure("unexpected argument '" + args[0] + "': with -U the PATH replaces HOST and PORT");
+        return;
+    }
+    if (opt.listen) {
+        if (args.empty()) throw failure("missing PORT (usage: usock -l [HOST] PORT)");
+        if (args.size() > 2) throw failure("unexpected argument '" + args[2] + "' (usage: usock -l [HOST] PORT)");
+        if (args.size() == 2) opt.host = args[0];
+        opt.port = args.back();
+    } else {
+        if (args.empty()) throw failure("missing HOST and PORT (usage: usock HOST PORT, or usock --help)");
+        if (args.size() == 1) throw failure("missing PORT after '" + args[0] + "' (usage: usock HOST PORT)");
+        if (args.size() > 2) throw failure("unexpected argument '" + args[2] + "' (usage: usock HOST PORT)");
+        opt.host = args[0];
+        opt.port = args[1];
+    }
+    parse_port(opt.port, opt.socktype());
 }
 
 }  // namespace
@@ -160,111 +286,30 @@ int options::family() const noexcept {
 
 int options::socktype() const noexcept { return udp ? usocket::sock_dgram : usocket::sock_stream; }
 
+std::optional<int> whole_number(std::string_view text, int max) noexcept {
+    int value = -1;
+    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || err != std::errc() || end != text.data() + text.size() || value < 0 || value > max)
+        return std::nullopt;
+    return value;
+}
+
 cli_action parse_command_line(int argc, char** argv, options& opt) {
     refuse_exec(argc, argv);
-
     CLI::App app{"", "usock"};
-    app.set_help_flag();
-    app.allow_extras();
-    bool show_help = false, show_version = false;
-    std::string wait, quit, backlog;
-    std::vector<std::string> args;
-    app.add_flag("-h,--help", show_help);
-    app.add_flag("-V,--version", show_version);
-    app.add_flag("-l,--listen", opt.listen);
-    app.add_flag("-k,--keep-open", opt.keep_open);
-    app.add_flag("-u,--udp", opt.udp);
-    app.add_option("-U,--unix", opt.unix_path);
-    app.add_flag("-4", opt.ipv4);
-    app.add_flag("-6", opt.ipv6);
-    app.add_option("-w,--wait", wait);
-    app.add_option("-q,--quit", quit);
-    app.add_option("--backlog", backlog);
-    app.add_flag("-d,--no-stdin", opt.no_stdin);
-    app.add_flag("--no-shutdown", opt.no_shutdown);
-    app.add_flag("-z,--zero", opt.zero_io);
-    app.add_flag("--echo", opt.echo);
-    app.add_option("--send", opt.send_file);
-    app.add_option("--recv", opt.recv_file);
-    app.add_flag("--stats", opt.stats);
-    app.add_flag("-v,--verbose", opt.verbose);
-    app.add_option("args", args);
-
-    std::vector<std::string> resolve_args;
-    CLI::App* resolve = app.add_subcommand("resolve");
-    resolve->set_help_flag();
-    resolve->fallthrough();
-    resolve->allow_extras();
-    resolve->add_flag("-4", opt.ipv4);  // registered here too: CLI11 would take "-4" for a number
-    resolve->add_flag("-6", opt.ipv6);
-    resolve->add_flag("-u,--udp", opt.udp);
-    resolve->add_option("args", resolve_args);
-
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        std::string text = e.what();
-        if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-        throw failure(text);
-    }
-    if (show_help) return cli_action::help;
-    if (show_version) return cli_action::version;
-
-    std::vector<std::string> extras = app.remaining();
-    for (const auto& extra : resolve->remaining()) extras.push_back(extra);
-    for (const auto& extra : extras) {
-        if (extra.size() > 1 && extra[0] == '-') throw failure("unknown option '" + extra + "'");
-        throw failure("unexpected argument '" + extra + "'");
-    }
-
-    if (!wait.empty()) opt.wait_s = parse_seconds("-w", wait, false);
-    if (!quit.empty()) opt.quit_s = parse_seconds("-q", quit, true);
-    if (!backlog.empty()) opt.backlog = parse_backlog(backlog);
-    if (opt.ipv4 && opt.ipv6) throw failure("-4 and -6 exclude each other");
-
-    if (resolve->parsed()) {
-        if (opt.listen || opt.echo || opt.keep_open || !opt.unix_path.empty() || opt.zero_io || opt.backlog ||
-            !opt.send_file.empty() || !opt.recv_file.empty() || !args.empty())
-            throw failure("resolve takes only -4, -6 and -u besides NAME [SERVICE]");
-        if (resolve_args.empty()) throw failure("resolve: missing NAME (usage: usock resolve NAME [SERVICE])");
-        if (resolve_args.size() > 2) throw failure("resolve: unexpected argument '" + resolve_args[2] + "'");
-        opt.resolve = true;
-        opt.name = resolve_args[0];
-        if (resolve_args.size() == 2) opt.service = resolve_args[1];
+    raw_command_line raw;
+    declare_options(app, opt, raw);
+    run_cli11(app, argc, argv);
+    if (raw.show_help) return cli_action::help;
+    if (raw.show_version) return cli_action::version;
+    refuse_leftovers(app, *raw.resolve);
+    read_values(raw, opt);
+    if (raw.resolve->parsed()) {
+        read_resolve(raw, opt);
         return cli_action::run;
     }
-
-    if (opt.echo) {
-        opt.listen = true;
-        opt.keep_open = true;
-        if (!opt.send_file.empty() || !opt.recv_file.empty() || opt.zero_io)
-            throw failure("--echo cannot be combined with --send, --recv or -z");
-    }
-    if (opt.keep_open && !opt.listen) throw failure("-k needs -l (it keeps a listening usock open)");
-    if (opt.zero_io && opt.listen) throw failure("-z cannot be combined with -l");
-    if (opt.backlog && !opt.listen) throw failure("--backlog needs -l or --echo (it sizes a listener's queue)");
-    if (opt.backlog && opt.udp) throw failure("--backlog does not apply to datagrams (-u): nothing is accepted");
-    if (opt.no_stdin && !opt.send_file.empty()) throw failure("-d and --send exclude each other");
-
-    if (!opt.unix_path.empty()) {
-        if (opt.ipv4 || opt.ipv6) throw failure("-4 and -6 do not apply to a Unix socket (-U)");
-        if (!args.empty())
-            throw failure("unexpected argument '" + args[0] + "': with -U the PATH replaces HOST and PORT");
-        return cli_action::run;
-    }
-    if (opt.listen) {
-        if (args.empty()) throw failure("missing PORT (usage: usock -l [HOST] PORT)");
-        if (args.size() > 2) throw failure("unexpected argument '" + args[2] + "' (usage: usock -l [HOST] PORT)");
-        if (args.size() == 2) opt.host = args[0];
-        opt.port = args.back();
-    } else {
-        if (args.empty()) throw failure("missing HOST and PORT (usage: usock HOST PORT, or usock --help)");
-        if (args.size() == 1) throw failure("missing PORT after '" + args[0] + "' (usage: usock HOST PORT)");
-        if (args.size() > 2) throw failure("unexpected argument '" + args[2] + "' (usage: usock HOST PORT)");
-        opt.host = args[0];
-        opt.port = args[1];
-    }
-    parse_port(opt.port, opt.socktype());  // a bad port fails here, before anything is opened
+    check_modes(opt);
+    read_places(raw.args, opt);
     return cli_action::run;
 }
 

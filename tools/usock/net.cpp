@@ -2,7 +2,6 @@
 
 #include "net.hpp"
 
-#include <charconv>
 #include <chrono>
 
 #include "io.hpp"
@@ -121,12 +120,11 @@ std::string peer_name(const usocket::address& a) {
 }
 
 int parse_port(std::string_view text, int socktype) {
-    int value = 0;
-    const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (!text.empty() && end == text.data() + text.size()) {  // all digits (or a sign)
-        if (err != std::errc() || value < 0 || value > 65535)
-            throw failure("invalid port '" + std::string(text) + "': must be from 0 to 65535");
-        return value;
+    const std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+        const auto number = whole_number(text, 65535);
+        if (!number) throw failure("invalid port '" + std::string(text) + "': must be from 0 to 65535");
+        return *number;
     }
     if (text.empty()) throw failure("invalid port '': expected a number from 0 to 65535 or a service name");
     std::error_code ec;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace usock {
@@ -53,6 +54,9 @@ class failure : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+/// `text` as a whole number from 0 to `max` (digits only), or std::nullopt.
+std::optional<int> whole_number(std::string_view text, int max) noexcept;
 
 /// The error's message as usock prints it: "connection refused", "name or service not known".
 std::string describe(const std::error_code& ec);
