@@ -12,7 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <thread>
-#include <unordered_map>
+#include <optional>
+#include <string>
 #include <vector>
 #include <usocket/usocket.hpp>
 
@@ -25,16 +26,70 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr std::size_t echo_chunk = 64 * 1024;
-constexpr std::uint64_t listener_token = 0;
+constexpr std::uint64_t listener_token = ~std::uint64_t{0};  // no slot has that index
 constexpr int accepts_per_turn = 64;  // then the clients get their turn (the listener stays ready)
+constexpr int reads_per_turn = 16;    // a client sending without pause lets the others in
 
 struct echo_client {
     usocket::socket sock;
-    std::string name;
-    std::vector<std::byte> pending;  // received, not yet sent back
+    std::vector<std::byte> pending;  // an echo not yet sent back: only while the client does not read
     std::size_t pending_from = 0;
     std::uint64_t echoed = 0;
-    clock::time_point last_activity = clock::now();
+    clock::time_point last_activity{};  // with -w only
+    std::string name;                   // with -v only
+};
+
+// The clients, in slots. A token is a slot's index and generation: an event finds its client
+// by indexing, not hashing, and a token left over from a closed client never reaches the next
+// one in the same slot.
+class client_table {
+public:
+    std::uint64_t add(echo_client c) {
+        std::uint32_t index;
+        if (free_.empty()) {
+            index = static_cast<std::uint32_t>(slots_.size());
+            slots_.emplace_back();
+        } else {
+            index = free_.back();
+            free_.pop_back();
+        }
+        slots_[index].client.emplace(std::move(c));
+        ++count_;
+        return std::uint64_t{slots_[index].generation} << 32 | index;
+    }
+
+    echo_client* find(std::uint64_t token) noexcept {
+        const auto index = static_cast<std::uint32_t>(token);
+        if (index >= slots_.size()) return nullptr;
+        slot& s = slots_[index];
+        return s.client && s.generation == static_cast<std::uint32_t>(token >> 32) ? &*s.client : nullptr;
+    }
+
+    void remove(std::uint64_t token) {
+        const auto index = static_cast<std::uint32_t>(token);
+        slots_[index].client.reset();
+        ++slots_[index].generation;
+        free_.push_back(index);
+        --count_;
+    }
+
+    /// Calls f(token, client) for every client; f may remove that client.
+    template <class F>
+    void for_each(F&& f) {
+        for (std::uint32_t i = 0; i < slots_.size(); ++i)
+            if (slots_[i].client) f(std::uint64_t{slots_[i].generation} << 32 | i, *slots_[i].client);
+    }
+
+    bool empty() const noexcept { return count_ == 0; }
+
+private:
+    struct slot {
+        std::optional<echo_client> client;
+        std::uint32_t generation = 0;
+    };
+    std::vector<slot> slots_;
+    std::vector<std::uint32_t> free_;
+    std::size_t count_ = 0;
 };
 
 class echo_server {
@@ -43,22 +98,30 @@ public:
         : listener_(listener), opt_(opt), sel_(std::move(sel)) {
         listener_.setblocking(false);
         sel_.add(listener_.fileno(), usocket::selector::readable, listener_token);
-        if (opt_.wait_s)
+        if (opt_.wait_s) {
             idle_limit_ = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(*opt_.wait_s));
+            idle_tick_ = std::min<clock::duration>(*idle_limit_ / 4 + std::chrono::milliseconds(1),
+                                                   std::chrono::milliseconds(250));
+        }
     }
 
     [[noreturn]] void run() {
         std::vector<usocket::selector_event> events(256);
         for (;;) {
             const std::size_t n = sel_.wait(events, wait_limit());
+            // The clock is read once per wake-up, and only when something is timed.
+            if (idle_limit_ || paused_) now_ = clock::now();
             for (std::size_t i = 0; i < n; ++i) {
                 if (events[i].token == listener_token)
                     accept_some();
                 else
                     serve(events[i].token);
             }
-            if (paused_ && clock::now() >= resume_at_) resume_accepting();
-            if (idle_limit_) close_idle();
+            if (paused_ && now_ >= resume_at_) resume_accepting();
+            if (idle_limit_ && now_ >= next_idle_check_) {
+                close_idle();
+                next_idle_check_ = now_ + idle_tick_;
+            }
         }
     }
 
@@ -67,9 +130,7 @@ private:
     // paused, wake up when the pause ends.
     usocket::timeout_type wait_limit() const {
         std::optional<clock::duration> limit;
-        if (idle_limit_ && !clients_.empty())
-            limit = std::min<clock::duration>(*idle_limit_ / 4 + std::chrono::milliseconds(1),
-                                              std::chrono::milliseconds(250));
+        if (idle_limit_ && !clients_.empty()) limit = idle_tick_;
         if (paused_) {
             const auto left = std::max<clock::duration>(resume_at_ - clock::now(), clock::duration::zero());
             limit = limit ? std::min(*limit, left) : left;
@@ -98,8 +159,13 @@ private:
             }
             backoff_.reset();
             conn.setblocking(false, ec);
-            const std::uint64_t token = next_token_++;
-            if (!ec) sel_.add(conn.fileno(), usocket::selector::readable, token, ec);
+            const int fd = conn.fileno();
+            std::uint64_t token = 0;
+            if (!ec) {
+                token = clients_.add({std::move(conn), {}, 0, 0, now_, opt_.verbose ? peer_name(peer) : std::string()});
+                sel_.add(fd, usocket::selector::readable, token, ec);
+                if (ec) clients_.remove(token);
+            }
             if (ec) {
                 accept_errors_.say("cannot serve " + peer_name(peer) + ": " + describe(ec));
                 if (ec == std::errc::not_enough_memory || ec == std::errc::no_space_on_device)
@@ -107,7 +173,6 @@ private:
                 continue;
             }
             if (opt_.verbose) say("connection from " + peer_name(peer));
-            clients_.emplace(token, echo_client{std::move(conn), peer_name(peer), {}, 0, 0, clock::now()});
         }
     }
 
@@ -117,7 +182,8 @@ private:
         std::error_code ignored;
         sel_.remove(listener_.fileno(), ignored);
         paused_ = true;
-        resume_at_ = clock::now() + backoff_.next();
+        now_ = clock::now();
+        resume_at_ = now_ + backoff_.next();
     }
 
     void resume_accepting() {
@@ -132,57 +198,71 @@ private:
         paused_ = false;
     }
 
+    // One read and one write per message: a read that leaves room in the buffer has taken all
+    // there was, and the selector (level-triggered) reports the client again when more comes;
+    // reading on until EAGAIN would cost a failed recv per message.
     void serve(std::uint64_t token) {
-        const auto it = clients_.find(token);
-        if (it == clients_.end()) return;
-        echo_client& c = it->second;
-        c.last_activity = clock::now();
-        std::error_code ec;
-        if (c.pending_from < c.pending.size()) {
-            // Writable again: send what is left, then read again.
-            c.pending_from += c.sock.send(usocket::const_buffer(c.pending).skip(c.pending_from), 0, ec);
-            if (ec && !usocket::is_would_block(ec)) return drop(it, describe(ec));
-            if (c.pending_from < c.pending.size()) return;
-            c.echoed += c.pending.size();
-            c.pending.clear();
-            c.pending_from = 0;
-            sel_.modify(c.sock.fileno(), usocket::selector::readable, token, ec);
-            if (ec) return drop(it, describe(ec));
-        }
-        for (int rounds = 0; rounds < 16; ++rounds) {  // fairness: others get their turn
-            const std::size_t n = c.sock.recv_into(buffer_, 0, 0, ec);
-            if (usocket::is_would_block(ec)) return;
-            if (ec) return drop(it, describe(ec));
-            if (n == 0) return drop(it, "closed");
-            const std::size_t sent = c.sock.send(usocket::const_buffer(buffer_.data(), n), 0, ec);
-            if (ec && !usocket::is_would_block(ec)) return drop(it, describe(ec));
-            c.echoed += sent;
-            if (sent < n) {
-                // The client is not reading: keep the rest and wait until it can be sent.
-                c.pending.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(sent),
-                                 buffer_.begin() + static_cast<std::ptrdiff_t>(n));
-                sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
-                if (ec) drop(it, describe(ec));
+        echo_client* c = clients_.find(token);
+        if (c == nullptr) return;
+        if (idle_limit_) c->last_activity = now_;
+        if (!c->pending.empty() && !flush(token, *c)) return;
+        for (int round = 0; round < reads_per_turn; ++round) {
+            std::error_code ec;
+            const std::size_t n = c->sock.recv_into(buffer_, 0, 0, ec);
+            if (ec) {
+                if (!usocket::is_would_block(ec)) drop(token, *c, describe(ec));
                 return;
             }
+            if (n == 0) return drop(token, *c, "closed");
+            const std::size_t sent = c->sock.send(usocket::const_buffer(buffer_.data(), n), 0, ec);
+            if (ec && !usocket::is_would_block(ec)) return drop(token, *c, describe(ec));
+            c->echoed += sent;
+            if (sent < n) return hold(token, *c, sent, n);
+            if (n < buffer_.size()) return;
         }
+    }
+
+    // The client is not reading: keep the rest of the echo, stop reading it, and wait until
+    // the rest can be sent (back-pressure: one chunk per client at most).
+    void hold(std::uint64_t token, echo_client& c, std::size_t sent, std::size_t n) {
+        c.pending.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(sent),
+                         buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+        std::error_code ec;
+        sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
+        if (ec) drop(token, c, describe(ec));
+    }
+
+    // Writable again: send what is left. True when all of it has gone and reading resumes.
+    bool flush(std::uint64_t token, echo_client& c) {
+        std::error_code ec;
+        c.pending_from += c.sock.send(usocket::const_buffer(c.pending).skip(c.pending_from), 0, ec);
+        if (ec && !usocket::is_would_block(ec)) {
+            drop(token, c, describe(ec));
+            return false;
+        }
+        if (c.pending_from < c.pending.size()) return false;
+        c.echoed += c.pending.size();
+        std::vector<std::byte>().swap(c.pending);  // its memory too: a client that reads costs no buffer
+        c.pending_from = 0;
+        sel_.modify(c.sock.fileno(), usocket::selector::readable, token, ec);
+        if (ec) {
+            drop(token, c, describe(ec));
+            return false;
+        }
+        return true;
     }
 
     void close_idle() {
-        const auto now = clock::now();
-        for (auto it = clients_.begin(); it != clients_.end();) {
-            auto next = std::next(it);
-            if (now - it->second.last_activity >= *idle_limit_) drop(it, "idle, closed");
-            it = next;
-        }
+        clients_.for_each([&](std::uint64_t token, echo_client& c) {
+            if (now_ - c.last_activity >= *idle_limit_) drop(token, c, "idle, closed");
+        });
     }
 
-    void drop(std::unordered_map<std::uint64_t, echo_client>::iterator it, const std::string& why) {
-        echo_client& c = it->second;
+    void drop(std::uint64_t token, echo_client& c, const std::string& why) {
         if (opt_.verbose) say(c.name + ": " + why + " after " + std::to_string(c.echoed) + " bytes echoed");
         std::error_code ignored;
         sel_.remove(c.sock.fileno(), ignored);  // before close: epoll tracks the open file
-        clients_.erase(it);
+        clients_.remove(token);
         resume_accepting();  // a descriptor is free again
     }
 
@@ -190,8 +270,10 @@ private:
     const options& opt_;
     usocket::selector sel_;
     std::optional<clock::duration> idle_limit_;
-    std::unordered_map<std::uint64_t, echo_client> clients_;
-    std::uint64_t next_token_ = listener_token + 1;
+    clock::duration idle_tick_{};
+    clock::time_point now_{};
+    clock::time_point next_idle_check_{};
+    client_table clients_;
     bool paused_ = false;
     clock::time_point resume_at_{};
     accept_backoff backoff_;
