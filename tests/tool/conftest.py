@@ -292,6 +292,22 @@ def tcp_listener(family=socket.AF_INET, host="127.0.0.1"):
     return s
 
 
+def connect_nonblocking(port, count, host="127.0.0.1"):
+    """`count` connects started at once and not waited for: they complete in the listener's
+    backlog, or hang there when it is full."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    out = []
+    for _ in range(count):
+        c = socket.socket(family)
+        c.setblocking(False)
+        try:
+            c.connect((host, port))
+        except BlockingIOError:
+            pass
+        out.append(c)
+    return out
+
+
 def closed_port():
     """A loopback port nothing listens on (bound, then closed)."""
     s = socket.socket()

@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from conftest import TIMEOUT, closed_port, md5_file, need, recv_all, run, tcp_listener
+from conftest import TIMEOUT, closed_port, connect_nonblocking, md5_file, need, recv_all, run, tcp_listener
 
 
 def test_echo_serves_many_clients_at_once(usock, procs):
@@ -183,15 +183,7 @@ def test_wait_bounds_a_connect_that_hangs(usock):
     with tcp_listener() as srv:
         srv.listen(0)
         port = srv.getsockname()[1]
-        fill = []
-        for _ in range(8):
-            c = socket.socket()
-            c.setblocking(False)
-            try:
-                c.connect(("127.0.0.1", port))
-            except BlockingIOError:
-                pass
-            fill.append(c)
+        fill = connect_nonblocking(port, 8)
         time.sleep(0.2)
         start = time.monotonic()
         r = run([usock, "-w", "1", "127.0.0.1", str(port)])

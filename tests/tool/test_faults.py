@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from conftest import (TIMEOUT, context_switches, cpu_seconds, fault_env, fd_count, is_sanitized, listening_port,
-                      status_kib, steady_fd_count, tcp_listener, wait_until)
+from conftest import (TIMEOUT, connect_nonblocking, context_switches, cpu_seconds, fault_env, fd_count,
+                      is_sanitized, listening_port, status_kib, steady_fd_count, tcp_listener, wait_until)
 
 
 def nofile_limit(soft):
@@ -27,20 +27,6 @@ def nofile_limit(soft):
         _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     return apply
-
-
-def connect_nonblocking(port, count):
-    """`count` connects started at once (they complete in the listener's backlog)."""
-    out = []
-    for _ in range(count):
-        c = socket.socket()
-        c.setblocking(False)
-        try:
-            c.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
-        out.append(c)
-    return out
 
 
 def echoed_within(clients, messages, seconds):

@@ -12,8 +12,8 @@ the test needs per-client state machines and checks more than speed, the generat
 what is measured, and a Python generator needs no build step of its own. Clients are connected
 in batches of 250, then all start at once, so they are truly concurrent. Loopback only, the
 port chosen by the OS. Budget: 90 s of wall time in all (phase deadlines below); on a 2-vCPU
-VM it takes about 6 s, plain or with the server under ASan+UBSan. The figures are printed and written
-to load_figures.json in the working directory."""
+VM it takes about 6 s, plain or with the server under ASan+UBSan. The figures are printed and
+written to load_figures.json in the working directory."""
 
 import hashlib
 import json

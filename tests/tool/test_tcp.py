@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, md5_file, need, recv_all, run, tcp_listener
+from conftest import TIMEOUT, connect_nonblocking, md5_file, need, recv_all, run, tcp_listener
 
 
 def listen_usock(procs, usock, out_path, *extra):
@@ -237,16 +237,7 @@ def hanging_listener(host, port):
         srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     srv.bind((host, port))
     srv.listen(0)
-    fill = []
-    for _ in range(8):
-        c = socket.socket(family)
-        c.setblocking(False)
-        try:
-            c.connect((host, port))
-        except BlockingIOError:
-            pass
-        fill.append(c)
-    return srv, fill
+    return srv, connect_nonblocking(port, 8, host)
 
 
 def test_wait_is_one_deadline_for_every_address(usock, tmp_path):

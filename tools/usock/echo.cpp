@@ -162,7 +162,8 @@ private:
             const int fd = conn.fileno();
             std::uint64_t token = 0;
             if (!ec) {
-                token = clients_.add({std::move(conn), {}, 0, 0, now_, opt_.verbose ? peer_name(peer) : std::string()});
+                std::string name = opt_.verbose ? peer_name(peer) : std::string();
+                token = clients_.add({std::move(conn), {}, 0, 0, now_, std::move(name)});
                 sel_.add(fd, usocket::selector::readable, token, ec);
                 if (ec) clients_.remove(token);
             }

@@ -33,7 +33,8 @@ usocket::addrinfo unix_target(const options& opt) {
     return {usocket::af_unix, usocket::socket_type{opt.socktype()}, usocket::protocol{}, {}, a};
 }
 
-[[noreturn]] void cannot_connect(const std::string& host, const usocket::address& where, const std::error_code& ec) {
+[[noreturn]] void cannot_connect(const std::string& host, const usocket::address& where,
+                                 const std::error_code& ec) {
     throw failure("cannot connect to " + target_name(host, where) + ": " + describe(ec));
 }
 
