@@ -59,7 +59,8 @@ OPTIONS
                         PATH starting with @ is a Linux abstract name (no file).
     -4                  IPv4 addresses only.
     -6                  IPv6 addresses only.
-    -w, --wait SECONDS  Give up a connect after SECONDS, and close a connection that
+    -w, --wait SECONDS  Give up a connect after SECONDS (the name lookup and every
+                        address of the host together), and close a connection that
                         has had no data either way for SECONDS. Fractions are allowed.
                         With -l it does not limit the wait for a peer (as nc).
     -q, --quit SECONDS  Quit SECONDS after the end of standard input; -q 0 quits at
@@ -83,7 +84,8 @@ OPTIONS
         --stats         At the end, print the bytes sent and received and the time
                         taken on standard error.
     -v, --verbose       Say on standard error where usock listens ("listening on
-                        127.0.0.1:40123 (tcp)"), whom it connected to, and who came.
+                        127.0.0.1:40123 (tcp)"), whom it connected to, why each
+                        address that failed did, and who came.
     -h, --help          Print this help and exit.
     -V, --version       Print the version and exit.
 
