@@ -307,7 +307,7 @@ int echo_datagrams(usocket::socket& s, const options& opt) {
         }
         // Never wait for a sender to make room: a Unix datagram client that does not read would
         // block the server for everyone. Its reply is dropped instead, as the network may.
-        s.sendto(usocket::const_buffer(buf.data(), n), from, usocket::msg_dontwait, ec);
+        (void)s.sendto(usocket::const_buffer(buf.data(), n), from, usocket::msg_dontwait, ec);
         if (opt.verbose)
             say(peer_name(from) + ": " + (ec ? describe(ec) : "echoed " + std::to_string(n) + " bytes"));
     }

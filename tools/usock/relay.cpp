@@ -68,7 +68,7 @@ public:
         if (!datagram_) {
             sock_.sendall(data, 0, ec);
         } else if (connected_) {
-            sock_.send(data, 0, ec);
+            (void)sock_.send(data, 0, ec);  // a datagram goes whole or not at all
         } else {
             usocket::address to;
             {
@@ -77,7 +77,7 @@ public:
                 if (stopping_) return;
                 to = *reply_to_;
             }
-            sock_.sendto(data, to, 0, ec);
+            (void)sock_.sendto(data, to, 0, ec);
         }
         if (ec) {
             std::lock_guard lock(m_);
