@@ -223,7 +223,7 @@ socket create_connection(std::string_view host, int port, const connection_optio
     deadline dl(o.timeout.nanoseconds());
     const std::int64_t left = dl.remaining();  // starts the clock: resolution counts too
     const timeout_type limit = o.timeout.is_blocking() ? timeout_type() : timeout_type(duration(left));
-    const auto list = getaddrinfo(host, port, af_unspec, sock_stream, protocol{}, addrinfo_flags{}, limit, ec);
+    const auto list = getaddrinfo(host, port, o.family, sock_stream, protocol{}, addrinfo_flags{}, limit, ec);
     if (ec) return {};
     std::vector<candidate> candidates;
     for (const auto& ai : list) candidates.push_back({ai.family, ai.type, ai.proto, ai.sockaddr});

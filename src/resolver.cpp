@@ -330,6 +330,31 @@ const std::error_category& netdb_category() noexcept {
     return c;
 }
 
+int parse_port(std::string_view text, std::string_view proto, std::error_code& ec) {
+    detail::clear_error(ec);
+    const std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+        long v = 0;
+        for (const char c : digits)
+            if (v <= 65535) v = v * 10 + (c - '0');  // stops growing once out of range
+        if (text.front() == '-' || !valid_port(static_cast<int>(v))) {
+            ec = errc::port_out_of_range;
+            return 0;
+        }
+        return static_cast<int>(v);
+    }
+    if (text.empty()) {
+        ec = errc::bad_address;
+        return 0;
+    }
+    return getservbyname(text, proto, ec);
+}
+
+int parse_port(std::string_view text, std::string_view proto) {
+    return detail::or_throw([&] { return "port '" + std::string(text) + "'"; },
+                            [&](std::error_code& ec) { return parse_port(text, proto, ec); });
+}
+
 int getservbyname(std::string_view name, std::string_view proto, std::error_code& ec) {
     detail::clear_error(ec);
     if (has_nul(name) || has_nul(proto)) {

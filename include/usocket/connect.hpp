@@ -32,6 +32,9 @@ struct connection_options {
     /// getdefaulttimeout() at the time the options are made (CPython's default);
     /// usocket::blocking blocks without a limit.
     timeout_type timeout = getdefaulttimeout();
+    /// The family the name is resolved for: af_unspec (both, as CPython), af_inet or af_inet6.
+    /// Ignored by the overload that takes addresses already resolved.
+    address_family family = af_unspec;
     /// Bind every attempt's socket to this address before connecting (CPython's
     /// source_address); port 0 lets the system choose.
     std::optional<address> source_address;

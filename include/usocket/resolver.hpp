@@ -140,6 +140,12 @@ struct host_entry {
 /// (port_out_of_range, CPython's OverflowError); not found is os_error (port_not_found).
 [[nodiscard]] USOCKET_API std::string getservbyport(int port, std::string_view proto, std::error_code& ec);
 [[nodiscard]] USOCKET_API std::string getservbyport(int port, std::string_view proto = {});
+/// A port given as text, as command lines and configuration files give it: digits are a
+/// number (0..65535, else value_error port_out_of_range; "-1" too), anything else a service
+/// name looked up for `proto` ("tcp", "udp" or "" for any; not found: os_error
+/// service_not_found). "" is value_error (bad_address).
+[[nodiscard]] USOCKET_API int parse_port(std::string_view text, std::string_view proto, std::error_code& ec);
+[[nodiscard]] USOCKET_API int parse_port(std::string_view text, std::string_view proto = {});
 /// The number of a protocol ("tcp" → 6). Not found is os_error (protocol_not_found).
 [[nodiscard]] USOCKET_API int getprotobyname(std::string_view name, std::error_code& ec);
 [[nodiscard]] USOCKET_API int getprotobyname(std::string_view name);

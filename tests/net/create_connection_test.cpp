@@ -69,6 +69,18 @@ TEST_F(create_connection, by_name_over_loopback) {
     EXPECT_EQ(peer.recv(4), "ping");
 }
 
+TEST_F(create_connection, family_limits_the_name_to_one_family) {
+    auto l = usocket_test::tcp_listener();
+    auto o = timed(2s);
+    o.family = usocket::af_inet;
+    auto s = usocket::create_connection("localhost", l.getsockname().port(), o);
+    EXPECT_EQ(s.family(), usocket::af_inet);
+    o.family = usocket::af_inet6;  // no IPv6 listener there: refused, or no IPv6 name at all
+    std::error_code ec;
+    (void)usocket::create_connection("127.0.0.1", l.getsockname().port(), o, ec);
+    EXPECT_TRUE(ec) << "an IPv4 literal asked for as IPv6";
+}
+
 TEST_F(create_connection, returned_socket_has_the_requested_timeout) {
     usocket_test::default_timeout_guard guard;
     auto l = usocket_test::tcp_listener();

@@ -269,6 +269,30 @@ TEST_F(resolver, gethostname_and_getfqdn) {
     EXPECT_EQ(usocket::getfqdn(), usocket::getfqdn("0.0.0.0"));
 }
 
+TEST_F(resolver, parse_port_takes_numbers_and_service_names) {
+    EXPECT_EQ(usocket::parse_port("0"), 0);
+    EXPECT_EQ(usocket::parse_port("65535"), 65535);
+    EXPECT_EQ(usocket::parse_port("http"), 80);
+    EXPECT_EQ(usocket::parse_port("domain", "udp"), 53);
+    std::error_code ec;
+    for (const char* bad : {"65536", "-1", "99999999999999999999"}) {
+        (void)usocket::parse_port(bad, {}, ec);
+        EXPECT_EQ(ec, errc::port_out_of_range) << bad;
+    }
+    (void)usocket::parse_port("", {}, ec);
+    EXPECT_EQ(ec, errc::bad_address);
+    (void)usocket::parse_port("no-such-service-here", "tcp", ec);
+    EXPECT_EQ(ec, usocket::netdb_errc::service_not_found);
+    (void)usocket::parse_port("8080", {}, ec);
+    EXPECT_FALSE(ec) << "a success clears the error";
+    try {
+        (void)usocket::parse_port("70000");
+        FAIL();
+    } catch (const usocket::value_error& e) {
+        EXPECT_NE(std::string(e.what()).find("'70000'"), std::string::npos) << e.what();
+    }
+}
+
 TEST_F(resolver, services_and_protocols) {
     EXPECT_EQ(usocket::getservbyname("http"), 80);
     EXPECT_EQ(usocket::getservbyname("http", "tcp"), 80);
