@@ -121,15 +121,12 @@ std::string peer_name(const usocket::address& a) {
 }
 
 int parse_port(std::string_view text, int socktype) {
-    const std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
-    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
-        const auto number = whole_number(text, 65535);
-        if (!number) throw failure("invalid port '" + std::string(text) + "': must be from 0 to 65535");
-        return *number;
-    }
-    if (text.empty()) throw failure("invalid port '': expected a number from 0 to 65535 or a service name");
     std::error_code ec;
-    const int port = usocket::getservbyname(text, socktype == usocket::sock_dgram.value() ? "udp" : "tcp", ec);
+    const int port = usocket::parse_port(text, socktype == usocket::sock_dgram.value() ? "udp" : "tcp", ec);
+    if (ec == usocket::errc::port_out_of_range)
+        throw failure("invalid port '" + std::string(text) + "': must be from 0 to 65535");
+    if (ec == usocket::errc::bad_address)
+        throw failure("invalid port '': expected a number from 0 to 65535 or a service name");
     if (ec) throw failure("invalid port '" + std::string(text) + "': not a number and not a known service name");
     return port;
 }
