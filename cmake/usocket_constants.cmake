@@ -6,7 +6,8 @@
 #   - natively, a small program includes the backend's prologue header and prints each value;
 #   - when cross-compiling (a board: nothing built can run here), the prologue is only
 #     preprocessed and each value's expansion is evaluated with math(EXPR).
-# A macro the backend does not define is left out: no constant, no USOCKET_HAS_<MACRO>.
+# A macro the backend does not define is left out: no constant, no USOCKET_HAS_<NAME> (the
+# constant's upper-case name, which is the macro's unless the prologue renames an enumerator).
 #
 # Writes ${PROJECT_BINARY_DIR}/include/usocket/platform.hpp (installed with the headers) and
 # ${PROJECT_BINARY_DIR}/generated/constant_table.inc (the name/value table, private).
@@ -131,7 +132,7 @@ function(usocket_generate_constants)
     endif()
     string(TOUPPER "${name}" upper)
     string(APPEND table "{\"${upper}\", ${v}},\n")
-    string(APPEND has "#define USOCKET_HAS_${macro} 1\n")
+    string(APPEND has "#define USOCKET_HAS_${upper} 1\n")
   endforeach()
   string(APPEND header "\n}  // namespace usocket\n\n// The constants this backend has.\n${has}")
   file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/include/usocket/platform.hpp CONTENT "${header}" @ONLY)

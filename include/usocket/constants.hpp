@@ -23,10 +23,11 @@
 
 namespace usocket {
 
-/// One named constant, as the Python module exports it ("AF_INET" → 2).
+/// One named constant, as the Python module exports it ("AF_INET" → 2). Wider than int: a few
+/// are unsigned 32-bit values (INADDR_BROADCAST, VMADDR_CID_ANY), exported as CPython does.
 struct constant {
     std::string_view name;
-    int value;
+    long long value;
 };
 
 /// Every constant the backend has, under its upper-case name, for bindings to export in a loop.
