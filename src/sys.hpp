@@ -180,6 +180,46 @@ private:
     impl* impl_;
 };
 
+// === messages, batches, files, interfaces and the host name =====================================
+// (src/posix/msg.cpp, src/posix/files.cpp, src/posix/interfaces.cpp.) Each may be missing from a
+// backend: it then fails with ENOSYS (err_nosys), and the portable layer falls back or reports
+// errc::unsupported, as each says. On lwIP: sendmsg/recvmsg and the cmsg functions may be ENOSYS
+// (or carry what lwIP's recvmsg gives, IP_PKTINFO); send_batch/recv_batch ENOSYS (one call per
+// datagram then); sendfile, file_info, read_file and seek_file ENOSYS (no files); the interface
+// functions ENOSYS or lwIP's netif list; sethostname ENOSYS.
+
+}  // namespace usocket::sys
+namespace usocket {
+class const_buffer;
+class mutable_buffer;
+struct control_message;
+struct received_message;
+}  // namespace usocket
+namespace usocket::sys {
+
+/// CMSG_LEN(n) into `out`; false with errc::size_too_large beyond what an item's length field
+/// holds (socklen_t), or ENOSYS.
+bool cmsg_len(std::size_t n, std::size_t& out, std::error_code& ec) noexcept;
+/// CMSG_SPACE(n) into `out`, as cmsg_len().
+bool cmsg_space(std::size_t n, std::size_t& out, std::error_code& ec) noexcept;
+/// Lays `items` out in `out` as a control buffer of exactly `out_size` bytes (the sum of
+/// cmsg_space() of their data sizes), aligned as the backend's headers want (max_align_t).
+bool encode_control(const control_message* items, std::size_t count, void* out, std::size_t out_size,
+                    std::error_code& ec) noexcept;
+/// Reads `size` bytes of a received control buffer into `out.ancillary` (each item cut to what
+/// arrived; out.truncated_item when one was) and the descriptors of its SCM_RIGHTS items into
+/// `out.fds`, close-on-exec. Descriptors are owned by `out` before anything else can fail.
+void decode_control(const void* control, std::size_t size, received_message& out);
+/// sendmsg(2) of `count` buffers and a control buffer (null, 0 for none), to `to` (null: the
+/// connected peer). Never raises SIGPIPE.
+ssize sendmsg(handle fd, const const_buffer* buffers, std::size_t count, const void* control,
+              std::size_t control_size, msg_flags flags, const address* to, std::error_code& ec) noexcept;
+/// recvmsg(2) into `count` buffers, received descriptors close-on-exec. `control_size`: in, the
+/// control buffer's size; out, the bytes it holds. `out_flags`: the message's flags. `from`
+/// (may be null) gets the sender.
+ssize recvmsg(handle fd, const mutable_buffer* buffers, std::size_t count, void* control, std::size_t& control_size,
+              msg_flags flags, msg_flags& out_flags, address* from, std::error_code& ec) noexcept;
+
 }  // namespace usocket::sys
 
 #ifdef USOCKET_TESTING

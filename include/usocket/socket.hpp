@@ -26,6 +26,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -37,6 +38,7 @@
 #include "usocket/constants.hpp"
 #include "usocket/error.hpp"
 #include "usocket/export.hpp"
+#include "usocket/message.hpp"
 #include "usocket/socket_file.hpp"
 #include "usocket/timeout.hpp"
 
@@ -304,6 +306,34 @@ public:
 
     /// "<usocket.socket fd=3, family=AF_INET, type=SOCK_STREAM, proto=0, laddr=..., raddr=...>"
     [[nodiscard]] std::string to_string() const;
+
+    // --- messages, files and batches of datagrams (usocket/message.hpp) ----------------------
+    // The socket's timeout as for send and recv: one deadline for the whole call, a wait only
+    // when the call would block, EINTR to the interrupt check. A socket with a transport (TLS)
+    // has none of these (value_error, errc::unsupported), nor has a backend without them.
+
+    /// Sends the bytes of `buffers` in order as one message (scatter/gather) with the ancillary
+    /// items `ancillary`, to `to` when it is not empty; returns the bytes sent (may be short on
+    /// a stream). CPython's sendmsg(buffers, ancdata, flags, address). Too much ancillary data:
+    /// value_error (size_too_large).
+    [[nodiscard]] std::size_t sendmsg(std::span<const const_buffer> buffers,
+                                      std::span<const control_message> ancillary = {}, msg_flags flags = {},
+                                      const address& to = address());
+    [[nodiscard]] std::size_t sendmsg(std::span<const const_buffer> buffers,
+                                      std::span<const control_message> ancillary, msg_flags flags,
+                                      const address& to, std::error_code& ec) noexcept;
+    /// Receives one message: at most `bufsize` bytes and `ancbufsize` bytes of ancillary data
+    /// (cmsg_space() of what is expected). Descriptors received are close-on-exec and owned by
+    /// the result. CPython's recvmsg(bufsize, ancbufsize, flags).
+    [[nodiscard]] received_message recvmsg(std::size_t bufsize, std::size_t ancbufsize = 0, msg_flags flags = {});
+    [[nodiscard]] received_message recvmsg(std::size_t bufsize, std::size_t ancbufsize, msg_flags flags,
+                                           std::error_code& ec);
+    /// recvmsg() into `buffers`, filled in order (scatter); the result's size is the count and
+    /// its data empty. CPython's recvmsg_into(buffers, ancbufsize, flags).
+    [[nodiscard]] received_message recvmsg_into(std::span<const mutable_buffer> buffers, std::size_t ancbufsize = 0,
+                                                msg_flags flags = {});
+    [[nodiscard]] received_message recvmsg_into(std::span<const mutable_buffer> buffers, std::size_t ancbufsize,
+                                                msg_flags flags, std::error_code& ec);
 
 private:
     explicit socket(detail::socket_state* st) noexcept : h_(st) {}

@@ -6,6 +6,7 @@
 #include "usocket/connect.hpp"     // IWYU pragma: export
 #include "usocket/constants.hpp"   // IWYU pragma: export
 #include "usocket/error.hpp"       // IWYU pragma: export
+#include "usocket/message.hpp"     // IWYU pragma: export
 #include "usocket/poller.hpp"      // IWYU pragma: export
 #include "usocket/resolver.hpp"    // IWYU pragma: export
 #include "usocket/socket.hpp"      // IWYU pragma: export

@@ -8,6 +8,7 @@ set(USOCKET_BACKEND_SOURCES
   src/posix/resolve_timed.cpp
   src/posix/sockaddr.cpp
   src/posix/sys.cpp
+  src/posix/msg.cpp
 )
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   list(APPEND USOCKET_BACKEND_SOURCES src/linux/epoll.cpp)
