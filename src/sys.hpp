@@ -219,6 +219,17 @@ ssize sendmsg(handle fd, const const_buffer* buffers, std::size_t count, const v
 /// (may be null) gets the sender.
 ssize recvmsg(handle fd, const mutable_buffer* buffers, std::size_t count, void* control, std::size_t& control_size,
               msg_flags flags, msg_flags& out_flags, address* from, std::error_code& ec) noexcept;
+/// fstat(2) of a file: whether it is a regular file, and its size.
+bool file_info(handle file, bool& regular, std::uint64_t& size, std::error_code& ec) noexcept;
+/// sendfile(2): up to `count` bytes of `file` from `offset` to the stream socket `sock`; 0 at
+/// the end of the file. ENOSYS where the kernel has none (the portable layer reads and sends).
+ssize sendfile(handle sock, handle file, std::uint64_t offset, std::size_t count, std::error_code& ec) noexcept;
+/// Reads up to `size` bytes of `file`: at `offset` (pread) when `positional`, else from its
+/// position (read, for pipes). EINTR is the caller's.
+ssize read_file(handle file, void* data, std::size_t size, std::uint64_t offset, bool positional,
+                std::error_code& ec) noexcept;
+/// Sets the position of `file` (lseek, SEEK_SET).
+bool seek_file(handle file, std::uint64_t offset, std::error_code& ec) noexcept;
 
 }  // namespace usocket::sys
 

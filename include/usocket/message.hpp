@@ -149,4 +149,11 @@ USOCKET_API std::size_t send_fds(socket& s, std::span<const const_buffer> buffer
 [[nodiscard]] USOCKET_API received_message recv_fds(socket& s, std::size_t bufsize, std::size_t maxfds,
                                                     msg_flags flags, std::error_code& ec);
 
+/// How socket::sendfile() sends a file.
+enum class sendfile_method : std::uint8_t {
+    automatic,  ///< the kernel's sendfile where it applies, else read and send
+    kernel,     ///< the kernel's sendfile only (CPython's _sendfile_use_sendfile); errc::unsupported where it does not apply
+    send_loop,  ///< read and send only (CPython's _sendfile_use_send)
+};
+
 }  // namespace usocket

@@ -335,6 +335,18 @@ public:
     [[nodiscard]] received_message recvmsg_into(std::span<const mutable_buffer> buffers, std::size_t ancbufsize,
                                                 msg_flags flags, std::error_code& ec);
 
+    /// Sends `count` bytes of the open file `file` from `offset` (0: to the end of the file),
+    /// on a stream socket in blocking or timeout mode, under one deadline for the whole call;
+    /// returns the bytes sent. The kernel's sendfile where it applies (a regular file), reads
+    /// and sends otherwise (`how` forces one). The file is read at `offset` whatever its
+    /// position, and left positioned after the last byte sent (CPython's file.seek). Not a
+    /// stream socket, or non-blocking: value_error (invalid_argument), as CPython's
+    /// ValueError. The error_code form returns the bytes sent before an error.
+    std::size_t sendfile(native_handle file, std::uint64_t offset = 0, std::size_t count = 0,
+                         sendfile_method how = sendfile_method::automatic);
+    std::size_t sendfile(native_handle file, std::uint64_t offset, std::size_t count, sendfile_method how,
+                         std::error_code& ec) noexcept;
+
 private:
     explicit socket(detail::socket_state* st) noexcept : h_(st) {}
     friend class socket_access;
