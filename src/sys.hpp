@@ -194,6 +194,8 @@ class const_buffer;
 class mutable_buffer;
 struct control_message;
 struct received_message;
+struct outgoing_datagram;
+struct incoming_datagram;
 }  // namespace usocket
 namespace usocket::sys {
 
@@ -219,6 +221,15 @@ ssize sendmsg(handle fd, const const_buffer* buffers, std::size_t count, const v
 /// (may be null) gets the sender.
 ssize recvmsg(handle fd, const mutable_buffer* buffers, std::size_t count, void* control, std::size_t& control_size,
               msg_flags flags, msg_flags& out_flags, address* from, std::error_code& ec) noexcept;
+/// sendmmsg(2): sends up to `count` datagrams in one call; returns how many went. ENOSYS where
+/// the system has no such call (the portable layer sends one at a time).
+int send_batch(handle fd, const outgoing_datagram* datagrams, std::size_t count, msg_flags flags,
+               std::error_code& ec) noexcept;
+/// recvmmsg(2) with MSG_WAITFORONE: waits as the descriptor's mode says for the first datagram,
+/// then takes what is queued, up to `count`. ENOSYS as send_batch().
+int recv_batch(handle fd, incoming_datagram* datagrams, std::size_t count, msg_flags flags,
+               std::error_code& ec) noexcept;
+
 /// fstat(2) of a file: whether it is a regular file, and its size.
 bool file_info(handle file, bool& regular, std::uint64_t& size, std::error_code& ec) noexcept;
 /// sendfile(2): up to `count` bytes of `file` from `offset` to the stream socket `sock`; 0 at

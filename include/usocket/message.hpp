@@ -149,6 +149,25 @@ USOCKET_API std::size_t send_fds(socket& s, std::span<const const_buffer> buffer
 [[nodiscard]] USOCKET_API received_message recv_fds(socket& s, std::size_t bufsize, std::size_t maxfds,
                                                     msg_flags flags, std::error_code& ec);
 
+/// One datagram for send_many(): its bytes and where it goes (null: the connected peer). The
+/// bytes and the address stay the caller's.
+struct outgoing_datagram {
+    const_buffer data{};
+    const address* to = nullptr;
+};
+
+/// One datagram for recv_many(): the buffer to fill; the call sets the rest.
+struct incoming_datagram {
+    mutable_buffer buffer{};
+    /// The datagram's length as received (at most buffer.size(); msg_trunc in flags when the
+    /// datagram was longer).
+    std::size_t size = 0;
+    /// The sender.
+    address from{};
+    /// msg_trunc when the datagram did not fit.
+    msg_flags flags{};
+};
+
 /// How socket::sendfile() sends a file.
 enum class sendfile_method : std::uint8_t {
     automatic,  ///< the kernel's sendfile where it applies, else read and send

@@ -347,6 +347,19 @@ public:
     std::size_t sendfile(native_handle file, std::uint64_t offset, std::size_t count, sendfile_method how,
                          std::error_code& ec) noexcept;
 
+    /// Sends datagrams in as few system calls as the backend allows (sendmmsg; one call per
+    /// datagram otherwise); returns how many were sent, from the first: fewer than asked when
+    /// the socket would block after some went. Waits, as the timeout says, only for the first.
+    [[nodiscard]] std::size_t send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags = {});
+    [[nodiscard]] std::size_t send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags,
+                                        std::error_code& ec) noexcept;
+    /// Receives datagrams in as few system calls as the backend allows (recvmmsg): waits, as
+    /// the timeout says, for the first, then takes those already queued, up to
+    /// datagrams.size(); returns how many arrived (each one's size, sender and flags set).
+    [[nodiscard]] std::size_t recv_many(std::span<incoming_datagram> datagrams, msg_flags flags = {});
+    [[nodiscard]] std::size_t recv_many(std::span<incoming_datagram> datagrams, msg_flags flags,
+                                        std::error_code& ec) noexcept;
+
 private:
     explicit socket(detail::socket_state* st) noexcept : h_(st) {}
     friend class socket_access;

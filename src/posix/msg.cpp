@@ -1,5 +1,7 @@
 // The POSIX backend's message calls (src/sys.hpp, "messages, batches..."): sendmsg/recvmsg with
-// control buffers laid out and read with the system's CMSG_* macros.
+// control buffers laid out and read with the system's CMSG_* macros, and sendmmsg/recvmmsg
+// where the system has them (Linux; ENOSYS elsewhere, and the portable layer sends one datagram
+// at a time).
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -248,5 +250,92 @@ ssize recvmsg(handle fd, const mutable_buffer* buffers, std::size_t count, void*
     out_flags = msg_flags{m.msg_flags & ~(cmsg_cloexec & ~static_cast<int>(flags))};
     return n;
 }
+
+#if defined(__linux__)
+
+namespace {
+constexpr std::size_t batch_inline = 32;
+}  // namespace
+
+int send_batch(handle fd, const outgoing_datagram* datagrams, std::size_t count, msg_flags flags,
+               std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_FAULT_POINT(testing::op::sendto, unused, -1);
+    if (count > UIO_MAXIOV) count = UIO_MAXIOV;
+    detail::scratch<mmsghdr, batch_inline> msgs(count);
+    detail::scratch<iovec, batch_inline> iov(count);
+    if (!msgs.ok() || !iov.ok()) {
+        ec = make_error(ENOMEM);
+        return -1;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        const outgoing_datagram& d = datagrams[i];
+        iov.data()[i] = iovec{const_cast<std::byte*>(d.data.data()), d.data.size()};
+        msghdr& m = msgs.data()[i].msg_hdr;
+        m = msghdr{};
+        if (d.to != nullptr && !d.to->empty()) {
+            m.msg_name = const_cast<void*>(d.to->data());
+            m.msg_namelen = static_cast<socklen_t>(d.to->size());
+        }
+        m.msg_iov = &iov.data()[i];
+        m.msg_iovlen = 1;
+        msgs.data()[i].msg_len = 0;
+    }
+    const int n = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags | no_sigpipe);
+    if (n < 0) ec = last_error();
+    return n;
+}
+
+int recv_batch(handle fd, incoming_datagram* datagrams, std::size_t count, msg_flags flags,
+               std::error_code& ec) noexcept {
+    USOCKET_COUNT_RECV();
+    std::size_t unused = 0;
+    USOCKET_FAULT_POINT(testing::op::recvfrom, unused, -1);
+    if (count > UIO_MAXIOV) count = UIO_MAXIOV;
+    detail::scratch<mmsghdr, batch_inline> msgs(count);
+    detail::scratch<iovec, batch_inline> iov(count);
+    if (!msgs.ok() || !iov.ok()) {
+        ec = make_error(ENOMEM);
+        return -1;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        incoming_datagram& d = datagrams[i];
+        iov.data()[i] = iovec{d.buffer.data(), d.buffer.size()};
+        msghdr& m = msgs.data()[i].msg_hdr;
+        m = msghdr{};
+        m.msg_name = d.from.data();
+        m.msg_namelen = address::capacity;
+        m.msg_iov = &iov.data()[i];
+        m.msg_iovlen = 1;
+        msgs.data()[i].msg_len = 0;
+    }
+    const int n = ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr);
+    if (n < 0) {
+        ec = last_error();
+        return -1;
+    }
+    for (int i = 0; i < n; ++i) {
+        incoming_datagram& d = datagrams[i];
+        const msghdr& m = msgs.data()[i].msg_hdr;
+        d.size = msgs.data()[i].msg_len;
+        d.from.resize(m.msg_namelen);
+        d.flags = msg_flags{m.msg_flags};
+    }
+    return n;
+}
+
+#else
+
+int send_batch(handle, const outgoing_datagram*, std::size_t, msg_flags, std::error_code& ec) noexcept {
+    ec = make_error(ENOSYS);
+    return -1;
+}
+
+int recv_batch(handle, incoming_datagram*, std::size_t, msg_flags, std::error_code& ec) noexcept {
+    ec = make_error(ENOSYS);
+    return -1;
+}
+
+#endif
 
 }  // namespace usocket::sys
