@@ -196,6 +196,7 @@ struct control_message;
 struct received_message;
 struct outgoing_datagram;
 struct incoming_datagram;
+struct interface_name;
 }  // namespace usocket
 namespace usocket::sys {
 
@@ -241,6 +242,15 @@ ssize read_file(handle file, void* data, std::size_t size, std::uint64_t offset,
                 std::error_code& ec) noexcept;
 /// Sets the position of `file` (lseek, SEEK_SET).
 bool seek_file(handle file, std::uint64_t offset, std::error_code& ec) noexcept;
+
+/// if_nameindex(3): every interface's index and name.
+bool if_nameindex(std::vector<usocket::interface_name>& out, std::error_code& ec);
+/// if_nametoindex(3) of the `size` bytes at `name` (no NUL among them); an unknown or too long name is ENODEV.
+bool if_nametoindex(const char* name, std::size_t size, std::uint32_t& index, std::error_code& ec) noexcept;
+/// if_indextoname(3); an unknown index is ENXIO.
+bool if_indextoname(std::uint32_t index, std::string& name, std::error_code& ec);
+/// sethostname(2) (EPERM without the privilege, EINVAL when too long).
+bool sethostname(const char* name, std::size_t size, std::error_code& ec) noexcept;
 
 }  // namespace usocket::sys
 

@@ -12,3 +12,4 @@
 #include "usocket/socket.hpp"      // IWYU pragma: export
 #include "usocket/socket_file.hpp" // IWYU pragma: export
 #include "usocket/stream.hpp"      // IWYU pragma: export
+#include "usocket/system.hpp"      // IWYU pragma: export

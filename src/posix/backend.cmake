@@ -10,6 +10,7 @@ set(USOCKET_BACKEND_SOURCES
   src/posix/sys.cpp
   src/posix/msg.cpp
   src/posix/files.cpp
+  src/posix/interfaces.cpp
 )
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   list(APPEND USOCKET_BACKEND_SOURCES src/linux/epoll.cpp)
