@@ -266,7 +266,8 @@ TEST_F(message_test, ipv6_pktinfo_hoplimit_and_tclass_travel_as_ancillary_data) 
     const auto* info = m.find(usocket::ipproto_ipv6, usocket::ipv6_pktinfo);
     ASSERT_NE(info, nullptr);
     ASSERT_EQ(info->data.size(), pktinfo_size);
-    const auto loopback = usocket::address("::1", 0).ip_bytes();
+    const usocket::address loopback_address("::1", 0);
+    const auto loopback = loopback_address.ip_bytes();
     EXPECT_EQ(std::memcmp(info->data.data(), loopback.data(), 16), 0) << "the destination address";
     unsigned ifindex = 0;
     std::memcpy(&ifindex, info->data.data() + 16, sizeof ifindex);
