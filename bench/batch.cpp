@@ -6,7 +6,8 @@
 // datagrams; the receiver asks for the sender's address). Every variant runs once per round, in
 // forward order on even rounds and backward on odd ones; medians are printed. System calls are
 // counted in the process itself by the raw_syscalls:sys_enter tracepoint (perf_event_open; root
-// or perf_event_paranoid <= 1, and tracefs): "n/a" where that cannot be opened.
+// or perf_event_paranoid <= 1, and tracefs): "n/a" where that cannot be opened. CPU time is the
+// thread's own (loopback receive work in softirq may be charged to nobody: compare, do not add).
 //
 //   batch_bench [--rounds R] [--datagrams N] [--cpu C] [--json]
 
@@ -22,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -194,7 +196,14 @@ variant usocket_many(long burst) {
 struct sample {
     double per_second;
     double syscalls_per_datagram;
+    double cpu_ns_per_datagram;  // this thread's user + system time (softirq work may be missed)
 };
+
+std::int64_t thread_cpu_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -233,51 +242,59 @@ int main(int argc, char** argv) {
         for (std::size_t k = 0; k < n; ++k) {
             const std::size_t i = round % 2 == 0 ? k : n - 1 - k;
             counter.start();
+            const std::int64_t c0 = thread_cpu_ns();
             const std::int64_t t0 = bench::now_ns();
             variants[i].run(datagrams);
             const std::int64_t t1 = bench::now_ns();
+            const std::int64_t c1 = thread_cpu_ns();
             const long long calls = counter.stop();
+            const auto per = [&](double total) { return total / static_cast<double>(datagrams); };
             samples[i].push_back({static_cast<double>(datagrams) * 1e9 / static_cast<double>(t1 - t0),
-                                  calls < 0 ? -1.0 : static_cast<double>(calls) / static_cast<double>(datagrams)});
+                                  calls < 0 ? -1.0 : per(static_cast<double>(calls)),
+                                  per(static_cast<double>(c1 - c0))});
         }
     }
 
     // Medians of the samples, and of each round's ratio to the first variant (one call per
     // datagram through usocket): only ratios within a round compare like with like.
-    std::vector<double> rate(variants.size()), calls(variants.size()), ratio(variants.size());
+    std::vector<double> rate(variants.size()), calls(variants.size()), ratio(variants.size()), cpu_ns(variants.size());
     for (std::size_t i = 0; i < variants.size(); ++i) {
-        std::vector<double> r, c, q;
+        std::vector<double> r, c, q, u;
         for (std::size_t k = 0; k < samples[i].size(); ++k) {
             r.push_back(samples[i][k].per_second);
             c.push_back(samples[i][k].syscalls_per_datagram);
             q.push_back(samples[i][k].per_second / samples[0][k].per_second);
+            u.push_back(samples[i][k].cpu_ns_per_datagram);
         }
         rate[i] = median(r);
         calls[i] = median(c);
         ratio[i] = median(q);
+        cpu_ns[i] = median(u);
     }
     if (json) {
         std::printf("{\"bench\":\"batch\",\"datagrams\":%ld,\"rounds\":%d,\"cpu\":%d,\"variants\":[", datagrams, rounds,
                     cpu);
         for (std::size_t i = 0; i < variants.size(); ++i)
             std::printf("%s{\"name\":\"%s\",\"burst\":%ld,\"datagrams_per_s\":%.0f,\"ratio\":%.3f,"
-                        "\"syscalls_per_datagram\":%.3f}",
-                        i == 0 ? "" : ",", variants[i].name.c_str(), variants[i].burst, rate[i], ratio[i], calls[i]);
+                        "\"syscalls_per_datagram\":%.3f,\"cpu_ns_per_datagram\":%.0f}",
+                        i == 0 ? "" : ",", variants[i].name.c_str(), variants[i].burst, rate[i], ratio[i], calls[i],
+                        cpu_ns[i]);
         std::printf("]}\n");
         return 0;
     }
     std::printf("UDP 127.0.0.1, %zu-byte datagrams, one thread on CPU %d: %ld datagrams per sample, median of %d\n"
                 "rounds (order alternating); every datagram sent and received, the sender's address read.\n\n",
                 msg_size, cpu, datagrams, rounds);
-    std::printf("%-30s %6s %14s %10s %20s\n", "variant", "burst", "datagrams/s", "vs 1/call", "syscalls/datagram");
+    std::printf("%-30s %6s %14s %10s %18s %14s\n", "variant", "burst", "datagrams/s", "vs 1/call", "syscalls/datagram",
+                "CPU ns/dgram");
     for (std::size_t i = 0; i < variants.size(); ++i) {
         char sc[32];
         if (calls[i] < 0)
             std::snprintf(sc, sizeof sc, "n/a");
         else
             std::snprintf(sc, sizeof sc, "%.3f", calls[i]);
-        std::printf("%-30s %6ld %14.0f %9.2fx %20s\n", variants[i].name.c_str(), variants[i].burst, rate[i],
-                    ratio[i], sc);
+        std::printf("%-30s %6ld %14.0f %9.2fx %18s %14.0f\n", variants[i].name.c_str(), variants[i].burst, rate[i],
+                    ratio[i], sc, cpu_ns[i]);
     }
     if (!counter.ok())
         std::printf("\nsystem calls not counted: perf_event_open(raw_syscalls:sys_enter) was refused\n");
