@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "batch.hpp"
+#include "message_call.hpp"
 #include "or_throw.hpp"
 #include "sock_call.hpp"
 #include "socket_state.hpp"
@@ -42,6 +43,36 @@ sys::ssize receive_one(detail::socket_state& st, incoming_datagram& d, msg_flags
     return n;
 }
 
+// The frame of both calls: the checks, one deadline, the backend's batch call, and where it has
+// none, `one(datagram, deadline, first, ec)` per datagram: the first waits as the timeout says,
+// the others only as a blocking descriptor does; an error after the first ends the batch with
+// the count so far (as sendmmsg/recvmmsg report it).
+template <class Datagram, class Batch, class One>
+std::size_t batch_call(detail::socket_state* st, std::span<Datagram> datagrams, msg_flags flags, sys::wait_for what,
+                       Batch&& batch, One&& one, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    if (datagrams.empty()) return 0;
+    const detail::use_guard use(st);
+    if (!detail::plain_descriptor(use, st, ec)) return 0;
+    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+    if (!use_portable()) {
+        const auto n = detail::sock_call(*st, detail::caller::socket, what, dl, batch, ec);
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (ec.value() != sys::err_nosys) return 0;
+        ec.assign(0, ec.category());
+    }
+    std::size_t done = 0;
+    for (Datagram& d : datagrams) {
+        detail::deadline now_only(0);
+        if (one(d, done == 0 ? dl : now_only, done == 0, ec) < 0) {
+            if (done != 0) ec.assign(0, ec.category());
+            break;
+        }
+        ++done;
+    }
+    return done;
+}
+
 }  // namespace
 
 #ifdef USOCKET_FAULT_INJECTION
@@ -50,49 +81,21 @@ void testing::force_portable_batches(bool on) noexcept { portable_only.store(on,
 
 std::size_t socket::send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags,
                               std::error_code& ec) noexcept {
-    detail::clear_error(ec);
-    if (datagrams.empty()) return 0;
     detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) {
-        ec = detail::bad_descriptor();
-        return 0;
-    }
-    if (st->tr != nullptr) {
-        ec = errc::unsupported;
-        return 0;
-    }
-    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-    if (!use_portable()) {
-        const auto n = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::write, dl,
-            [&](std::error_code& e) { return sys::send_batch(st->fd, datagrams.data(), datagrams.size(), flags, e); },
-            ec);
-        if (n >= 0) return static_cast<std::size_t>(n);
-        if (ec.value() != sys::err_nosys) return 0;
-        ec.assign(0, ec.category());
-    }
-    // One call per datagram. After the first, none waits for a timeout (a blocking socket blocks
-    // in the kernel, as sendmmsg does), and an error ends the batch with the count so far.
-    std::size_t sent = 0;
-    for (const outgoing_datagram& d : datagrams) {
-        detail::deadline now_only(0);
-        detail::deadline& this_dl = sent == 0 ? dl : now_only;
-        const auto n = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::write, this_dl,
-            [&](std::error_code& e) {
-                return d.to != nullptr && !d.to->empty()
-                           ? sys::sendto(st->fd, d.data.data(), d.data.size(), flags, *d.to, e)
-                           : sys::send(st->fd, d.data.data(), d.data.size(), flags, e);
-            },
-            ec);
-        if (n < 0) {
-            if (sent != 0) ec.assign(0, ec.category());
-            break;
-        }
-        ++sent;
-    }
-    return sent;
+    return batch_call(
+        st, datagrams, flags, sys::wait_for::write,
+        [&](std::error_code& e) { return sys::send_batch(st->fd, datagrams.data(), datagrams.size(), flags, e); },
+        [&](const outgoing_datagram& d, detail::deadline& dl, bool, std::error_code& e) {
+            return detail::sock_call(
+                *st, detail::caller::socket, sys::wait_for::write, dl,
+                [&](std::error_code& e2) {
+                    return d.to != nullptr && !d.to->empty()
+                               ? sys::sendto(st->fd, d.data.data(), d.data.size(), flags, *d.to, e2)
+                               : sys::send(st->fd, d.data.data(), d.data.size(), flags, e2);
+                },
+                e);
+        },
+        ec);
 }
 
 std::size_t socket::send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags) {
@@ -100,42 +103,14 @@ std::size_t socket::send_many(std::span<const outgoing_datagram> datagrams, msg_
 }
 
 std::size_t socket::recv_many(std::span<incoming_datagram> datagrams, msg_flags flags, std::error_code& ec) noexcept {
-    detail::clear_error(ec);
-    if (datagrams.empty()) return 0;
     detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) {
-        ec = detail::bad_descriptor();
-        return 0;
-    }
-    if (st->tr != nullptr) {
-        ec = errc::unsupported;
-        return 0;
-    }
-    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-    if (!use_portable()) {
-        const auto n = detail::sock_call(
-            *st, detail::caller::socket, sys::wait_for::read, dl,
-            [&](std::error_code& e) { return sys::recv_batch(st->fd, datagrams.data(), datagrams.size(), flags, e); },
-            ec);
-        if (n >= 0) return static_cast<std::size_t>(n);
-        if (ec.value() != sys::err_nosys) return 0;
-        ec.assign(0, ec.category());
-    }
-    // One call per datagram: the first waits as the timeout says, the others take only what is
-    // queued (recvmmsg's MSG_WAITFORONE).
-    std::size_t got = 0;
-    for (incoming_datagram& d : datagrams) {
-        detail::deadline now_only(0);
-        const sys::ssize n = got == 0 ? receive_one(*st, d, flags, dl, ec)
-                                      : receive_one(*st, d, flags | msg_dontwait, now_only, ec);
-        if (n < 0) {
-            if (got != 0) ec.assign(0, ec.category());
-            break;
-        }
-        ++got;
-    }
-    return got;
+    return batch_call(
+        st, datagrams, flags, sys::wait_for::read,
+        [&](std::error_code& e) { return sys::recv_batch(st->fd, datagrams.data(), datagrams.size(), flags, e); },
+        [&](incoming_datagram& d, detail::deadline& dl, bool first, std::error_code& e) {
+            return receive_one(*st, d, first ? flags : flags | msg_dontwait, dl, e);
+        },
+        ec);
 }
 
 std::size_t socket::recv_many(std::span<incoming_datagram> datagrams, msg_flags flags) {

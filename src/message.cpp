@@ -7,6 +7,7 @@
 #include <limits>
 #include <mutex>
 
+#include "message_call.hpp"
 #include "or_throw.hpp"
 #include "scratch.hpp"
 #include "sock_call.hpp"
@@ -58,14 +59,7 @@ void receive_message(detail::socket_state* st, std::span<const mutable_buffer> b
         return;
     }
     const detail::use_guard use(st);
-    if (!use) {
-        ec = detail::bad_descriptor();
-        return;
-    }
-    if (st->tr != nullptr) {
-        ec = errc::unsupported;
-        return;
-    }
+    if (!detail::plain_descriptor(use, st, ec)) return;
     if (st->buffered.load(std::memory_order_acquire) != 0 && total != 0) [[unlikely]] {
         std::size_t got = 0;
         if (take_buffered(*st, buffers, has_any(flags, msg_peek), got)) {
@@ -177,14 +171,7 @@ std::size_t socket::sendmsg(std::span<const const_buffer> buffers, std::span<con
     }
     detail::socket_state* st = state();
     const detail::use_guard use(st);
-    if (!use) {
-        ec = detail::bad_descriptor();
-        return 0;
-    }
-    if (st->tr != nullptr) {
-        ec = errc::unsupported;
-        return 0;
-    }
+    if (!detail::plain_descriptor(use, st, ec)) return 0;
     const std::size_t units = (control_size + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
     detail::scratch<std::max_align_t, 8> control(units);
     if (!control.ok()) {

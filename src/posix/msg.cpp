@@ -254,7 +254,35 @@ ssize recvmsg(handle fd, const mutable_buffer* buffers, std::size_t count, void*
 #if defined(__linux__)
 
 namespace {
+
 constexpr std::size_t batch_inline = 32;
+
+// The headers of one sendmmsg/recvmmsg call: one buffer and one address per datagram.
+class batch_headers {
+public:
+    explicit batch_headers(std::size_t count) noexcept : msgs_(count), iov_(count) {}
+    bool ok(std::error_code& ec) const noexcept {
+        if (msgs_.ok() && iov_.ok()) return true;
+        ec = make_error(ENOMEM);
+        return false;
+    }
+    void set(std::size_t i, void* data, std::size_t size, void* name, std::size_t name_size) noexcept {
+        iov_.data()[i] = iovec{data, size};
+        msghdr& m = msgs_.data()[i].msg_hdr;
+        m = msghdr{};
+        m.msg_name = name;
+        m.msg_namelen = static_cast<socklen_t>(name_size);
+        m.msg_iov = &iov_.data()[i];
+        m.msg_iovlen = 1;
+        msgs_.data()[i].msg_len = 0;
+    }
+    mmsghdr* data() noexcept { return msgs_.data(); }
+
+private:
+    detail::scratch<mmsghdr, batch_inline> msgs_;
+    detail::scratch<iovec, batch_inline> iov_;
+};
+
 }  // namespace
 
 int send_batch(handle fd, const outgoing_datagram* datagrams, std::size_t count, msg_flags flags,
@@ -262,26 +290,15 @@ int send_batch(handle fd, const outgoing_datagram* datagrams, std::size_t count,
     std::size_t unused = 0;
     USOCKET_FAULT_POINT(testing::op::sendto, unused, -1);
     if (count > UIO_MAXIOV) count = UIO_MAXIOV;
-    detail::scratch<mmsghdr, batch_inline> msgs(count);
-    detail::scratch<iovec, batch_inline> iov(count);
-    if (!msgs.ok() || !iov.ok()) {
-        ec = make_error(ENOMEM);
-        return -1;
-    }
+    batch_headers h(count);
+    if (!h.ok(ec)) return -1;
     for (std::size_t i = 0; i < count; ++i) {
         const outgoing_datagram& d = datagrams[i];
-        iov.data()[i] = iovec{const_cast<std::byte*>(d.data.data()), d.data.size()};
-        msghdr& m = msgs.data()[i].msg_hdr;
-        m = msghdr{};
-        if (d.to != nullptr && !d.to->empty()) {
-            m.msg_name = const_cast<void*>(d.to->data());
-            m.msg_namelen = static_cast<socklen_t>(d.to->size());
-        }
-        m.msg_iov = &iov.data()[i];
-        m.msg_iovlen = 1;
-        msgs.data()[i].msg_len = 0;
+        const bool to = d.to != nullptr && !d.to->empty();
+        h.set(i, const_cast<std::byte*>(d.data.data()), d.data.size(), to ? const_cast<void*>(d.to->data()) : nullptr,
+              to ? d.to->size() : 0);
     }
-    const int n = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags | no_sigpipe);
+    const int n = ::sendmmsg(fd, h.data(), static_cast<unsigned>(count), flags | no_sigpipe);
     if (n < 0) ec = last_error();
     return n;
 }
@@ -292,32 +309,19 @@ int recv_batch(handle fd, incoming_datagram* datagrams, std::size_t count, msg_f
     std::size_t unused = 0;
     USOCKET_FAULT_POINT(testing::op::recvfrom, unused, -1);
     if (count > UIO_MAXIOV) count = UIO_MAXIOV;
-    detail::scratch<mmsghdr, batch_inline> msgs(count);
-    detail::scratch<iovec, batch_inline> iov(count);
-    if (!msgs.ok() || !iov.ok()) {
-        ec = make_error(ENOMEM);
-        return -1;
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-        incoming_datagram& d = datagrams[i];
-        iov.data()[i] = iovec{d.buffer.data(), d.buffer.size()};
-        msghdr& m = msgs.data()[i].msg_hdr;
-        m = msghdr{};
-        m.msg_name = d.from.data();
-        m.msg_namelen = address::capacity;
-        m.msg_iov = &iov.data()[i];
-        m.msg_iovlen = 1;
-        msgs.data()[i].msg_len = 0;
-    }
-    const int n = ::recvmmsg(fd, msgs.data(), static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr);
+    batch_headers h(count);
+    if (!h.ok(ec)) return -1;
+    for (std::size_t i = 0; i < count; ++i)
+        h.set(i, datagrams[i].buffer.data(), datagrams[i].buffer.size(), datagrams[i].from.data(), address::capacity);
+    const int n = ::recvmmsg(fd, h.data(), static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr);
     if (n < 0) {
         ec = last_error();
         return -1;
     }
     for (int i = 0; i < n; ++i) {
         incoming_datagram& d = datagrams[i];
-        const msghdr& m = msgs.data()[i].msg_hdr;
-        d.size = msgs.data()[i].msg_len;
+        const msghdr& m = h.data()[i].msg_hdr;
+        d.size = h.data()[i].msg_len;
         d.from.resize(m.msg_namelen);
         d.flags = msg_flags{m.msg_flags};
     }
