@@ -82,15 +82,7 @@ std::vector<race_case> cases() {
 TEST_P(message_threads, close_while_blocked_touches_nothing_freed) {
     const race_case& c = GetParam();
     auto [s, peer] = usocket::socketpair(usocket::af_unix, c.type);
-    if (c.fill) {
-        s.setblocking(false);
-        const std::string piece(1024, 'f');
-        for (int i = 0; i < 100000; ++i) {
-            std::error_code ec;
-            if (s.send(piece, ec) == 0 || ec) break;
-        }
-        s.setblocking(true);
-    }
+    if (c.fill) usocket_test::fill_send_buffer(s);
     std::error_code result;
     std::atomic<pid_t> tid{0};
     std::thread t([&, &sock = s] {
@@ -102,16 +94,10 @@ TEST_P(message_threads, close_while_blocked_touches_nothing_freed) {
     s.close();
     EXPECT_EQ(s.fileno(), usocket::invalid_handle);
     // Let the call return: a datagram or bytes to read, or room to write.
-    if (c.fill) {
-        peer.settimeout(std::chrono::milliseconds(300));
-        std::vector<char> buf(1 << 16);
-        for (int i = 0; i < 10000; ++i) {
-            std::error_code ec;
-            if (peer.recv_into(buf, ec) == 0 || ec) break;
-        }
-    } else {
+    if (c.fill)
+        usocket_test::drain(peer);
+    else
         peer.sendall("wake up");
-    }
     t.join();
     EXPECT_TRUE(!result || result == std::errc::bad_file_descriptor) << c.name << ": " << result.message();
     peer.close();
