@@ -20,8 +20,6 @@ namespace usocket {
 
 namespace {
 
-constexpr std::size_t max_io_size = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
-
 // Bytes the stream methods left in the read-ahead buffer, copied into `buffers` in order (a
 // message of their own: no ancillary data, no sender). False when the buffer turned out empty.
 bool take_buffered(detail::socket_state& st, std::span<const mutable_buffer> buffers, bool peek,
@@ -48,7 +46,7 @@ void receive_message(detail::socket_state* st, std::span<const mutable_buffer> b
     detail::clear_error(ec);
     std::size_t total = 0;
     for (const mutable_buffer& b : buffers) {
-        if (b.size() > max_io_size - total) {
+        if (b.size() > detail::max_io_size - total) {
             ec = errc::size_too_large;
             return;
         }
@@ -212,7 +210,7 @@ received_message socket::recvmsg_into(std::span<const mutable_buffer> buffers, s
 
 received_message socket::recvmsg(std::size_t bufsize, std::size_t ancbufsize, msg_flags flags, std::error_code& ec) {
     detail::clear_error(ec);
-    if (bufsize > max_io_size) {
+    if (bufsize > detail::max_io_size) {
         ec = errc::size_too_large;
         return {};
     }
