@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
         for (;;) {
             const std::string data = conn.recv(256);
             if (data.empty()) break;
-            conn.send(data);
+            conn.sendall(data);  // send() may take only part of it
         }
         conn.close();
         s.close();

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
             for (std::size_t i = 0; i < messages.size(); ++i) {
                 auto [data, from] = server.recvfrom(1500);
                 for (auto& c : data) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-                server.sendto(data, from);
+                (void)server.sendto(data, from);  // a datagram goes whole or not at all
             }
         });
 
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
         client.settimeout(std::chrono::seconds(5));
         int failures = 0;
         for (const auto& m : messages) {
-            client.sendto(m, where);
+            (void)client.sendto(m, where);
             auto [reply, from] = client.recvfrom(1500);
             std::cout << "client: sent '" << m << "', received '" << reply << "' from " << from << std::endl;
             std::string expected = m;
