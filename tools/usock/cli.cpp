@@ -12,19 +12,22 @@
 #include <usocket/usocket.hpp>
 
 #include "net.hpp"
+#include "tls_layer.hpp"
 
 namespace usock {
 
 namespace {
 
 constexpr std::string_view help = R"help(NAME
-    usock - connect, listen and move bytes over TCP, UDP and Unix sockets
+    usock - connect, listen and move bytes over TCP, UDP, Unix sockets and TLS
 
 SYNOPSIS
     usock [OPTIONS] HOST PORT
     usock -l [OPTIONS] [HOST] PORT
     usock [-l] [OPTIONS] -U PATH
     usock --echo [OPTIONS] [HOST] PORT
+    usock --tls [--cafile FILE | --insecure] [OPTIONS] HOST PORT
+    usock -l --tls --cert FILE [--key FILE] [OPTIONS] [HOST] PORT
     usock resolve [-4|-6] [-u] NAME [SERVICE]
 
 DESCRIPTION
@@ -42,6 +45,13 @@ DESCRIPTION
     each datagram received is written out; with -U PATH the socket is a Unix-domain
     socket. PORT is a number from 0 to 65535 or a service name such as http. Listening
     on port 0 lets the system choose a free port; -v prints the one chosen.
+
+    With --tls the stream carries TLS (as ncat --ssl and socat OPENSSL:). A client
+    verifies the server's certificate against the system's trust store and checks that
+    it is for HOST; a server (-l, --echo) presents --cert. TLS has no half-close: at
+    the end of standard input usock sends the TLS close notification, which ends its
+    sending side for good, and goes on receiving as over TCP (a TLS 1.3 peer may go on
+    sending; a TLS 1.2 peer usually answers with its own close notification).
 
     usock never runs programs. It has no -e, -c or --exec option, by design: what
     arrives on a socket is only ever written to standard output or to a file. Use a
@@ -83,9 +93,27 @@ OPTIONS
                         shown on standard error when it is a terminal.
         --stats         At the end, print the bytes sent and received and the time
                         taken on standard error.
+        --tls, --ssl    Speak TLS over the connection (TCP or -U). The handshake is
+                        part of the connect: -w bounds the name lookup, the connect
+                        and the handshake together. A server (-l, --echo) gives
+                        each client's handshake -w SECONDS, or 10 seconds.
+        --cafile FILE   A client: trust the CA certificates of FILE (PEM) instead of
+                        the system's. A server: ask every client for a certificate
+                        issued by one of them, and refuse those without one.
+        --cert FILE     The certificate chain (PEM) to present: required for a TLS
+                        server, a client certificate for a client.
+        --key FILE      The private key of --cert (PEM); default: in the --cert FILE.
+        --servername NAME
+                        A client: the name sent as SNI and checked against the
+                        server's certificate, instead of HOST.
+        --alpn LIST     Protocols to offer (a client) or accept (a server) by ALPN,
+                        in order of preference, separated by commas: h2,http/1.1.
+        --insecure      A client: do not verify the server's certificate nor its
+                        name (for tests; -v says so). Anyone can then listen in.
     -v, --verbose       Say on standard error where usock listens ("listening on
                         127.0.0.1:40123 (tcp)"), whom it connected to, why each
-                        address that failed did, and who came.
+                        address that failed did, and who came; with --tls, the
+                        protocol version, the cipher and the peer's certificate.
     -h, --help          Print this help and exit.
     -V, --version       Print the version and exit.
 
@@ -98,7 +126,9 @@ EXIT STATUS
     0   Success: the connection was made and ended normally (the peer closed, -q or
         -w expired, or the reader of standard output went away).
     1   Failure: a bad argument, a name that does not resolve, a refused or timed-out
-        connect, an unreadable or unwritable file, or an error on the connection.
+        connect, a TLS handshake that failed (a certificate that does not verify, a
+        peer that does not speak TLS) or timed out, an unreadable or unwritable file,
+        or an error on the connection.
         The message on standard error says which, for example
         "usock: cannot connect to 127.0.0.1:9: connection refused".
 
@@ -112,9 +142,13 @@ EXAMPLES
     A Unix socket:                     usock -l -U /tmp/app.sock
     Is the port open?                  usock -z -w 2 127.0.0.1 22 && echo open
     Resolve a name:                    usock resolve localhost http
+    HTTPS by hand:                     usock --tls example.org 443
+    A test server's own CA:            usock --tls --cafile ca.pem localhost 8443
+    A TLS server:                      usock -l --tls --cert srv.pem --key srv.key 8443
+    A TLS echo server:                 usock --echo --tls --cert srv.pem 127.0.0.1 7443
 
 SEE ALSO
-    nc(1), ncat(1), socat(1), getaddrinfo(3); docs/tool.md in the usocket sources.
+    nc(1), ncat(1), socat(1), openssl-s_client(1), getaddrinfo(3); docs/tool.md in the usocket sources.
 )help";
 
 // "-w 2.5": a finite number of seconds; negative allowed only where it means "never".
@@ -151,10 +185,11 @@ void refuse_exec(int argc, char** argv) {
 struct raw_command_line {
     bool show_help = false;
     bool show_version = false;
-    std::string wait, quit, backlog;
+    std::string wait, quit, backlog, alpn;
     CLI::Option* wait_given = nullptr;
     CLI::Option* quit_given = nullptr;
     CLI::Option* backlog_given = nullptr;
+    CLI::Option* alpn_given = nullptr;
     std::vector<std::string> args;
     std::vector<std::string> resolve_args;
     CLI::App* resolve = nullptr;
@@ -184,6 +219,13 @@ void declare_options(CLI::App& app, options& opt, raw_command_line& raw) {
     app.add_option("--recv", opt.recv_file);
     app.add_flag("--stats", opt.stats);
     app.add_flag("-v,--verbose", opt.verbose);
+    app.add_flag("--tls,--ssl", opt.tls);
+    app.add_option("--cafile", opt.cafile);
+    app.add_option("--cert", opt.cert);
+    app.add_option("--key", opt.key);
+    app.add_option("--servername", opt.servername);
+    raw.alpn_given = app.add_option("--alpn", raw.alpn);
+    app.add_flag("--insecure", opt.insecure);
     app.add_option("args", raw.args);
 
     raw.resolve = app.add_subcommand("resolve");
@@ -228,7 +270,7 @@ void read_values(const raw_command_line& raw, options& opt) {
 // usock resolve NAME [SERVICE]: nothing else but -4, -6 and -u.
 void read_resolve(const raw_command_line& raw, options& opt) {
     if (opt.listen || opt.echo || opt.keep_open || !opt.unix_path.empty() || opt.zero_io || opt.backlog ||
-        !opt.send_file.empty() || !opt.recv_file.empty() || !raw.args.empty())
+        !opt.send_file.empty() || !opt.recv_file.empty() || opt.tls || !raw.args.empty())
         throw failure("resolve takes only -4, -6 and -u besides NAME [SERVICE]");
     if (raw.resolve_args.empty()) throw failure("resolve: missing NAME (usage: usock resolve NAME [SERVICE])");
     if (raw.resolve_args.size() > 2) throw failure("resolve: unexpected argument '" + raw.resolve_args[2] + "'");
@@ -250,6 +292,45 @@ void check_modes(options& opt) {
     if (opt.backlog && !opt.listen) throw failure("--backlog needs -l or --echo (it sizes a listener's queue)");
     if (opt.backlog && opt.udp) throw failure("--backlog does not apply to datagrams (-u): nothing is accepted");
     if (opt.no_stdin && !opt.send_file.empty()) throw failure("-d and --send exclude each other");
+}
+
+// "h2,http/1.1": ALPN protocol names, each 1 to 255 bytes.
+std::vector<std::string> parse_alpn(const std::string& text) {
+    std::vector<std::string> names;
+    std::size_t from = 0;
+    for (;;) {
+        const std::size_t comma = text.find(',', from);
+        const std::string name = text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+        if (name.empty() || name.size() > 255)
+            throw failure("invalid --alpn value '" + text + "': expected protocol names separated by commas (h2,http/1.1)");
+        names.push_back(name);
+        if (comma == std::string::npos) return names;
+        from = comma + 1;
+    }
+}
+
+// --tls and the options that go with it: which side may use which.
+void check_tls(const raw_command_line& raw, options& opt) {
+    const bool any = !opt.cafile.empty() || !opt.cert.empty() || !opt.key.empty() || !opt.servername.empty() ||
+                     raw.alpn_given->count() > 0 || opt.insecure;
+    if (!opt.tls) {
+        if (any) throw failure("--cafile, --cert, --key, --servername, --alpn and --insecure need --tls");
+        return;
+    }
+    if (!tls_available()) throw failure("--tls: this usock was built without TLS (the usocket library has no TLS engine)");
+    if (opt.udp) throw failure("--tls needs a stream: it does not apply to datagrams (-u)");
+    if (raw.alpn_given->count() > 0) opt.alpn = parse_alpn(raw.alpn);
+    if (!opt.key.empty() && opt.cert.empty()) throw failure("--key needs --cert (the certificate it belongs to)");
+    if (opt.listen) {
+        if (opt.cert.empty())
+            throw failure("a TLS server needs --cert FILE (its certificate chain, and --key FILE unless the key is in it)");
+        if (opt.insecure || !opt.servername.empty())
+            throw failure("--insecure and --servername apply to a TLS client (a server checks client certificates with --cafile)");
+        return;
+    }
+    if (opt.insecure && !opt.cafile.empty()) throw failure("--insecure and --cafile exclude each other");
+    if (!opt.unix_path.empty() && opt.servername.empty() && !opt.insecure)
+        throw failure("--tls over a Unix socket needs --servername NAME (the name the server's certificate must have) or --insecure");
 }
 
 // HOST and PORT (or -U PATH instead); a bad port fails here, before anything is opened.
@@ -311,6 +392,7 @@ cli_action parse_command_line(int argc, char** argv, options& opt) {
         return cli_action::run;
     }
     check_modes(opt);
+    check_tls(raw, opt);
     read_places(raw.args, opt);
     return cli_action::run;
 }

@@ -5,12 +5,21 @@
 // watched for a moment (until a client leaves, or 10 ms doubling up to 1 s): the connections
 // wait in the backlog instead of being dropped, and the loop does not spin on a listener
 // that stays readable. Datagrams: each one is sent back to its sender.
+//
+// --tls: each client's handshake runs in the same loop, step by step on the non-blocking
+// socket: the step says whether it waits to read or to write, and the client is watched for
+// that. A handshake has handshake_limit() to finish (a FIFO of deadlines, since the limit is
+// the same for all), so a client that connects and says nothing holds a descriptor for that
+// long and never the loop. At a client's end, its socket is closed once it is writable: the
+// close notification goes with what the kernel takes at once, and must not be cut; a client
+// that does not read gets the same limit.
 
 #include "echo.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <thread>
 #include <optional>
 #include <string>
@@ -19,6 +28,7 @@
 
 #include "accept_guard.hpp"
 #include "net.hpp"
+#include "tls_layer.hpp"
 
 namespace usock {
 
@@ -37,6 +47,11 @@ struct echo_client {
     std::uint64_t echoed = 0;
     clock::time_point last_activity{};  // with -w only
     std::string name;                   // with -v only
+    std::optional<usocket::tls::socket> handshake;  // --tls: the socket until its handshake is done (sock is empty)
+    bool read_wants_write = false;      // --tls: a read must send first (watched for writable)
+    bool closing = false;               // --tls: ended; closed once its close notification fits
+
+    int fd() const noexcept { return handshake ? handshake->fileno() : sock.fileno(); }
 };
 
 // The clients, in slots. A token is a slot's index and generation: an event finds its client
@@ -94,8 +109,8 @@ private:
 
 class echo_server {
 public:
-    echo_server(usocket::socket& listener, usocket::selector sel, const options& opt)
-        : listener_(listener), opt_(opt), sel_(std::move(sel)) {
+    echo_server(usocket::socket& listener, usocket::selector sel, const options& opt, const tls_layer* tls)
+        : listener_(listener), opt_(opt), tls_(tls), sel_(std::move(sel)) {
         listener_.setblocking(false);
         sel_.add(listener_.fileno(), usocket::selector::readable, listener_token);
         if (opt_.wait_s) {
@@ -110,13 +125,14 @@ public:
         for (;;) {
             const std::size_t n = sel_.wait(events, wait_limit());
             // The clock is read once per wake-up, and only when something is timed.
-            if (idle_limit_ || paused_) now_ = clock::now();
+            if (idle_limit_ || paused_ || !tls_deadlines_.empty()) now_ = clock::now();
             for (std::size_t i = 0; i < n; ++i) {
                 if (events[i].token == listener_token)
                     accept_some();
                 else
                     serve(events[i].token);
             }
+            if (!tls_deadlines_.empty()) expire_tls_deadlines();
             if (paused_ && now_ >= resume_at_) resume_accepting();
             if (idle_limit_ && now_ >= next_idle_check_) {
                 close_idle();
@@ -133,6 +149,10 @@ private:
         if (idle_limit_ && !clients_.empty()) limit = idle_tick_;
         if (paused_) {
             const auto left = std::max<clock::duration>(resume_at_ - clock::now(), clock::duration::zero());
+            limit = limit ? std::min(*limit, left) : left;
+        }
+        if (!tls_deadlines_.empty()) {
+            const auto left = std::max<clock::duration>(tls_deadlines_.front().first - clock::now(), clock::duration::zero());
             limit = limit ? std::min(*limit, left) : left;
         }
         if (!limit) return std::nullopt;
@@ -159,11 +179,15 @@ private:
             }
             backoff_.reset();
             conn.setblocking(false, ec);
+            if (tls_ && !ec) {
+                accept_tls(std::move(conn), peer);
+                continue;
+            }
             const int fd = conn.fileno();
             std::uint64_t token = 0;
             if (!ec) {
                 std::string name = opt_.verbose ? peer_name(peer) : std::string();
-                token = clients_.add({std::move(conn), {}, 0, 0, now_, std::move(name)});
+                token = clients_.add({std::move(conn), {}, 0, 0, now_, std::move(name), std::nullopt, false, false});
                 sel_.add(fd, usocket::selector::readable, token, ec);
                 if (ec) clients_.remove(token);
             }
@@ -175,6 +199,82 @@ private:
             }
             if (opt_.verbose) say("connection from " + peer_name(peer));
         }
+    }
+
+    // A TLS client: wrapped, watched as a socket (bytes decrypted and not yet read count as
+    // readable), its handshake begun (the ClientHello may be there already).
+    void accept_tls(usocket::socket conn, const usocket::address& peer) {
+        std::error_code ec;
+        echo_client c;
+        c.handshake.emplace(tls_->wrap_nonblocking(std::move(conn), ec));
+        if (!ec) {
+            c.name = opt_.verbose ? peer_name(peer) : std::string();
+            c.last_activity = now_ = clock::now();
+            const std::uint64_t token = clients_.add(std::move(c));
+            echo_client* added = clients_.find(token);
+            sel_.add(*added->handshake, usocket::selector::readable, token, ec);
+            if (!ec) {
+                if (opt_.verbose) say("connection from " + peer_name(peer));
+                tls_deadlines_.emplace_back(now_ + tls_->handshake_limit(), token);
+                advance_handshake(token, *added);
+                return;
+            }
+            clients_.remove(token);
+        }
+        accept_errors_.say("cannot serve " + peer_name(peer) + ": " + describe(ec));
+        if (ec == std::errc::not_enough_memory || ec == std::errc::no_space_on_device) pause_accepting();
+    }
+
+    // One step of a client's handshake. True when it is done: the client is then served as
+    // any other.
+    bool advance_handshake(std::uint64_t token, echo_client& c) {
+        std::string why;
+        std::error_code ec;
+        switch (tls_->step(*c.handshake, {}, why)) {
+            case handshake_step::want_read:
+                sel_.modify(c.fd(), usocket::selector::readable, token, ec);
+                break;
+            case handshake_step::want_write:
+                sel_.modify(c.fd(), usocket::selector::writable, token, ec);
+                break;
+            case handshake_step::failed:
+                drop(token, c, why, false);
+                return false;
+            case handshake_step::done:
+                if (opt_.verbose) say(c.name + ": " + tls_->summary(*c.handshake));
+                c.sock = std::move(*c.handshake);
+                c.handshake.reset();
+                sel_.modify(c.fd(), usocket::selector::readable, token, ec);
+                if (!ec) return true;
+                break;
+        }
+        if (ec) drop(token, c, describe(ec));
+        return false;
+    }
+
+    // Handshakes (and closes) past their deadline end; the FIFO forgets those that finished.
+    void expire_tls_deadlines() {
+        while (!tls_deadlines_.empty()) {
+            const auto [deadline, token] = tls_deadlines_.front();
+            echo_client* c = clients_.find(token);
+            const bool waiting = c != nullptr && (c->handshake || c->closing);
+            if (waiting && deadline > now_) return;
+            tls_deadlines_.pop_front();
+            if (waiting && c->handshake) drop(token, *c, tls_->handshake_timed_out(), false);
+            if (waiting && c->closing) drop(token, *c, "closed, without room for its close notification");
+        }
+    }
+
+    // A TLS client's end: closed now if its close notification fits, or once it does.
+    void close_tls(std::uint64_t token, echo_client& c) {
+        std::error_code ec;
+        const usocket::waitable w[] = {c.sock.fileno()};
+        if (!usocket::select({}, w, {}, usocket::duration::zero(), ec).write.empty() || ec)
+            return drop(token, c, "closed");
+        c.closing = true;
+        sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
+        if (ec) return drop(token, c, describe(ec));
+        tls_deadlines_.emplace_back(clock::now() + tls_->handshake_limit(), token);
     }
 
     // The listener stays readable while accept() fails: stop watching it, or the loop spins.
@@ -202,25 +302,47 @@ private:
     // One read and one write per message: a read that leaves room in the buffer has taken all
     // there was, and the selector (level-triggered) reports the client again when more comes;
     // reading on until EAGAIN would cost a failed recv per message.
+    // Over TLS a read returns one record at most, and what it decrypted but could not hand
+    // out stays in the session (pending()), which the kernel does not report: read on then.
     void serve(std::uint64_t token) {
         echo_client* c = clients_.find(token);
         if (c == nullptr) return;
         if (idle_limit_) c->last_activity = now_;
+        if (c->closing) return drop(token, *c, "closed");
+        if (c->handshake && !advance_handshake(token, *c)) return;
         if (!c->pending.empty() && !flush(token, *c)) return;
+        if (c->read_wants_write && !resume_reading(token, *c)) return;
         for (int round = 0; round < reads_per_turn; ++round) {
             std::error_code ec;
             const std::size_t n = c->sock.recv_into(buffer_, 0, 0, ec);
             if (ec) {
+                if (is_tls_want_write(ec)) return wait_to_write(token, *c);
                 if (!usocket::is_would_block(ec)) drop(token, *c, describe(ec));
                 return;
             }
-            if (n == 0) return drop(token, *c, "closed");
+            if (n == 0) return tls_ ? close_tls(token, *c) : drop(token, *c, "closed");
             const std::size_t sent = c->sock.send(usocket::const_buffer(buffer_.data(), n), 0, ec);
             if (ec && !usocket::is_would_block(ec)) return drop(token, *c, describe(ec));
             c->echoed += sent;
             if (sent < n) return hold(token, *c, sent, n);
-            if (n < buffer_.size()) return;
+            if (n < buffer_.size() && (!tls_ || c->sock.pending() == 0)) return;
         }
+    }
+
+    // TLS: a read that must send first (the session's own messages) waits for room.
+    void wait_to_write(std::uint64_t token, echo_client& c) {
+        c.read_wants_write = true;
+        std::error_code ec;
+        sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
+        if (ec) drop(token, c, describe(ec));
+    }
+
+    bool resume_reading(std::uint64_t token, echo_client& c) {
+        c.read_wants_write = false;
+        std::error_code ec;
+        sel_.modify(c.sock.fileno(), usocket::selector::readable, token, ec);
+        if (ec) drop(token, c, describe(ec));
+        return !ec;
     }
 
     // The client is not reading: keep the rest of the echo, stop reading it, and wait until
@@ -259,17 +381,20 @@ private:
         });
     }
 
-    void drop(std::uint64_t token, echo_client& c, const std::string& why) {
-        if (opt_.verbose) say(c.name + ": " + why + " after " + std::to_string(c.echoed) + " bytes echoed");
+    void drop(std::uint64_t token, echo_client& c, const std::string& why, bool served = true) {
+        if (opt_.verbose)
+            say(c.name + ": " + why + (served ? " after " + std::to_string(c.echoed) + " bytes echoed" : std::string()));
         std::error_code ignored;
-        sel_.remove(c.sock.fileno(), ignored);  // before close: epoll tracks the open file
+        sel_.remove(c.fd(), ignored);  // before close: epoll tracks the open file
         clients_.remove(token);
         resume_accepting();  // a descriptor is free again
     }
 
     usocket::socket& listener_;
     const options& opt_;
+    const tls_layer* tls_;  // --tls; null otherwise
     usocket::selector sel_;
+    std::deque<std::pair<clock::time_point, std::uint64_t>> tls_deadlines_;  // handshakes and closes: deadline, token
     std::optional<clock::duration> idle_limit_;
     clock::duration idle_tick_{};
     clock::time_point now_{};
@@ -322,9 +447,10 @@ int run_echo(const options& opt) {
     }
     // Opened first, so that once "listening on" is said the server holds every descriptor it
     // keeps for its whole life (tests count them).
+    const tls_layer tls(opt);
     usocket::selector sel;
     usocket::socket listener = open_listener(opt);
-    echo_server(listener, std::move(sel), opt).run();
+    echo_server(listener, std::move(sel), opt, opt.tls ? &tls : nullptr).run();
 }
 
 }  // namespace usock

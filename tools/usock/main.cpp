@@ -13,6 +13,7 @@
 #include "options.hpp"
 #include "relay.hpp"
 #include "resolve.hpp"
+#include "tls_layer.hpp"
 
 #ifndef USOCK_VERSION
 #define USOCK_VERSION "0.1.0"
@@ -43,7 +44,10 @@ int run(int argc, char** argv) {
             std::fwrite(help_text().data(), 1, help_text().size(), stdout);
             return 0;
         case cli_action::version:
-            std::printf("usock %s (usocket library)\n", USOCK_VERSION);
+            if (tls_available())
+                std::printf("usock %s (usocket library, TLS: %s)\n", USOCK_VERSION, tls_engine().c_str());
+            else
+                std::printf("usock %s (usocket library, no TLS)\n", USOCK_VERSION);
             return 0;
         case cli_action::run:
             break;

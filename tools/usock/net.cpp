@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "io.hpp"
+#include "tls_layer.hpp"
 
 namespace usock {
 
@@ -144,14 +145,18 @@ std::vector<usocket::addrinfo> lookup(const std::string& host, const std::string
     return found;
 }
 
-usocket::socket connect_to(const options& opt) {
+connection connect_to(const options& opt, const tls_layer& tls) {
+    const auto start = steady::now();
     usocket::socket s = !opt.udp && opt.unix_path.empty() ? connect_stream(opt) : connect_other(opt);
-    if (opt.verbose) {
-        std::error_code ec;
-        const auto peer = s.getpeername(ec);
-        say("connected to " + (ec ? opt.host : target_name(opt.host, peer)) + " (" + transport_name(opt) + ")");
-    }
-    return s;
+    std::error_code ec;
+    const auto peer = s.getpeername(ec);
+    const std::string target = ec ? opt.host : target_name(opt.host, peer);
+    if (opt.verbose) say("connected to " + target + " (" + transport_name(opt) + ")");
+    if (!opt.tls) return connection(std::move(s));
+    // -w is one deadline for the lookup, the connect and the handshake.
+    std::optional<steady::time_point> deadline;
+    if (opt.wait_s) deadline = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(*opt.wait_s));
+    return connection(tls.connect(std::move(s), target, deadline));
 }
 
 usocket::socket open_listener(const options& opt) {

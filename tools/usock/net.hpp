@@ -10,6 +10,9 @@
 
 namespace usock {
 
+class connection;
+class tls_layer;
+
 /// The port of a "PORT" argument: 0..65535, or a service name ("http") looked up for the
 /// socket type (usocket::getservbyname). Throws failure ("invalid port '70000': ...").
 int parse_port(std::string_view text, int socktype);
@@ -21,9 +24,10 @@ std::vector<usocket::addrinfo> lookup(const std::string& host, const std::string
 
 /// Connects as the options say (-U, -u, -4/-6). TCP goes through usocket::create_connection:
 /// -w bounds the lookup and all the attempts together, and the addresses race by Happy
-/// Eyeballs (with -v, each failed attempt is said). The socket returned is blocking. Throws
-/// failure ("cannot connect to 127.0.0.1:9: connection refused").
-usocket::socket connect_to(const options& opt);
+/// Eyeballs (with -v, each failed attempt is said). With --tls the handshake follows under
+/// the same deadline. The socket returned is blocking. Throws failure ("cannot connect to
+/// 127.0.0.1:9: connection refused", "TLS handshake with ... failed: ...").
+connection connect_to(const options& opt, const tls_layer& tls);
 
 /// A bound socket as the options say: listening for a stream (usocket::create_server, with
 /// --backlog or SOMAXCONN), bound for datagrams. With -v it says where ("listening on

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace usock {
 
@@ -38,6 +39,15 @@ struct options {
     std::string recv_file;      ///< --recv FILE instead of standard output
     bool stats = false;         ///< --stats: bytes and time on standard error at the end
     bool verbose = false;       ///< -v: addresses and connections on standard error
+
+    // TLS (--tls): a client verifies the server unless --insecure; a server needs --cert.
+    bool tls = false;                 ///< --tls: TLS over the stream (TCP or Unix)
+    std::string cafile;               ///< --cafile: CAs to trust (a server: require client certificates)
+    std::string cert;                 ///< --cert: this side's certificate chain (PEM)
+    std::string key;                  ///< --key: its private key (empty: in the --cert file)
+    std::string servername;           ///< --servername: SNI and the name checked, instead of HOST
+    std::vector<std::string> alpn;    ///< --alpn: protocols, in order of preference
+    bool insecure = false;            ///< --insecure: a client that verifies nothing
 
     // resolve NAME [SERVICE]
     std::string name;

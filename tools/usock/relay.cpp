@@ -5,6 +5,12 @@
 //    seconds past the end of input, after -w seconds idle, or on the first error.
 // Everything on the socket goes through the library's blocking calls; stopping a session is a
 // shutdown() of the socket, which wakes the receiver.
+//
+// Over TLS the receiver reads through an unbuffered file of the socket (makefile), and the end
+// of the input closes the socket itself: close() is how the library sends the TLS close
+// notification, and the file keeps the descriptor open and goes on reading what the peer still
+// sends (TLS has no half-close; this is the nearest to it). A duplicate of the descriptor is
+// kept to shut the connection down when the session is stopped.
 
 #include "relay.hpp"
 
@@ -14,6 +20,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -23,6 +30,7 @@
 #include "io.hpp"
 #include "meter.hpp"
 #include "net.hpp"
+#include "tls_layer.hpp"
 
 namespace usock {
 
@@ -42,15 +50,22 @@ enum class session_end { finished, idle, quit, failed };
 
 class link {
 public:
-    link(usocket::socket s, bool connected, std::string peer, std::shared_ptr<meter> m, local_file& out,
-         bool verbose)
-        : sock_(std::move(s)),
+    link(connection c, bool connected, std::string peer, std::shared_ptr<meter> m, local_file& out, bool verbose)
+        : conn_(std::move(c)),
+          sock_(conn_.socket()),
           datagram_(sock_.type() == usocket::sock_dgram),
           connected_(connected),
           verbose_(verbose),
+          tls_(conn_.is_tls()),
           peer_(std::move(peer)),
           meter_(std::move(m)),
           out_(out) {
+        if (tls_) {
+            std::error_code ec;
+            reader_ = sock_.makefile("rb", 0, ec);
+            if (!ec) waker_ = sock_.dup(ec);
+            if (ec) throw failure("cannot use the connection to " + peer_ + ": " + describe(ec));
+        }
         touch();
     }
     link(const link&) = delete;
@@ -90,11 +105,15 @@ public:
         meter_->add_sent(data.size());
     }
 
-    /// The input ended (`ec` set: it failed). A stream is half-closed unless told not to.
+    /// The input ended (`ec` set: it failed). A stream is half-closed unless told not to; over
+    /// TLS, the close notification is sent.
     void input_ended(bool half_close, std::error_code ec) {
         if (!ec && half_close && !datagram_) {
             std::error_code ignored;
-            sock_.shutdown(usocket::shut_wr, ignored);
+            if (tls_)
+                send_close_notify();
+            else
+                sock_.shutdown(usocket::shut_wr, ignored);
         }
         std::lock_guard lock(m_);
         input_error_ = ec;
@@ -131,7 +150,7 @@ public:
         std::unique_lock lock(m_);
         for (;;) {
             if (net_error_) {
-                why = "receive from " + peer_ + ": " + describe(net_error_);
+                why = "receive from " + peer_ + ": " + conn_.explain(net_error_);
                 return session_end::failed;
             }
             if (input_error_) {
@@ -149,7 +168,7 @@ public:
             // connection was open): a failure even though the receiver, finding the error
             // already taken by the send, saw only an end of stream.
             if (send_error_ && (!net_eof_ || send_error_ == std::errc::connection_reset)) {
-                why = "send to " + peer_ + ": " + describe(send_error_);
+                why = "send to " + peer_ + ": " + conn_.explain(send_error_);
                 return session_end::failed;
             }
             if (net_eof_ && (input_eof_ || send_error_ || quit_on_net_eof)) return session_end::finished;
@@ -176,7 +195,8 @@ public:
         }
     }
 
-    /// Ends the session: wakes the receiver with a shutdown of the socket and joins it.
+    /// Ends the session: wakes the receiver with a shutdown of the socket and joins it. Over
+    /// TLS the close notification goes first (if the input's end has not sent it).
     void stop() {
         {
             std::lock_guard lock(m_);
@@ -187,20 +207,47 @@ public:
         // shutdown() wakes a blocked recv on every kind of socket on Linux (on an unconnected
         // UDP socket it reports ENOTCONN, and still wakes the receiver).
         std::error_code ignored;
-        sock_.shutdown(usocket::shut_rdwr, ignored);
+        if (tls_) {
+            sock_.close(ignored);
+            waker_.shutdown(usocket::shut_rdwr, ignored);
+        } else {
+            sock_.shutdown(usocket::shut_rdwr, ignored);
+        }
         if (receiver_.joinable() && receiver_.get_id() != std::this_thread::get_id()) receiver_.join();
     }
 
 private:
     void touch() noexcept { last_activity_.store(clock::now().time_since_epoch().count()); }
 
+    // close() sends the notification with what the kernel takes at once: wait for room first,
+    // or a peer slow to read would get a part of it, or nothing. stop() makes the socket
+    // writable (by shutting it down), so this wait ends with the session.
+    void send_close_notify() {
+        std::error_code ec;
+        const usocket::waitable w[] = {waker_.fileno()};
+        (void)usocket::select({}, w, {}, usocket::blocking, ec);
+        sock_.close(ec);
+        if (verbose_) say("end of input: TLS close notification sent to " + peer_);
+    }
+
+    std::size_t receive(std::span<std::byte> buf, usocket::address& from, std::error_code& ec) {
+        if (tls_) {
+            const std::size_t n = reader_.readinto(buf, ec).value_or(0);
+            if (is_ragged_eof(ec)) {
+                ec.clear();
+                if (verbose_) say(peer_ + " ended the connection without a TLS close notification");
+            }
+            return n;
+        }
+        return datagram_ && !connected_ ? sock_.recvfrom_into(buf, 0, 0, from, ec) : sock_.recv_into(buf, 0, 0, ec);
+    }
+
     void receive_loop() {
         std::vector<std::byte> buf(datagram_ ? datagram_max : stream_chunk);
         for (;;) {
             std::error_code ec;
             usocket::address from;
-            const std::size_t n = datagram_ && !connected_ ? sock_.recvfrom_into(buf, 0, 0, from, ec)
-                                                           : sock_.recv_into(buf, 0, 0, ec);
+            const std::size_t n = receive(buf, from, ec);
             {
                 std::lock_guard lock(m_);
                 if (stopping_) break;
@@ -230,10 +277,14 @@ private:
         cv_.notify_all();
     }
 
-    usocket::socket sock_;
+    connection conn_;
+    usocket::socket& sock_;  // conn_'s socket
     const bool datagram_;
     const bool connected_;
     const bool verbose_;
+    const bool tls_;
+    usocket::socket_file reader_;  // TLS: the receiver's way in, open after the socket's close()
+    usocket::socket waker_;        // TLS: a duplicate descriptor, to shut the connection down
     const std::string peer_;
     const std::shared_ptr<meter> meter_;
     local_file& out_;
@@ -443,17 +494,19 @@ bool input_thread_running() noexcept { return the_stdin_pump && the_stdin_pump->
 
 int run_connect(const options& opt) {
     endpoints ends(opt);
-    usocket::socket s = connect_to(opt);
+    const tls_layer tls(opt);
+    connection c = connect_to(opt, tls);
     if (opt.zero_io) return 0;
     std::error_code ec;
-    const std::string peer = peer_name(s.getpeername(ec));
-    auto pump = ends.pump_for_session(s.type() == usocket::sock_dgram);
-    auto l = std::make_shared<link>(std::move(s), true, peer, ends.new_meter(), ends.output(), opt.verbose);
+    const std::string peer = peer_name(c.socket().getpeername(ec));
+    auto pump = ends.pump_for_session(c.socket().type() == usocket::sock_dgram);
+    auto l = std::make_shared<link>(std::move(c), true, peer, ends.new_meter(), ends.output(), opt.verbose);
     return status_of(run_session(l, ends, opt, pump));
 }
 
 int run_listen(const options& opt) {
     endpoints ends(opt);
+    const tls_layer tls(opt);
     usocket::socket listener = open_listener(opt);
 
     if (listener.type() == usocket::sock_dgram) {
@@ -461,8 +514,8 @@ int run_listen(const options& opt) {
         auto counts = ends.new_meter();
         if (opt.keep_open) {
             // Datagrams from anyone; the input goes to the last sender.
-            auto l = std::make_shared<link>(std::move(listener), false, "the last sender", counts, ends.output(),
-                                            opt.verbose);
+            auto l = std::make_shared<link>(connection(std::move(listener)), false, "the last sender", counts,
+                                            ends.output(), opt.verbose);
             return status_of(run_session(l, ends, opt, pump));
         }
         // As nc: the first datagram's sender becomes the peer (the socket is connected to it).
@@ -475,8 +528,8 @@ int run_listen(const options& opt) {
         const bool named = !from.empty() && !(from.family() == usocket::af_unix && from.path().empty());
         if (named) listener.connect(from, ec);
         if (ec) throw failure("cannot connect to " + peer_name(from) + ": " + describe(ec));
-        auto l = std::make_shared<link>(std::move(listener), named, peer_name(from), counts, ends.output(),
-                                        opt.verbose);
+        auto l = std::make_shared<link>(connection(std::move(listener)), named, peer_name(from), counts,
+                                        ends.output(), opt.verbose);
         if (!l->deliver(usocket::const_buffer(first.data(), n))) return 0;
         return status_of(run_session(l, ends, opt, pump));
     }
@@ -488,8 +541,21 @@ int run_listen(const options& opt) {
         usocket::socket conn = accept_peer(listener, peer, opt.verbose);
         if (opt.verbose) say("connection from " + peer_name(peer));
         if (!opt.keep_open) listener.close(ec);
+        connection c;
+        if (opt.tls) {
+            std::string why;
+            auto secured = tls.accept(std::move(conn), peer_name(peer), why);
+            if (!secured) {
+                say(why);
+                status = 1;
+                continue;  // with -k, the next peer; otherwise the end
+            }
+            c = connection(std::move(*secured));
+        } else {
+            c = connection(std::move(conn));
+        }
         auto pump = ends.pump_for_session(false);
-        auto l = std::make_shared<link>(std::move(conn), true, peer_name(peer), ends.new_meter(), ends.output(),
+        auto l = std::make_shared<link>(std::move(c), true, peer_name(peer), ends.new_meter(), ends.output(),
                                         opt.verbose);
         const session_end end = run_session(l, ends, opt, pump);
         status = status_of(end);
