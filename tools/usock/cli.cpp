@@ -50,8 +50,9 @@ DESCRIPTION
     verifies the server's certificate against the system's trust store and checks that
     it is for HOST; a server (-l, --echo) presents --cert. TLS has no half-close: at
     the end of standard input usock sends the TLS close notification, which ends its
-    sending side for good, and goes on receiving as over TCP (a TLS 1.3 peer may go on
-    sending; a TLS 1.2 peer usually answers with its own close notification).
+    sending side for good, and goes on receiving as over TCP. TLS 1.3 lets the peer go
+    on sending after it; many peers answer with their own close notification at once
+    instead (openssl s_server does, and TLS 1.2 asks for it), and the session ends.
 
     usock never runs programs. It has no -e, -c or --exec option, by design: what
     arrives on a socket is only ever written to standard output or to a file. Use a
