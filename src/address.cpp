@@ -243,7 +243,15 @@ address address::parse(std::string_view text, std::error_code& ec) noexcept {
         std::memcpy(name + 1, text.data() + 1, text.size() - 1);
         return unix_path(std::string_view(name, text.size()), ec);
     }
-    if (text.find('/') != std::string_view::npos) return unix_path(text, ec);
+    if (text.find('/') != std::string_view::npos) {
+        // A filesystem path ends at its first NUL for the kernel: text holding one would name
+        // a different path than it reads, and to_string() could not give it back.
+        if (text.find('\0') != std::string_view::npos) {
+            ec = errc::bad_address;
+            return {};
+        }
+        return unix_path(text, ec);
+    }
     int port = 0;
     if (text.front() == '[') {
         const auto close = text.find(']');

@@ -76,7 +76,7 @@ public:
     /// Parses text: "127.0.0.1:5005", "[::1]:80", "[fe80::1%2]:80", "/tmp/sock", "@abstract"
     /// (a leading '@' is a Linux abstract name), "192.168.1.10" and "::1" (port 0). Numeric
     /// only: a name is bad_address (resolve it with getaddrinfo()). A text containing '/' is
-    /// a Unix path. A port that is not all digits is bad_address, one above 65535
+    /// a Unix path (one holding a NUL is bad_address). A port that is not all digits is bad_address, one above 65535
     /// port_out_of_range. parse(a.to_string()) == a for every address parse() can produce.
     [[nodiscard]] static address parse(std::string_view text, std::error_code& ec) noexcept;
     [[nodiscard]] static address parse(std::string_view text);

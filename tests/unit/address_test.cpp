@@ -158,6 +158,9 @@ TEST(address_parse, rejected_forms_say_why) {
     EXPECT_EQ(parse_error("1.2.3.4 "), errc::bad_address);
     EXPECT_EQ(parse_error(std::string_view("1.2.3.4\0junk", 12)), errc::bad_address);
     EXPECT_EQ(parse_error(std::string_view("1.2.3.4\0:80", 11)), errc::bad_address);
+    // The kernel reads a filesystem path up to its first NUL: such text names another path.
+    EXPECT_EQ(parse_error(std::string_view("/tmp/a\0b", 8)), errc::bad_address);
+    EXPECT_EQ(parse_error(std::string_view("x\0\0y/sock", 10)), errc::bad_address);
     EXPECT_EQ(parse_error("@" + std::string(108, 'x')), errc::bad_address);
 }
 
