@@ -80,6 +80,39 @@ void unwatch(detail::socket_state* st, const selector_core* core) noexcept {
     if (st->watcher.load(std::memory_order_relaxed) == core) st->watcher.store(nullptr, std::memory_order_release);
 }
 
+// A call on the selector, from enter() to leave(): false once it was closed.
+class core_use {
+public:
+    explicit core_use(selector_core* core) noexcept : core_(core != nullptr && core->enter() ? core : nullptr) {}
+    core_use(const core_use&) = delete;
+    core_use& operator=(const core_use&) = delete;
+    ~core_use() {
+        if (core_ != nullptr) core_->leave();
+    }
+    explicit operator bool() const noexcept { return core_ != nullptr; }
+
+private:
+    selector_core* core_;
+};
+
+// A call on a socket's registration, from enter() to leave() of the socket: its descriptor
+// number stays its own meanwhile. Without a socket (a plain descriptor) it always holds.
+class socket_use {
+public:
+    explicit socket_use(detail::socket_state* st) noexcept : st_(st != nullptr && st->enter() ? st : nullptr), ok_(st == nullptr || st_ != nullptr) {}
+    socket_use(const socket_use&) = delete;
+    socket_use& operator=(const socket_use&) = delete;
+    ~socket_use() {
+        if (st_ != nullptr) st_->leave();
+    }
+    /// False when the socket was closed.
+    explicit operator bool() const noexcept { return ok_; }
+
+private:
+    detail::socket_state* st_;
+    bool ok_;
+};
+
 // The poll() events of a portable registration, and back.
 short to_poll(std::uint32_t interest) noexcept {
     int e = 0;
@@ -158,11 +191,25 @@ int portable_wait(selector_core& core, std::span<selector_event> out, std::size_
                   std::error_code& ec) {
     std::vector<detail::poll_slot> slots;
     std::vector<std::pair<std::uint64_t, std::uint32_t>> regs;  // token, interest
+    // The sockets polled stay open for the wait (their numbers cannot go to others); one
+    // closed while registered is left out, as the kernel selector forgets it.
+    std::vector<detail::state_hold> held;
+    struct leave_all {
+        std::vector<detail::state_hold>& held;
+        ~leave_all() {
+            for (const auto& st : held) st->leave();
+        }
+    } leaving{held};
     {
         const std::lock_guard<sys::mutex> lock(core.lock);
         slots.reserve(core.regs.size());
+        held.reserve(core.regs.size());
         for (const auto& [fd, r] : core.regs) {
             if (r.disarmed) continue;
+            if (r.st) {
+                if (!r.st->enter()) continue;
+                held.push_back(r.st);
+            }
             slots.push_back({fd, to_poll(r.interest), 0});
             regs.emplace_back(r.token, r.interest);
         }
@@ -184,6 +231,24 @@ int portable_wait(selector_core& core, std::span<selector_event> out, std::size_
 
 }  // namespace
 
+namespace detail {
+void selector_core::release(std::error_code* ec) noexcept {
+    if (released_.exchange(true, std::memory_order_acq_rel)) return;
+    std::unordered_map<native_handle, reg> gone;
+    {
+        const std::lock_guard<sys::mutex> hold(lock);
+        gone.swap(regs);
+        pending.clear();
+        oneshot_tokens.clear();
+    }
+    for (const auto& [fd, r] : gone) unwatch(r.st.get(), this);
+    if (kernel != invalid_handle) {
+        std::error_code ignored;
+        sys::close(kernel, ec != nullptr ? *ec : ignored);
+    }
+}
+}  // namespace detail
+
 // --- the selector ------------------------------------------------------------------------------
 
 selector::selector() : selector(detail::or_throw("selector", [](std::error_code& ec) { return open(ec); })) {}
@@ -199,7 +264,7 @@ selector selector::open(std::error_code& ec) noexcept {
     if (!portable) {
         kernel = sys::selector_open(ec);
         if (kernel == invalid_handle) {
-            if (ec.value() != sys::err_nosys) return {};
+            if (ec.value() != sys::err_nosys) return selector(static_cast<selector_core*>(nullptr));
             ec.assign(0, ec.category());  // no kernel selector: the portable one
         }
     }
@@ -210,7 +275,7 @@ selector selector::open(std::error_code& ec) noexcept {
             sys::close(kernel, ignored);
         }
         ec = sys::make_error(sys::err_nomem);
-        return {};
+        return selector(static_cast<selector_core*>(nullptr));
     }
     return selector(core);
 }
@@ -221,6 +286,7 @@ selector& selector::operator=(selector&& other) noexcept {
     if (this != &other) {
         std::error_code ignored;
         close(ignored);
+        delete core_;
         core_ = std::exchange(other.core_, nullptr);
     }
     return *this;
@@ -229,18 +295,38 @@ selector& selector::operator=(selector&& other) noexcept {
 selector::~selector() {
     std::error_code ignored;
     close(ignored);
+    delete core_;
 }
 
-native_handle selector::fileno() const noexcept { return core_ != nullptr ? core_->kernel : invalid_handle; }
+native_handle selector::fileno() const noexcept { return is_open() ? core_->kernel : invalid_handle; }
+
+bool selector::is_open() const noexcept { return core_ != nullptr && !core_->closed(); }
 
 namespace {
 
 void add_impl(selector_core* core, native_handle fd, detail::socket_state* st, std::uint32_t interest,
               std::uint64_t token, std::error_code& ec) noexcept {
+    const core_use in_use(core);
+    const socket_use sock_in_use(st);
+    if (!in_use || !sock_in_use) {
+        ec = detail::bad_descriptor();
+        return;
+    }
+    if (st != nullptr) fd = st->fd;
     if (!check(core, fd, interest, ec)) return;
     const bool keep = st != nullptr || core->portable();
+    detail::state_hold stale;
     {
         const std::lock_guard<sys::mutex> lock(core->lock);
+        // A socket closed while registered left its registration here (the kernel forgot it
+        // with the descriptor): its number is free for this one.
+        if (const auto old = core->regs.find(fd);
+            old != core->regs.end() && old->second.st && old->second.st.get() != st && old->second.st->closed()) {
+            core->track_oneshot(fd, old->second, false);
+            stale = std::move(old->second.st);
+            core->regs.erase(old);
+            std::erase(core->pending, fd);
+        }
         if (core->portable()) {
             if (core->regs.count(fd) != 0) {
                 ec = sys::make_error(sys::err_exist);
@@ -267,6 +353,7 @@ void add_impl(selector_core* core, native_handle fd, detail::socket_state* st, s
             core->track_oneshot(fd, r, true);
         }
     }
+    unwatch(stale.get(), core);
     watch(st, core);
 }
 
@@ -282,8 +369,15 @@ bool control_existing(selector_core& core, sys::selector_op op, native_handle fd
     return sys::selector_control(core.kernel, op, fd, interest, token, ec);
 }
 
-void modify_impl(selector_core* core, native_handle fd, std::uint32_t interest, std::uint64_t token,
-                 std::error_code& ec) noexcept {
+void modify_impl(selector_core* core, native_handle fd, detail::socket_state* st, std::uint32_t interest,
+                 std::uint64_t token, std::error_code& ec) noexcept {
+    const core_use in_use(core);
+    const socket_use sock_in_use(st);
+    if (!in_use || !sock_in_use) {
+        ec = detail::bad_descriptor();
+        return;
+    }
+    if (st != nullptr) fd = st->fd;
     if (!check(core, fd, interest, ec)) return;
     const std::lock_guard<sys::mutex> lock(core->lock);
     const auto it = core->regs.find(fd);
@@ -300,13 +394,28 @@ void modify_impl(selector_core* core, native_handle fd, std::uint32_t interest, 
     }
 }
 
-void remove_impl(selector_core* core, native_handle fd, std::error_code& ec) noexcept {
+void remove_impl(selector_core* core, native_handle fd, detail::socket_state* st, std::error_code& ec) noexcept {
+    const core_use in_use(core);
+    if (!in_use) {
+        ec = detail::bad_descriptor();
+        return;
+    }
+    // A socket closed while registered is found by its state: the kernel forgot it with its
+    // descriptor, whose number may be another's by now, so only the registration goes.
+    const socket_use sock_in_use(st);
+    const bool closed = !sock_in_use;
+    if (st != nullptr) fd = st->fd;
     if (!check(core, fd, 0, ec)) return;
     detail::state_hold gone;
     {
         const std::lock_guard<sys::mutex> lock(core->lock);
         const auto it = core->regs.find(fd);
-        if (!control_existing(*core, sys::selector_op::remove, fd, 0, 0, it != core->regs.end(), ec)) {
+        if (closed) {
+            if (it == core->regs.end() || it->second.st.get() != st) {
+                ec = sys::make_error(sys::err_noent);
+                return;
+            }
+        } else if (!control_existing(*core, sys::selector_op::remove, fd, 0, 0, it != core->regs.end(), ec)) {
             // epoll forgot a descriptor closed meanwhile: the registration goes anyway.
             if (it == core->regs.end() || ec.value() != sys::err_badf) return;
             ec.assign(0, ec.category());
@@ -340,27 +449,33 @@ void selector::add(const socket& s, std::uint32_t interest, std::uint64_t token)
 
 void selector::modify(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    modify_impl(core_, fd, interest, token, ec);
+    modify_impl(core_, fd, nullptr, interest, token, ec);
 }
 void selector::modify(native_handle fd, std::uint32_t interest, std::uint64_t token) {
     detail::or_throw("selector modify", [&](std::error_code& ec) { modify(fd, interest, token, ec); });
 }
 void selector::modify(const socket& s, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept {
-    modify(s.fileno(), interest, token, ec);
+    detail::clear_error(ec);
+    modify_impl(core_, s.fileno(), socket_access::state(s), interest, token, ec);
 }
 void selector::modify(const socket& s, std::uint32_t interest, std::uint64_t token) {
-    modify(s.fileno(), interest, token);
+    detail::or_throw("selector modify", [&](std::error_code& ec) { modify(s, interest, token, ec); });
 }
 
 void selector::remove(native_handle fd, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    remove_impl(core_, fd, ec);
+    remove_impl(core_, fd, nullptr, ec);
 }
 void selector::remove(native_handle fd) {
     detail::or_throw("selector remove", [&](std::error_code& ec) { remove(fd, ec); });
 }
-void selector::remove(const socket& s, std::error_code& ec) noexcept { remove(s.fileno(), ec); }
-void selector::remove(const socket& s) { remove(s.fileno()); }
+void selector::remove(const socket& s, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    remove_impl(core_, s.fileno(), socket_access::state(s), ec);
+}
+void selector::remove(const socket& s) {
+    detail::or_throw("selector remove", [&](std::error_code& ec) { remove(s, ec); });
+}
 
 std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout, std::error_code& ec) noexcept {
     detail::clear_error(ec);
@@ -372,34 +487,36 @@ std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout, 
         ec = errc::invalid_argument;
         return 0;
     }
-    if (core_ == nullptr) {
+    selector_core* const core = core_;
+    const core_use in_use(core);
+    if (!in_use) {
         ec = detail::bad_descriptor();
         return 0;
     }
     std::size_t buffered = 0;
     {
-        const std::lock_guard<sys::mutex> lock(core_->lock);
-        if (!core_->pending.empty()) buffered = collect_buffered(*core_, out);
+        const std::lock_guard<sys::mutex> lock(core->lock);
+        if (!core->pending.empty()) buffered = collect_buffered(*core, out);
     }
     // Bytes already buffered are ready now: look at the rest without waiting.
     detail::deadline dl(buffered != 0 ? 0 : timeout.nanoseconds());
     const std::span<selector_event> rest = out.subspan(buffered);
     if (rest.empty()) return buffered;
     int n;
-    if (core_->portable()) {
-        n = portable_wait(*core_, out, buffered, dl, ec);
+    if (core->portable()) {
+        n = portable_wait(*core, out, buffered, dl, ec);
     } else {
         n = detail::wait_loop(dl, [&](std::int64_t left, std::error_code& e) {
-            return sys::selector_wait(core_->kernel, rest.data(), rest.size(), left, e);
+            return sys::selector_wait(core->kernel, rest.data(), rest.size(), left, e);
         }, ec);
         if (n > 0) {
             // A oneshot socket the kernel reported is disarmed there: here too.
-            const std::lock_guard<sys::mutex> lock(core_->lock);
-            if (!core_->oneshot_tokens.empty()) {
+            const std::lock_guard<sys::mutex> lock(core->lock);
+            if (!core->oneshot_tokens.empty()) {
                 for (int i = 0; i < n; ++i) {
-                    const auto t = core_->oneshot_tokens.find(rest[static_cast<std::size_t>(i)].token);
-                    if (t == core_->oneshot_tokens.end()) continue;
-                    if (const auto r = core_->regs.find(t->second); r != core_->regs.end()) r->second.disarmed = true;
+                    const auto t = core->oneshot_tokens.find(rest[static_cast<std::size_t>(i)].token);
+                    if (t == core->oneshot_tokens.end()) continue;
+                    if (const auto r = core->regs.find(t->second); r != core->regs.end()) r->second.disarmed = true;
                 }
             }
         }
@@ -418,17 +535,9 @@ std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout) 
 
 void selector::close(std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    selector_core* core = std::exchange(core_, nullptr);
-    if (core == nullptr) return;
-    std::vector<detail::socket_state*> watched;
-    {
-        const std::lock_guard<sys::mutex> lock(core->lock);
-        for (const auto& [fd, r] : core->regs)
-            if (r.st) watched.push_back(r.st.get());
-    }
-    for (detail::socket_state* st : watched) unwatch(st, core);
-    if (core->kernel != invalid_handle) sys::close(core->kernel, ec);
-    delete core;
+    // The memory stays until ~selector: a call in flight on another thread finishes on it, and
+    // the last one out closes the kernel selector.
+    if (core_ != nullptr) core_->shut(ec);
 }
 
 void selector::close() {

@@ -3,7 +3,9 @@
 // of the portable selector over poll() when the backend has none; and, either way, the sockets
 // added as sockets, so that bytes they already hold count as readable.
 
+#include <atomic>
 #include <cstdint>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -27,9 +29,34 @@ public:
 
     explicit selector_core(sys::handle kernel_selector) noexcept : kernel(kernel_selector) {}
 
-    /// The kernel selector, or invalid_handle for the portable one.
+    /// The kernel selector, or invalid_handle for the portable one. Closed when the last call
+    /// leaves after close(), so that no call in flight ever uses a number given to another.
     const sys::handle kernel;
     bool portable() const noexcept { return kernel == invalid_handle; }
+
+    // --- calls in flight and close() (the memory itself lives until ~selector) ---------------
+
+    static constexpr std::uint32_t closed_bit = 1u << 31;
+    /// A call begins: false (EBADF) once close() was called.
+    bool enter() noexcept {
+        if ((use_.fetch_add(1, std::memory_order_acquire) & closed_bit) == 0) [[likely]]
+            return true;
+        leave();
+        return false;
+    }
+    void leave() noexcept {
+        if (use_.fetch_sub(1, std::memory_order_acq_rel) == (closed_bit | 1u)) [[unlikely]]
+            release(nullptr);
+    }
+    /// close(): no call begins after it; the resources go now, or when the last call leaves.
+    /// False when it was closed already. `ec` is the kernel selector's close(), when it went now.
+    bool shut(std::error_code& ec) noexcept {
+        const std::uint32_t u = use_.fetch_or(closed_bit, std::memory_order_acq_rel);
+        if ((u & closed_bit) != 0) return false;
+        if (u == 0) release(&ec);
+        return true;
+    }
+    bool closed() const noexcept { return (use_.load(std::memory_order_acquire) & closed_bit) != 0; }
 
     sys::mutex lock;
     std::unordered_map<native_handle, reg> regs;
@@ -49,6 +76,13 @@ public:
         }
         if (present && !portable() && r.st && (r.interest & selector::oneshot) != 0) oneshot_tokens[r.token] = fd;
     }
+
+private:
+    /// Drops every registration and closes the kernel selector, once (src/selector.cpp).
+    void release(std::error_code* ec) noexcept;
+
+    std::atomic<std::uint32_t> use_{0};
+    std::atomic<bool> released_{false};
 };
 
 }  // namespace usocket::detail

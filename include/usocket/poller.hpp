@@ -156,7 +156,8 @@ public:
     void modify(const socket& s, int eventmask, std::error_code& ec) noexcept;
 
     /// Removes a descriptor. Not registered: os_error ENOENT, and nothing changes (CPython
-    /// raises KeyError here; the Python binding maps ENOENT from unregister to KeyError).
+    /// raises KeyError here; the Python binding maps ENOENT from unregister to KeyError). A
+    /// socket closed while registered (reported pollnval) is removed by giving the socket.
     void unregister(native_handle fd);
     void unregister(native_handle fd, std::error_code& ec) noexcept;
     void unregister(const socket& s);
@@ -254,7 +255,9 @@ public:
     void modify(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
     void modify(const socket& s, std::uint32_t interest, std::uint64_t token);
     void modify(const socket& s, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
-    /// Stops watching `fd`. Throws os_error ENOENT if it is not watched; nothing changes.
+    /// Stops watching `fd`. Throws os_error ENOENT if it is not watched; nothing changes. A
+    /// socket closed while registered can still be removed as a socket (the kernel forgot it
+    /// with its descriptor; its registration goes); modify() of one is EBADF.
     void remove(native_handle fd);
     void remove(native_handle fd, std::error_code& ec) noexcept;
     void remove(const socket& s);
@@ -270,14 +273,18 @@ public:
         return wait(out, blocking, ec);
     }
 
-    /// Closes the selector (a second close does nothing).
+    /// Closes the selector (a second close does nothing). Calls after it fail with EBADF. A
+    /// call in progress on another thread finishes safely: a wait() goes on until its events
+    /// or its deadline (close() does not wake it), and the kernel selector's descriptor is
+    /// closed when the last such call returns. Destroying the selector while another thread
+    /// is inside one of its calls is an error (as for any object).
     void close();
     void close(std::error_code& ec) noexcept;
     /// The selector's own descriptor (readable when an event is pending, so a selector can be
     /// watched by another), or invalid_handle once closed or when the selector is the portable
     /// one (which has no descriptor).
     [[nodiscard]] native_handle fileno() const noexcept;
-    [[nodiscard]] bool is_open() const noexcept { return core_ != nullptr; }
+    [[nodiscard]] bool is_open() const noexcept;
 
 private:
     explicit selector(detail::selector_core* core) noexcept : core_(core) {}

@@ -1,8 +1,12 @@
 // usocket::selector: events and tokens, level / edge / oneshot, timeouts, EINTR, bad input,
 // 1000 socket pairs, and an echo server with 200 concurrent clients on loopback.
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -273,6 +277,125 @@ TEST_F(selector_test, ClosedDescriptorsAreEbadf) {
         ADD_FAILURE() << "no exception";
     } catch (const usocket::os_error& e) {
         EXPECT_EQ(e.code().value(), EBADF);
+    }
+}
+
+TEST_F(selector_test, OpenWithoutDescriptorsLeftFailsCleanly) {
+    // In a child whose descriptor limit is 0: open(ec) reports EMFILE and the throwing form
+    // throws it (neither opens again through the other).
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        const rlimit none{0, 0};
+        if (::setrlimit(RLIMIT_NOFILE, &none) != 0) ::_exit(100);
+        int code = 0;
+        std::error_code ec;
+        const selector s = selector::open(ec);
+        if (ec != std::errc::too_many_files_open) code |= 1;
+        if (s.is_open() || s.fileno() != -1) code |= 2;
+        try {
+            const selector t;
+            code |= 4;
+        } catch (const usocket::os_error& e) {
+            if (e.code().value() != EMFILE) code |= 8;
+        } catch (...) {
+            code |= 16;
+        }
+        ::_exit(code);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status);
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(selector_test, CloseWhileAnotherThreadWaitsIsSafe) {
+    for (const bool portable : {false, true}) {
+        SCOPED_TRACE(portable ? "portable selector" : "kernel selector");
+        usocket::testing::force_portable_selector(portable);
+        auto [a, b] = usocket::socketpair();
+        selector sel;
+        usocket::testing::force_portable_selector(false);
+        sel.add(b, selector::readable, 7);
+        const int kernel_fd = sel.fileno();
+        std::atomic<bool> inside{false};
+        std::size_t got = 99;
+        std::error_code wait_ec;
+        std::thread waiter([&] {
+            std::array<usocket::selector_event, 4> ev{};
+            inside = true;
+            got = sel.wait(ev, 1500ms, wait_ec);
+        });
+        const auto t0 = usocket_test::clock::now();
+        while (!inside && seconds_since(t0) < 5) std::this_thread::sleep_for(1ms);
+        std::this_thread::sleep_for(100ms);  // the waiter is in the kernel's wait by now
+        sel.close();
+        EXPECT_FALSE(sel.is_open());
+        EXPECT_EQ(sel.fileno(), -1);
+        if (kernel_fd >= 0) EXPECT_NE(::fcntl(kernel_fd, F_GETFD), -1) << "closed under the waiter";
+        std::error_code ec;
+        sel.add(a, selector::readable, 1, ec);
+        EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+        a.sendall("x");  // the wait goes on until its events or its deadline
+        waiter.join();
+        EXPECT_FALSE(wait_ec) << wait_ec.message();
+        EXPECT_LE(got, 1u);
+        if (kernel_fd >= 0) EXPECT_EQ(::fcntl(kernel_fd, F_GETFD), -1) << "the last call out closes it";
+        std::array<usocket::selector_event, 2> ev{};
+        (void)sel.wait(ev, 0s, ec);
+        EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+    }
+}
+
+TEST_F(selector_test, AddRacingTheSocketsCloseNeverUsesAFreedNumber) {
+    for (int round = 0; round < 300; ++round) {
+        auto [a, b] = usocket::socketpair();
+        selector sel;
+        std::error_code add_ec, close_ec;
+        std::thread adder([&, &b = b] { sel.add(b, selector::readable, 1, add_ec); });
+        std::thread closer([&, &b = b] { b.close(close_ec); });
+        adder.join();
+        closer.join();
+        ASSERT_FALSE(close_ec);
+        if (add_ec) {
+            ASSERT_EQ(add_ec, std::errc::bad_file_descriptor) << add_ec.message();
+        } else {
+            std::error_code ec;
+            sel.remove(b, ec);  // closed while registered: found by the socket
+            ASSERT_FALSE(ec) << ec.message();
+        }
+    }
+}
+
+TEST_F(selector_test, SocketClosedWhileRegisteredCanBeRemoved) {
+    for (const bool portable : {false, true}) {
+        SCOPED_TRACE(portable ? "portable selector" : "kernel selector");
+        usocket::testing::force_portable_selector(portable);
+        selector sel;
+        usocket::testing::force_portable_selector(false);
+        auto [a, b] = usocket::socketpair();
+        sel.add(b, selector::readable, 1);
+        a.sendall("x");
+        b.close();
+        std::array<usocket::selector_event, 4> ev{};
+        EXPECT_EQ(sel.wait(ev, 50ms), 0u) << "a closed socket is forgotten, as the kernel does";
+        std::error_code ec;
+        sel.modify(b, selector::readable, 2, ec);
+        EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+        sel.remove(b);
+        sel.remove(b, ec);
+        EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+        // One closed and never removed: its number goes to a new socket, which can be added,
+        // and only the new one is reported.
+        auto [e, f] = usocket::socketpair();
+        sel.add(f, selector::readable, 4);
+        f.close();
+        auto [c, d] = usocket::socketpair();
+        sel.add(c, selector::readable, 3);
+        d.sendall("y");
+        ASSERT_EQ(sel.wait(ev, 2s), 1u);
+        EXPECT_EQ(ev[0].token, 3u);
+        sel.remove(c);
     }
 }
 
