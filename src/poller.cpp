@@ -243,8 +243,23 @@ void poller::unregister(native_handle fd, std::error_code& ec) noexcept {
 void poller::unregister(native_handle fd) {
     detail::or_throw("unregister", [&](std::error_code& ec) { unregister(fd, ec); });
 }
-void poller::unregister(const socket& s, std::error_code& ec) noexcept { unregister(s.fileno(), ec); }
-void poller::unregister(const socket& s) { unregister(s.fileno()); }
+void poller::unregister(const socket& s, std::error_code& ec) noexcept {
+    // A socket closed while registered (fileno() is invalid_handle now) is found by its state,
+    // so that a loop that unregisters by object can drop it.
+    const detail::socket_state* st = socket_access::state(s);
+    if (s.fileno() == invalid_handle && st != nullptr) {
+        for (std::size_t i = 0; i < socks_.size(); ++i) {
+            if (socks_[i].get() == st) {
+                unregister(slots_[i].fd, ec);
+                return;
+            }
+        }
+    }
+    unregister(s.fileno(), ec);
+}
+void poller::unregister(const socket& s) {
+    detail::or_throw("unregister", [&](std::error_code& ec) { unregister(s, ec); });
+}
 
 int poller::eventmask(native_handle fd) const noexcept {
     const auto it = index_.find(fd);

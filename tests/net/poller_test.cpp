@@ -350,6 +350,28 @@ TEST_F(poll_test, ClosedDescriptorIsReportedPollnval) {
     EXPECT_EQ(ev[0], (usocket::poll_event{gone, usocket::pollnval}));
 }
 
+TEST_F(poll_test, SocketClosedWhileRegisteredIsPollnvalAndUnregistersBySocket) {
+    auto [a, b] = usocket::socketpair();
+    auto [c, d] = usocket::socketpair();
+    auto p = usocket::poll();
+    p.register_fd(b, usocket::pollin);
+    p.register_fd(d, usocket::pollin);
+    const int b_fd = b.fileno();
+    b.close();
+    auto ev = p.poll(1s);
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0], (usocket::poll_event{b_fd, usocket::pollnval}));
+    p.unregister(b);  // a loop that unregisters by object can drop it
+    std::error_code ec;
+    p.unregister(b, ec);
+    EXPECT_EQ(ec, usocket::errc::invalid_argument) << "as CPython's poll for a closed socket";
+    EXPECT_TRUE(p.poll(20ms).empty()) << "no pollnval once it is gone";
+    c.sendall("x");
+    ev = p.poll(1s);
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].fd, d.fileno());
+}
+
 TEST_F(poll_test, UnknownDescriptorIsEnoentAndChangesNothing) {
     auto [a, b] = usocket::socketpair();
     auto p = usocket::poll();
