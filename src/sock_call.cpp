@@ -42,7 +42,12 @@ bool retry_after_failure(socket_state& st, caller who, sys::wait_for what, deadl
     if (e == sys::err_intr) {
         if (give_up_after_interrupt()) return false;
     } else if (e == sys::err_again || e == sys::err_wouldblock) {
-        if (dl.unlimited() || dl.non_blocking()) return false;
+        if (dl.non_blocking()) return false;
+        // A blocking call meets would-block only when its descriptor was made non-blocking by
+        // another thread's settimeout() meanwhile: it goes on blocking, as it began (with no
+        // limit). On a descriptor still blocking, EAGAIN is the kernel's own timeout
+        // (SO_RCVTIMEO/SO_SNDTIMEO set by hand) and is reported.
+        if (dl.unlimited() && st.timeout_ns() < 0) return false;
         if (!wait_ready(st.fd, what, dl, ec)) return false;
     } else {
         return false;

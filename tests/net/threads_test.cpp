@@ -334,6 +334,33 @@ TEST_F(threads, retry_after_close_is_ebadf_and_never_reads_another_socket) {
     EXPECT_EQ(d.recv(64), "for d only");
 }
 
+// A blocking sendall() keeps blocking when another thread makes the socket non-blocking or
+// timed meanwhile (the call in flight keeps the deadline it started with): a signal cuts its
+// send short, the next send meets would-block, and it waits for room rather than failing.
+TEST_F(threads, blocking_sendall_goes_on_after_settimeout_from_another_thread) {
+    for (const auto t : {usocket::timeout_type(0s), usocket::timeout_type(5s)}) {
+        auto [a, b] = usocket::socketpair();
+        usocket_test::fill_send_buffer(b);
+        const std::string data(1 << 20, 'd');
+        std::atomic<pid_t> tid{0};
+        std::error_code ec;
+        std::thread sender([&, &b = b] {
+            tid = usocket_test::this_tid();
+            b.sendall(data, ec);
+        });
+        while (tid == 0) std::this_thread::yield();
+        ASSERT_TRUE(usocket_test::wait_until_blocked(tid));
+        b.settimeout(t);
+        {
+            // Its blocked send is cut short by signals (no SA_RESTART) while nothing is read.
+            const usocket_test::signaller sig(sender.native_handle(), 0ms, 3, 30ms);
+        }
+        usocket_test::drain(a);
+        sender.join();
+        EXPECT_FALSE(ec) << "the blocking sendall failed: " << ec.message();
+    }
+}
+
 // Many threads closing, reading and writing the same sockets at once: a stress for the
 // sanitizers (bounded: 200 pairs, each with three threads).
 TEST_F(threads, storm_of_readers_writers_and_closers) {
