@@ -4,6 +4,7 @@
 // are only those that go or are there without waiting.
 
 #include <atomic>
+#include <type_traits>
 
 #include "batch.hpp"
 #include "message_call.hpp"
@@ -54,6 +55,20 @@ std::size_t batch_call(detail::socket_state* st, std::span<Datagram> datagrams, 
     if (datagrams.empty()) return 0;
     const detail::use_guard use(st);
     if (!detail::plain_descriptor(use, st, ec)) return 0;
+    if constexpr (std::is_same_v<Datagram, incoming_datagram>) {
+        // Bytes a readline() left buffered come first, as one datagram of their own.
+        if (st->buffered.load(std::memory_order_acquire) != 0) [[unlikely]] {
+            Datagram& d = datagrams.front();
+            std::size_t got = 0;
+            if (detail::take_buffered(*st, std::span<const mutable_buffer>(&d.buffer, 1), has_any(flags, msg_peek),
+                                      got)) {
+                d.size = got;
+                d.from = address();
+                d.flags = msg_flags{};
+                return 1;
+            }
+        }
+    }
     detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
     if (!use_portable()) {
         const auto n = detail::sock_call(*st, detail::caller::socket, what, dl, batch, ec);

@@ -20,26 +20,6 @@ namespace usocket {
 
 namespace {
 
-// Bytes the stream methods left in the read-ahead buffer, copied into `buffers` in order (a
-// message of their own: no ancillary data, no sender). False when the buffer turned out empty.
-bool take_buffered(detail::socket_state& st, std::span<const mutable_buffer> buffers, bool peek,
-                   std::size_t& got) noexcept {
-    const std::lock_guard<sys::mutex> lock(st.read_lock);
-    if (st.rb.empty()) {
-        st.publish();
-        return false;
-    }
-    got = 0;
-    for (const mutable_buffer& b : buffers) {
-        const std::size_t n = std::min(b.size(), st.rb.size() - got);
-        if (n != 0) std::memcpy(b.data(), st.rb.head() + got, n);
-        got += n;
-    }
-    if (!peek) st.rb.consume(got);
-    st.publish();
-    return true;
-}
-
 // recvmsg_into's work, for both forms: `out` gets everything but the bytes themselves.
 void receive_message(detail::socket_state* st, std::span<const mutable_buffer> buffers, std::size_t ancbufsize,
                      msg_flags flags, received_message& out, std::error_code& ec) {
@@ -60,7 +40,7 @@ void receive_message(detail::socket_state* st, std::span<const mutable_buffer> b
     if (!detail::plain_descriptor(use, st, ec)) return;
     if (st->buffered.load(std::memory_order_acquire) != 0 && total != 0) [[unlikely]] {
         std::size_t got = 0;
-        if (take_buffered(*st, buffers, has_any(flags, msg_peek), got)) {
+        if (detail::take_buffered(*st, buffers, has_any(flags, msg_peek), got)) {
             out.size = got;
             return;
         }

@@ -1,12 +1,18 @@
 #pragma once
 // What the message calls (src/message.cpp, src/batch.cpp) share: they need the descriptor
-// itself, so a closed socket is EBADF and one with a transport (TLS) has none of them.
+// itself, so a closed socket is EBADF and one with a transport (TLS) has none of them; and
+// bytes the stream methods left buffered come first.
 
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <span>
 #include <system_error>
 
 #include "sock_call.hpp"
 #include "socket_state.hpp"
 #include "usocket/error.hpp"
+#include "usocket/message.hpp"
 
 namespace usocket::detail {
 
@@ -20,6 +26,26 @@ inline bool plain_descriptor(const use_guard& use, const socket_state* st, std::
         ec = errc::unsupported;
         return false;
     }
+    return true;
+}
+
+// Bytes the stream methods left in the read-ahead buffer, copied into `buffers` in order (a
+// message of their own: no ancillary data, no sender). False when the buffer turned out empty.
+inline bool take_buffered(detail::socket_state& st, std::span<const mutable_buffer> buffers, bool peek,
+                   std::size_t& got) noexcept {
+    const std::lock_guard<sys::mutex> lock(st.read_lock);
+    if (st.rb.empty()) {
+        st.publish();
+        return false;
+    }
+    got = 0;
+    for (const mutable_buffer& b : buffers) {
+        const std::size_t n = std::min(b.size(), st.rb.size() - got);
+        if (n != 0) std::memcpy(b.data(), st.rb.head() + got, n);
+        got += n;
+    }
+    if (!peek) st.rb.consume(got);
+    st.publish();
     return true;
 }
 

@@ -93,6 +93,25 @@ TEST_P(batch_test, a_datagram_longer_than_its_buffer_is_flagged) {
     EXPECT_FALSE(has_any(in[1].flags, usocket::msg_trunc));
 }
 
+TEST_P(batch_test, bytes_a_readline_left_buffered_come_first) {
+    for (const auto type : {usocket::sock_stream, usocket::sock_dgram}) {
+        SCOPED_TRACE(type == usocket::sock_stream ? "stream" : "datagram");
+        auto [a, b] = usocket::socketpair(usocket::af_unix, type);
+        a.sendall("line1\nline2\n");
+        EXPECT_EQ(b.readline(), "line1\n");  // "line2\n" stays buffered
+        a.sendall("line3\n");
+        std::array<std::array<char, 64>, 2> bufs{};
+        std::array<usocket::incoming_datagram, 2> in{};
+        for (std::size_t i = 0; i < in.size(); ++i) in[i].buffer = bufs[i];
+        ASSERT_EQ(b.recv_many(in, usocket::msg_peek), 1u);
+        EXPECT_EQ(std::string(bufs[0].data(), in[0].size), "line2\n") << "a peek leaves it";
+        ASSERT_EQ(b.recv_many(in), 1u);
+        EXPECT_EQ(std::string(bufs[0].data(), in[0].size), "line2\n");
+        ASSERT_EQ(b.recv_many(in), 1u);
+        EXPECT_EQ(std::string(bufs[0].data(), in[0].size), "line3\n");
+    }
+}
+
 TEST_P(batch_test, recv_many_waits_for_the_first_then_takes_only_what_is_there) {
     udp_pair p;
     p.b.settimeout(5s);
