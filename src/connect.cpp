@@ -154,7 +154,7 @@ socket connect_racing(attempts& a, const connection_options& o, deadline& dl, st
             socket s = a.start_next(ec);
             if (ec) return {};
             if (s.is_open()) return finish(std::move(s), o, ec);
-            next_start = sys::monotonic_ns() + delay;
+            next_start = detail::saturating_add(sys::monotonic_ns(), delay);
         }
         if (!a.in_flight()) break;
         auto& slots = a.slots();

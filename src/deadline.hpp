@@ -9,6 +9,19 @@
 
 namespace usocket::detail {
 
+/// a + b, held at the int64 limits instead of overflowing (a huge timeout is "very long").
+inline std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t r;
+    if (!__builtin_add_overflow(a, b, &r)) return r;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+}
+/// a - b, held at the int64 limits.
+inline std::int64_t saturating_sub(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t r;
+    if (!__builtin_sub_overflow(a, b, &r)) return r;
+    return b < 0 ? INT64_MAX : INT64_MIN;
+}
+
 class deadline {
 public:
     /// `timeout_ns` < 0: no limit; 0: non-blocking; > 0: the limit from the first wait.
@@ -30,9 +43,10 @@ public:
         const std::int64_t now = sys::monotonic_ns();
         if (!started_) {
             started_ = true;
-            if (timeout_ns_ > 0 && (!absolute_ || now + timeout_ns_ < expires_)) expires_ = now + timeout_ns_;
+            const std::int64_t mine = saturating_add(now, timeout_ns_);
+            if (timeout_ns_ > 0 && (!absolute_ || mine < expires_)) expires_ = mine;
         }
-        const std::int64_t left = expires_ - now;
+        const std::int64_t left = saturating_sub(expires_, now);
         return left > 0 ? left : 0;
     }
     /// Starts the clock now (sendall and create_connection count from their start).

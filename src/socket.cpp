@@ -596,9 +596,14 @@ void socket::set_deadline(std::optional<std::chrono::steady_clock::time_point> w
     if (when) {
         // The monotonic clock of the seam and steady_clock may have different epochs: carry the
         // distance from now over.
-        const auto from_now = std::chrono::duration_cast<duration>(*when - std::chrono::steady_clock::now());
-        ns = sys::monotonic_ns() + from_now.count();
-        if (ns == 0) ns = 1;  // 0 means "none"
+        // distance from now over (held at the clock's limits: time_point::min() is long past).
+        const auto count = [](std::chrono::steady_clock::time_point t) {
+            return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+        };
+        const std::int64_t from_now =
+            detail::saturating_sub(count(*when), count(std::chrono::steady_clock::now()));
+        ns = detail::saturating_add(sys::monotonic_ns(), from_now);
+        if (ns <= 0) ns = 1;  // in the past (0 means "none")
     }
     const std::lock_guard<sys::mutex> lock(st->mode_lock);
     apply_mode(*st, st->timeout_ns(), ns, ec);
@@ -611,7 +616,12 @@ void socket::set_deadline(std::optional<std::chrono::steady_clock::time_point> w
 std::optional<std::chrono::steady_clock::time_point> socket::deadline() const noexcept {
     const detail::socket_state* st = state();
     if (st == nullptr || st->deadline_ns() == 0) return std::nullopt;
-    return std::chrono::steady_clock::now() + duration(st->deadline_ns() - sys::monotonic_ns());
+    const std::int64_t left = detail::saturating_sub(st->deadline_ns(), sys::monotonic_ns());
+    const auto now = std::chrono::steady_clock::now();
+    const std::int64_t at = detail::saturating_add(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count(), left);
+    return std::chrono::steady_clock::time_point(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::nanoseconds(at)));
 }
 
 void socket::setsockopt(option_level level, option_name option, int value, std::error_code& ec) noexcept {

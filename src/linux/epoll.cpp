@@ -55,7 +55,7 @@ int wait_native(int sfd, epoll_event* events, int max, std::int64_t timeout_ns) 
         have_pwait2.store(false, std::memory_order_relaxed);
     }
     // Milliseconds rounded up, so the wait never ends before the deadline.
-    const std::int64_t ms = (timeout_ns + 999'999) / 1'000'000;
+    const std::int64_t ms = timeout_ns / 1'000'000 + (timeout_ns % 1'000'000 != 0 ? 1 : 0);
     return ::epoll_wait(sfd, events, max, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
 }
 

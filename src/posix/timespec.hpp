@@ -26,7 +26,7 @@ inline int poll_native(pollfd* fds, nfds_t n, std::int64_t timeout_ns) noexcept 
 #else
     // Rounded up, so the wait never ends before the deadline (the caller's loop waits again
     // when it ends early).
-    const std::int64_t ms = timeout_ns < 0 ? -1 : (timeout_ns + 999'999) / 1'000'000;
+    const std::int64_t ms = timeout_ns < 0 ? -1 : timeout_ns / 1'000'000 + (timeout_ns % 1'000'000 != 0 ? 1 : 0);
     return ::poll(fds, n, ms > INT_MAX ? INT_MAX : static_cast<int>(ms));
 #endif
 }

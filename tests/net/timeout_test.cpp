@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -229,3 +230,61 @@ TEST_F(timeout_test, the_interrupt_check_can_abandon_the_call) {
 }
 
 }  // namespace
+
+namespace {
+
+// A call that should wait for the byte sent after 150 ms: true when it got it.
+bool waits_for_late_byte(usocket::socket& a, usocket::socket& b) {
+    std::thread late([&a] {
+        std::this_thread::sleep_for(150ms);
+        a.sendall("x");
+    });
+    std::error_code ec;
+    const std::string got = b.recv(1, ec);
+    late.join();
+    return !ec && got == "x";
+}
+
+}  // namespace
+
+// The largest timeouts and deadlines mean "very long", the smallest deadline "long past": none
+// overflows the clock arithmetic (UBSan checks), none times out at once by wrapping around.
+TEST_F(timeout_test, extreme_timeouts_and_deadlines_neither_overflow_nor_wrap) {
+    const usocket::duration longest(std::numeric_limits<std::int64_t>::max() - 1);  // max() is out of range
+    {
+        auto [a, b] = usocket::socketpair();
+        b.settimeout(longest);
+        EXPECT_TRUE(waits_for_late_byte(a, b));
+    }
+    {
+        auto [a, b] = usocket::socketpair();
+        b.settimeout(longest);
+        b.set_deadline(std::chrono::steady_clock::time_point::max());
+        ASSERT_TRUE(b.deadline().has_value());
+        EXPECT_GT(*b.deadline(), std::chrono::steady_clock::now() + std::chrono::hours(24 * 365));
+        EXPECT_TRUE(waits_for_late_byte(a, b));
+    }
+    {
+        auto [a, b] = usocket::socketpair();
+        b.settimeout(longest);
+        b.set_deadline(std::chrono::steady_clock::time_point::min());
+        const auto t0 = usocket_test::clock::now();
+        std::error_code ec;
+        (void)b.recv(1, ec);
+        EXPECT_TRUE(usocket::is_timeout(ec)) << ec.message();
+        EXPECT_LT(seconds_since(t0), 1.0);
+    }
+    {
+        auto l = usocket_test::tcp_listener();
+        usocket::connection_options o;
+        o.timeout = 2s;
+        o.attempt_delay = usocket::duration::max();
+        const int port = l.getsockname().port();
+        auto c = usocket::create_connection("127.0.0.1", port, o);
+        EXPECT_TRUE(c.is_open());
+        o.timeout = longest;
+        o.attempt_delay = usocket::duration::max();
+        auto d = usocket::create_connection("127.0.0.1", port, o);
+        EXPECT_TRUE(d.is_open());
+    }
+}
