@@ -139,6 +139,13 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
         ec = errc::unbuffered_text;
         return {};
     }
+    // The read buffer is made now, as CPython's BufferedReader does: a size no memory can hold
+    // fails here (ENOMEM, MemoryError in Python), not in every later read of the socket.
+    constexpr std::size_t largest_buffer = std::size_t{1} << 40;
+    if (buffering > 0 && static_cast<std::size_t>(buffering) > largest_buffer) {
+        ec = sys::make_error(sys::err_nomem);
+        return {};
+    }
     detail::socket_state* st = state();
     if (st == nullptr || !st->enter()) {  // the file's hold on the descriptor, released by its close()
         ec = detail::bad_descriptor();
@@ -160,6 +167,11 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
     f->buffer_size = buffering < 0 ? detail::read_buffer::default_chunk : static_cast<std::size_t>(buffering);
     if (f->reading && f->buffer_size != 0) {
         const std::lock_guard<sys::mutex> lock(st->read_lock);
+        st->rb.settle();
+        if (f->buffer_size > st->rb.capacity && !st->rb.reserve_tail(f->buffer_size - st->rb.size())) {
+            ec = sys::make_error(sys::err_nomem);  // the file's hold goes with it
+            return {};
+        }
         st->rb.chunk = f->buffer_size;
     }
     return socket_file(std::move(f));

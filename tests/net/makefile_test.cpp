@@ -251,3 +251,23 @@ TEST_F(makefile, detach_leaves_files_without_a_descriptor) {
     EXPECT_TRUE(fd_is_open(fd));  // the caller owns it now
     usocket::socket::adopt(fd).close();
 }
+
+// A buffer no memory holds fails in makefile() itself (as CPython's MemoryError), and changes
+// nothing: the socket's own reads and other files go on.
+TEST_F(makefile, a_buffer_too_large_fails_in_makefile_and_changes_nothing) {
+    auto [a, b] = usocket::socketpair();
+    std::error_code ec;
+    {
+        auto f = b.makefile("rb", std::ptrdiff_t(1) << 61, ec);
+        EXPECT_EQ(ec, std::errc::not_enough_memory);
+        EXPECT_TRUE(f.closed());
+    }
+    a.sendall("hello\nworld\n");
+    EXPECT_EQ(b.readline(ec), "hello\n");
+    EXPECT_FALSE(ec) << ec.message();
+    auto g = b.makefile("rb", 1 << 16);
+    EXPECT_EQ(g.readline(), "world\n");
+    g.close();
+    b.close();  // no hold left behind by the failed makefile(): the descriptor closes now
+    EXPECT_EQ(a.recv(1), "");
+}
