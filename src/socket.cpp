@@ -634,6 +634,11 @@ void socket::setsockopt(option_level level, option_name option, int value) {
 
 void socket::setsockopt(option_level level, option_name option, const_buffer value, std::error_code& ec) noexcept {
     detail::clear_error(ec);
+    // The system's option length is 32 bits: a longer value would be cut, not refused.
+    if (value.size() > std::numeric_limits<std::uint32_t>::max()) {
+        ec = errc::size_too_large;
+        return;
+    }
     on_descriptor(state(), ec, [&](detail::socket_state& st) {
         return sys::setsockopt(st.fd, level, option, value.data(), value.size(), ec);
     });

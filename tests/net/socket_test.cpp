@@ -481,6 +481,13 @@ TEST_F(socket_test, socket_options_as_integers_and_bytes) {
     EXPECT_THROW((void)s.getsockopt(usocket::sol_socket, usocket::so_linger, 0), usocket::value_error);
     EXPECT_THROW((void)s.getsockopt(usocket::sol_socket, usocket::so_linger, 5000), usocket::value_error);
     EXPECT_THROW((void)s.setsockopt(usocket::sol_socket, usocket::option_name{987654}, 1), usocket::os_error);
+    // A length the system's 32-bit option length cannot hold is refused, not cut to 4 bytes.
+    const int on = 1;
+    std::error_code ec;
+    s.setsockopt(usocket::sol_socket, usocket::so_reuseaddr,
+                 usocket::const_buffer(&on, (std::size_t{1} << 32) + sizeof on), ec);
+    EXPECT_EQ(ec, usocket::errc::size_too_large);
+    EXPECT_EQ(s.getsockopt(usocket::sol_socket, usocket::so_reuseaddr), 0) << "changed nothing";
 }
 
 TEST_F(socket_test, timeout_modes_set_the_descriptor_mode) {
