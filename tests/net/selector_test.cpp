@@ -332,7 +332,9 @@ TEST_F(selector_test, CloseWhileAnotherThreadWaitsIsSafe) {
         sel.close();
         EXPECT_FALSE(sel.is_open());
         EXPECT_EQ(sel.fileno(), -1);
-        if (kernel_fd >= 0) EXPECT_NE(::fcntl(kernel_fd, F_GETFD), -1) << "closed under the waiter";
+        if (kernel_fd >= 0) {
+            EXPECT_NE(::fcntl(kernel_fd, F_GETFD), -1) << "closed under the waiter";
+        }
         std::error_code ec;
         sel.add(a, selector::readable, 1, ec);
         EXPECT_EQ(ec, std::errc::bad_file_descriptor);
@@ -340,7 +342,9 @@ TEST_F(selector_test, CloseWhileAnotherThreadWaitsIsSafe) {
         waiter.join();
         EXPECT_FALSE(wait_ec) << wait_ec.message();
         EXPECT_LE(got, 1u);
-        if (kernel_fd >= 0) EXPECT_EQ(::fcntl(kernel_fd, F_GETFD), -1) << "the last call out closes it";
+        if (kernel_fd >= 0) {
+            EXPECT_EQ(::fcntl(kernel_fd, F_GETFD), -1) << "the last call out closes it";
+        }
         std::array<usocket::selector_event, 2> ev{};
         (void)sel.wait(ev, 0s, ec);
         EXPECT_EQ(ec, std::errc::bad_file_descriptor);
