@@ -61,12 +61,13 @@ std::size_t batch_call(detail::socket_state* st, std::span<Datagram> datagrams, 
             Datagram& d = datagrams.front();
             std::size_t got = 0;
             if (detail::take_buffered(*st, std::span<const mutable_buffer>(&d.buffer, 1), has_any(flags, msg_peek),
-                                      got)) {
+                                      got, ec)) {
                 d.size = got;
                 d.from = address();
                 d.flags = msg_flags{};
                 return 1;
             }
+            if (ec) return 0;
         }
     }
     detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));

@@ -30,6 +30,7 @@ public:
             case errc::bad_mode: return "invalid mode (only r, w, b allowed)";
             case errc::unbuffered_text: return "unbuffered streams must be binary";
             case errc::file_closed: return "I/O operation on closed file";
+            case errc::reentrant_call: return "reentrant call inside a read of the same socket";
         }
         return "unknown usocket error";
     }

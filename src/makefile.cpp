@@ -94,9 +94,13 @@ auto file_read(file_impl* f, std::error_code& ec, Read&& read)
                                    std::declval<detail::deadline&>()))> {
     const file_call call(f, false, ec);
     if (!call) return std::nullopt;
+    if (call.st().read_lock.held_here()) [[unlikely]] {
+        ec = errc::reentrant_call;
+        return std::nullopt;
+    }
     detail::socket_source src(call.st(), detail::caller::file);
     detail::deadline dl = call.deadline();
-    const std::lock_guard<sys::mutex> lock(call.st().read_lock);
+    const std::lock_guard<detail::read_mutex> lock(call.st().read_lock);
     auto r = read(call.st().rb, src, dl);
     call.st().publish();
     if (is_timeout(ec)) f->timed_out.store(true, std::memory_order_relaxed);
@@ -166,7 +170,11 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
     f->binary = b;
     f->buffer_size = buffering < 0 ? detail::read_buffer::default_chunk : static_cast<std::size_t>(buffering);
     if (f->reading && f->buffer_size != 0) {
-        const std::lock_guard<sys::mutex> lock(st->read_lock);
+        if (st->read_lock.held_here()) [[unlikely]] {
+            ec = errc::reentrant_call;  // the file's hold goes with it
+            return {};
+        }
+        const std::lock_guard<detail::read_mutex> lock(st->read_lock);
         st->rb.settle();
         if (f->buffer_size > st->rb.capacity && !st->rb.reserve_tail(f->buffer_size - st->rb.size())) {
             ec = sys::make_error(sys::err_nomem);  // the file's hold goes with it

@@ -40,10 +40,11 @@ void receive_message(detail::socket_state* st, std::span<const mutable_buffer> b
     if (!detail::plain_descriptor(use, st, ec)) return;
     if (st->buffered.load(std::memory_order_acquire) != 0 && total != 0) [[unlikely]] {
         std::size_t got = 0;
-        if (detail::take_buffered(*st, buffers, has_any(flags, msg_peek), got)) {
+        if (detail::take_buffered(*st, buffers, has_any(flags, msg_peek), got, ec)) {
             out.size = got;
             return;
         }
+        if (ec) return;
     }
     // The control buffer, aligned for the backend's headers.
     const std::size_t units = (ancbufsize + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);

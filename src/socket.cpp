@@ -48,7 +48,7 @@ T on_descriptor(detail::socket_state* st, std::error_code& ec, F&& f) noexcept {
 // recv's path for bytes the stream methods left in the read-ahead buffer: taken under the read
 // lock. Returns false when the buffer turned out empty (another reader took the bytes).
 bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool peek, std::size_t& got) noexcept {
-    const std::lock_guard<sys::mutex> lock(st.read_lock);
+    const std::lock_guard<detail::read_mutex> lock(st.read_lock);
     if (st.rb.empty()) {
         st.publish();
         return false;
@@ -81,6 +81,10 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
 [[gnu::noinline]] sys::ssize receive_special(detail::socket_state& st, std::byte* data, std::size_t n,
                                              msg_flags flags, std::error_code& ec) noexcept {
     if (st.buffered.load(std::memory_order_acquire) != 0 && n != 0) {
+        if (st.read_lock.held_here()) [[unlikely]] {
+            ec = errc::reentrant_call;  // the bytes belong to the read this thread is inside
+            return -1;
+        }
         std::size_t got = 0;
         if (take_buffered(st, data, n, has_any(flags, msg_peek), got)) return static_cast<sys::ssize>(got);
     }

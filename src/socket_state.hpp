@@ -38,6 +38,32 @@ namespace usocket::detail {
 class transport;
 class selector_core;
 
+/// The read lock: a mutex that knows the thread holding it, so that a read begun on that same
+/// thread while it holds it (a signal handler run by the interrupt check of a blocked read) is
+/// refused with errc::reentrant_call instead of waiting for itself for ever. CPython's buffered
+/// reader raises RuntimeError "reentrant call" there.
+class read_mutex {
+public:
+    void lock() noexcept {
+        m_.lock();
+        owner_.store(self(), std::memory_order_relaxed);
+    }
+    void unlock() noexcept {
+        owner_.store(nullptr, std::memory_order_relaxed);
+        m_.unlock();
+    }
+    /// True when the calling thread holds the lock (only it can have stored its own tag).
+    bool held_here() const noexcept { return owner_.load(std::memory_order_relaxed) == self(); }
+
+private:
+    static const void* self() noexcept {
+        static thread_local const char tag = 0;
+        return &tag;
+    }
+    sys::mutex m_;
+    std::atomic<const void*> owner_{nullptr};
+};
+
 class socket_state {
 public:
     socket_state(sys::handle handle, address_family af, socket_type kind, protocol protocol_number,
@@ -125,7 +151,7 @@ public:
     // --- the read-ahead buffer -----------------------------------------------------------------
 
     /// Held for the whole of every stream read, and to touch `rb` at all.
-    sys::mutex read_lock;
+    read_mutex read_lock;
     /// Bytes read ahead by the stream methods; every read drains it first.
     read_buffer rb;
     /// rb.size() as the lock-free paths see it (recv's check, readiness, pending()); written

@@ -32,6 +32,7 @@ enum class errc {
     bad_mode,              ///< makefile(): a mode with letters other than r, w, b
     unbuffered_text,       ///< makefile(): buffering=0 with a text mode
     file_closed,           ///< an operation on a closed file of makefile()
+    reentrant_call,        ///< a read begun inside another read of the same socket on its thread (RuntimeError)
 };
 
 /// The category of usocket::errc.

@@ -38,6 +38,9 @@ PyObject* raise_library_error(errc e, const std::string& message, const char* wh
             // CPython raises these as a plain OSError with a message and no errno.
             PyErr_SetString(PyExc_OSError, message.c_str());
             return nullptr;
+        case errc::reentrant_call:
+            PyErr_SetString(PyExc_RuntimeError, message.c_str());  // as CPython's BufferedReader
+            return nullptr;
         case errc::invalid_argument:
         case errc::buffer_too_small:
         case errc::bad_address:

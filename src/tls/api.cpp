@@ -318,7 +318,7 @@ tls::socket wrap(const std::shared_ptr<detail::context_impl>& impl, usocket::soc
     }
     {
         // Bytes the stream methods read ahead before (STARTTLS) belong to the TLS stream.
-        const std::lock_guard<sys::mutex> lock(st->read_lock);
+        const std::lock_guard<usocket::detail::read_mutex> lock(st->read_lock);
         st->rb.settle();
         if (st->rb.size() != 0) {
             if (!tr->io().preload(st->rb.head(), st->rb.size())) {

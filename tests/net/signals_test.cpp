@@ -325,3 +325,50 @@ TEST_F(signals, timed_getaddrinfo_sees_signals) {
 }
 
 }  // namespace
+
+namespace {
+
+// What the interrupt check of a blocked readline() does: a read of the same socket, as a
+// Python signal handler might. Each nested call's outcome is kept. (A plain recv() goes to the
+// system, as CPython's does beside a makefile() reader; only buffered bytes are the read's.)
+usocket::socket* nested_target = nullptr;
+std::vector<std::error_code> nested_errors;
+
+bool read_the_same_socket() noexcept {
+    std::error_code ec;
+    (void)nested_target->readline(ec);
+    nested_errors.push_back(ec);
+    ec.clear();
+    auto f = nested_target->makefile("rb", -1, ec);
+    nested_errors.push_back(ec);
+    return false;
+}
+
+}  // namespace
+
+// A read begun from inside a read of the same socket on the same thread (the interrupt check
+// running a handler) is refused with reentrant_call, as CPython's buffered reader raises
+// RuntimeError there; it used to wait for itself for ever.
+TEST_F(signals, a_read_inside_a_read_of_the_same_socket_is_refused_not_a_deadlock) {
+    auto [a, b] = usocket::socketpair();
+    nested_target = &b;
+    nested_errors.clear();
+    const usocket_test::interrupt_check_guard restore;
+    usocket::set_interrupt_check(read_the_same_socket);
+    a.sendall("par");  // buffered by the outer readline while it waits for the rest
+    std::optional<std::string> line;
+    std::error_code ec;
+    {
+        const usocket_test::signaller sig(::pthread_self(), 100ms);
+        std::thread rest([&a = a] {
+            std::this_thread::sleep_for(400ms);
+            a.sendall("tial\n");
+        });
+        line = b.readline(ec);
+        rest.join();
+    }
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(line, "partial\n") << "the outer read lost nothing";
+    ASSERT_EQ(nested_errors.size(), 2u) << "the signal did not reach the interrupt check";
+    for (const auto& e : nested_errors) EXPECT_EQ(e, usocket::errc::reentrant_call) << e.message();
+}
