@@ -1,0 +1,68 @@
+#pragma once
+// What the echo servers of the comparison share (bench/echo/): the command line, a TCP listener
+// on 127.0.0.1 made with raw calls, and the line that tells the driver the port.
+//
+//   echo_raw|echo_asio|echo_uv PORT
+//
+// PORT 0 lets the system choose; the server prints "port N" on standard output once it listens
+// and runs until a signal ends it.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace echo_bench {
+
+inline constexpr int backlog = 4096;  // somaxconn on the machines measured
+inline constexpr int max_events = 256;  // as usock --echo
+inline constexpr std::size_t chunk = 64 * 1024;  // one read takes up to this, as usock --echo
+
+[[noreturn]] inline void die(const char* what) {
+    std::fprintf(stderr, "echo server: %s: %s\n", what, std::strerror(errno));
+    std::exit(2);
+}
+
+inline int port_argument(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s PORT (0: any)\n", argv[0]);
+        std::exit(2);
+    }
+    const int port = std::atoi(argv[1]);
+    if (port < 0 || port > 65535) {
+        std::fprintf(stderr, "echo server: bad port %s\n", argv[1]);
+        std::exit(2);
+    }
+    return port;
+}
+
+/// A listening TCP socket on 127.0.0.1:port (SO_REUSEADDR), non-blocking when asked.
+inline int listen_loopback(int port, bool non_blocking) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (non_blocking ? SOCK_NONBLOCK : 0), 0);
+    if (fd < 0) die("socket");
+    const int one = 1;
+    if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) die("setsockopt");
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(static_cast<unsigned short>(port));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) die("bind");
+    if (::listen(fd, backlog) != 0) die("listen");
+    return fd;
+}
+
+/// Prints "port N" for the listener `fd` and flushes: the driver waits for that line.
+inline void say_port(int fd) {
+    sockaddr_in sa{};
+    socklen_t len = sizeof sa;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) die("getsockname");
+    std::printf("port %d\n", ntohs(sa.sin_port));
+    std::fflush(stdout);
+}
+
+}  // namespace echo_bench
