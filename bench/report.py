@@ -2,11 +2,14 @@
 """Writes docs/BENCHMARKS.md and its plots from the results scripts/bench.sh collected.
 
     /usr/bin/python3 bench/report.py RESULTS_DIR OUT_DIR [--check]
+    /usr/bin/python3 bench/report.py --section echo RESULTS_DIR OUT_DIR
 
 RESULTS_DIR holds timed.jsonl (usocket_bench), counts.jsonl (callgrind and strace counts),
-annotate_*.txt, python.json, py_counts.jsonl, readline*.txt, machine.txt and run.txt.
+annotate_*.txt, python.json, py_counts.jsonl, readline*.txt, echo.jsonl (bench/echo/), machine.txt
+and run.txt.
 OUT_DIR receives BENCHMARKS.md, bench_cost.svg and bench_instructions.svg (gnuplot).
---check only verifies that every figure is a positive number (the CI smoke pass).
+--check only verifies that every figure is a positive number (the CI smoke pass). --section echo
+replaces only the echo servers' section of OUT_DIR/BENCHMARKS.md (scripts/bench.sh --part echo).
 Standard library only.
 """
 
@@ -16,6 +19,9 @@ import re
 import statistics
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "echo"))
+import echo_report  # noqa: E402  (bench/echo/echo_report.py)
 
 # Implementations in the order tables and plots show them.
 ORDER = ["raw", "usocket", "usocket_ec", "usocket_timeout", "raw_try_first", "raw_poll_first", "asio",
@@ -226,6 +232,7 @@ def check(results):
     for c in counts:
         if not c["ir"] > 0:
             bad.append(f"callgrind {c['kind']}/{c['case']}: {c['ir']}")
+    bad += echo_report.check(results)
     for line in bad:
         print("bench smoke: " + line, file=sys.stderr)
     print(f"bench smoke: {len(timed)} workloads, {len(counts)} instruction counts, "
@@ -234,10 +241,23 @@ def check(results):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    argv = sys.argv[1:]
+    section = None
+    if "--section" in argv:
+        i = argv.index("--section")
+        section = argv[i + 1] if i + 1 < len(argv) else None
+        del argv[i:i + 2]
+        if section != "echo":
+            sys.exit(__doc__)
+    args = [a for a in argv if not a.startswith("--")]
     if len(args) != 2:
         sys.exit(__doc__)
     results, out_dir = args
+    if section == "echo":
+        path = os.path.join(out_dir, "BENCHMARKS.md")
+        echo_report.splice(path, echo_report.section(results))
+        print(f"report: wrote the echo section of {path}")
+        return
     if "--check" in sys.argv:
         sys.exit(check(results))
     timed = read_jsonl(os.path.join(results, "timed.jsonl"))
@@ -498,7 +518,10 @@ def main():
                "copy out); `timeout` is `recv_into` on sockets with `settimeout(5.0)`, where CPython polls",
                "before every call.", ""]
 
-    md += ["## Reproducing", "", "```", "scripts/bench.sh            # everything: about 10 minutes on 2 cores",
+    md += echo_report.section(results)
+
+    md += ["## Reproducing", "", "```", "scripts/bench.sh            # everything: about 25 minutes on 2 cores",
+           "scripts/bench.sh --part echo    # only the echo servers (section 8), about 12 minutes",
            "scripts/bench.sh --smoke    # a few iterations of each, report under build-bench-smoke/",
            "build-bench/bench/usocket_bench --rounds 9 pingpong     # one workload, JSON samples",
            "valgrind --tool=callgrind build-bench/bench/usocket_bench loop perop usocket 20000",

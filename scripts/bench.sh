@@ -4,19 +4,34 @@
 #   scripts/bench.sh            full run, about 10 minutes on 2 cores; rewrites docs/
 #   scripts/bench.sh --smoke    a few iterations of everything; report under the build directory,
 #                               then checks that every figure is there (.ci/extra/bench_smoke.sh)
+#   scripts/bench.sh --part echo    only the echo-server comparison (about 12 minutes); replaces
+#                               that section of docs/BENCHMARKS.md and keeps the rest
 #
 # It installs what is missing from .ci/packages.txt, builds in its own build directory
 # (build-bench, or build-bench-smoke), runs bench/usocket_bench (timed workloads, all pinned to
 # one core), callgrind and strace counts of the single-thread loops, the Python module against
 # CPython's socket (bench/python/send_recv.py and bench/py_loop.py under callgrind), the readline
-# benchmark (bench/readline/) when present, and bench/report.py. Loopback only.
+# benchmark (bench/readline/) when present, the echo servers (bench/echo/: usock --echo, the
+# library's selector example, raw epoll, Asio and libuv under one load generator; the server on
+# BENCH_CPU, the generator on the other core) and bench/report.py. Loopback only.
 # Environment: BENCH_ROUNDS (default 15), BENCH_CPU (default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-smoke=0
-[[ "${1:-}" == "--smoke" ]] && smoke=1
+smoke=0 part=
+while (($#)); do
+  case $1 in
+    --smoke) smoke=1 ;;
+    --part)
+      part=${2:-}
+      shift
+      [[ $part == echo ]] || { echo "bench.sh: --part takes: echo" >&2; exit 2; }
+      ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--part echo]" >&2; exit 2 ;;
+  esac
+  shift
+done
 if ((smoke)); then
   build=build-bench-smoke rounds=1 scale=0.01 out=$build/report
   n1=160 n2=800 py_n1=200 py_n2=1000
@@ -32,9 +47,14 @@ start=$SECONDS
 scripts/install-deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g \
   -DUSOCKET_BUILD_BENCH=ON -DUSOCKET_FAULT_INJECTION=OFF -DUSOCKET_BUILD_TESTS=OFF \
-  -DUSOCKET_BUILD_EXAMPLES=OFF -DUSOCKET_BUILD_TOOLS=OFF -DUSOCKET_INSTALL=OFF \
+  -DUSOCKET_BUILD_EXAMPLES=OFF -DUSOCKET_BUILD_TOOLS=ON -DUSOCKET_INSTALL=OFF \
   -DPython3_EXECUTABLE=$python >/dev/null
-cmake --build "$build" -j2
+if [[ $part == echo ]]; then
+  cmake --build "$build" -j2 --target echo_load echo_raw echo_asio echo_uv echo_selector usock
+  results=$build/bench-results-echo
+else
+  cmake --build "$build" -j2
+fi
 bench=$build/bench/usocket_bench
 rm -rf "$results"
 mkdir -p "$results" "$out"
@@ -50,6 +70,24 @@ mkdir -p "$results" "$out"
   echo "commit:      $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include 2>/dev/null || echo ' (library sources modified)')"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$results/machine.txt"
+
+# --- echo servers: one load generator, every server in turn (bench/echo/echo_bench.py) ----------
+run_echo() {
+  local load_cpu=$cpu
+  (($(nproc) > 1)) && load_cpu=$((cpu == 0 ? 1 : 0))
+  local args=(--conns 1000,10000 --messages 200000 --reps 3 --cg-messages 20000,100000 --time-limit 1500)
+  ((smoke)) && args=(--conns 100 --messages 4000 --reps 1 --cg-messages 1000,4000 --time-limit 300)
+  echo "== echo servers (server on CPU $cpu, load generator on CPU $load_cpu)"
+  $python bench/echo/echo_bench.py --bin "$build/bench/echo" --usock "$build/tools/usock" --out "$results" \
+    --cpu-server "$cpu" --cpu-load "$load_cpu" "${args[@]}"
+}
+if [[ $part == echo ]]; then
+  run_echo
+  echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/machine.txt"
+  $python bench/report.py --section echo "$results" "$out"
+  echo "== bench (echo part) finished in $((SECONDS - start)) s"
+  exit 0
+fi
 
 # --- timed workloads: every implementation in the same run, alternating ------------------------
 echo "== timed workloads (rounds=$rounds, pinned to CPU $cpu)"
@@ -170,6 +208,8 @@ if [[ -x "$readline_bin" ]]; then
       >"$results/readline_cpython.txt" 2>&1 || echo "(exited with $?)" >>"$results/readline_cpython.txt"
   fi
 fi
+
+run_echo
 
 {
   echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
