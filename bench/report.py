@@ -7,7 +7,7 @@
 RESULTS_DIR holds timed.jsonl (usocket_bench), counts.jsonl (callgrind and strace counts),
 annotate_*.txt, python.json, py_counts.jsonl, readline*.txt, echo.jsonl (bench/echo/), machine.txt
 and run.txt.
-OUT_DIR receives BENCHMARKS.md, bench_cost.svg and bench_instructions.svg (gnuplot).
+OUT_DIR receives BENCHMARKS.md, bench_cost.svg, bench_instructions.svg and bench_echo.svg (gnuplot).
 --check only verifies that every figure is a positive number (the CI smoke pass). --section echo
 replaces only the echo servers' section of OUT_DIR/BENCHMARKS.md (scripts/bench.sh --part echo).
 Standard library only.
@@ -147,37 +147,54 @@ def gnuplot(script, cwd):
         return False
 
 
-def plot_cost(timed, out_dir):
-    """Grouped bars: time relative to raw for each workload and implementation."""
-    benches = [b for b in timed if b["bench"] in SHORT]
-    series = [(k, t) for k, t in PLOT_SERIES if any(k in b["samples"] for b in benches)]
-    data = os.path.join(out_dir, "bench_cost.dat")
+def histogram(out_dir, name, titles, rows, settings):
+    """Grouped bars in OUT_DIR/NAME.svg: one group per (label, values) row, one bar per title."""
+    data = os.path.join(out_dir, f"{name}.dat")
     with open(data, "w") as f:
-        f.write("workload " + " ".join(f'"{t}"' for _, t in series) + "\n")
-        for b in benches:
-            vals = []
-            for k, _ in series:
-                vals.append(f"{statistics.median(cost_ratios(b, k)):.4f}" if k in b["samples"] else "NaN")
-            f.write(f'"{SHORT[b["bench"]]}" ' + " ".join(vals) + "\n")
-    cols = " , ".join(f"'bench_cost.dat' using {i + 2}:xtic(1) title columnheader({i + 2})"
-                      for i in range(len(series)))
+        f.write("group " + " ".join(f'"{t}"' for t in titles) + "\n")
+        for label, values in rows:
+            f.write(f'"{label}" ' + " ".join("NaN" if v is None else f"{v:.4f}" for v in values) + "\n")
+    cols = " , ".join(f"'{name}.dat' using {i + 2}:xtic(1) title columnheader({i + 2})" for i in range(len(titles)))
     ok = gnuplot(f"""
-set terminal svg size 900,460 dynamic font 'sans,11' background '#ffffff'
-set output 'bench_cost.svg'
-set title 'Time per operation relative to the raw system calls (1.0 = raw; lower is better)'
+set output '{name}.svg'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set key below horizontal
 set grid ytics
-set yrange [0:*]
-set ylabel 'time ÷ raw (median of per-round ratios)'
-set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 1.5 lc rgb '#444444' front
+{settings}
 plot {cols}
 """, out_dir)
     os.remove(data)
     return ok
+
+
+def plot_cost(timed, out_dir):
+    """Grouped bars: time relative to raw for each workload and implementation."""
+    benches = [b for b in timed if b["bench"] in SHORT]
+    series = [(k, t) for k, t in PLOT_SERIES if any(k in b["samples"] for b in benches)]
+    rows = [(SHORT[b["bench"]], [statistics.median(cost_ratios(b, k)) if k in b["samples"] else None
+                                 for k, _ in series]) for b in benches]
+    return histogram(out_dir, "bench_cost", [t for _, t in series], rows, """
+set terminal svg size 900,460 dynamic font 'sans,11' background '#ffffff'
+set title 'Time per operation relative to the raw system calls (1.0 = raw; lower is better)'
+set yrange [0:*]
+set ylabel 'time ÷ raw (median of per-round ratios)'
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 1.5 lc rgb '#444444' front""")
+
+
+def plot_echo(results, out_dir):
+    """Grouped bars on a log scale: the echo servers' instructions per message at each N."""
+    titles, rows = echo_report.instruction_rows(results)
+    if not rows:
+        return False
+    return histogram(out_dir, "bench_echo", titles, rows, """
+set terminal svg size 900,420 dynamic font 'sans,11' background '#ffffff'
+set title 'Echo servers: user-space instructions per 64-byte message (callgrind; log scale)'
+set logscale y
+set yrange [10:*]
+set ylabel 'instructions per message'""")
 
 
 def plot_instructions(counts, py_counts, out_dir):
@@ -255,6 +272,7 @@ def main():
     results, out_dir = args
     if section == "echo":
         path = os.path.join(out_dir, "BENCHMARKS.md")
+        plot_echo(results, out_dir)
         echo_report.splice(path, echo_report.section(results))
         print(f"report: wrote the echo section of {path}")
         return
@@ -518,10 +536,11 @@ def main():
                "copy out); `timeout` is `recv_into` on sockets with `settimeout(5.0)`, where CPython polls",
                "before every call.", ""]
 
+    plot_echo(results, out_dir)
     md += echo_report.section(results)
 
-    md += ["## Reproducing", "", "```", "scripts/bench.sh            # everything: about 25 minutes on 2 cores",
-           "scripts/bench.sh --part echo    # only the echo servers (section 8), about 12 minutes",
+    md += ["## Reproducing", "", "```", "scripts/bench.sh            # everything: about 20 minutes on 2 cores",
+           "scripts/bench.sh --part echo    # only the echo servers (section 8), about 9 minutes",
            "scripts/bench.sh --smoke    # a few iterations of each, report under build-bench-smoke/",
            "build-bench/bench/usocket_bench --rounds 9 pingpong     # one workload, JSON samples",
            "valgrind --tool=callgrind build-bench/bench/usocket_bench loop perop usocket 20000",

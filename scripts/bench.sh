@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole benchmark suite and writes docs/BENCHMARKS.md and its plots (docs/*.svg):
 #
-#   scripts/bench.sh            full run, about 10 minutes on 2 cores; rewrites docs/
+#   scripts/bench.sh            full run, about 20 minutes on 2 cores; rewrites docs/
 #   scripts/bench.sh --smoke    a few iterations of everything; report under the build directory,
 #                               then checks that every figure is there (.ci/extra/bench_smoke.sh)
-#   scripts/bench.sh --part echo    only the echo-server comparison (about 12 minutes); replaces
+#   scripts/bench.sh --part echo    only the echo-server comparison (about 9 minutes); replaces
 #                               that section of docs/BENCHMARKS.md and keeps the rest
 #
 # It installs what is missing from .ci/packages.txt, builds in its own build directory

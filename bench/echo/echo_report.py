@@ -109,6 +109,15 @@ def section(results):
            "exchanged its messages and is idle again (read-ahead or per-client buffers show here). Kernel",
            "socket memory is in neither. **msg/s** is informative only: two cores cap it and it drifts",
            "between runs (see the caveats at the top of this page).", ""]
+    machine = os.path.join(results, "machine.txt")
+    if os.path.exists(machine):
+        with open(machine) as f:
+            kept = [line.rstrip() for line in f if line.split(":")[0] in ("CPU", "kernel", "date", "commit",
+                                                                          "load before", "load after")]
+        md += ["This run (other work shared the two cores; the counts do not depend on it, msg/s does):", "",
+               "```", *kept, "```", ""]
+    md += targets(recs, conns_list)
+    md += ["![echo servers: instructions per message](bench_echo.svg)", ""]
     for conns in conns_list:
         rounds = max(r["rounds"] for r in recs if r.get("kind") == "run" and r["conns"] == conns)
         md += [f"### {conns} connections ({rounds} rounds, {conns * rounds} messages per measured run)", "",
@@ -145,7 +154,7 @@ def section(results):
         for func, v in a["rows"][:25]:
             md.append(f"| {v:.1f} | `{func}` |")
         md.append("")
-    md += ["Reproduce: `scripts/bench.sh --part echo` (this section only, about 12 minutes), or by hand:", "",
+    md += ["Reproduce: `scripts/bench.sh --part echo` (this section only, about 9 minutes), or by hand:", "",
            "```",
            "build-bench/tools/usock --echo --backlog 4096 127.0.0.1 7007 &",
            "build-bench/bench/echo/echo_load --port 7007 --conns 1000 --rounds 200 --pid $!",
@@ -153,6 +162,37 @@ def section(results):
            "    --usock build-bench/tools/usock --out /tmp/echo --conns 1000 --reps 1",
            "```", ""]
     return md
+
+
+def targets(recs, conns_list):
+    """usock --echo against the targets of the hot-path work, with the raw server beside it."""
+    if "usock" not in {r.get("server") for r in recs} or not conns_list:
+        return []
+    small = min(conns_list)
+    u, raw = figures(recs, "usock", small), figures(recs, "raw", small)
+    if u is None:
+        return []
+    md = ["| `usock --echo`, " + f"{small} connections | target | measured | raw epoll | met? |",
+          "|---|---|---:|---:|---|"]
+    for what, key, target in (("system calls per message", "syscalls", 2.05),
+                              ("user-space instructions per message", "ir", 100)):
+        v, r = u[key], raw[key] if raw else None
+        met = "—" if v is None else ("yes" if v <= target else "**no**")
+        md.append(f"| {what} | ≤ {target:g} | {_f(v, 2 if key == 'syscalls' else 0)} | "
+                  f"{_f(r, 2 if key == 'syscalls' else 0)} | {met} |")
+    return md + [""]
+
+
+def instruction_rows(results):
+    """The plot's data: titles (one per N) and (server, instructions per message at each N)."""
+    recs = records(results)
+    params = next((r for r in recs if r.get("kind") == "params"), {})
+    conns_list = sorted({r["conns"] for r in recs if r.get("kind") == "callgrind"})
+    rows = []
+    for s in _servers(recs, params):
+        figs = [figures(recs, s, n) for n in conns_list]
+        rows.append((s, [f["ir"] if f else None for f in figs]))
+    return [f"{n} connections" for n in conns_list], rows if conns_list else []
 
 
 def check(results):
