@@ -252,7 +252,9 @@ def check(results):
     bad += echo_report.check(results)
     for line in bad:
         print("bench smoke: " + line, file=sys.stderr)
-    print(f"bench smoke: {len(timed)} workloads, {len(counts)} instruction counts, "
+    echo_servers = len(next((r for r in echo_report.records(results) if r.get("kind") == "params"), {})
+                       .get("servers", []))
+    print(f"bench smoke: {len(timed)} workloads, {len(counts)} instruction counts, {echo_servers} echo servers, "
           f"{'FAILED' if bad else 'all figures present'}")
     return 1 if bad else 0
 
