@@ -25,12 +25,13 @@ For each server and N it measures:
   and a cost per connection;
 - the server's resident size with no client, with N idle clients (connected, nothing sent yet)
   and after the rounds (every client has talked and is idle again), from /proc;
-- user-space instructions (callgrind), at two round counts: the difference divided by the
-  difference in messages cancels start-up and connection set-up. For the servers named by
-  --annotate, also callgrind_annotate's per-function figures, as the same difference.
+- user-space instructions (callgrind), at two run sizes (--cg-messages, as rounds of N
+  messages): the difference divided by the difference in messages cancels start-up and
+  connection set-up. For the servers named by --annotate, also callgrind_annotate's
+  per-function figures, as the same difference.
 
 Appends JSON lines to RESULTS_DIR/echo.jsonl. The whole run stops at --time-limit (what is done
-by then stays). Standard library only; needs perf, valgrind and taskset.
+by then stays). Standard library only; needs valgrind, taskset and perf or strace.
 """
 
 import argparse
