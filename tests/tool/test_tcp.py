@@ -290,3 +290,29 @@ def test_ipv6_wildcard_listener_takes_ipv4_too(usock, procs):
             c.sendall(f"from {host}\n".encode())
         assert p.read_stdout(len(host) + 6) == f"from {host}\n".encode()
     p.terminate()
+
+
+@pytest.mark.parametrize("closed", [0, 1])
+def test_closed_standard_streams_are_never_the_connection(usock, closed):
+    """Started with stdin or stdout closed, usock's socket must not take descriptor 0 or 1 (it
+    would read its own connection as input, or echo the peer's bytes back to it)."""
+    import os
+    with tcp_listener() as l:
+        port = l.getsockname()[1]
+        p = subprocess.Popen([usock, "-q", "-1", "127.0.0.1", str(port)],
+                             stdin=None if closed == 0 else subprocess.PIPE,
+                             stdout=None if closed == 1 else subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, preexec_fn=lambda: os.close(closed))
+        try:
+            c, _ = l.accept()
+            with c:
+                c.settimeout(1.0)
+                c.sendall(b"hello from the server\n")
+                try:
+                    back = c.recv(100)
+                except socket.timeout:
+                    back = b""
+                assert back == b"", "usock sent the peer's bytes back to it"
+        finally:
+            p.kill()
+            p.communicate(timeout=TIMEOUT)

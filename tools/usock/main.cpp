@@ -1,6 +1,9 @@
 // usock: a netcat on the usocket library. See `usock --help`, tools/usock.1 and docs/tool.md.
 
+#include <fcntl.h>
+
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -63,6 +66,13 @@ int run(int argc, char** argv) {
 }  // namespace usock
 
 int main(int argc, char** argv) {
+    // Started with standard input, output or error closed, the first socket would take its
+    // number and usock would read or echo its own connection: hold them open on /dev/null.
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        const int null = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);  // takes the lowest free number: fd
+        if (null != fd) return 1;
+    }
     int status = 1;
     try {
         status = usock::run(argc, argv);
