@@ -41,6 +41,7 @@ def test_unknown_host(usock):
     (["-w", "abc", "127.0.0.1", "80"], ["invalid -w value 'abc'"]),
     (["-w", "-1", "127.0.0.1", "80"], ["invalid -w value '-1'"]),
     (["-w", "", "127.0.0.1", "80"], ["invalid -w value ''"]),
+    (["-w", "9223372036", "127.0.0.1", "80"], ["invalid -w value '9223372036'", "too large"]),
     (["-q", "soon", "127.0.0.1", "80"], ["invalid -q value 'soon'"]),
     (["-l", "--backlog", "many", "0"], ["invalid --backlog value 'many'", "0 to 65535"]),
     (["-l", "--backlog", "-1", "0"], ["invalid --backlog value '-1'"]),

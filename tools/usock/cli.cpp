@@ -157,9 +157,10 @@ double parse_seconds(const std::string& flag, const std::string& text, bool allo
     double value = 0;
     const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
     const bool ok = !text.empty() && err == std::errc() && end == text.data() + text.size() && std::isfinite(value);
-    if (!ok || (!allow_negative && value <= 0) || value > 1e9)
+    if (!ok || (!allow_negative && value <= 0))
         throw failure("invalid " + flag + " value '" + text + "': expected a number of seconds" +
                       (allow_negative ? "" : " greater than 0"));
+    if (value > 1e9) throw failure("invalid " + flag + " value '" + text + "': too large (at most 1000000000 seconds)");
     return value;
 }
 
