@@ -99,7 +99,11 @@ private:
 // number stays its own meanwhile. Without a socket (a plain descriptor) it always holds.
 class socket_use {
 public:
-    explicit socket_use(detail::socket_state* st) noexcept : st_(st != nullptr && st->enter() ? st : nullptr), ok_(st == nullptr || st_ != nullptr) {}
+    /// `descriptor_only`: holds the descriptor while it is open, the socket closed or not (as
+    /// a file of makefile() does); it is gone only once released.
+    explicit socket_use(detail::socket_state* st, bool descriptor_only = false) noexcept
+        : st_(st != nullptr && (descriptor_only ? st->enter_for_file() : st->enter()) ? st : nullptr),
+          ok_(st == nullptr || st_ != nullptr) {}
     socket_use(const socket_use&) = delete;
     socket_use& operator=(const socket_use&) = delete;
     ~socket_use() {
@@ -316,12 +320,17 @@ void add_impl(selector_core* core, native_handle fd, detail::socket_state* st, s
     if (!check(core, fd, interest, ec)) return;
     const bool keep = st != nullptr || core->portable();
     detail::state_hold stale;
+    struct unwatch_stale {
+        detail::state_hold& st;
+        selector_core* core;
+        ~unwatch_stale() { unwatch(st.get(), core); }  // on every way out, after the lock
+    } unwatch_at_end{stale, core};
     {
         const std::lock_guard<sys::mutex> lock(core->lock);
-        // A socket closed while registered left its registration here (the kernel forgot it
+        // A socket whose descriptor is gone left its registration here (the kernel forgot it
         // with the descriptor): its number is free for this one.
         if (const auto old = core->regs.find(fd);
-            old != core->regs.end() && old->second.st && old->second.st.get() != st && old->second.st->closed()) {
+            old != core->regs.end() && old->second.st && old->second.st.get() != st && old->second.st->released()) {
             core->track_oneshot(fd, old->second, false);
             stale = std::move(old->second.st);
             core->regs.erase(old);
@@ -353,7 +362,6 @@ void add_impl(selector_core* core, native_handle fd, detail::socket_state* st, s
             core->track_oneshot(fd, r, true);
         }
     }
-    unwatch(stale.get(), core);
     watch(st, core);
 }
 
@@ -400,9 +408,11 @@ void remove_impl(selector_core* core, native_handle fd, detail::socket_state* st
         ec = detail::bad_descriptor();
         return;
     }
-    // A socket closed while registered is found by its state: the kernel forgot it with its
-    // descriptor, whose number may be another's by now, so only the registration goes.
-    const socket_use sock_in_use(st);
+    // A socket closed while registered is found by its state. While its descriptor is still
+    // open (a file of makefile() or a call in flight holds it), the kernel is told as usual;
+    // once it is gone the kernel forgot it, its number may be another's by now, and only the
+    // registration goes.
+    const socket_use sock_in_use(st, true);
     const bool closed = !sock_in_use;
     if (st != nullptr) fd = st->fd;
     if (!check(core, fd, 0, ec)) return;

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -415,6 +416,43 @@ TEST_F(selector_test, SocketClosedWhileRegisteredCanBeRemoved) {
         ASSERT_EQ(sel.wait(ev, 2s), 1u);
         EXPECT_EQ(ev[0].token, 3u);
         sel.remove(c);
+    }
+}
+
+TEST_F(selector_test, SocketClosedWhileAFileHoldsItsDescriptor) {
+    // The descriptor stays open (CPython's _io_refs): the kernel still watches it, so remove()
+    // tells the kernel, and the number is not free for another registration.
+    {
+        auto [a, b] = usocket::socketpair();
+        auto f = a.makefile("rb");
+        selector sel;
+        sel.add(a, selector::readable, 77);
+        a.close();
+        sel.remove(a);
+        b.sendall("data\n");
+        std::array<usocket::selector_event, 4> ev{};
+        EXPECT_EQ(sel.wait(ev, 100ms), 0u) << "the removed registration still reported";
+        sel.add(f.fileno(), selector::readable, 78);
+        ASSERT_EQ(sel.wait(ev, 2s), 1u);
+        EXPECT_EQ(ev[0].token, 78u);
+    }
+    // add() of its number as a plain descriptor is EEXIST and leaves the socket's watch as it
+    // was; the selector gone, a read through the file touches nothing of it (ASan checks).
+    {
+        auto [a, b] = usocket::socketpair();
+        auto f = a.makefile("rb");
+        std::optional<selector> sel;
+        sel.emplace();
+        sel->add(a, selector::readable, 1);
+        const int fd = a.fileno();
+        a.close();
+        std::error_code ec;
+        sel->add(fd, selector::readable, 2, ec);
+        EXPECT_EQ(ec, std::errc::file_exists);
+        sel.reset();
+        b.sendall("line1\nline2\n");
+        EXPECT_EQ(f.readline(), "line1\n");  // leaves "line2\n" buffered
+        EXPECT_EQ(f.readline(), "line2\n");
     }
 }
 
