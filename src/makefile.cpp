@@ -30,7 +30,7 @@ struct file_impl {
     std::atomic<bool> open{true};
     std::atomic<bool> timed_out{false};
     /// Serialises writes, flushes and close() of this file.
-    sys::mutex write_lock;
+    owned_mutex write_lock;
     std::string wbuf;  ///< written, not yet sent (under write_lock)
     std::atomic<std::size_t> wbuf_size{0};
 
@@ -144,9 +144,10 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
         return {};
     }
     // The read buffer is made now, as CPython's BufferedReader does: a size no memory can hold
-    // fails here (ENOMEM, MemoryError in Python), not in every later read of the socket.
+    // fails here (ENOMEM, MemoryError in Python), not in every later read of the socket. A
+    // size from 1 TiB up fails for writing too (no machine holds it).
     constexpr std::size_t largest_buffer = std::size_t{1} << 40;
-    if (buffering > 0 && static_cast<std::size_t>(buffering) > largest_buffer) {
+    if (buffering > 0 && static_cast<std::size_t>(buffering) >= largest_buffer) {
         ec = sys::make_error(sys::err_nomem);
         return {};
     }
@@ -298,7 +299,11 @@ std::optional<std::size_t> socket_file::write(const_buffer data, std::error_code
         std::size_t count = n < 0 ? 0 : static_cast<std::size_t>(n);
         return detail::result_or_none(std::move(count), ec);
     }
-    const std::lock_guard<sys::mutex> lock(f->write_lock);
+    if (f->write_lock.held_here()) [[unlikely]] {
+        ec = errc::reentrant_call;
+        return std::nullopt;
+    }
+    const std::lock_guard<detail::owned_mutex> lock(f->write_lock);
     std::size_t accepted = 0;
     if (f->wbuf.size() + data.size() > f->buffer_size) {
         flush_locked(*f, call.st(), ec);
@@ -331,7 +336,11 @@ void socket_file::flush(std::error_code& ec) noexcept {
     if (f->wbuf_size.load(std::memory_order_relaxed) == 0) return;
     const file_call call(f, true, ec);
     if (!call) return;
-    const std::lock_guard<sys::mutex> lock(f->write_lock);
+    if (f->write_lock.held_here()) [[unlikely]] {
+        ec = errc::reentrant_call;
+        return;
+    }
+    const std::lock_guard<detail::owned_mutex> lock(f->write_lock);
     flush_locked(*f, call.st(), ec);
 }
 
@@ -343,9 +352,13 @@ void socket_file::close(std::error_code& ec) noexcept {
     detail::clear_error(ec);
     file_impl* f = impl_.get();
     if (f == nullptr || !f->open.load(std::memory_order_acquire)) return;
+    if (f->write_lock.held_here()) [[unlikely]] {
+        ec = errc::reentrant_call;  // inside a write of this file: nothing changes
+        return;
+    }
     if (f->writing) flush(ec);
     {
-        const std::lock_guard<sys::mutex> lock(f->write_lock);
+        const std::lock_guard<detail::owned_mutex> lock(f->write_lock);
         f->wbuf.clear();
         f->wbuf_size.store(0, std::memory_order_relaxed);
     }

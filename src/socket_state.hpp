@@ -38,11 +38,11 @@ namespace usocket::detail {
 class transport;
 class selector_core;
 
-/// The read lock: a mutex that knows the thread holding it, so that a read begun on that same
-/// thread while it holds it (a signal handler run by the interrupt check of a blocked read) is
-/// refused with errc::reentrant_call instead of waiting for itself for ever. CPython's buffered
-/// reader raises RuntimeError "reentrant call" there.
-class read_mutex {
+/// A mutex that knows the thread holding it (the read lock, a file's write lock), so that a call
+/// begun on that same thread while it holds it (a signal handler run by the interrupt check of
+/// a blocked read or write) is refused with errc::reentrant_call instead of waiting for itself
+/// for ever. CPython's buffered reader and writer raise RuntimeError "reentrant call" there.
+class owned_mutex {
 public:
     void lock() noexcept {
         m_.lock();
@@ -62,6 +62,25 @@ private:
     }
     sys::mutex m_;
     std::atomic<const void*> owner_{nullptr};
+};
+using read_mutex = owned_mutex;
+
+/// A short step on the read buffer that never waits (a stream's bookkeeping): takes the lock,
+/// or, inside a read this thread is in (suspended in its wait, the buffer consistent), runs
+/// under that read's hold.
+class read_step {
+public:
+    explicit read_step(owned_mutex& m) noexcept : m_(m.held_here() ? nullptr : &m) {
+        if (m_ != nullptr) m_->lock();
+    }
+    read_step(const read_step&) = delete;
+    read_step& operator=(const read_step&) = delete;
+    ~read_step() {
+        if (m_ != nullptr) m_->unlock();
+    }
+
+private:
+    owned_mutex* m_;
 };
 
 class socket_state {

@@ -369,7 +369,7 @@ socket_streambuf::socket_streambuf(socket_streambuf&& other) noexcept
     other.setg(nullptr, nullptr, nullptr);
     other.setp(nullptr, nullptr);
     if (detail::socket_state* st = st_.get(); st != nullptr) {
-        const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+        const detail::read_step step(st->read_lock);
         if (st->rb.settle_owner == &other) st->rb.settle_owner = this;
     }
 }
@@ -387,7 +387,7 @@ socket_streambuf& socket_streambuf::operator=(socket_streambuf&& other) noexcept
         other.setg(nullptr, nullptr, nullptr);
         other.setp(nullptr, nullptr);
         if (detail::socket_state* st = st_.get(); st != nullptr) {
-            const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+            const detail::read_step step(st->read_lock);
             if (st->rb.settle_owner == &other) st->rb.settle_owner = this;
         }
     }
@@ -404,7 +404,7 @@ socket_streambuf::~socket_streambuf() {
 void socket_streambuf::detach_get_area() noexcept {
     detail::socket_state* st = st_.get();
     if (st == nullptr) return;
-    const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+    const detail::read_step step(st->read_lock);
     if (st->rb.settle_owner == this) {
         st->rb.settle();
         st->rb.settle_fn = nullptr;
@@ -469,7 +469,7 @@ socket_streambuf::int_type socket_streambuf::underflow() {
     if (!use) return fail(detail::bad_descriptor());
     if (st->read_lock.held_here()) [[unlikely]]
         return fail(errc::reentrant_call);
-    const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+    const detail::read_step step(st->read_lock);
     detail::read_buffer& rb = st->rb;
     rb.settle();  // commits what this stream (or another one) consumed
     rb.settle_fn = &settle_hook;
@@ -531,7 +531,7 @@ std::streamsize socket_streambuf::xsputn(const char_type* s, std::streamsize cou
 int socket_streambuf::sync() {
     // Never throws: std::ostream::flush turns -1 into badbit (and its exceptions() rule).
     if (detail::socket_state* st = st_.get(); st != nullptr && st->rb.settle_owner == this) {
-        const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+        const detail::read_step step(st->read_lock);
         st->rb.settle();
         st->publish();
     }
@@ -544,7 +544,7 @@ int socket_streambuf::sync() {
 std::streamsize socket_streambuf::showmanyc() {
     detail::socket_state* st = st_.get();
     if (st == nullptr) return -1;
-    const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+    const detail::read_step step(st->read_lock);
     st->rb.settle();
     st->publish();
     return static_cast<std::streamsize>(st->rb.size());
