@@ -1,0 +1,30 @@
+/* lwIP options, profile "test": the "full" profile with the timers and limits the tests over
+ * the lossy virtual network need.
+ *
+ * TCP_TMR_INTERVAL 10 (lwIP's default is 250): lwIP counts retransmission timeouts in ticks of
+ * its slow timer, 2 * TCP_TMR_INTERVAL, so a timeout once the round trip is measured is a few
+ * ticks: about 60 ms here instead of 1.5 s. A lost segment then costs tens of milliseconds, and
+ * 1 MiB each way over a wire that loses 5% of its frames takes seconds, not minutes. (The SYN's
+ * first timeout stays 3 s: lwIP computes it as 3000 / TCP_SLOW_INTERVAL ticks.) The delayed
+ * ACK timer is the fast timer, TCP_TMR_INTERVAL: 10 ms.
+ *
+ * IP_REASS_MAX_PBUFS 64: a 64 KiB UDP datagram arrives in 45 IPv4 fragments over a 1500-byte
+ * MTU; the default 10 would drop it.
+ *
+ * MEMP_NUM_NETCONN 64: a test process holds more sockets than a board does. */
+#pragma once
+
+#include "../full/lwipopts.h"
+
+#define TCP_TMR_INTERVAL 10
+
+#undef IP_REASS_MAX_PBUFS
+#define IP_REASS_MAX_PBUFS 64
+#undef MEMP_NUM_NETCONN
+#define MEMP_NUM_NETCONN 64
+#undef MEMP_NUM_TCP_PCB
+#define MEMP_NUM_TCP_PCB 64
+#undef MEMP_NUM_UDP_PCB
+#define MEMP_NUM_UDP_PCB 64
+#undef MEMP_NUM_SELECT_CB
+#define MEMP_NUM_SELECT_CB 64
