@@ -134,6 +134,34 @@ TEST(LwipHub, DescriptorsAboveKernelOnesWorkWithSelectAndPoll) {
     lwip_close(s);
 }
 
+// lwIP 2.1.3's recvmsg() on a datagram larger than the buffer copies what fits, sets MSG_TRUNC
+// and returns the datagram's full length (Linux returns the bytes copied unless MSG_TRUNC is
+// asked); recvfrom() returns the bytes copied. The backend's recvmsg must not pass it on.
+TEST(LwipHub, TruncatedUdpRecvmsgReturnsFullLength) {
+    const sock_addr local = make_addr("10.77.0.1", 0);
+    const int s = lwip_socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_GE(s, 0);
+    ASSERT_EQ(lwip_bind(s, local.get(), local.len), 0);
+    set_timeouts(s, 2s);
+    sockaddr_storage self{};
+    socklen_t len = sizeof self;
+    ASSERT_EQ(lwip_getsockname(s, reinterpret_cast<sockaddr*>(&self), &len), 0);
+    unsigned char out[100];
+    lwip_test_fill(7, 0, out, sizeof out);
+    ASSERT_EQ(lwip_sendto(s, out, sizeof out, 0, reinterpret_cast<sockaddr*>(&self), len), 100);
+    unsigned char in[10] = {};
+    iovec iov{in, sizeof in};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    EXPECT_EQ(lwip_recvmsg(s, &msg, 0), 100);
+    EXPECT_NE(msg.msg_flags & MSG_TRUNC, 0);
+    EXPECT_EQ(lwip_test_check(7, 0, in, sizeof in), -1);
+    ASSERT_EQ(lwip_sendto(s, out, sizeof out, 0, reinterpret_cast<sockaddr*>(&self), len), 100);
+    EXPECT_EQ(lwip_recvfrom(s, in, sizeof in, 0, nullptr, nullptr), 10);
+    lwip_close(s);
+}
+
 // The host start-up with no hub at USOCKET_LWIP_NET: lwIP starts, sockets are refused with
 // ENETUNREACH and a message naming the path; once a hub listens there, the next call attaches.
 TEST(LwipHost, AbsentHubIsUnreachableThenFound) {
