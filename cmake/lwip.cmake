@@ -48,7 +48,9 @@ include("${USOCKET_LWIP_SOURCE_DIR}/src/Filelists.cmake")
 set(USOCKET_LWIP_STACK_SOURCES ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS} ${lwipapi_SRCS}
                                ${LWIP_DIR}/src/netif/ethernet.c)
 
-find_package(Threads REQUIRED)
+if(NOT USOCKET_LWIP_BOARD)
+  find_package(Threads REQUIRED)
+endif()
 
 # usocket_lwip_profile(NAME): lwip_NAME, and on a host usocket_lwip_host_NAME.
 function(usocket_lwip_profile profile)
@@ -63,6 +65,9 @@ function(usocket_lwip_profile profile)
                                                    POSITION_INDEPENDENT_CODE ON)
   if(USOCKET_LWIP_BOARD)
     target_include_directories(lwip_${profile} PUBLIC "${USOCKET_LWIP_ROOT}/lwip/board/include")
+    # The structures behind one socket, for the RAM-per-socket figure.
+    add_library(lwip_sizes_${profile} OBJECT "${USOCKET_LWIP_ROOT}/lwip/board/sizes.c")
+    target_link_libraries(lwip_sizes_${profile} PRIVATE lwip_${profile})
     return()
   endif()
 

@@ -33,6 +33,7 @@ void tcp_exchange_with_peer(const std::string& peer_program, int n, bool ipv6, u
     const std::string done = read_line(peer, "DONE", 30s);
     EXPECT_EQ(field(done, "received"), static_cast<long long>(bytes)) << done;
     EXPECT_EQ(field(done, "bad_at"), -1) << done;
+    close_input(peer);  // this side has everything: the peer's stack may stop
     EXPECT_EQ(wait_exit(peer, 30s), 0);
 }
 

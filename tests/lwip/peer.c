@@ -3,7 +3,9 @@
  *
  *   peer tcp-exchange 4|6 NBYTES  listen on port 0, print "READY port=N", accept one
  *                                 connection, send NBYTES of stream 2 (then shut down) while
- *                                 receiving stream 1 to its end, print "DONE received=N bad_at=K"
+ *                                 receiving stream 1 to its end, print "DONE received=N bad_at=K",
+ *                                 and live on until standard input closes (until then its stack
+ *                                 retransmits what the other end has not acknowledged yet)
  *   peer udp-echo 4|6             bind port 0, print "READY port=N", echo datagrams until "quit"
  *   peer idle                     print "READY", live until standard input closes
  *   peer ready-check              print "READY-CHECK rc=N why=TEXT"; again for each line read
@@ -125,6 +127,9 @@ static int tcp_exchange(int family, unsigned long long n) {
   pthread_join(t, NULL);
   printf("DONE received=%llu bad_at=%lld send_errno=%d\n", got, bad_at, snd.failed);
   fflush(stdout);
+  char c;
+  while (read(0, &c, 1) > 0) {
+  }
   lwip_close(s);
   lwip_close(l);
   return got == n && bad_at < 0 && snd.failed == 0 ? 0 : 1;

@@ -16,7 +16,9 @@
 
 #include "../full/lwipopts.h"
 
+#ifndef TCP_TMR_INTERVAL /* a build may set it, to measure what the setting buys */
 #define TCP_TMR_INTERVAL 10
+#endif
 
 #undef IP_REASS_MAX_PBUFS
 #define IP_REASS_MAX_PBUFS 64

@@ -1,0 +1,17 @@
+# Cortex-M4F with the GNU Arm Embedded toolchain and newlib (Debian: gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi, libstdc++-arm-none-eabi-newlib). Libraries only: no final link.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR cortex-m4)
+set(CMAKE_C_COMPILER arm-none-eabi-gcc)
+set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
+set(CMAKE_AR arm-none-eabi-ar CACHE FILEPATH "")
+set(CMAKE_RANLIB arm-none-eabi-ranlib CACHE FILEPATH "")
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(_cpu "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -ffunction-sections -fdata-sections")
+set(CMAKE_C_FLAGS_INIT "${_cpu}")
+set(CMAKE_CXX_FLAGS_INIT "${_cpu} -fno-exceptions -fno-rtti")
+set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")
+set(CMAKE_CXX_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
