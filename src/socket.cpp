@@ -889,6 +889,7 @@ std::vector<socket_info> open_sockets() {
 }
 
 void print_pcbs(std::ostream& os) {
+    if (sys::print_stack(os)) return;
     for (const auto& s : open_sockets()) {
         os << "fd=" << s.fd << " family=" << s.family << " type=" << s.type << " proto=" << s.proto
            << " state=" << (s.listening ? "LISTEN" : !s.peer.empty() ? "CONNECTED" : "OPEN");
@@ -899,6 +900,7 @@ void print_pcbs(std::ostream& os) {
 }
 
 void reset() noexcept {
+    sys::reset_stack();
     // The registry's locks keep each descriptor open while it is shut down. Nothing allocates.
     detail::registry::walk(
         [](detail::socket_state& st, void*) noexcept {

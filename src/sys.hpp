@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -118,6 +119,18 @@ int selector_wait(handle sfd, selector_event* out, std::size_t max, std::int64_t
 
 /// The monotonic clock, in nanoseconds.
 std::int64_t monotonic_ns() noexcept;
+
+// --- the network stack (seed 000's print_pcbs() and reset(), src/socket.cpp) -----------------
+
+/// Writes the network stack's own list of its connections to `os` (lwIP: every protocol
+/// control block with its state, addresses and queued bytes). False when the backend has no
+/// stack of its own to show (POSIX: the kernel's connections are not the library's);
+/// print_pcbs() lists the library's open sockets then.
+bool print_stack(std::ostream& os);
+/// Resets the network stack where the library runs on one of its own (lwIP: aborts every
+/// connection, a reset to each peer, and takes the network interfaces down and up); nothing
+/// on POSIX. reset() then shuts down every socket the library owns.
+void reset_stack() noexcept;
 
 // --- names and addresses (src/resolver.cpp over src/<backend>/resolve.cpp) ------------------
 

@@ -7,6 +7,7 @@ set(USOCKET_BACKEND_SOURCES
   src/posix/resolve.cpp
   src/posix/resolve_timed.cpp
   src/posix/sockaddr.cpp
+  src/posix/stack.cpp
   src/posix/sys.cpp
   src/posix/msg.cpp
   src/posix/files.cpp

@@ -30,3 +30,16 @@
 #define MEMP_NUM_UDP_PCB 64
 #undef MEMP_NUM_SELECT_CB
 #define MEMP_NUM_SELECT_CB 64
+
+/* The DNS client's server port as a variable (lwip/port/sys_arch.c) instead of 53, so that a
+ * test points lwIP's resolver at a fake server on a port of its own
+ * (usocket::testing::set_resolver_config()). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+extern unsigned short usocket_lwip_dns_port;
+#ifdef __cplusplus
+}
+#endif
+#define DNS_SERVER_PORT usocket_lwip_dns_port
+#define USOCKET_LWIP_DNS_PORT_VARIABLE 1

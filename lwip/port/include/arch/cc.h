@@ -46,10 +46,14 @@ uint32_t sys_arch_rand(void);
 void sys_arch_check_core_locking(void);
 /** Records the tcpip thread (lwIP calls it when that thread starts). */
 void sys_arch_mark_tcpip_thread(void);
+/** A failed LWIP_ASSERT: prints it and aborts, except lwIP 2.1.3's one false alarm (see
+ * sys_arch.c). */
+void sys_arch_assert(const char* message, int line, const char* file);
 #ifdef __cplusplus
 }
 #endif
 #define LWIP_RAND() sys_arch_rand()
+#define LWIP_PLATFORM_ASSERT(x) sys_arch_assert((x), __LINE__, __FILE__)
 /* Every function of the stack that needs the core lock checks it (a misuse aborts at once
  * instead of corrupting the stack's lists). */
 #define LWIP_ASSERT_CORE_LOCKED() sys_arch_check_core_locking()

@@ -1,0 +1,41 @@
+#pragma once
+// What the lwIP backend gives the portable code at compile time: its error numbers and its
+// mutex. Included through src/sys.hpp only, so it includes no lwIP header (lwIP's macros,
+// fd_set and constants must not reach portable code).
+//
+// lwIP's errno values are the C library's: the backend requires LWIP_ERRNO_STDINCLUDE or
+// LWIP_ERRNO_INCLUDE in the platform's arch/cc.h (glibc's on a host, newlib's on a board);
+// src/lwip/errors.cpp checks that the values below are lwIP's.
+
+#include <atomic>
+#include <cerrno>
+
+namespace usocket::sys {
+
+/// Error numbers the portable code must recognise, with this backend's values.
+inline constexpr int err_intr = EINTR, err_again = EAGAIN, err_wouldblock = EWOULDBLOCK,
+                     err_inprogress = EINPROGRESS, err_timedout = ETIMEDOUT, err_badf = EBADF,
+                     err_connreset = ECONNRESET, err_inval = EINVAL, err_afnosupport = EAFNOSUPPORT,
+                     err_notconn = ENOTCONN, err_noent = ENOENT, err_nomem = ENOMEM,
+                     err_notsock = ENOTSOCK, err_mfile = EMFILE, err_connrefused = ECONNREFUSED,
+                     err_netunreach = ENETUNREACH, err_exist = EEXIST,
+                     err_nosys = ENOSYS;
+
+/// A mutex over lwIP's sys_mutex_t (the RTOS's mutex on a board: a microcontroller's C++
+/// library may have no std::mutex). Made on first use, so a static array of them costs
+/// nothing until locked; a board that cannot make one more mutex stops in LWIP_ASSERT.
+class mutex {
+public:
+    constexpr mutex() noexcept = default;
+    ~mutex();
+    mutex(const mutex&) = delete;
+    mutex& operator=(const mutex&) = delete;
+    void lock() noexcept;
+    void unlock() noexcept;
+
+private:
+    void* get() noexcept;
+    std::atomic<void*> impl_{nullptr};
+};
+
+}  // namespace usocket::sys

@@ -1,0 +1,177 @@
+// The lwIP backend's waits (src/sys.hpp): lwip_poll (lwip_select where a profile has no poll)
+// for wait() and poll(), in slices of at most lw::slice_ns: a wait that would last longer
+// returns EINTR when its slice ends, so that the blocking core runs the interrupt check (lwIP
+// never returns EINTR itself: its waits are semaphores, which signals do not interrupt) and
+// waits again with the time left. No kernel selector: the portable one runs over poll().
+
+#include <chrono>
+#include <climits>
+#include <cstddef>
+
+#include "lwip.hpp"
+#include "usocket/poller.hpp"
+
+namespace usocket::sys {
+
+#if LWIP_SOCKET_POLL
+// The poll object hands its slots to lwip_poll as they are: they must be lwIP's pollfd.
+static_assert(sizeof(detail::poll_slot) == sizeof(pollfd));
+static_assert(offsetof(detail::poll_slot, fd) == offsetof(pollfd, fd));
+static_assert(offsetof(detail::poll_slot, events) == offsetof(pollfd, events));
+static_assert(offsetof(detail::poll_slot, revents) == offsetof(pollfd, revents));
+#endif
+
+namespace lw {
+
+namespace {
+
+bool is_open(int fd) noexcept { return in_range(fd) && lwip_fcntl(fd, F_GETFL, 0) >= 0; }
+
+// Milliseconds for lwIP, rounded up so that a wait never ends before its time.
+int to_ms(std::int64_t timeout_ns) noexcept {
+    if (timeout_ns < 0) return -1;
+    const std::int64_t ms = (timeout_ns + 999'999) / 1'000'000;
+    return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+
+#if LWIP_SOCKET_POLL
+int poll_lwip(detail::poll_slot* slots, std::size_t n, int ms) noexcept {
+    return lwip_poll(n == 0 ? nullptr : reinterpret_cast<pollfd*>(slots), static_cast<nfds_t>(n), ms);
+}
+#else
+// poll() over lwip_select (a profile without LWIP_SOCKET_POLL): POLLIN is the read set,
+// POLLOUT the write set, and every descriptor is in the exception set, which lwIP reports for
+// a socket with an error (POLLERR).
+int poll_lwip(detail::poll_slot* slots, std::size_t n, int ms) noexcept {
+    fd_set rd, wr, ex;
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    FD_ZERO(&ex);
+    int maxfd = -1;
+    for (std::size_t i = 0; i < n; ++i) {
+        slots[i].revents = 0;
+        const int fd = slots[i].fd;
+        if (fd < 0) continue;
+        if ((slots[i].events & POLLIN) != 0) FD_SET(fd, &rd);
+        if ((slots[i].events & POLLOUT) != 0) FD_SET(fd, &wr);
+        FD_SET(fd, &ex);
+        if (fd > maxfd) maxfd = fd;
+    }
+    timeval tv{};
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    const int r = lwip_select(maxfd + 1, &rd, &wr, &ex, ms < 0 ? nullptr : &tv);
+    if (r <= 0) return r;
+    int count = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const int fd = slots[i].fd;
+        if (fd < 0) continue;
+        int ev = 0;
+        if (FD_ISSET(fd, &rd)) ev |= POLLIN;
+        if (FD_ISSET(fd, &wr)) ev |= POLLOUT;
+        if (FD_ISSET(fd, &ex)) ev |= POLLERR;
+        slots[i].revents = static_cast<short>(ev);
+        if (ev != 0) ++count;
+    }
+    return count;
+}
+#endif
+
+}  // namespace
+
+int poll_native(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns) noexcept {
+    for (;;) {
+        // A descriptor that is not an lwIP socket makes lwip_poll fail as a whole; poll(2)
+        // reports POLLNVAL on its slot instead, and so does this.
+        std::size_t invalid = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            slots[i].revents = 0;
+            if (slots[i].fd >= 0 && !is_open(slots[i].fd)) {
+                slots[i].revents = POLLNVAL;
+                ++invalid;
+            }
+        }
+        if (invalid != 0) {
+            int count = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (slots[i].revents == 0 && slots[i].fd >= 0 && poll_lwip(&slots[i], 1, 0) < 0) slots[i].revents = POLLNVAL;
+                if (slots[i].revents != 0) ++count;
+            }
+            return count;
+        }
+        errno = 0;
+        const int r = poll_lwip(slots, n, to_ms(timeout_ns));
+        if (r >= 0 || errno != 0) return r;
+        // lwip_poll gives up without an errno when a socket is closed while it waits: look
+        // again (that slot is POLLNVAL now).
+    }
+}
+
+int wait_slice(int fd, wait_for what, std::error_code& ec) noexcept {
+    detail::poll_slot p{fd, static_cast<short>(what == wait_for::read ? POLLIN : POLLOUT), 0};
+    const int r = poll_native(&p, 1, slice_ns);
+    if (r < 0) {
+        ec = last_error();
+        return -1;
+    }
+    if (r == 0) {
+        ec = make_error(EINTR);
+        return -1;
+    }
+    return 1;
+}
+
+}  // namespace lw
+
+namespace {
+int sliced_poll(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns, std::error_code& ec) noexcept {
+    const bool sliced = timeout_ns < 0 || timeout_ns > lw::slice_ns;
+    const int r = lw::poll_native(slots, n, sliced ? lw::slice_ns : timeout_ns);
+    if (r < 0) {
+        ec = lw::last_error();
+        return -1;
+    }
+    if (r == 0 && sliced) {
+        ec = make_error(EINTR);  // the slice ended: the caller runs the interrupt check and waits on
+        return -1;
+    }
+    return r;
+}
+}  // namespace
+
+int wait(handle fd, wait_for what, std::int64_t timeout_ns, std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::wait, unused, -1);
+    detail::poll_slot p{fd, static_cast<short>(what == wait_for::read ? POLLIN : POLLOUT), 0};
+    const int r = sliced_poll(&p, 1, timeout_ns, ec);
+    // POLLERR and POLLNVAL count as ready: the retried call reports what happened.
+    return r > 0 ? 1 : r;
+}
+
+int poll(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns, std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::poll, unused, -1);
+    return sliced_poll(slots, n, timeout_ns, ec);
+}
+
+handle selector_open(std::error_code& ec) noexcept {
+    ec = make_error(ENOSYS);
+    return invalid_handle;
+}
+
+bool selector_control(handle, selector_op, handle, std::uint32_t, std::uint64_t, std::error_code& ec) noexcept {
+    ec = make_error(ENOSYS);
+    return false;
+}
+
+int selector_wait(handle, selector_event*, std::size_t, std::int64_t, std::error_code& ec) noexcept {
+    ec = make_error(ENOSYS);
+    return -1;
+}
+
+std::int64_t monotonic_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace usocket::sys

@@ -1,0 +1,631 @@
+// The lwIP backend of the seam declared in src/sys.hpp: the only file that calls lwIP's socket
+// functions. Every lwIP socket is non-blocking inside lwIP; the mode the library sets is kept
+// here (lw::blocking()), and a blocking socket's call waits in slices (lw::wait_slice()) so that
+// the blocking core can run its interrupt check between them (src/lwip/lwip.hpp).
+//
+// What lwIP 2.1.3 does differently, and what this file makes of it:
+//   - connect() to a port nothing listens on ends with ECONNRESET (lwIP cannot tell a RST to a
+//     SYN from a reset connection): while a connection is in progress, ECONNRESET is reported
+//     as ECONNREFUSED, as every other stack does;
+//   - no close-on-exec, no inheritance: lwIP descriptors are not kernel descriptors, so no
+//     program this process executes ever gets them;
+//   - no dup(): EOPNOTSUPP; socketpair() is emulated over loopback TCP (or UDP), as CPython does
+//     where the system has none;
+//   - listen(0) lets lwIP accept nothing: it means 1 here, as on Linux;
+//   - recvfrom() on a connected stream reports no sender (lwIP gives the peer's address);
+//   - MSG_WAITALL (which lwIP ignores) is honoured for blocking stream sockets.
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+
+#include "lwip.hpp"
+#include "usocket/address.hpp"
+
+#ifdef USOCKET_LWIP_HOST
+#include "usocket_lwip_host.h"
+#endif
+
+namespace usocket::sys {
+
+namespace lw {
+
+namespace {
+
+enum : std::uint8_t { mode_blocking = 1, mode_connecting = 2, mode_listening = 4 };
+
+// One byte per lwIP socket: its mode as the library set it, and a connection in progress.
+std::atomic<std::uint8_t> modes[NUM_SOCKETS];
+
+std::atomic<std::uint8_t>* mode_of(int fd) noexcept {
+    return in_range(fd) ? &modes[fd - LWIP_SOCKET_OFFSET] : nullptr;
+}
+
+void set_mode_bit(int fd, std::uint8_t bit, bool on) noexcept {
+    if (auto* m = mode_of(fd)) {
+        if (on)
+            m->fetch_or(bit, std::memory_order_relaxed);
+        else
+            m->fetch_and(static_cast<std::uint8_t>(~bit), std::memory_order_relaxed);
+    }
+}
+
+bool connecting(int fd) noexcept {
+    const auto* m = mode_of(fd);
+    return m != nullptr && (m->load(std::memory_order_relaxed) & mode_connecting) != 0;
+}
+
+#ifdef USOCKET_LWIP_HOST
+sys::mutex note_lock;
+int note_errno = 0;       // the errno the last failed start-up gave, while it is not ready
+std::string note_text;    // why (the hub's path)
+#endif
+
+}  // namespace
+
+void track(int fd, bool is_blocking) noexcept {
+    if (auto* m = mode_of(fd)) m->store(is_blocking ? mode_blocking : 0, std::memory_order_relaxed);
+}
+
+void forget(int fd) noexcept {
+    if (auto* m = mode_of(fd)) m->store(0, std::memory_order_relaxed);
+}
+
+bool blocking(int fd) noexcept {
+    const auto* m = mode_of(fd);
+    return m != nullptr && (m->load(std::memory_order_relaxed) & mode_blocking) != 0;
+}
+
+namespace {
+bool listening(int fd) noexcept {
+    const auto* m = mode_of(fd);
+    return m != nullptr && (m->load(std::memory_order_relaxed) & mode_listening) != 0;
+}
+}  // namespace
+
+bool stack_ready(std::error_code& ec) noexcept {
+#ifdef USOCKET_LWIP_HOST
+    char why[512] = "";
+    const int rc = usocket_lwip_host_ready(why, sizeof why);
+    const std::lock_guard<sys::mutex> lock(note_lock);
+    if (rc == 0) {
+        note_errno = 0;
+        return true;
+    }
+    note_errno = rc;
+    note_text = why;  // an allocation failure here ends the process (noexcept)
+    ec = make_error(rc);
+    return false;
+#else
+    (void)ec;
+    return true;  // the firmware started lwIP before the first socket
+#endif
+}
+
+bool stack_started(std::error_code& ec) noexcept {
+    std::error_code e;
+    if (stack_ready(e) || e.value() == ENETUNREACH || e.value() == EINVAL) return true;
+    ec = e;
+    return false;
+}
+
+std::string host_note(int value) {
+#ifdef USOCKET_LWIP_HOST
+    const std::lock_guard<sys::mutex> lock(note_lock);
+    if (value != 0 && value == note_errno) return note_text;
+#else
+    (void)value;
+#endif
+    return {};
+}
+
+}  // namespace lw
+
+namespace {
+
+using lw::last_error;
+
+inline const sockaddr* sa(const address& a) noexcept { return static_cast<const sockaddr*>(a.data()); }
+
+// Makes lwIP's side of a new descriptor non-blocking and records the library's mode.
+bool adopt_new(int fd, bool non_blocking, std::error_code& ec) noexcept {
+    if (lwip_fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+        ec = last_error();
+        lwip_close(fd);
+        return false;
+    }
+    lw::track(fd, !non_blocking);
+    return true;
+}
+
+// After a failed call on `fd`: ECONNRESET while a connection is in progress is the peer
+// refusing it (lwIP reports a RST to a SYN as a reset).
+std::error_code call_error(int fd) noexcept {
+    int e = errno;
+    if (lw::connecting(fd)) {
+        if (e == ECONNRESET) e = ECONNREFUSED;
+        if (e != EALREADY && e != EINPROGRESS && e != EWOULDBLOCK && e != EAGAIN) lw::set_mode_bit(fd, lw::mode_connecting, false);
+    }
+    return make_error(e);
+}
+
+bool should_wait(int fd, msg_flags flags) noexcept {
+    return (errno == EWOULDBLOCK || errno == EAGAIN) && (flags & MSG_DONTWAIT) == 0 && lw::blocking(fd);
+}
+
+bool stream_socket(int fd) noexcept {
+    int type = 0;
+    socklen_t len = sizeof type;
+    return lwip_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+// The pending error of a socket (SO_ERROR), with a refused connection attempt reported as
+// such; 0 when connected or still connecting. A connection found made ends the attempt.
+int connect_result(int fd) noexcept {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (lwip_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+    if (!lw::connecting(fd)) return err;
+    if (err == ECONNRESET) err = ECONNREFUSED;
+    detail::poll_slot p{fd, POLLOUT, 0};
+    if (err != 0 || lw::poll_native(&p, 1, 0) > 0) lw::set_mode_bit(fd, lw::mode_connecting, false);
+    return err;
+}
+
+}  // namespace
+
+handle open_socket(address_family family, socket_type type, protocol proto, bool non_blocking,
+                   std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::open, unused, -1);
+    // lwIP takes any family as IPv4 and any protocol of a stream as TCP: refuse what it would
+    // misread.
+    const bool known_family = false
+#if LWIP_IPV4
+                              || family == AF_INET
+#endif
+#if LWIP_IPV6
+                              || family == AF_INET6
+#endif
+        ;
+    if (!known_family) {
+        ec = make_error(EAFNOSUPPORT);
+        return -1;
+    }
+    if ((type == SOCK_STREAM && proto != 0 && proto != IPPROTO_TCP) ||
+        (type == SOCK_DGRAM && proto != 0 && proto != IPPROTO_UDP && proto != IPPROTO_UDPLITE)) {
+        ec = make_error(EPROTONOSUPPORT);
+        return -1;
+    }
+    if (!lw::stack_ready(ec)) return -1;
+    const int fd = lwip_socket(family, type, proto);
+    if (fd < 0) {
+        ec = last_error();
+        return -1;
+    }
+    return adopt_new(fd, non_blocking, ec) ? fd : -1;
+}
+
+namespace {
+
+// socketpair() over loopback: a listener on the loopback address, a connection to it, the
+// accepted end; or two UDP sockets connected to each other. Both ends blocking while they are
+// made; the mode asked is set at the end.
+bool make_pair(int family, int type, handle fds[2], std::error_code& ec) noexcept {
+    sockaddr_storage where{};
+    socklen_t len = 0;
+    if (family == AF_INET) {
+        auto* sin = reinterpret_cast<sockaddr_in*>(&where);
+        sin->sin_len = sizeof(sockaddr_in);
+        sin->sin_family = AF_INET;
+        sin->sin_addr.s_addr = PP_HTONL(0x7f000001UL);
+        len = sizeof(sockaddr_in);
+    } else {
+#if LWIP_IPV6
+        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&where);
+        sin6->sin6_len = sizeof(sockaddr_in6);
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_addr.s6_addr[15] = 1;
+        len = sizeof(sockaddr_in6);
+#endif
+    }
+    int a = -1, b = -1, l = -1;
+    auto fail = [&] {
+        ec = last_error();
+        for (const int fd : {a, b, l})
+            if (fd >= 0) lwip_close(fd);
+        return false;
+    };
+    if (type == SOCK_DGRAM) {
+        a = lwip_socket(family, SOCK_DGRAM, 0);
+        b = lwip_socket(family, SOCK_DGRAM, 0);
+        sockaddr_storage aa{}, ba{};
+        socklen_t al = sizeof aa, bl = sizeof ba;
+        if (a < 0 || b < 0 || lwip_bind(a, reinterpret_cast<sockaddr*>(&where), len) != 0 ||
+            lwip_bind(b, reinterpret_cast<sockaddr*>(&where), len) != 0 ||
+            lwip_getsockname(a, reinterpret_cast<sockaddr*>(&aa), &al) != 0 ||
+            lwip_getsockname(b, reinterpret_cast<sockaddr*>(&ba), &bl) != 0 ||
+            lwip_connect(a, reinterpret_cast<sockaddr*>(&ba), bl) != 0 ||
+            lwip_connect(b, reinterpret_cast<sockaddr*>(&aa), al) != 0)
+            return fail();
+    } else {
+        l = lwip_socket(family, SOCK_STREAM, 0);
+        sockaddr_storage la{};
+        socklen_t ll = sizeof la;
+        if (l < 0 || lwip_bind(l, reinterpret_cast<sockaddr*>(&where), len) != 0 || lwip_listen(l, 1) != 0 ||
+            lwip_getsockname(l, reinterpret_cast<sockaddr*>(&la), &ll) != 0)
+            return fail();
+        a = lwip_socket(family, SOCK_STREAM, 0);
+        if (a < 0 || lwip_connect(a, reinterpret_cast<sockaddr*>(&la), ll) != 0) return fail();
+        b = lwip_accept(l, nullptr, nullptr);
+        if (b < 0) return fail();
+        lwip_close(l);
+        l = -1;
+    }
+    fds[0] = a;
+    fds[1] = b;
+    return true;
+}
+
+}  // namespace
+
+bool open_pair(address_family family, socket_type type, protocol proto, bool non_blocking, handle fds[2],
+               std::error_code& ec) noexcept {
+    // AF_UNIX (the portable default) is not lwIP's: the pair is made over IPv4 loopback.
+    const int fam = family == AF_INET6 ? AF_INET6 : AF_INET;
+    if ((family != AF_INET && family != AF_INET6 && family != AF_UNSPEC
+#ifdef USOCKET_HAS_AF_UNIX
+         && family != af_unix
+#endif
+         ) ||
+        (fam == AF_INET6 && !LWIP_IPV6)) {
+        ec = make_error(EAFNOSUPPORT);
+        return false;
+    }
+    if ((type != SOCK_STREAM && type != SOCK_DGRAM) || (proto != 0 && proto != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))) {
+        ec = make_error(type != SOCK_STREAM && type != SOCK_DGRAM ? EOPNOTSUPP : EPROTONOSUPPORT);
+        return false;
+    }
+    if (!lw::stack_ready(ec)) return false;
+    if (!make_pair(fam, type, fds, ec)) return false;
+    if (!adopt_new(fds[0], non_blocking, ec)) {
+        lwip_close(fds[1]);
+        return false;
+    }
+    if (!adopt_new(fds[1], non_blocking, ec)) {
+        lw::forget(fds[0]);
+        lwip_close(fds[0]);
+        return false;
+    }
+    return true;
+}
+
+bool close(handle fd, std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::close, unused, false);
+    if (lw::listening(fd)) {
+        // lwIP 2.1.3 (LWIP_NETCONN_FULLDUPLEX) frees the connections still waiting in a
+        // listener's queue from the closing thread, aborting their PCBs without the core lock
+        // (a data race in the stack): take them first and close them properly (the peers see
+        // the end of the stream). A connection completed between this and lwip_close() still
+        // meets lwIP's path.
+        for (int i = 0; i < 0x100; ++i) {
+            const int pending = lwip_accept(fd, nullptr, nullptr);
+            if (pending < 0) break;
+            lwip_close(pending);
+        }
+    }
+    lw::forget(fd);
+    if (lwip_close(fd) != 0) {
+        ec = last_error();
+        return false;
+    }
+    return true;
+}
+
+handle dup(handle fd, std::error_code& ec) noexcept {
+    // lwIP has no dup(): a descriptor is a slot of its socket table with one netconn.
+    ec = make_error(lwip_fcntl(fd, F_GETFL, 0) < 0 ? EBADF : EOPNOTSUPP);
+    return -1;
+}
+
+bool set_non_blocking(handle fd, bool on, std::error_code& ec) noexcept {
+    if (lwip_fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {  // also tells a descriptor that is not lwIP's
+        ec = last_error();
+        return false;
+    }
+    lw::set_mode_bit(fd, lw::mode_blocking, !on);
+    return true;
+}
+
+bool describe(handle fd, address_family& family, socket_type& type, protocol& proto, std::error_code& ec) noexcept {
+    int value = 0;
+    socklen_t len = sizeof value;
+    if (!lw::in_range(fd)) {
+        ec = make_error(EBADF);
+        return false;
+    }
+    if (lwip_getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &len) != 0) {
+        ec = last_error();
+        return false;
+    }
+    type = socket_type{value};
+    sockaddr_storage ss{};
+    socklen_t sslen = sizeof ss;
+    if (lwip_getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sslen) != 0) {
+        ec = last_error();
+        return false;
+    }
+    family = address_family{ss.ss_family};
+    proto = protocol{value == SOCK_STREAM ? IPPROTO_TCP : value == SOCK_DGRAM ? IPPROTO_UDP : 0};
+    return true;
+}
+
+bool get_inheritable(handle fd, bool& inheritable, std::error_code& ec) noexcept {
+    if (lwip_fcntl(fd, F_GETFL, 0) < 0) {
+        ec = last_error();
+        return false;
+    }
+    inheritable = false;  // not a kernel descriptor: never passed to another program
+    return true;
+}
+
+bool set_inheritable(handle fd, bool inheritable, std::error_code& ec) noexcept {
+    if (lwip_fcntl(fd, F_GETFL, 0) < 0) {
+        ec = last_error();
+        return false;
+    }
+    if (inheritable) {
+        ec = make_error(EOPNOTSUPP);
+        return false;
+    }
+    return true;
+}
+
+bool connect(handle fd, const address& peer, std::error_code& ec) noexcept {
+    bool ok;
+    if (lwip_connect(fd, sa(peer), static_cast<socklen_t>(peer.size())) == 0) {
+        lw::set_mode_bit(fd, lw::mode_connecting, false);
+        ok = true;
+    } else if (errno != EINPROGRESS && errno != EALREADY) {
+        ec = call_error(fd);
+        ok = false;
+    } else {
+        lw::set_mode_bit(fd, lw::mode_connecting, true);
+        ok = false;
+        ec = make_error(EINPROGRESS);
+        if (lw::blocking(fd)) {
+            // A blocking connect waits one slice here; the blocking core waits for the rest
+            // (it takes EINTR as a connection going on in the background).
+            if (lw::wait_slice(fd, wait_for::write, ec) > 0) {
+                const int e = connect_result(fd);
+                ok = e == 0;
+                ec = ok ? std::error_code() : make_error(e);
+                if (ok) lw::set_mode_bit(fd, lw::mode_connecting, false);
+            }
+        }
+    }
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::connect, unused, false);
+    return ok;
+}
+
+bool bind(handle fd, const address& local, std::error_code& ec) noexcept {
+    if (lwip_bind(fd, sa(local), static_cast<socklen_t>(local.size())) != 0) {
+        ec = last_error();
+        return false;
+    }
+    return true;
+}
+
+bool listen(handle fd, int backlog, std::error_code& ec) noexcept {
+    if (lwip_listen(fd, std::max(backlog, 1)) != 0) {
+        ec = last_error();
+        return false;
+    }
+    lw::set_mode_bit(fd, lw::mode_listening, true);
+    return true;
+}
+
+handle accept(handle fd, address* peer, bool non_blocking, std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::accept, unused, -1);
+    for (;;) {
+        sockaddr* where = peer != nullptr ? static_cast<sockaddr*>(peer->data()) : nullptr;
+        socklen_t len = address::capacity;
+        const int nfd = lwip_accept(fd, where, peer != nullptr ? &len : nullptr);
+        if (nfd >= 0) {
+            if (!adopt_new(nfd, non_blocking, ec)) return -1;
+            if (peer != nullptr) peer->resize(len);
+            return nfd;
+        }
+        if (!should_wait(fd, msg_flags{})) {
+            ec = last_error();
+            return -1;
+        }
+        if (lw::wait_slice(fd, wait_for::read, ec) < 0) return -1;
+    }
+}
+
+bool shutdown(handle fd, shutdown_how how, std::error_code& ec) noexcept {
+    if (lwip_shutdown(fd, how) != 0) {
+        ec = last_error();
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+// lwIP knows MSG_NOSIGNAL's value but nothing raises SIGPIPE in lwIP anyway.
+constexpr int send_flags(msg_flags flags) noexcept { return flags & ~MSG_NOSIGNAL; }
+
+// A send on a blocking socket sends everything, waiting in slices; a slice that ends with
+// nothing sent returns what was sent (a short count, as a signal gives on POSIX) or EINTR.
+template <class Send>
+ssize send_loop(handle fd, std::size_t size, msg_flags flags, Send&& one, std::error_code& ec) noexcept {
+    std::size_t done = 0;
+    for (;;) {
+        const ssize n = one(done, size - done);
+        if (n >= 0) {
+            if (lw::connecting(fd)) lw::set_mode_bit(fd, lw::mode_connecting, false);
+            done += static_cast<std::size_t>(n);
+            if (done == size || !lw::blocking(fd) || (flags & MSG_DONTWAIT) != 0) return static_cast<ssize>(done);
+            continue;
+        }
+        if (!should_wait(fd, flags)) {
+            if (done != 0) return static_cast<ssize>(done);
+            ec = call_error(fd);
+            return -1;
+        }
+        std::error_code we;
+        if (lw::wait_slice(fd, wait_for::write, we) < 0) {
+            if (done != 0) return static_cast<ssize>(done);
+            ec = we;
+            return -1;
+        }
+    }
+}
+
+}  // namespace
+
+ssize send(handle fd, const void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept {
+    USOCKET_LWIP_FAULT(testing::op::send, size, -1);
+    const auto* p = static_cast<const unsigned char*>(data);
+    return send_loop(fd, size, flags, [&](std::size_t at, std::size_t n) {
+        return lwip_send(fd, p + at, n, send_flags(flags));
+    }, ec);
+}
+
+ssize sendto(handle fd, const void* data, std::size_t size, msg_flags flags, const address& peer,
+             std::error_code& ec) noexcept {
+    USOCKET_LWIP_FAULT(testing::op::sendto, size, -1);
+    for (;;) {
+        const ssize n = lwip_sendto(fd, data, size, send_flags(flags), sa(peer), static_cast<socklen_t>(peer.size()));
+        if (n >= 0) return n;
+        if (!should_wait(fd, flags)) {
+            ec = call_error(fd);
+            return -1;
+        }
+        if (lw::wait_slice(fd, wait_for::write, ec) < 0) return -1;
+    }
+}
+
+namespace {
+
+// A receive on a blocking socket waits in slices; with MSG_WAITALL on a stream it goes on
+// until `size` bytes, the end of the stream, an error or a slice with nothing (a short count).
+template <class Recv>
+ssize recv_loop(handle fd, std::size_t size, msg_flags flags, Recv&& one, std::error_code& ec) noexcept {
+    const bool wait_all = (flags & MSG_WAITALL) != 0 && (flags & MSG_PEEK) == 0 && lw::blocking(fd);
+    const int lwip_flags = flags & ~MSG_WAITALL;
+    std::size_t done = 0;
+    for (;;) {
+        const ssize n = one(done, size - done, lwip_flags);
+        if (n > 0) {
+            if (lw::connecting(fd)) lw::set_mode_bit(fd, lw::mode_connecting, false);
+            done += static_cast<std::size_t>(n);
+            if (!wait_all || done == size) return static_cast<ssize>(done);
+            continue;
+        }
+        if (n == 0) return static_cast<ssize>(done);
+        if (!should_wait(fd, flags)) {
+            if (done != 0) return static_cast<ssize>(done);
+            ec = call_error(fd);
+            return -1;
+        }
+        std::error_code we;
+        if (lw::wait_slice(fd, wait_for::read, we) < 0) {
+            if (done != 0) return static_cast<ssize>(done);
+            ec = we;
+            return -1;
+        }
+    }
+}
+
+}  // namespace
+
+ssize recv(handle fd, void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept {
+    USOCKET_COUNT_RECV();
+    USOCKET_LWIP_FAULT(testing::op::recv, size, -1);
+    auto* p = static_cast<unsigned char*>(data);
+    return recv_loop(fd, size, flags, [&](std::size_t at, std::size_t n, int f) -> ssize {
+        return lwip_recv(fd, p + at, n, f);
+    }, ec);
+}
+
+ssize recvfrom(handle fd, void* data, std::size_t size, msg_flags flags, address* from, std::error_code& ec) noexcept {
+    USOCKET_LWIP_FAULT(testing::op::recvfrom, size, -1);
+    auto* p = static_cast<unsigned char*>(data);
+    // A connected stream reports no sender, as POSIX stacks do (lwIP would give the peer's).
+    if (from != nullptr && stream_socket(fd)) {
+        from->resize(0);
+        from = nullptr;
+    }
+    if (from == nullptr) {
+        return recv_loop(fd, size, flags, [&](std::size_t at, std::size_t n, int f) -> ssize {
+            return lwip_recvfrom(fd, p + at, n, f, nullptr, nullptr);
+        }, ec);
+    }
+    socklen_t len = 0;
+    const ssize n = recv_loop(fd, size, flags & ~msg_waitall, [&](std::size_t at, std::size_t want, int f) -> ssize {
+        len = address::capacity;
+        return lwip_recvfrom(fd, p + at, want, f, static_cast<sockaddr*>(from->data()), &len);
+    }, ec);
+    if (n >= 0) from->resize(len);
+    return n;
+}
+
+bool getsockopt(handle fd, option_level level, option_name option, void* value, std::size_t& size,
+                std::error_code& ec) noexcept {
+    if (level == SOL_SOCKET && option == SO_ERROR && size >= sizeof(int)) {
+        // The result of a connection attempt: ECONNRESET before it was made is a refusal.
+        if (lwip_fcntl(fd, F_GETFL, 0) < 0) {
+            ec = last_error();
+            return false;
+        }
+        const int e = connect_result(fd);
+        std::memcpy(value, &e, sizeof e);
+        size = sizeof e;
+        return true;
+    }
+    socklen_t len = static_cast<socklen_t>(size);
+    if (lwip_getsockopt(fd, level, option, value, &len) != 0) {
+        ec = last_error();
+        return false;
+    }
+    size = len;
+    return true;
+}
+
+bool setsockopt(handle fd, option_level level, option_name option, const void* value, std::size_t size,
+                std::error_code& ec) noexcept {
+    if (lwip_setsockopt(fd, level, option, value, static_cast<socklen_t>(size)) != 0) {
+        ec = last_error();
+        return false;
+    }
+    return true;
+}
+
+bool getsockname(handle fd, address& out, std::error_code& ec) noexcept {
+    socklen_t len = address::capacity;
+    if (lwip_getsockname(fd, static_cast<sockaddr*>(out.data()), &len) != 0) {
+        ec = last_error();
+        return false;
+    }
+    out.resize(len);
+    return true;
+}
+
+bool getpeername(handle fd, address& out, std::error_code& ec) noexcept {
+    socklen_t len = address::capacity;
+    if (lwip_getpeername(fd, static_cast<sockaddr*>(out.data()), &len) != 0) {
+        ec = last_error();
+        return false;
+    }
+    out.resize(len);
+    return true;
+}
+
+}  // namespace usocket::sys
