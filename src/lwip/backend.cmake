@@ -21,6 +21,7 @@ set(USOCKET_LWIP_LIBRARIES "" CACHE STRING "A firmware's own lwIP: what to link 
 
 set(USOCKET_BACKEND_SOURCES
   src/lwip/errors.cpp
+  src/lwip/loopback.cpp
   src/lwip/mutex.cpp
   src/lwip/poll.cpp
   src/lwip/resolve.cpp
@@ -43,7 +44,7 @@ else()
   # The backend's profile, and the ones tests/lwip's peers use.
   set(USOCKET_LWIP_PROFILES ${USOCKET_LWIP_PROFILE})
   if(USOCKET_BUILD_TESTS AND NOT CMAKE_CROSSCOMPILING)
-    list(APPEND USOCKET_LWIP_PROFILES test small)
+    list(APPEND USOCKET_LWIP_PROFILES test small full)
     list(REMOVE_DUPLICATES USOCKET_LWIP_PROFILES)
   endif()
   include(${_usocket_root}/cmake/lwip.cmake)

@@ -7,6 +7,22 @@
 #include "lwip/sockets.h"
 #include "lwip/netdb.h"
 
+/* getaddrinfo()'s errors are negative, as glibc numbers them and as seed 001 documents for the
+ * module on lwIP ("the error is marked with a negative number"): lwIP's EAI_* (200 and up)
+ * become their negatives, the values a gaierror carries (src/lwip/resolve.cpp). */
+#if defined(EAI_NONAME) && EAI_NONAME > 0
+#undef EAI_NONAME
+#define EAI_NONAME (-200)
+#undef EAI_SERVICE
+#define EAI_SERVICE (-201)
+#undef EAI_FAIL
+#define EAI_FAIL (-202)
+#undef EAI_MEMORY
+#define EAI_MEMORY (-203)
+#undef EAI_FAMILY
+#define EAI_FAMILY (-204)
+#endif
+
 /* STOPGAP, to go when the portable code no longer needs them (each use is listed in
  * docs/backends.md): constants lwIP does not have, which src/, include/ and python/ use
  * without asking USOCKET_HAS_*. They are given values lwIP never sees:

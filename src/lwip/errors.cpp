@@ -38,8 +38,9 @@ public:
 class gai_category_impl final : public std::error_category {
 public:
     const char* name() const noexcept override { return "getaddrinfo"; }
+    // Values are lwIP's EAI_* negated (src/lwip/constants_prologue.h).
     std::string message(int v) const override {
-        switch (v) {
+        switch (-v) {
 #if LWIP_DNS
             case EAI_NONAME: return "Name or service not known";
             case EAI_SERVICE: return "Servname not supported for ai_socktype";
@@ -69,6 +70,12 @@ public:
 };
 
 }  // namespace
+
+#if LWIP_DNS
+static_assert(eai_noname == -EAI_NONAME && eai_service == -EAI_SERVICE && eai_fail == -EAI_FAIL &&
+              eai_memory == -EAI_MEMORY && eai_family == -EAI_FAMILY,
+              "src/lwip/constants_prologue.h negates lwIP's EAI_* values");
+#endif
 
 const std::error_category& sys::category() noexcept {
     static const lwip_category_impl c;

@@ -25,6 +25,7 @@ extern "C" {  // lwIP's private header declares C functions without saying so
 #undef inet_ntoa
 #undef inet_addr
 
+#include <atomic>
 #include <cstdint>
 #include <system_error>
 
@@ -96,6 +97,19 @@ int poll_native(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns
 /// EINTR when the slice ended with nothing ready (the caller returns it, the blocking core
 /// runs the interrupt check and calls again).
 int wait_slice(int fd, wait_for what, std::error_code& ec) noexcept;
+
+/// A pseudo descriptor (below -1, which no socket is) that poll_native() reports readable
+/// (POLLIN) once `*flag` is true: what a host lookup gives the blocking core to wait on while
+/// lwIP's DNS client works. -1 when all are taken.
+int flag_descriptor_open(const std::atomic<bool>* flag) noexcept;
+void flag_descriptor_close(int fd) noexcept;
+
+// --- loopback (src/lwip/loopback.cpp) -----------------------------------------------------------
+
+/// Delivers the packets this process queued to itself, when the backend is the one that
+/// delivers them (LWIP_NETIF_LOOPBACK without LWIP_NETIF_LOOPBACK_MULTITHREADING); nothing
+/// otherwise. Called after every call that may have queued some, without the core lock.
+void flush_loopback() noexcept;
 
 // --- start-up ---------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 // waits again with the time left. No kernel selector: the portable one runs over poll().
 
 #include <chrono>
+#include <algorithm>
 #include <climits>
 #include <cstddef>
 
@@ -77,9 +78,63 @@ int poll_lwip(detail::poll_slot* slots, std::size_t n, int ms) noexcept {
 }
 #endif
 
+// The flags behind pseudo descriptors -2, -3, ...
+constexpr int flag_slots = 16;
+std::atomic<const std::atomic<bool>*> flags[flag_slots];
+
+int flag_index(int fd) noexcept { return fd <= -2 && fd > -2 - flag_slots ? -2 - fd : -1; }
+
+// poll() over slots some of which are pseudo descriptors: the real ones are looked at without
+// waiting, the flags every 2 ms.
+int poll_with_flags(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns) noexcept {
+    const std::int64_t until = timeout_ns < 0 ? -1 : monotonic_ns() + timeout_ns;
+    for (;;) {
+        int count = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            detail::poll_slot one = slots[i];
+            one.revents = 0;
+            const int k = flag_index(one.fd);
+            if (k >= 0) {
+                const std::atomic<bool>* f = flags[k].load(std::memory_order_acquire);
+                one.revents = static_cast<short>(f == nullptr ? POLLNVAL : f->load(std::memory_order_acquire) ? POLLIN : 0);
+            } else if (one.fd >= 0 && poll_native(&one, 1, 0) < 0) {
+                return -1;
+            }
+            slots[i].revents = one.revents;
+            if (one.revents != 0) ++count;
+        }
+        if (count != 0) return count;
+        const std::int64_t left = until < 0 ? 2'000'000 : until - monotonic_ns();
+        if (left <= 0) return 0;
+        sys_msleep(static_cast<u32_t>(std::min<std::int64_t>(left, 2'000'000) / 1'000'000 + 1));
+    }
+}
+
 }  // namespace
 
+int flag_descriptor_open(const std::atomic<bool>* flag) noexcept {
+    for (int i = 0; i < flag_slots; ++i) {
+        const std::atomic<bool>* none = nullptr;
+        if (flags[i].compare_exchange_strong(none, flag, std::memory_order_acq_rel)) return -2 - i;
+    }
+    return -1;
+}
+
+void flag_descriptor_close(int fd) noexcept {
+    if (const int k = flag_index(fd); k >= 0) flags[k].store(nullptr, std::memory_order_release);
+}
+
 int poll_native(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns) noexcept {
+    for (std::size_t i = 0; i < n; ++i)
+        if (slots[i].fd <= -2) return poll_with_flags(slots, n, timeout_ns);
+    if (n == 0) {
+        // Nothing to watch: a sleep, on the calling thread's lwIP semaphore (lwIP must run).
+        std::error_code ec;
+        if (!stack_started(ec)) {
+            errno = ec.value();
+            return -1;
+        }
+    }
     for (;;) {
         // A descriptor that is not an lwIP socket makes lwip_poll fail as a whole; poll(2)
         // reports POLLNVAL on its slot instead, and so does this.
@@ -99,6 +154,7 @@ int poll_native(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns
             }
             return count;
         }
+        flush_loopback();  // what lwIP's timers queued since
         errno = 0;
         const int r = poll_lwip(slots, n, to_ms(timeout_ns));
         if (r >= 0 || errno != 0) return r;

@@ -6,6 +6,7 @@
 // parsers take the classic forms "127.1" that inet_pton must refuse).
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -30,7 +31,8 @@ namespace usocket::sys {
 
 namespace {
 
-std::error_code eai(int code) noexcept { return {code, gai_category()}; }
+// lwIP's EAI_* are positive; a gaierror carries them negative (src/lwip/constants_prologue.h).
+std::error_code eai(int code) noexcept { return {-code, gai_category()}; }
 
 // --- text ---------------------------------------------------------------------------------------
 
@@ -222,6 +224,30 @@ bool getaddrinfo(const char* host, const char* service, address_family family, s
         families.push_back(family);
     }
     if (!lw::stack_started(ec)) return false;
+    // A scoped IPv6 literal ("fe80::1%hb0", "fe80::1%2"): lwIP parses no zone; the scope is set
+    // on the result here.
+    std::string literal;
+    std::uint32_t scope = 0;
+    if (const char* pct = host != nullptr ? std::strchr(host, '%') : nullptr; pct != nullptr && LWIP_IPV6) {
+        literal.assign(host, pct);
+        unsigned char bytes[16];
+        if ((family != AF_UNSPEC && family != AF_INET6) || !pton6(literal.c_str(), bytes)) {
+            ec = eai(EAI_NONAME);
+            return false;
+        }
+        scope = interface_index(pct + 1);
+        if (scope == 0) {
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(pct + 1, &end, 10);
+            if (pct[1] == '\0' || *end != '\0' || n == 0 || n > 255) {
+                ec = eai(EAI_NONAME);
+                return false;
+            }
+            scope = static_cast<std::uint32_t>(n);
+        }
+        host = literal.c_str();
+        families.assign(1, AF_INET6);
+    }
     for (const int fam : families) {
         ::addrinfo hints{};
         hints.ai_family = fam;
@@ -243,6 +269,14 @@ bool getaddrinfo(const char* host, const char* service, address_family family, s
                 if ((flags & AI_CANONNAME) != 0 && ai->ai_canonname != nullptr && out.empty())
                     entry.canonname = ai->ai_canonname;
                 entry.sockaddr = address::from_native(ai->ai_addr, size);
+                if (scope != 0) {
+                    ip_parts p;
+                    if (decode_ip(entry.sockaddr.data(), entry.sockaddr.size(), p)) {
+                        p.scope_id = scope;
+                        unsigned char native[address::capacity];
+                        entry.sockaddr = address::from_native(native, encode_ip(p, native, sizeof native));
+                    }
+                }
                 out.push_back(std::move(entry));
             }
         }
@@ -375,10 +409,48 @@ bool inet_ntop(address_family family, const unsigned char* bytes, std::string& o
     return false;
 }
 
+// The classic forms as glibc's inet_aton() takes them: one to four numbers, each decimal, octal
+// (0...) or hex (0x...), the last filling the bytes left ("127.1", "0x7f000001"), nothing out
+// of range, then the end or a space. (lwIP's ip4addr_aton() lets a number overflow.)
 bool inet_aton(const char* text, unsigned char out[4]) noexcept {
-    ip4_addr_t a;
-    if (ip4addr_aton(text, &a) == 0) return false;
-    std::memcpy(out, &a.addr, 4);
+    std::uint32_t parts[4];
+    int n = 0;
+    const char* p = text;
+    for (;;) {
+        if (!(*p >= '0' && *p <= '9')) return false;
+        std::uint64_t v = 0;
+        int base = 10;
+        if (*p == '0') {
+            base = 8;
+            ++p;
+            if (*p == 'x' || *p == 'X') {
+                base = 16;
+                ++p;
+            }
+        }
+        for (;; ++p) {
+            const int d = hex_digit(*p);
+            if (d < 0 || d >= base) break;
+            v = v * static_cast<unsigned>(base) + static_cast<unsigned>(d);
+            if (v > 0xffffffffu) return false;
+        }
+        if (n == 4) return false;
+        parts[n++] = static_cast<std::uint32_t>(v);
+        if (*p != '.') break;
+        ++p;
+    }
+    if (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\f' && *p != '\v') return false;
+    std::uint32_t value = parts[n - 1];
+    const std::uint32_t last_max = n == 1 ? 0xffffffffu : n == 2 ? 0xffffffu : n == 3 ? 0xffffu : 0xffu;
+    if (value > last_max) return false;
+    for (int i = 0; i < n - 1; ++i) {
+        if (parts[i] > 0xff) return false;
+        value |= parts[i] << (24 - 8 * i);
+    }
+    out[0] = static_cast<unsigned char>(value >> 24);
+    out[1] = static_cast<unsigned char>(value >> 16);
+    out[2] = static_cast<unsigned char>(value >> 8);
+    out[3] = static_cast<unsigned char>(value);
     return true;
 }
 
@@ -411,7 +483,7 @@ struct dns_query {
     }
 };
 
-// lwIP's DNS client says nothing when it answers: the waiting loop looks every few ms.
+// Without a pseudo descriptor to wait on (all taken), the waiting loop looks every few ms.
 constexpr std::int64_t dns_poll_ns = 2'000'000;
 }  // namespace
 
@@ -419,6 +491,7 @@ struct host_lookup::impl {
     dns_query* query = nullptr;
     std::error_code failure;  // failed before any query
     int flags = 0;
+    int wake = -1;  // the pseudo descriptor readable once the query is done
     std::string host;
 };
 
@@ -447,6 +520,7 @@ host_lookup::host_lookup(const char* host, address_family family, addrinfo_flags
     const err_t err = dns_gethostbyname_addrtype(impl_->host.c_str(), &impl_->query->addr, &dns_query::on_found,
                                                  impl_->query, type);
     UNLOCK_TCPIP_CORE();
+    lw::flush_loopback();  // a DNS server in this process gets the query now
     if (err == ERR_INPROGRESS) return;  // the callback comes
     impl_->query->found = err == ERR_OK;
     impl_->query->done.store(true, std::memory_order_release);
@@ -455,6 +529,7 @@ host_lookup::host_lookup(const char* host, address_family family, addrinfo_flags
 
 host_lookup::~host_lookup() {
     if (impl_ == nullptr) return;
+    lw::flag_descriptor_close(impl_->wake);
     if (impl_->query != nullptr) impl_->query->release();
     delete impl_;
 }
@@ -463,9 +538,16 @@ bool host_lookup::done() const noexcept {
     return impl_ == nullptr || impl_->failure || impl_->query->done.load(std::memory_order_acquire);
 }
 
-std::size_t host_lookup::wait_slots(detail::poll_slot*, std::size_t, std::int64_t& wait_ns) noexcept {
-    wait_ns = done() ? -1 : dns_poll_ns;
-    return 0;
+std::size_t host_lookup::wait_slots(detail::poll_slot* slots, std::size_t max, std::int64_t& wait_ns) noexcept {
+    wait_ns = -1;  // lwIP's DNS client retries on its own timer
+    if (done()) return 0;
+    if (impl_->wake == -1) impl_->wake = lw::flag_descriptor_open(&impl_->query->done);
+    if (impl_->wake == -1 || max == 0) {
+        wait_ns = dns_poll_ns;
+        return 0;
+    }
+    slots[0] = {impl_->wake, POLLIN, 0};
+    return 1;
 }
 
 void host_lookup::step(const detail::poll_slot*, std::size_t) noexcept {}

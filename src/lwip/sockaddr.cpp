@@ -114,10 +114,16 @@ std::size_t encode_unix(std::string_view, void*, std::size_t) noexcept { return 
 std::string_view decode_unix(const void*, std::size_t) noexcept { return {}; }
 
 std::uint32_t interface_index(std::string_view name) noexcept {
+    // lwIP names an interface with two letters and its number ("lo0", "hb0"); the two letters
+    // alone name number 0.
     char buf[NETIF_NAMESIZE];
-    if (name.empty() || name.size() >= sizeof buf || name.find('\0') != std::string_view::npos) return 0;
+    if (name.size() < 2 || name.size() + 1 >= sizeof buf || name.find('\0') != std::string_view::npos) return 0;
     std::memcpy(buf, name.data(), name.size());
     buf[name.size()] = '\0';
+    if (name.size() == 2) {
+        buf[2] = '0';
+        buf[3] = '\0';
+    }
     std::error_code ec;
     if (!lw::stack_started(ec)) return 0;
     LOCK_TCPIP_CORE();

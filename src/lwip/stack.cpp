@@ -164,6 +164,7 @@ void reset_stack() noexcept {
         netif_set_up(n);
     }
     UNLOCK_TCPIP_CORE();
+    lw::flush_loopback();  // the resets reach the peers in this process
 }
 
 }  // namespace usocket::sys

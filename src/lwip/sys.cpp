@@ -33,67 +33,79 @@ namespace lw {
 
 namespace {
 
-enum : std::uint8_t { mode_blocking = 1, mode_connecting = 2, mode_listening = 4 };
+// One byte per lwIP socket, beside lwIP's own table: the mode the library set and what the
+// backend must remember about the socket.
+enum : std::uint8_t {
+    mode_blocking = 1,     // calls block (in slices); lwIP's side is non-blocking anyway
+    mode_connecting = 2,   // a connection attempt is in progress (ECONNRESET means refused)
+    mode_listening = 4,    // listen() was called (close() takes its queue first)
+    mode_inet6 = 8,        // an AF_INET6 socket: IPv4 peers are shown IPv4-mapped
+    mode_stream = 16,      // SOCK_STREAM
+    mode_read_closed = 32, // end of stream seen or reading shut down: recv() gives 0 from then on
+    mode_tracked = 64      // the bits above were set from the socket (track())
+};
 
-// One byte per lwIP socket: its mode as the library set it, and a connection in progress.
 std::atomic<std::uint8_t> modes[NUM_SOCKETS];
 
 std::atomic<std::uint8_t>* mode_of(int fd) noexcept {
     return in_range(fd) ? &modes[fd - LWIP_SOCKET_OFFSET] : nullptr;
 }
 
-void set_mode_bit(int fd, std::uint8_t bit, bool on) noexcept {
-    if (auto* m = mode_of(fd)) {
-        if (on)
-            m->fetch_or(bit, std::memory_order_relaxed);
-        else
-            m->fetch_and(static_cast<std::uint8_t>(~bit), std::memory_order_relaxed);
-    }
+bool has_mode(int fd, std::uint8_t bit) noexcept {
+    const auto* m = mode_of(fd);
+    return m != nullptr && (m->load(std::memory_order_relaxed) & bit) != 0;
 }
 
-bool connecting(int fd) noexcept {
-    const auto* m = mode_of(fd);
-    return m != nullptr && (m->load(std::memory_order_relaxed) & mode_connecting) != 0;
+void set_mode_bit(int fd, std::uint8_t bit, bool on) noexcept {
+    auto* m = mode_of(fd);
+    if (m == nullptr || ((m->load(std::memory_order_relaxed) & bit) != 0) == on) return;
+    if (on)
+        m->fetch_or(bit, std::memory_order_relaxed);
+    else
+        m->fetch_and(static_cast<std::uint8_t>(~bit), std::memory_order_relaxed);
 }
+
+bool connecting(int fd) noexcept { return has_mode(fd, mode_connecting); }
+bool listening(int fd) noexcept { return has_mode(fd, mode_listening); }
 
 #ifdef USOCKET_LWIP_HOST
 sys::mutex note_lock;
-int note_errno = 0;       // the errno the last failed start-up gave, while it is not ready
-std::string note_text;    // why (the hub's path)
+std::atomic<int> note_errno{0};  // the errno the last failed start-up gave, while it is not ready
+std::string note_text;           // why (the hub's path), under note_lock
 #endif
 
 }  // namespace
 
 void track(int fd, bool is_blocking) noexcept {
-    if (auto* m = mode_of(fd)) m->store(is_blocking ? mode_blocking : 0, std::memory_order_relaxed);
+    auto* m = mode_of(fd);
+    if (m == nullptr) return;
+    auto bits = static_cast<std::uint8_t>(mode_tracked | (is_blocking ? mode_blocking : 0));
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (lwip_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM) bits |= mode_stream;
+#if LWIP_IPV6
+    sockaddr_storage ss{};
+    socklen_t sslen = sizeof ss;
+    if (lwip_getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sslen) == 0 && ss.ss_family == AF_INET6)
+        bits |= mode_inet6;
+#endif
+    m->store(bits, std::memory_order_relaxed);
 }
 
 void forget(int fd) noexcept {
     if (auto* m = mode_of(fd)) m->store(0, std::memory_order_relaxed);
 }
 
-bool blocking(int fd) noexcept {
-    const auto* m = mode_of(fd);
-    return m != nullptr && (m->load(std::memory_order_relaxed) & mode_blocking) != 0;
-}
-
-namespace {
-bool listening(int fd) noexcept {
-    const auto* m = mode_of(fd);
-    return m != nullptr && (m->load(std::memory_order_relaxed) & mode_listening) != 0;
-}
-}  // namespace
+bool blocking(int fd) noexcept { return has_mode(fd, mode_blocking); }
 
 bool stack_ready(std::error_code& ec) noexcept {
 #ifdef USOCKET_LWIP_HOST
     char why[512] = "";
     const int rc = usocket_lwip_host_ready(why, sizeof why);
+    if (rc == 0 && note_errno.load(std::memory_order_relaxed) == 0) return true;
     const std::lock_guard<sys::mutex> lock(note_lock);
-    if (rc == 0) {
-        note_errno = 0;
-        return true;
-    }
-    note_errno = rc;
+    note_errno.store(rc, std::memory_order_relaxed);
+    if (rc == 0) return true;
     note_text = why;  // an allocation failure here ends the process (noexcept)
     ec = make_error(rc);
     return false;
@@ -113,7 +125,7 @@ bool stack_started(std::error_code& ec) noexcept {
 std::string host_note(int value) {
 #ifdef USOCKET_LWIP_HOST
     const std::lock_guard<sys::mutex> lock(note_lock);
-    if (value != 0 && value == note_errno) return note_text;
+    if (value != 0 && value == note_errno.load(std::memory_order_relaxed)) return note_text;
 #else
     (void)value;
 #endif
@@ -150,14 +162,44 @@ std::error_code call_error(int fd) noexcept {
     return make_error(e);
 }
 
-bool should_wait(int fd, msg_flags flags) noexcept {
-    return (errno == EWOULDBLOCK || errno == EAGAIN) && (flags & MSG_DONTWAIT) == 0 && lw::blocking(fd);
+// A call that would block waits when it began on a blocking socket (its mode then: another
+// thread's settimeout() applies to the next call, as on POSIX, where the kernel call that is
+// already blocked goes on).
+bool should_wait(bool blocking_call, msg_flags flags) noexcept {
+    return (errno == EWOULDBLOCK || errno == EAGAIN) && (flags & MSG_DONTWAIT) == 0 && blocking_call;
 }
 
-bool stream_socket(int fd) noexcept {
-    int type = 0;
-    socklen_t len = sizeof type;
-    return lwip_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+// One slice of a blocking call's wait: 1 ready, -1 with `ec`. A slice that ends gives EINTR (the
+// blocking core runs the interrupt check and calls again) while the socket is still blocking;
+// if another thread changed its mode meanwhile, the call goes on waiting as it began, since the
+// next call would not block.
+int slice(int fd, wait_for what, std::error_code& ec) noexcept {
+    for (;;) {
+        const int r = lw::wait_slice(fd, what, ec);
+        if (r > 0 || ec.value() != EINTR || lw::blocking(fd)) return r;
+        ec.clear();
+    }
+}
+
+bool stream_socket(int fd) noexcept { return lw::has_mode(fd, lw::mode_stream); }
+
+// An AF_INET6 socket shows an IPv4 peer as an IPv4-mapped address, as POSIX stacks do (lwIP
+// gives the AF_INET address of a dual-stack socket's IPv4 peer).
+void map_v4(int fd, address& a) noexcept {
+#if LWIP_IPV4 && LWIP_IPV6
+    ip_parts p;
+    if (!lw::has_mode(fd, lw::mode_inet6) || !decode_ip(a.data(), a.size(), p) || p.family != AF_INET) return;
+    ip_parts m;
+    m.family = af_inet6;
+    m.bytes[10] = m.bytes[11] = 0xff;
+    std::memcpy(m.bytes + 12, p.bytes, 4);
+    m.port = p.port;
+    unsigned char native[address::capacity];
+    a = address::from_native(native, encode_ip(m, native, sizeof native));
+#else
+    (void)fd;
+    (void)a;
+#endif
 }
 
 // The pending error of a socket (SO_ERROR), with a refused connection attempt reported as
@@ -257,8 +299,10 @@ bool make_pair(int family, int type, handle fds[2], std::error_code& ec) noexcep
             lwip_getsockname(l, reinterpret_cast<sockaddr*>(&la), &ll) != 0)
             return fail();
         a = lwip_socket(family, SOCK_STREAM, 0);
-        if (a < 0 || lwip_connect(a, reinterpret_cast<sockaddr*>(&la), ll) != 0) return fail();
-        b = lwip_accept(l, nullptr, nullptr);
+        if (a < 0 || lwip_fcntl(a, F_SETFL, O_NONBLOCK) != 0) return fail();
+        if (lwip_connect(a, reinterpret_cast<sockaddr*>(&la), ll) != 0 && errno != EINPROGRESS) return fail();
+        lw::flush_loopback();
+        b = lwip_accept(l, nullptr, nullptr);  // blocking: the handshake is done by then
         if (b < 0) return fail();
         lwip_close(l);
         l = -1;
@@ -317,7 +361,9 @@ bool close(handle fd, std::error_code& ec) noexcept {
         }
     }
     lw::forget(fd);
-    if (lwip_close(fd) != 0) {
+    const int rc = lwip_close(fd);
+    lw::flush_loopback();
+    if (rc != 0) {
         ec = last_error();
         return false;
     }
@@ -335,7 +381,10 @@ bool set_non_blocking(handle fd, bool on, std::error_code& ec) noexcept {
         ec = last_error();
         return false;
     }
-    lw::set_mode_bit(fd, lw::mode_blocking, !on);
+    if (!lw::has_mode(fd, lw::mode_tracked))
+        lw::track(fd, !on);  // a descriptor the library did not make (socket::adopt())
+    else
+        lw::set_mode_bit(fd, lw::mode_blocking, !on);
     return true;
 }
 
@@ -385,7 +434,11 @@ bool set_inheritable(handle fd, bool inheritable, std::error_code& ec) noexcept 
 
 bool connect(handle fd, const address& peer, std::error_code& ec) noexcept {
     bool ok;
-    if (lwip_connect(fd, sa(peer), static_cast<socklen_t>(peer.size())) == 0) {
+    const int rc = lwip_connect(fd, sa(peer), static_cast<socklen_t>(peer.size()));
+    const int err = errno;
+    lw::flush_loopback();
+    errno = err;
+    if (rc == 0) {
         lw::set_mode_bit(fd, lw::mode_connecting, false);
         ok = true;
     } else if (errno != EINPROGRESS && errno != EALREADY) {
@@ -431,28 +484,36 @@ bool listen(handle fd, int backlog, std::error_code& ec) noexcept {
 handle accept(handle fd, address* peer, bool non_blocking, std::error_code& ec) noexcept {
     std::size_t unused = 0;
     USOCKET_LWIP_FAULT(testing::op::accept, unused, -1);
+    const bool blocking_call = lw::blocking(fd);
     for (;;) {
         sockaddr* where = peer != nullptr ? static_cast<sockaddr*>(peer->data()) : nullptr;
         socklen_t len = address::capacity;
         const int nfd = lwip_accept(fd, where, peer != nullptr ? &len : nullptr);
         if (nfd >= 0) {
             if (!adopt_new(nfd, non_blocking, ec)) return -1;
-            if (peer != nullptr) peer->resize(len);
+            if (peer != nullptr) {
+                peer->resize(len);
+                map_v4(nfd, *peer);
+            }
             return nfd;
         }
-        if (!should_wait(fd, msg_flags{})) {
+        if (!should_wait(blocking_call, msg_flags{})) {
             ec = last_error();
             return -1;
         }
-        if (lw::wait_slice(fd, wait_for::read, ec) < 0) return -1;
+        if (slice(fd, wait_for::read, ec) < 0) return -1;
     }
 }
 
 bool shutdown(handle fd, shutdown_how how, std::error_code& ec) noexcept {
-    if (lwip_shutdown(fd, how) != 0) {
-        ec = last_error();
+    const int rc = lwip_shutdown(fd, how);
+    const int err = errno;
+    lw::flush_loopback();
+    if (rc != 0) {
+        ec = make_error(err);
         return false;
     }
+    if (how == SHUT_RD || how == SHUT_RDWR) lw::set_mode_bit(fd, lw::mode_read_closed, true);
     return true;
 }
 
@@ -465,22 +526,26 @@ constexpr int send_flags(msg_flags flags) noexcept { return flags & ~MSG_NOSIGNA
 // nothing sent returns what was sent (a short count, as a signal gives on POSIX) or EINTR.
 template <class Send>
 ssize send_loop(handle fd, std::size_t size, msg_flags flags, Send&& one, std::error_code& ec) noexcept {
+    const bool blocking_call = lw::blocking(fd);
     std::size_t done = 0;
     for (;;) {
         const ssize n = one(done, size - done);
+        const int err = errno;
+        lw::flush_loopback();  // a peer in this process gets the bytes now
+        errno = err;
         if (n >= 0) {
             if (lw::connecting(fd)) lw::set_mode_bit(fd, lw::mode_connecting, false);
             done += static_cast<std::size_t>(n);
-            if (done == size || !lw::blocking(fd) || (flags & MSG_DONTWAIT) != 0) return static_cast<ssize>(done);
+            if (done == size || !blocking_call || (flags & MSG_DONTWAIT) != 0) return static_cast<ssize>(done);
             continue;
         }
-        if (!should_wait(fd, flags)) {
+        if (!should_wait(blocking_call, flags)) {
             if (done != 0) return static_cast<ssize>(done);
             ec = call_error(fd);
             return -1;
         }
         std::error_code we;
-        if (lw::wait_slice(fd, wait_for::write, we) < 0) {
+        if (slice(fd, wait_for::write, we) < 0) {
             if (done != 0) return static_cast<ssize>(done);
             ec = we;
             return -1;
@@ -501,14 +566,18 @@ ssize send(handle fd, const void* data, std::size_t size, msg_flags flags, std::
 ssize sendto(handle fd, const void* data, std::size_t size, msg_flags flags, const address& peer,
              std::error_code& ec) noexcept {
     USOCKET_LWIP_FAULT(testing::op::sendto, size, -1);
+    const bool blocking_call = lw::blocking(fd);
     for (;;) {
         const ssize n = lwip_sendto(fd, data, size, send_flags(flags), sa(peer), static_cast<socklen_t>(peer.size()));
+        const int err = errno;
+        lw::flush_loopback();
+        errno = err;
         if (n >= 0) return n;
-        if (!should_wait(fd, flags)) {
+        if (!should_wait(blocking_call, flags)) {
             ec = call_error(fd);
             return -1;
         }
-        if (lw::wait_slice(fd, wait_for::write, ec) < 0) return -1;
+        if (slice(fd, wait_for::write, ec) < 0) return -1;
     }
 }
 
@@ -518,25 +587,32 @@ namespace {
 // until `size` bytes, the end of the stream, an error or a slice with nothing (a short count).
 template <class Recv>
 ssize recv_loop(handle fd, std::size_t size, msg_flags flags, Recv&& one, std::error_code& ec) noexcept {
-    const bool wait_all = (flags & MSG_WAITALL) != 0 && (flags & MSG_PEEK) == 0 && lw::blocking(fd);
+    const bool blocking_call = lw::blocking(fd);
+    const bool wait_all = (flags & MSG_WAITALL) != 0 && (flags & MSG_PEEK) == 0 && blocking_call;
     const int lwip_flags = flags & ~MSG_WAITALL;
     std::size_t done = 0;
     for (;;) {
         const ssize n = one(done, size - done, lwip_flags);
+        if (n > 0) lw::flush_loopback();  // the window update reaches a peer in this process
         if (n > 0) {
             if (lw::connecting(fd)) lw::set_mode_bit(fd, lw::mode_connecting, false);
             done += static_cast<std::size_t>(n);
             if (!wait_all || done == size) return static_cast<ssize>(done);
             continue;
         }
-        if (n == 0) return static_cast<ssize>(done);
-        if (!should_wait(fd, flags)) {
+        if (n == 0) {
+            if (size != 0) lw::set_mode_bit(fd, lw::mode_read_closed, true);
+            return static_cast<ssize>(done);
+        }
+        if (!should_wait(blocking_call, flags)) {
             if (done != 0) return static_cast<ssize>(done);
+            // After the end of the stream lwIP says ENOTCONN; POSIX says 0 again.
+            if (errno == ENOTCONN && lw::has_mode(fd, lw::mode_read_closed)) return 0;
             ec = call_error(fd);
             return -1;
         }
         std::error_code we;
-        if (lw::wait_slice(fd, wait_for::read, we) < 0) {
+        if (slice(fd, wait_for::read, we) < 0) {
             if (done != 0) return static_cast<ssize>(done);
             ec = we;
             return -1;
@@ -573,7 +649,10 @@ ssize recvfrom(handle fd, void* data, std::size_t size, msg_flags flags, address
         len = address::capacity;
         return lwip_recvfrom(fd, p + at, want, f, static_cast<sockaddr*>(from->data()), &len);
     }, ec);
-    if (n >= 0) from->resize(len);
+    if (n >= 0) {
+        from->resize(len);
+        map_v4(fd, *from);
+    }
     return n;
 }
 
@@ -596,6 +675,15 @@ bool getsockopt(handle fd, option_level level, option_name option, void* value, 
         return false;
     }
     size = len;
+    // lwIP answers its flag options with the flag's bit (SO_REUSEADDR gives 4): POSIX says 1.
+    const bool flag = (level == SOL_SOCKET && (option == SO_REUSEADDR || option == SO_KEEPALIVE || option == SO_BROADCAST)) ||
+                      (level == IPPROTO_TCP && option == TCP_NODELAY);
+    if (flag && len == sizeof(int)) {
+        int v;
+        std::memcpy(&v, value, sizeof v);
+        v = v != 0 ? 1 : 0;
+        std::memcpy(value, &v, sizeof v);
+    }
     return true;
 }
 
@@ -615,6 +703,7 @@ bool getsockname(handle fd, address& out, std::error_code& ec) noexcept {
         return false;
     }
     out.resize(len);
+    map_v4(fd, out);
     return true;
 }
 
@@ -625,6 +714,7 @@ bool getpeername(handle fd, address& out, std::error_code& ec) noexcept {
         return false;
     }
     out.resize(len);
+    map_v4(fd, out);
     return true;
 }
 

@@ -7,10 +7,12 @@
  * socket call of the process waits forever, and nothing can read to open a window again.
  *
  *   loopback_probe [BYTES] [WATCH_MS]
- * The writer runs in a thread; the main thread watches for WATCH_MS. Prints
- * "writer_done=0|1 sent=N cpu_ms=C wall_ms=W" and exits 3 when the writer is stuck while the
- * process burns CPU (the livelock: a quarter of a core at least), 0 when the writer finished and both sides then read all
- * BYTES (no livelock), 1 on any other failure. */
+ * The writer runs in a thread; the main thread watches for WATCH_MS, and once the writer has
+ * stalled, WATCH_MS more with nothing to do (the storm may start only with the first window
+ * probe, a second or more later with lwIP's default timers). Prints "writer_done=0|1 sent=N
+ * cpu_ms=C wall_ms=W" and exits 3 when the process burns CPU while nothing should run (the
+ * livelock: a quarter of a core at least), 0 when both sides then read all BYTES (no
+ * livelock), 1 on any other failure. */
 #include "lwip/sockets.h"
 #include "pattern.h"
 #include "usocket_lwip_host.h"
@@ -129,6 +131,13 @@ int main(int argc, char** argv) {
    * cores), not merely blocked. The stack holds its lock: no clean exit. */
   if (!done) _exit(cpu * 4 > wall ? 3 : 1);
   pthread_join(t, NULL);
+  /* Both sides stalled and nothing runs: a process that burns CPU now is the storm. */
+  const long long cpu1 = cpu_ms(), t1 = now_ms();
+  usleep((useconds_t)watch_ms * 1000);
+  const long long idle_cpu = cpu_ms() - cpu1, idle_wall = now_ms() - t1;
+  printf("idle cpu_ms=%lld wall_ms=%lld\n", idle_cpu, idle_wall);
+  fflush(stdout);
+  if (idle_cpu * 4 > idle_wall) _exit(3);
 
   const long long r0 = now_ms();
   while ((c.received < total || d.received < total) && now_ms() - r0 < 30000) {

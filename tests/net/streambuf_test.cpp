@@ -134,6 +134,9 @@ TEST_F(streambuf, exceptions_mask_rethrows_the_usocket_error) {
 }
 
 TEST_F(streambuf, write_error_is_badbit_with_the_errno) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a Unix socketpair's EPIPE at once; lwIP's pair is TCP (the first write after the peer closed is taken)";
+#endif
     auto [a, b] = usocket::socketpair();
     b.close();
     usocket::socket_iostream s(a, 4);

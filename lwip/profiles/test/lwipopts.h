@@ -11,7 +11,11 @@
  * IP_REASS_MAX_PBUFS 64: a 64 KiB UDP datagram arrives in 45 IPv4 fragments over a 1500-byte
  * MTU; the default 10 would drop it.
  *
- * MEMP_NUM_NETCONN 64: a test process holds more sockets than a board does. */
+ * MEMP_NUM_NETCONN 3000: a test process holds more sockets than a board does (a selector test
+ * makes a thousand pairs), and DEFAULT_ACCEPTMBOX_SIZE 256 lets as many connections wait for
+ * accept() as a backlog can ask (255; lwIP refuses the ones that do not fit, with a RST). A
+ * receive queue counts segments, not bytes: 64 of them (ESP-IDF's default is 6), so that a peer
+ * sending a byte at a time does not fill it before the window does, and 64 datagrams. */
 #pragma once
 
 #include "../full/lwipopts.h"
@@ -23,7 +27,33 @@
 #undef IP_REASS_MAX_PBUFS
 #define IP_REASS_MAX_PBUFS 64
 #undef MEMP_NUM_NETCONN
-#define MEMP_NUM_NETCONN 64
+#define MEMP_NUM_NETCONN 3000
+#undef DEFAULT_ACCEPTMBOX_SIZE
+#define DEFAULT_ACCEPTMBOX_SIZE 256
+#undef DEFAULT_TCP_RECVMBOX_SIZE
+#define DEFAULT_TCP_RECVMBOX_SIZE 64
+#undef DEFAULT_UDP_RECVMBOX_SIZE
+#define DEFAULT_UDP_RECVMBOX_SIZE 64
+
+/* Loopback (a process's packets to itself) delivered by usocket's lwIP backend in bounded
+ * batches, right after the call that sent them, instead of by lwIP's tcpip thread, which
+ * livelocks when two connections of one process both have zero windows
+ * (src/lwip/loopback.cpp). lwIP's own socket API alone then has no loopback: tests/lwip's
+ * loopback probe runs on the "full" profile. */
+#define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
+#undef LWIP_LOOPBACK_MAX_PBUFS
+#define LWIP_LOOPBACK_MAX_PBUFS 0
+/* lwIP 2.1.3's netif.c includes lwip/tcpip.h only with LWIP_NETIF_LOOPBACK_MULTITHREADING, but
+ * adds its loopback interface with tcpip_input() either way: declared here (err_t is s8_t). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+struct pbuf;
+struct netif;
+signed char tcpip_input(struct pbuf* p, struct netif* inp);
+#ifdef __cplusplus
+}
+#endif
 #undef MEMP_NUM_TCP_PCB
 #define MEMP_NUM_TCP_PCB 64
 #undef MEMP_NUM_UDP_PCB
