@@ -14,8 +14,7 @@
 
 #include "lwip/sockets.h"
 #include "pattern.h"
-#include "support.hpp"
-#include "usocket_lwip_host.h"
+#include "hub_env.hpp"
 
 namespace lwip_test {
 
@@ -110,57 +109,5 @@ inline exchange_result exchange(int s, unsigned long long n, std::uint64_t out_s
     sender.join();
     return r;
 }
-
-/// The hub of this test process and this process's attachment to it (10.77.0.1, fd77::1).
-/// Peers get 10.77.0.N and fd77::N.
-class hub_environment : public ::testing::Environment {
-public:
-    explicit hub_environment(std::vector<std::string> hub_args) : args_(std::move(hub_args)) {}
-
-    void SetUp() override {
-        dir_ = make_temp_dir();
-        hub_ = std::make_unique<hub>(dir_, args_);
-        set_env("USOCKET_LWIP_NET", hub_->path);
-        set_env("USOCKET_LWIP_ADDR", "10.77.0.1/24,fd77::1/64");
-        char why[256] = "";
-        ASSERT_EQ(usocket_lwip_host_ready(why, sizeof why), 0) << why;
-        instance_ = this;
-    }
-
-    void TearDown() override {
-        const std::string log = hub_->stop();
-        std::printf("hub log:\n%s", log.c_str());
-        remove_tree(dir_);
-    }
-
-    static hub_environment& get() { return *instance_; }
-    const std::string& hub_path() const { return hub_->path; }
-    std::string hub_counters() { return hub_->counters(); }
-    const std::string& dir() const { return dir_; }
-
-    /// The environment of peer number `n` (2..250): 10.77.0.N, and fd77::N unless `ipv4_only`.
-    std::vector<std::string> peer_env(int n, bool ipv4_only = false) const {
-        std::string addr = "USOCKET_LWIP_ADDR=10.77.0." + std::to_string(n) + "/24";
-        if (!ipv4_only) addr += ",fd77::" + std::to_string(n) + "/64";
-        return {"USOCKET_LWIP_NET=" + hub_->path, addr};
-    }
-
-    /// Starts a peer program; its standard error goes to the test's directory.
-    child start_peer(const std::string& program, int n, const std::vector<std::string>& args,
-                     bool ipv4_only = false) const {
-        std::vector<std::string> argv{program};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return spawn(argv, peer_env(n, ipv4_only), dir_ + "/peer" + std::to_string(n) + ".log");
-    }
-
-private:
-    std::vector<std::string> args_;
-    std::string dir_;
-    std::unique_ptr<hub> hub_;
-    static inline hub_environment* instance_ = nullptr;
-};
-
-inline std::string v4(int n) { return "10.77.0." + std::to_string(n); }
-inline std::string v6(int n) { return "fd77::" + std::to_string(n); }
 
 }  // namespace lwip_test

@@ -35,6 +35,18 @@
 #undef DEFAULT_UDP_RECVMBOX_SIZE
 #define DEFAULT_UDP_RECVMBOX_SIZE 64
 
+/* Windows and send buffers of 44 segments (63360 bytes; lwIP's largest without window scaling is
+ * 65535), where ESP-IDF has 4: a test that sends 100 kB before its peer in the same thread reads
+ * relies on the buffers a kernel gives. */
+#undef TCP_WND
+#define TCP_WND (44 * TCP_MSS)
+#undef TCP_SND_BUF
+#define TCP_SND_BUF (44 * TCP_MSS)
+#undef MEMP_NUM_TCP_SEG
+#define MEMP_NUM_TCP_SEG 256
+#undef PBUF_POOL_SIZE
+#define PBUF_POOL_SIZE 128
+
 /* Loopback (a process's packets to itself) delivered by usocket's lwIP backend in bounded
  * batches, right after the call that sent them, instead of by lwIP's tcpip thread, which
  * livelocks when two connections of one process both have zero windows
