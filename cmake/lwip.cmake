@@ -64,8 +64,7 @@ function(usocket_lwip_profile profile)
   add_library(lwip_${profile} STATIC ${USOCKET_LWIP_STACK_SOURCES})
   target_include_directories(lwip_${profile} SYSTEM PUBLIC "${USOCKET_LWIP_SOURCE_DIR}/src/include")
   target_include_directories(lwip_${profile} PUBLIC "${opts}")
-  set_target_properties(lwip_${profile} PROPERTIES C_STANDARD 11 C_EXTENSIONS ON
-                                                   POSITION_INDEPENDENT_CODE ON)
+  set_target_properties(lwip_${profile} PROPERTIES C_STANDARD 11 C_EXTENSIONS ON)
   if(USOCKET_LWIP_BOARD)
     target_include_directories(lwip_${profile} PUBLIC "${USOCKET_LWIP_ROOT}/lwip/board/include")
     # The structures behind one socket, for the RAM-per-socket figure.
@@ -74,6 +73,8 @@ function(usocket_lwip_profile profile)
     return()
   endif()
 
+  # Position-independent on a host: the Python module links it into a shared object.
+  set_target_properties(lwip_${profile} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   target_include_directories(lwip_${profile} PUBLIC "${USOCKET_LWIP_ROOT}/lwip/port/include")
   target_sources(lwip_${profile} PRIVATE "${USOCKET_LWIP_ROOT}/lwip/port/sys_arch.c")
   set_source_files_properties("${USOCKET_LWIP_ROOT}/lwip/port/sys_arch.c" TARGET_DIRECTORY lwip_${profile}

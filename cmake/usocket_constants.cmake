@@ -84,16 +84,18 @@ function(usocket_generate_constants)
       string(APPEND text "#ifdef ${macro}\nusocket_constant ${name} = ${macro} ;\n#endif\n")
     endforeach()
     file(WRITE ${work}/preprocess_constants.cpp "${text}")
-    execute_process(COMMAND ${CMAKE_CXX_COMPILER} ${CMAKE_CXX_FLAGS} ${include_flags} ${G_DEFINITIONS}
+    separate_arguments(cxx_flags UNIX_COMMAND "${CMAKE_CXX_FLAGS}")
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} ${cxx_flags} ${include_flags} ${G_DEFINITIONS}
                             -E -P ${work}/preprocess_constants.cpp
                     RESULT_VARIABLE pp_result OUTPUT_VARIABLE pp_output ERROR_VARIABLE pp_error)
     if(NOT pp_result EQUAL 0)
       message(FATAL_ERROR "usocket: cannot preprocess the ${G_BACKEND} backend's constants:\n${pp_error}")
     endif()
-    string(REGEX MATCHALL "usocket_constant [a-z0-9_]+ = [^;]*;" found "${pp_output}")
+    # Each match stops before its ';': a ';' inside would split the list's entries.
+    string(REGEX MATCHALL "usocket_constant [a-z0-9_]+ = [^;]*" found "${pp_output}")
     foreach(entry IN LISTS found)
-      string(REGEX REPLACE "^usocket_constant ([a-z0-9_]+) = ([^;]*);$" "\\1" name "${entry}")
-      string(REGEX REPLACE "^usocket_constant ([a-z0-9_]+) = ([^;]*);$" "\\2" expr "${entry}")
+      string(REGEX REPLACE "^usocket_constant ([a-z0-9_]+) = (.*)$" "\\1" name "${entry}")
+      string(REGEX REPLACE "^usocket_constant ([a-z0-9_]+) = (.*)$" "\\2" expr "${entry}")
       # Integer suffixes and casts to integer types are not math(EXPR)'s: drop them.
       string(REGEX REPLACE "([0-9a-fA-FxX]+)[uUlL]+" "\\1" expr "${expr}")
       string(REGEX REPLACE "\\((unsigned|signed|int|long|short|char|u8_t|u16_t|u32_t|s8_t|s16_t|s32_t| )+\\)" ""

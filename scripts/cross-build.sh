@@ -1,52 +1,87 @@
 #!/usr/bin/env bash
-# Cross-builds for a board and prints the size table: scripts/cross-build.sh cortex-m4 [BUILD_DIR]
+# Cross-builds usocket over lwIP for a board and prints the size table:
+#   scripts/cross-build.sh cortex-m4 [BUILD_DIR]
 #
 # cortex-m4: arm-none-eabi-gcc with newlib, -mcpu=cortex-m4 -mthumb -mfloat-abi=hard
-# -mfpu=fpv4-sp-d16 -Os (C++: -fno-exceptions -fno-rtti), static libraries only (a firmware
-# does the final link with its own startup code and RTOS port; lwip/board/ holds the minimal,
-# opaque port headers that stand in for it). Builds lwIP 2.1.3 in the "full" (ESP32-like) and
-# "small" profiles and prints text/data/bss of each, and the RAM the structures of one socket
-# take. (The library over lwIP joins the table when its lwIP backend exists.)
+# -mfpu=fpv4-sp-d16 -Os, C++ with -fno-exceptions -fno-rtti (cmake/toolchain-cortex-m4.cmake).
+# Static libraries only: a firmware does the final link with its own startup code and RTOS port
+# (lwip/board/ holds the minimal, opaque port headers that stand in for them). Builds the library
+# (-DUSOCKET_BACKEND=lwip, the "full" profile: ESP32-like) and then once more over the "small"
+# profile (IPv4, select only), lwIP in both profiles, and prints text/data/bss of each and the RAM
+# of the structures behind one socket.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-}
 [[ "$target" == cortex-m4 ]] || { echo "usage: scripts/cross-build.sh cortex-m4 [BUILD_DIR]" >&2; exit 2; }
 build=${2:-build-cortex-m4}
-for tool in arm-none-eabi-gcc arm-none-eabi-size arm-none-eabi-nm; do
+for tool in arm-none-eabi-gcc arm-none-eabi-g++ arm-none-eabi-size arm-none-eabi-nm; do
   command -v "$tool" >/dev/null || { echo "cross-build: $tool missing (scripts/install-deps.sh)" >&2; exit 1; }
 done
 
 lwip_src=$(scripts/fetch-lwip.sh 2>/dev/null | tail -n1)
 mkdir -p "$build"
-if ! { cmake -S lwip -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchain-cortex-m4.cmake" \
-         -DCMAKE_BUILD_TYPE=MinSizeRel -DUSOCKET_LWIP_BOARD=ON -DUSOCKET_LWIP_SOURCE_DIR="$lwip_src" &&
-       cmake --build "$build" -j2; } >"$build/cross-build.log" 2>&1; then
+configure() {  # configure DIR PROFILE
+  cmake -S . -B "$1" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchain-cortex-m4.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
+        -DUSOCKET_BACKEND=lwip -DUSOCKET_LWIP_PROFILE="$2" -DUSOCKET_LWIP_SOURCE_DIR="$lwip_src" \
+        -DUSOCKET_NO_EXCEPTIONS=ON -DUSOCKET_WITH_CARES=OFF -DUSOCKET_BUILD_TESTS=OFF \
+        -DUSOCKET_BUILD_EXAMPLES=OFF -DUSOCKET_BUILD_TOOLS=OFF -DUSOCKET_BUILD_PYTHON=OFF
+}
+# Libraries and the objects of lwip/board/*sizes*: nothing that a board's own link must finish.
+if ! { configure "$build" full &&
+       cmake --build "$build" -j2 --target usocket usocket_sizes lwip_full lwip_small lwip_sizes_full lwip_sizes_small; } \
+     >"$build/cross-build.log" 2>&1; then
   cat "$build/cross-build.log" >&2
   exit 1
 fi
+# Over the IPv4-only profile the library needs portable code that asks USOCKET_HAS_IPV6_V6ONLY
+# (src/connect.cpp names the IPv6 options unconditionally): built when it builds.
+small_ok=1
+{ configure "$build/small" small && cmake --build "$build/small" -j2 --target usocket usocket_sizes; } \
+  >"$build/cross-build-small.log" 2>&1 || small_ok=0
 
+totals() { arm-none-eabi-size -t "$1" | awk '/\(TOTALS\)/ {print $1, $2, $3}'; }
+row() { printf '%-44s %8s %8s %8s\n' "$@"; }
 echo
-echo "Cortex-M4 (arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion), -Os, thumb, hard float), bytes:"
-printf '%-34s %8s %8s %8s\n' component text data bss
+echo "Cortex-M4 (arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion), -Os, thumb, hard float;" \
+     "C++: -fno-exceptions -fno-rtti), bytes:"
+row component text data bss
+# shellcheck disable=SC2046
+row "usocket over lwIP (profile full)" $(totals "$build/libusocket.a")
+if ((small_ok)); then
+  # shellcheck disable=SC2046
+  row "usocket over lwIP (profile small)" $(totals "$build/small/libusocket.a")
+else
+  echo "usocket over lwIP (profile small): not built ($(grep -m1 -o "error: .*" "$build/cross-build-small.log"))"
+fi
 for profile in full small; do
-  lib="$build/liblwip_$profile.a"
-  read -r text data bss < <(arm-none-eabi-size -t "$lib" | awk '/\(TOTALS\)/ {print $1, $2, $3}')
-  printf '%-34s %8s %8s %8s\n' "lwIP 2.1.3, profile $profile" "$text" "$data" "$bss"
+  # shellcheck disable=SC2046
+  row "lwIP 2.1.3, profile $profile" $(totals "$build/liblwip_$profile.a")
 done
 
+# Sizes of structures, read back from the objects of lwip/board/*sizes*.
+sizes_of() {  # sizes_of OBJECT: "name=bytes" for each usocket_size_* symbol
+  local _addr hex _kind name
+  while read -r _addr hex _kind name; do
+    [[ $name == usocket_size_* ]] && echo "${name#usocket_size_}=$((16#$hex))"
+  done < <(arm-none-eabi-nm -S "$1")
+}
+object() { find "$1" -path "*$2*" \( -name "$3.o" -o -name "$3.obj" \) | head -n1; }
 echo
-echo "RAM of the structures behind one socket (lwip_sock + netconn + PCB; buffers and the"
-echo "RTOS's mailboxes and semaphores come on top):"
+echo "RAM behind one socket, bytes (the library's state + lwip_sock + netconn + PCB; the RTOS's"
+echo "mailboxes and semaphores of the netconn and the buffers of data in flight come on top):"
 for profile in full small; do
-  obj=$(find "$build" -path "*lwip_sizes_$profile.dir*" \( -name sizes.c.o -o -name sizes.c.obj \) | head -n1)
+  dir=$build
+  [[ $profile == small ]] && dir=$build/small
+  [[ $profile == small && $small_ok == 0 ]] && dir=$build  # the library's state is the same size
   declare -A size=()
-  while read -r _ hex _ name; do
-    size[${name#usocket_size_}]=$((16#$hex))
-  done < <(arm-none-eabi-nm -S "$obj" | grep usocket_size_)
-  tcp=$((size[lwip_sock] + size[netconn] + size[tcp_pcb]))
-  udp=$((size[lwip_sock] + size[netconn] + size[udp_pcb]))
-  listen=$((size[lwip_sock] + size[netconn] + size[tcp_pcb_listen]))
-  echo "  $profile: TCP socket $tcp, listening socket $listen, UDP socket $udp" \
-       "(lwip_sock ${size[lwip_sock]}, netconn ${size[netconn]}, tcp_pcb ${size[tcp_pcb]}," \
-       "tcp_pcb_listen ${size[tcp_pcb_listen]}, udp_pcb ${size[udp_pcb]})"
+  while IFS== read -r name bytes; do size[$name]=$bytes; done < <(
+    sizes_of "$(object "$build" "lwip_sizes_$profile.dir" sizes.c)"
+    sizes_of "$(object "$dir" usocket_sizes.dir usocket_sizes.cpp)")
+  base=$((size[socket_state] + size[lwip_sock] + size[netconn]))
+  echo "  $profile: TCP socket $((base + size[tcp_pcb])), listening socket $((base + size[tcp_pcb_listen]))," \
+       "UDP socket $((base + size[udp_pcb])) (socket_state ${size[socket_state]}, lwip_sock ${size[lwip_sock]}," \
+       "netconn ${size[netconn]}, tcp_pcb ${size[tcp_pcb]}, tcp_pcb_listen ${size[tcp_pcb_listen]}," \
+       "udp_pcb ${size[udp_pcb]})"
+  unset size
 done
+echo "  plus 1 byte per descriptor of lwIP's socket table (the backend's modes, src/lwip/sys.cpp)"

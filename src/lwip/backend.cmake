@@ -41,18 +41,28 @@ else()
   if(CMAKE_CROSSCOMPILING)
     set(USOCKET_LWIP_BOARD ON CACHE BOOL "Build lwIP for a board (cross build): no host start-up, no tests")
   endif()
-  # The backend's profile, and the ones tests/lwip's peers use.
+  # The backend's profile, and the ones tests/lwip's peers use (or, for a board, the ones whose
+  # sizes scripts/cross-build.sh prints).
   set(USOCKET_LWIP_PROFILES ${USOCKET_LWIP_PROFILE})
-  if(USOCKET_BUILD_TESTS AND NOT CMAKE_CROSSCOMPILING)
+  if(CMAKE_CROSSCOMPILING)
+    list(APPEND USOCKET_LWIP_PROFILES full small)
+  elseif(USOCKET_BUILD_TESTS)
     list(APPEND USOCKET_LWIP_PROFILES test small full)
-    list(REMOVE_DUPLICATES USOCKET_LWIP_PROFILES)
   endif()
+  list(REMOVE_DUPLICATES USOCKET_LWIP_PROFILES)
   include(${_usocket_root}/cmake/lwip.cmake)
   set(USOCKET_BACKEND_INCLUDE_DIRS "${USOCKET_LWIP_SOURCE_DIR}/src/include"
                                    "${_usocket_root}/lwip/profiles/${USOCKET_LWIP_PROFILE}")
   if(USOCKET_LWIP_BOARD)
     list(APPEND USOCKET_BACKEND_INCLUDE_DIRS "${_usocket_root}/lwip/board/include")
     target_link_libraries(usocket_lwip_backend INTERFACE lwip_${USOCKET_LWIP_PROFILE})
+    # The library's state behind one socket, for scripts/cross-build.sh's RAM-per-socket figure.
+    add_library(usocket_sizes OBJECT "${_usocket_root}/lwip/board/usocket_sizes.cpp")
+    target_include_directories(usocket_sizes PRIVATE "${_usocket_root}/src" "${CMAKE_CURRENT_LIST_DIR}"
+                               "${PROJECT_BINARY_DIR}/generated" "${PROJECT_BINARY_DIR}/include"
+                               "${_usocket_root}/include" ${USOCKET_BACKEND_INCLUDE_DIRS})
+    target_compile_features(usocket_sizes PRIVATE cxx_std_20)
+    target_compile_definitions(usocket_sizes PRIVATE USOCKET_STATIC_DEFINE)
   else()
     list(APPEND USOCKET_BACKEND_INCLUDE_DIRS "${_usocket_root}/lwip/port/include"
                                              "${_usocket_root}/lwip/host/include")
