@@ -486,6 +486,10 @@ handle accept(handle fd, address* peer, bool non_blocking, std::error_code& ec) 
     USOCKET_LWIP_FAULT(testing::op::accept, unused, -1);
     const bool blocking_call = lw::blocking(fd);
     for (;;) {
+        if (lw::listening(fd) && lw::has_mode(fd, lw::mode_read_closed)) {
+            ec = make_error(EINVAL);  // shut down (see shutdown())
+            return -1;
+        }
         sockaddr* where = peer != nullptr ? static_cast<sockaddr*>(peer->data()) : nullptr;
         socklen_t len = address::capacity;
         const int nfd = lwip_accept(fd, where, peer != nullptr ? &len : nullptr);
@@ -506,6 +510,21 @@ handle accept(handle fd, address* peer, bool non_blocking, std::error_code& ec) 
 }
 
 bool shutdown(handle fd, shutdown_how how, std::error_code& ec) noexcept {
+    if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) {
+        ec = make_error(EINVAL);
+        return false;
+    }
+    if (lw::listening(fd)) {
+        // lwIP cannot shut a listener down (lwip_shutdown() fails or does nothing); Linux stops
+        // accepting: accept() says EINVAL from then on, and so does the backend (a blocked
+        // accept() sees it at the end of its slice).
+        if (lwip_fcntl(fd, F_GETFL, 0) < 0) {
+            ec = last_error();
+            return false;
+        }
+        if (how != SHUT_WR) lw::set_mode_bit(fd, lw::mode_read_closed, true);
+        return true;
+    }
     const int rc = lwip_shutdown(fd, how);
     const int err = errno;
     lw::flush_loopback();
