@@ -21,7 +21,10 @@ set(USOCKET_LWIP_LIBRARIES "" CACHE STRING "A firmware's own lwIP: what to link 
 
 set(USOCKET_BACKEND_SOURCES
   src/lwip/errors.cpp
+  src/lwip/files.cpp
+  src/lwip/interfaces.cpp
   src/lwip/loopback.cpp
+  src/lwip/msg.cpp
   src/lwip/mutex.cpp
   src/lwip/poll.cpp
   src/lwip/resolve.cpp

@@ -18,10 +18,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string>
 
 #include "lwip.hpp"
 #include "usocket/address.hpp"
+#include "usocket/buffer.hpp"
 
 #ifdef USOCKET_LWIP_HOST
 #include "usocket_lwip_host.h"
@@ -153,8 +156,15 @@ bool adopt_new(int fd, bool non_blocking, std::error_code& ec) noexcept {
 
 // After a failed call on `fd`: ECONNRESET while a connection is in progress is the peer
 // refusing it (lwIP reports a RST to a SYN as a reset).
-std::error_code call_error(int fd) noexcept {
+std::error_code call_error(int fd, bool no_destination = false) noexcept {
     int e = errno;
+    if (no_destination && !lw::has_mode(fd, lw::mode_stream)) {
+        // lwIP's datagram send with no destination on a socket that is not connected: EINVAL or
+        // EHOSTUNREACH (it routes to the any address); POSIX says EDESTADDRREQ.
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        if (lwip_getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 && errno == ENOTCONN) e = EDESTADDRREQ;
+    }
     if (lw::connecting(fd)) {
         if (e == ECONNRESET) e = ECONNREFUSED;
         if (e != EALREADY && e != EINPROGRESS && e != EWOULDBLOCK && e != EAGAIN) lw::set_mode_bit(fd, lw::mode_connecting, false);
@@ -560,7 +570,7 @@ ssize send_loop(handle fd, std::size_t size, msg_flags flags, Send&& one, std::e
         }
         if (!should_wait(blocking_call, flags)) {
             if (done != 0) return static_cast<ssize>(done);
-            ec = call_error(fd);
+            ec = call_error(fd, true);
             return -1;
         }
         std::error_code we;
@@ -620,7 +630,7 @@ ssize recv_loop(handle fd, std::size_t size, msg_flags flags, Recv&& one, std::e
             continue;
         }
         if (n == 0) {
-            if (size != 0) lw::set_mode_bit(fd, lw::mode_read_closed, true);
+            if (size != 0 && stream_socket(fd)) lw::set_mode_bit(fd, lw::mode_read_closed, true);
             return static_cast<ssize>(done);
         }
         if (!should_wait(blocking_call, flags)) {
@@ -735,6 +745,113 @@ bool getpeername(handle fd, address& out, std::error_code& ec) noexcept {
     out.resize(len);
     map_v4(fd, out);
     return true;
+}
+
+}  // namespace usocket::sys
+
+// --- messages (src/sys.hpp, "messages, batches...") ----------------------------------------------
+
+namespace usocket::sys {
+
+namespace {
+constexpr std::size_t iov_inline = 16;
+
+// lwIP's iovecs of `count` buffers: in `inline_iov` when they fit, else in `heap`.
+template <class Buffer>
+iovec* make_iovecs(const Buffer* buffers, std::size_t count, iovec (&inline_iov)[iov_inline],
+                   std::unique_ptr<iovec[]>& heap) noexcept {
+    iovec* iov = inline_iov;
+    if (count > iov_inline) {
+        heap.reset(new (std::nothrow) iovec[count]);
+        iov = heap.get();
+        if (iov == nullptr) return nullptr;
+    }
+    for (std::size_t i = 0; i < count; ++i)
+        iov[i] = iovec{const_cast<std::byte*>(buffers[i].data()), buffers[i].size()};
+    return iov;
+}
+}  // namespace
+
+ssize sendmsg(handle fd, const const_buffer* buffers, std::size_t count, const void* control,
+              std::size_t control_size, msg_flags flags, const address* to, std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::send, unused, -1);
+    if (control_size != 0) {
+        ec = make_error(EOPNOTSUPP);  // lwIP sends no ancillary data (lwip_sendmsg() ignores it)
+        return -1;
+    }
+    (void)control;
+    iovec inline_iov[iov_inline];
+    std::unique_ptr<iovec[]> heap;
+    iovec empty{nullptr, 0};
+    iovec* iov = count == 0 ? &empty : make_iovecs(buffers, count, inline_iov, heap);
+    if (iov == nullptr) {
+        ec = make_error(ENOMEM);
+        return -1;
+    }
+    msghdr m{};
+    m.msg_name = to != nullptr ? const_cast<void*>(to->data()) : nullptr;
+    m.msg_namelen = to != nullptr ? static_cast<socklen_t>(to->size()) : 0;
+    m.msg_iov = iov;
+    m.msg_iovlen = static_cast<int>(count == 0 ? 1 : count);
+    const bool blocking_call = lw::blocking(fd);
+    for (;;) {
+        const ssize n = lwip_sendmsg(fd, &m, send_flags(flags));
+        const int err = errno;
+        lw::flush_loopback();
+        errno = err;
+        if (n >= 0) return n;
+        if (!should_wait(blocking_call, flags)) {
+            ec = call_error(fd, to == nullptr);
+            return -1;
+        }
+        if (slice(fd, wait_for::write, ec) < 0) return -1;
+    }
+}
+
+ssize recvmsg(handle fd, const mutable_buffer* buffers, std::size_t count, void* control, std::size_t& control_size,
+              msg_flags flags, msg_flags& out_flags, address* from, std::error_code& ec) noexcept {
+    std::size_t unused = 0;
+    USOCKET_LWIP_FAULT(testing::op::recv, unused, -1);
+    iovec inline_iov[iov_inline];
+    std::unique_ptr<iovec[]> heap;
+    unsigned char none = 0;
+    iovec empty{&none, 0};
+    iovec* iov = count == 0 ? &empty : make_iovecs(buffers, count, inline_iov, heap);
+    if (iov == nullptr) {
+        ec = make_error(ENOMEM);
+        return -1;
+    }
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < count; ++i) total += buffers[i].size();
+    const bool stream = stream_socket(fd);
+    if (from != nullptr && stream) from->resize(0);  // a connected stream reports no sender
+    msghdr m{};
+    const std::size_t control_capacity = control_size;
+    const ssize n = recv_loop(fd, total, flags & ~msg_waitall, [&](std::size_t, std::size_t, int f) -> ssize {
+        m = msghdr{};
+        m.msg_name = from != nullptr && !stream ? from->data() : nullptr;
+        m.msg_namelen = m.msg_name != nullptr ? address::capacity : 0;
+        m.msg_iov = iov;
+        m.msg_iovlen = static_cast<int>(count == 0 ? 1 : count);
+        m.msg_control = control_capacity != 0 ? control : nullptr;
+        m.msg_controllen = static_cast<socklen_t>(control_capacity);
+        return lwip_recvmsg(fd, &m, f);
+    }, ec);
+    if (n < 0) return -1;
+    out_flags = msg_flags{m.msg_flags};
+    control_size = m.msg_controllen;
+    if (from != nullptr && !stream) {
+        from->resize(m.msg_namelen);
+        map_v4(fd, *from);
+    }
+    // lwIP 2.1.3 returns a cut datagram's whole length; POSIX the bytes that fitted (MSG_TRUNC
+    // says the rest was dropped).
+    if (static_cast<std::size_t>(n) > total) {
+        out_flags = out_flags | msg_trunc;
+        return static_cast<ssize>(total);
+    }
+    return n;
 }
 
 }  // namespace usocket::sys

@@ -114,6 +114,9 @@ TEST_F(message_test, recvmsg_on_a_stream_gives_the_bytes_the_stream_methods_buff
 // --- descriptors -------------------------------------------------------------------------------
 
 TEST_F(message_test, scm_rights_passes_descriptors_close_on_exec_and_owned_by_the_message) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     auto [a, b] = usocket::socketpair();
     tagged_pipe p0("zero"), p1("one");
     const std::array<usocket::native_handle, 2> fds{p0.reader(), p1.reader()};
@@ -141,9 +144,13 @@ TEST_F(message_test, scm_rights_passes_descriptors_close_on_exec_and_owned_by_th
         first = m.fds[0].get();
     }
     EXPECT_FALSE(is_open(first)) << "the message closed what nobody took";
+#endif
 }
 
 TEST_F(message_test, descriptors_taken_from_the_message_stay_open) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     auto [a, b] = usocket::socketpair();
     tagged_pipe p("taken");
     const std::array<usocket::native_handle, 1> fds{p.reader()};
@@ -160,9 +167,13 @@ TEST_F(message_test, descriptors_taken_from_the_message_stay_open) {
     const int fd = kept[0].get();
     kept.clear();
     EXPECT_FALSE(is_open(fd));
+#endif
 }
 
 TEST_F(message_test, released_descriptors_are_the_callers_to_close) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     auto [a, b] = usocket::socketpair();
     tagged_pipe p("released");
     const std::array<usocket::native_handle, 1> fds{p.reader()};
@@ -180,12 +191,16 @@ TEST_F(message_test, released_descriptors_are_the_callers_to_close) {
     EXPECT_EQ(read_some(numbers[0]), "released");
     ::close(numbers[0]);
     EXPECT_FALSE(is_open(numbers[0]));
+#endif
 }
 
 // The kernel delivers what fits of an SCM_RIGHTS array and sets MSG_CTRUNC: the descriptors that
 // arrived belong to the message, and none is left open when it goes. Every size from no room at
 // all to one byte short of the whole array.
 TEST_F(message_test, a_cut_descriptor_array_leaks_nothing) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     const std::size_t header = usocket::cmsg_len(0);
     for (const std::size_t ancbuf : {std::size_t{0}, header - 1, header, header + 1, header + sizeof(int),
                                      usocket::cmsg_len(2 * sizeof(int)) - 1, usocket::cmsg_len(2 * sizeof(int))}) {
@@ -209,9 +224,13 @@ TEST_F(message_test, a_cut_descriptor_array_leaks_nothing) {
         }
         EXPECT_EQ(usocket_test::open_fd_count(), before);
     }
+#endif
 }
 
 TEST_F(message_test, descriptors_and_credentials_in_one_message) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     auto [a, b] = usocket::socketpair();
     b.setsockopt(usocket::sol_socket, usocket::so_passcred, 1);
     tagged_pipe p("both");
@@ -230,9 +249,13 @@ TEST_F(message_test, descriptors_and_credentials_in_one_message) {
     EXPECT_EQ(who->pid, ::getpid());
     EXPECT_EQ(who->uid, ::getuid());
     EXPECT_EQ(who->gid, ::getgid());
+#endif
 }
 
 TEST_F(message_test, so_passcred_brings_credentials_without_the_sender_asking) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     auto [a, b] = usocket::socketpair(usocket::af_unix, usocket::sock_dgram);
     b.setsockopt(usocket::sol_socket, usocket::so_passcred, 1);
     a.sendall("hi");
@@ -240,11 +263,15 @@ TEST_F(message_test, so_passcred_brings_credentials_without_the_sender_asking) {
     ASSERT_TRUE(m.sender().has_value());
     EXPECT_EQ(m.sender()->pid, ::getpid());
     EXPECT_EQ(m.find(usocket::sol_socket, usocket::scm_rights), nullptr);
+#endif
 }
 
 // --- IPv6 ancillary data (RFC 3542) ------------------------------------------------------------
 
 TEST_F(message_test, ipv6_pktinfo_hoplimit_and_tclass_travel_as_ancillary_data) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "IPv6 ancillary data (IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS); lwIP has none";
+#else
     if (!usocket::has_ipv6()) GTEST_SKIP() << "no IPv6";
     usocket::socket a(usocket::af_inet6, usocket::sock_dgram), b(usocket::af_inet6, usocket::sock_dgram);
     a.bind("::1", 0);
@@ -278,9 +305,13 @@ TEST_F(message_test, ipv6_pktinfo_hoplimit_and_tclass_travel_as_ancillary_data) 
     const auto* tc = m.find(usocket::ipproto_ipv6, usocket::ipv6_tclass);
     ASSERT_NE(tc, nullptr);
     EXPECT_EQ(int_at(tc->data, 0), tclass);
+#endif
 }
 
 TEST_F(message_test, an_ancillary_item_cut_by_a_small_buffer_keeps_what_fitted) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "IPv6 ancillary data (IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS); lwIP has none";
+#else
     if (!usocket::has_ipv6()) GTEST_SKIP() << "no IPv6";
     usocket::socket a(usocket::af_inet6, usocket::sock_dgram), b(usocket::af_inet6, usocket::sock_dgram);
     b.bind("::1", 0);
@@ -293,11 +324,15 @@ TEST_F(message_test, an_ancillary_item_cut_by_a_small_buffer_keeps_what_fitted) 
     EXPECT_EQ(m.ancillary[0].data.size(), 4u);
     // Linux shortens the item's own length to what fitted: not malformed, as CPython sees it.
     EXPECT_FALSE(m.truncated_item);
+#endif
 }
 
 // A control buffer whose last item claims more than arrived (as some systems write them), and
 // one whose length field is too small to be an item: read as CPython's recvmsg reads them.
 TEST_F(message_test, decoding_cuts_an_item_that_runs_past_the_buffer) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "IPv6 ancillary data (IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS); lwIP has none";
+#else
     alignas(cmsghdr) unsigned char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(3 * sizeof(int))] = {};
     const int mine = ::dup(0), theirs = ::dup(0);
     ASSERT_GE(mine, 0);
@@ -336,6 +371,7 @@ TEST_F(message_test, decoding_cuts_an_item_that_runs_past_the_buffer) {
     EXPECT_TRUE(bad.truncated_item);
     EXPECT_TRUE(bad.ancillary.empty());
     EXPECT_TRUE(bad.fds.empty());
+#endif
 }
 
 // --- CMSG_LEN, CMSG_SPACE and bad arguments ----------------------------------------------------
@@ -356,6 +392,9 @@ TEST_F(message_test, cmsg_len_and_space_are_the_systems_macros_with_cpythons_ran
 }
 
 TEST_F(message_test, too_much_ancillary_data_is_a_value_error_and_sends_nothing) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     auto [a, b] = usocket::socketpair(usocket::af_unix, usocket::sock_dgram);
     b.setblocking(false);
     const usocket::const_buffer huge(nullptr, std::size_t{INT_MAX});
@@ -366,9 +405,13 @@ TEST_F(message_test, too_much_ancillary_data_is_a_value_error_and_sends_nothing)
     std::error_code ec;
     (void)b.recvmsg(16, 0, {}, ec);
     EXPECT_TRUE(usocket::is_would_block(ec));
+#endif
 }
 
 TEST_F(message_test, a_bad_ancillary_item_is_the_kernels_error) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "Unix sockets' ancillary data (SCM_RIGHTS, credentials); lwIP has none";
+#else
     auto [a, b] = usocket::socketpair();
     const int not_a_descriptor = -0x5555;
     const std::array<usocket::control_message, 1> anc{usocket::control_message{
@@ -377,6 +420,7 @@ TEST_F(message_test, a_bad_ancillary_item_is_the_kernels_error) {
     std::error_code ec;
     EXPECT_EQ(a.sendmsg(out, anc, {}, usocket::address(), ec), 0u);
     EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+#endif
 }
 
 TEST_F(message_test, a_closed_socket_is_ebadf) {

@@ -81,6 +81,10 @@ std::vector<race_case> cases() {
 
 TEST_P(message_threads, close_while_blocked_touches_nothing_freed) {
     const race_case& c = GetParam();
+#ifdef USOCKET_BACKEND_LWIP
+    if (c.type == usocket::sock_dgram && c.fill)
+        GTEST_SKIP() << "a Unix datagram pair's full receiver blocks the sender; lwIP's UDP never blocks";
+#endif
     auto [s, peer] = usocket::socketpair(usocket::af_unix, c.type);
     if (c.fill) usocket_test::fill_send_buffer(s);
     std::error_code result;

@@ -71,6 +71,9 @@ std::string read_to_end(usocket::socket& s) {
 // --- verification ---------------------------------------------------------------------------
 
 TEST_F(Tls, ClientVerifiesOpensslServerAndExchanges) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     openssl_server srv;
     ASSERT_NE(srv.port, 0);
     auto s = tls::create_connection("localhost", srv.port, test_client_context(), within(10s));
@@ -107,6 +110,9 @@ TEST_F(Tls, ClientVerifiesOpensslServerAndExchanges) {
 }
 
 TEST_F(Tls, UnknownCaIsACertificateError) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("echo");
     auto ctx = tls::context::client();
     ctx.load_verify_file(certs::get().path("other_ca.pem"));
@@ -122,6 +128,9 @@ TEST_F(Tls, UnknownCaIsACertificateError) {
 }
 
 TEST_F(Tls, WrongHostNameIsACertificateError) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("echo");
     std::error_code ec;
     tls::socket s = test_client_context().wrap_socket(connect_local(srv.port), named("example.com"), ec);
@@ -131,6 +140,9 @@ TEST_F(Tls, WrongHostNameIsACertificateError) {
 }
 
 TEST_F(Tls, ExpiredCertificateIsACertificateError) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("echo", {}, "expired.pem");
     std::error_code ec;
     (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
@@ -138,6 +150,9 @@ TEST_F(Tls, ExpiredCertificateIsACertificateError) {
 }
 
 TEST_F(Tls, VerifyNoneAcceptsAnyCertificateAndParsesNone) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("echo", {}, "expired.pem");
     auto ctx = tls::context::client();
     ctx.set_verify_mode(tls::verify_mode::none);
@@ -150,6 +165,9 @@ TEST_F(Tls, VerifyNoneAcceptsAnyCertificateAndParsesNone) {
 }
 
 TEST_F(Tls, IpAddressIsCheckedAgainstIpNamesWithoutSni) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     {
         python_server srv("sni");
         auto s = client_to(srv.port, test_client_context(), named("127.0.0.1"));
@@ -175,6 +193,9 @@ TEST_F(Tls, CheckHostnameNeedsAServerHostname) {
 // --- peers that misbehave ---------------------------------------------------------------------
 
 TEST_F(Tls, ServerThatNeverSpeaksTlsTimesOutWithinTheSocketsTimeout) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("silent");
     auto s = connect_local(srv.port, 300ms);
     const auto t1 = clock::now();
@@ -187,6 +208,9 @@ TEST_F(Tls, ServerThatNeverSpeaksTlsTimesOutWithinTheSocketsTimeout) {
 }
 
 TEST_F(Tls, CreateConnectionOneDeadlineCoversTheHandshake) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("silent");
     const auto t0 = clock::now();
     EXPECT_THROW((void)tls::create_connection("localhost", srv.port, test_client_context(), within(400ms)),
@@ -197,6 +221,9 @@ TEST_F(Tls, CreateConnectionOneDeadlineCoversTheHandshake) {
 }
 
 TEST_F(Tls, PlainTextServerIsAProtocolError) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("plain");
     std::error_code ec;
     (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
@@ -205,6 +232,9 @@ TEST_F(Tls, PlainTextServerIsAProtocolError) {
 }
 
 TEST_F(Tls, PeerThatResetsMidHandshakeIsConnectionReset) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("reset");
     std::error_code ec;
     (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
@@ -212,6 +242,9 @@ TEST_F(Tls, PeerThatResetsMidHandshakeIsConnectionReset) {
 }
 
 TEST_F(Tls, TruncatedRecordIsAnError) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("truncate", {"--payload", "a record cut in half"});
     auto s = client_to(srv.port);
     std::error_code ec;
@@ -222,6 +255,9 @@ TEST_F(Tls, TruncatedRecordIsAnError) {
 }
 
 TEST_F(Tls, EndWithoutCloseNotifyReadsAsEndUnlessAskedNotTo) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     {
         python_server srv("ragged", {"--payload", "data"});
         auto s = client_to(srv.port);
@@ -238,6 +274,9 @@ TEST_F(Tls, EndWithoutCloseNotifyReadsAsEndUnlessAskedNotTo) {
 // --- close notifications --------------------------------------------------------------------
 
 TEST_F(Tls, PeersCloseNotifyIsTheEndOfTheStream) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("notify", {"--payload", "bye"});
     auto s = client_to(srv.port, test_client_context(), strict_eofs());
     EXPECT_EQ(read_to_end(s), "bye");  // no unexpected_eof: the notification came
@@ -246,6 +285,9 @@ TEST_F(Tls, PeersCloseNotifyIsTheEndOfTheStream) {
 }
 
 TEST_F(Tls, CloseAndDestructionSendCloseNotify) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     {
         python_server srv("echo");
         auto s = client_to(srv.port);
@@ -272,6 +314,9 @@ TEST_F(Tls, CloseAndDestructionSendCloseNotify) {
 // --- roles ----------------------------------------------------------------------------------
 
 TEST_F(Tls, ServerRoleWithOpensslClientAndPythonClient) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     auto echo = [](tls::socket& t) {
         EXPECT_TRUE(t.server_side());
         for (int i = 0; i < 100; ++i) {
@@ -449,6 +494,9 @@ TEST_F(Tls, VersionsAndCiphers) {
 // --- the socket's methods over TLS ---------------------------------------------------------------
 
 TEST_F(Tls, ReadlineWithLinesSplitAcrossRecords) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("lines", {"--payload", "hel|lo\nwor|ld\n|last"});
     auto s = client_to(srv.port);
     EXPECT_EQ(s.readline(), "hello\n");
@@ -459,6 +507,9 @@ TEST_F(Tls, ReadlineWithLinesSplitAcrossRecords) {
 }
 
 TEST_F(Tls, FlagsOtherThanDontwaitAreRefusedAsCpythonRefusesThem) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("lines", {"--payload", "abc"});
     auto s = client_to(srv.port);
     EXPECT_EQ(error_of([&](auto& ec) { (void)s.recv(1, usocket::msg_peek, ec); }), usocket::errc::invalid_argument);
@@ -470,6 +521,9 @@ TEST_F(Tls, FlagsOtherThanDontwaitAreRefusedAsCpythonRefusesThem) {
 }
 
 TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("lines", {"--payload", "one\ntwo\n"});
     auto s = client_to(srv.port);
     EXPECT_EQ(s.recv(4), "one\n");  // the whole record is decrypted; 4 bytes stay in the engine
@@ -496,6 +550,9 @@ TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
 }
 
 TEST_F(Tls, MakefileAndStreambufOverTls) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("echo");
     auto s = client_to(srv.port);
     {
@@ -638,6 +695,9 @@ TEST_F(Tls, CloseFromAnotherThreadEndsABlockedRead) {
 }
 
 TEST_F(Tls, UnwrapReturnsThePlainConnection) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+#endif
     python_server srv("unwrap");
     auto s = client_to(srv.port);
     s.sendall(std::string_view("tls line\n"));
