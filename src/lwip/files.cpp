@@ -1,10 +1,15 @@
 // The lwIP backend's file calls (src/sys.hpp) for socket::sendfile(). There is no kernel
-// sendfile to an lwIP socket (ENOSYS): the portable layer reads the file and sends it. On a host
-// the file is the kernel's (fstat, pread, read, lseek); on a board lwIP has no files (ENOSYS).
+// sendfile to an lwIP socket: errc::unsupported, what sendfile_method::kernel documents where it
+// does not apply (automatic falls back to the portable layer, which reads the file and sends
+// it). On a host the file is the kernel's (fstat, pread, read, lseek); on a board lwIP has no
+// files (EOPNOTSUPP).
 // This file includes no lwIP header: the C library's <fcntl.h> and lwIP's sockets.h both define
 // O_NONBLOCK, differently.
 
+#include <cerrno>
+
 #include "../sys.hpp"
+#include "usocket/error.hpp"
 
 #ifdef USOCKET_LWIP_HOST
 #include <sys/stat.h>
@@ -16,7 +21,7 @@
 namespace usocket::sys {
 
 ssize sendfile(handle, handle, std::uint64_t, std::size_t, std::error_code& ec) noexcept {
-    ec = make_error(err_nosys);
+    ec = errc::unsupported;
     return -1;
 }
 
@@ -59,17 +64,17 @@ bool seek_file(handle file, std::uint64_t offset, std::error_code& ec) noexcept 
 #else
 
 bool file_info(handle, bool&, std::uint64_t&, std::error_code& ec) noexcept {
-    ec = make_error(err_nosys);
+    ec = make_error(EOPNOTSUPP);
     return false;
 }
 
 ssize read_file(handle, void*, std::size_t, std::uint64_t, bool, std::error_code& ec) noexcept {
-    ec = make_error(err_nosys);
+    ec = make_error(EOPNOTSUPP);
     return -1;
 }
 
 bool seek_file(handle, std::uint64_t, std::error_code& ec) noexcept {
-    ec = make_error(err_nosys);
+    ec = make_error(EOPNOTSUPP);
     return false;
 }
 

@@ -1,6 +1,7 @@
 // The lwIP backend's interfaces (src/sys.hpp): lwIP's netifs, named with two letters and their
-// number ("lo0", "hb0" on a host), their index being that number plus one, read under the core
-// lock. lwIP's stack has no host name to set: sethostname() is ENOSYS.
+// number ("lo0", and "hb1" on a host attached to a hub), their index being that number plus
+// one, read under the core lock. lwIP's stack has no host name to set: sethostname() is
+// EOPNOTSUPP (an operation this backend cannot serve, not a call missing from the system).
 
 #include <cstring>
 
@@ -42,7 +43,7 @@ bool if_indextoname(std::uint32_t index, std::string& name, std::error_code& ec)
 }
 
 bool sethostname(const char*, std::size_t, std::error_code& ec) noexcept {
-    ec = make_error(ENOSYS);
+    ec = make_error(EOPNOTSUPP);
     return false;
 }
 

@@ -1,10 +1,14 @@
 // The usocket API over lwIP where the lwIP backend is the subject: its constants are lwIP's, its
 // descriptors lwIP's, reset() and print_pcbs() act on lwIP's protocol control blocks, blocking
 // calls run the interrupt check every slice, two connections of one process with both windows
-// at zero do not stop the process, a missing hub is named. Peers are usocket programs
+// at zero do not stop the process, a missing hub is named, interfaces are lwIP's netifs, and
+// what lwIP cannot do fails as unsupported. Peers are usocket programs
 // (usocket_peer) attached to this test's hub.
 
+#include <array>
 #include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -73,6 +77,78 @@ TEST(LwipBackend, WhatLwipHasNot) {
     EXPECT_EQ(b.recv(64), "over loopback");
     EXPECT_EQ(a.getsockname().host(), "127.0.0.1");
     EXPECT_EQ(b.getpeername(), a.getsockname());
+}
+
+TEST(LwipBackend, InterfacesAreLwipsNetifs) {
+    const auto all = usocket::if_nameindex();
+    bool loopback = false, hub = false;
+    for (const auto& i : all) {
+        EXPECT_EQ(usocket::if_nametoindex(i.name), i.index) << i.name;
+        EXPECT_EQ(usocket::if_indextoname(i.index), i.name) << i.index;
+        loopback = loopback || i.name.rfind("lo", 0) == 0;
+        hub = hub || i.name.rfind("hb", 0) == 0;
+    }
+    EXPECT_TRUE(loopback) << "lwIP's loopback netif";
+    EXPECT_TRUE(hub) << "the netif attached to usocket-netsim";
+    EXPECT_EQ(usocket::if_nametoindex("lo"), usocket::if_nametoindex("lo0"));  // two letters: number 0
+    std::error_code ec;
+    EXPECT_EQ(usocket::if_nametoindex("eth0", ec), 0u);
+    EXPECT_EQ(ec, std::errc::no_such_device);
+    ec.clear();
+    (void)usocket::if_indextoname(0, ec);
+    EXPECT_EQ(ec, std::errc::no_such_device_or_address);
+    ec.clear();
+    (void)usocket::if_indextoname(200, ec);
+    EXPECT_EQ(ec, std::errc::no_such_device_or_address);
+}
+
+TEST(LwipBackend, WhatLwipCannotDoFailsAsUnsupportedAndChangesNothing) {
+    std::error_code ec;
+    usocket::sethostname("board", ec);  // lwIP's stack has no host name
+    EXPECT_EQ(ec, std::errc::operation_not_supported) << ec.message();
+    EXPECT_THROW(usocket::sethostname("board"), usocket::os_error);
+
+    // Ancillary data to send: lwip_sendmsg() would drop it silently; the backend refuses the
+    // message and sends nothing.
+    usocket::socket a(usocket::af_inet, usocket::sock_dgram), b(usocket::af_inet, usocket::sock_dgram);
+    b.bind(usocket::address("127.0.0.1", 0));
+    b.setblocking(false);
+    const int one = 1;
+    const std::array<usocket::control_message, 1> anc{usocket::control_message{
+        usocket::option_level{IPPROTO_IP}, usocket::option_name{IP_PKTINFO}, {&one, sizeof one}}};
+    const std::array<usocket::const_buffer, 1> out{"x"};
+    ec.clear();
+    EXPECT_EQ(a.sendmsg(out, anc, {}, b.getsockname(), ec), 0u);
+    EXPECT_EQ(ec, std::errc::operation_not_supported) << ec.message();
+    ec.clear();
+    (void)b.recv(16, ec);
+    EXPECT_TRUE(usocket::is_would_block(ec)) << "nothing was sent: " << ec.message();
+    EXPECT_EQ(a.sendmsg(out, {}, {}, b.getsockname()), 1u);  // the same message without it goes
+    b.settimeout(5s);
+    EXPECT_EQ(b.recv(16), "x");
+
+    // No kernel sendfile to an lwIP socket: the kernel method is unsupported and sends nothing;
+    // the automatic one reads the file and sends it.
+    const std::string path = env().dir() + "/sendfile.txt";
+    std::FILE* f = std::fopen(path.c_str(), "wb+");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite("over lwIP", 1, 9, f), 9u);
+    ASSERT_EQ(std::fflush(f), 0);
+    auto [c, d] = usocket::socketpair();
+    ec.clear();
+    EXPECT_EQ(c.sendfile(::fileno(f), 0, 0, usocket::sendfile_method::kernel, ec), 0u);
+    EXPECT_EQ(ec, usocket::errc::unsupported) << ec.message();
+    EXPECT_EQ(c.sendfile(::fileno(f)), 9u);
+    std::fclose(f);
+    c.shutdown(usocket::shut_wr);
+    d.settimeout(5s);
+    std::string got;
+    for (int i = 0; i < 100; ++i) {
+        const std::string piece = d.recv(64);
+        if (piece.empty()) break;
+        got += piece;
+    }
+    EXPECT_EQ(got, "over lwIP");
 }
 
 TEST(LwipBackend, PrintPcbsShowsStatesAddressesAndQueuedBytes) {
