@@ -1,8 +1,8 @@
 // The usocket API over lwIP where the lwIP backend is the subject: its constants are lwIP's, its
 // descriptors lwIP's, reset() and print_pcbs() act on lwIP's protocol control blocks, blocking
 // calls run the interrupt check every slice, two connections of one process with both windows
-// at zero do not stop the process, a missing hub is named, interfaces are lwIP's netifs, and
-// what lwIP cannot do fails as unsupported. Peers are usocket programs
+// at zero do not stop the process, a missing hub is named, interfaces are lwIP's netifs,
+// recvmsg() gives lwIP's IP_PKTINFO, and what lwIP cannot do fails as unsupported. Peers are usocket programs
 // (usocket_peer) attached to this test's hub.
 
 #include <array>
@@ -100,6 +100,40 @@ TEST(LwipBackend, InterfacesAreLwipsNetifs) {
     ec.clear();
     (void)usocket::if_indextoname(200, ec);
     EXPECT_EQ(ec, std::errc::no_such_device_or_address);
+}
+
+TEST(LwipBackend, RecvmsgGivesIpPktinfoWhenAsked) {
+    const usocket::option_level ip{IPPROTO_IP};
+    const usocket::option_name pktinfo{IP_PKTINFO};
+    usocket::socket a(usocket::af_inet, usocket::sock_dgram), b(usocket::af_inet, usocket::sock_dgram);
+    a.bind(usocket::address("127.0.0.1", 0));
+    b.bind(usocket::address("127.0.0.1", 0));
+    b.settimeout(5s);
+    const std::size_t room = usocket::cmsg_space(sizeof(in_pktinfo));
+    (void)a.sendto("not asked", b.getsockname());
+    const auto plain = b.recvmsg(64, room);
+    EXPECT_EQ(plain.data, "not asked");
+    EXPECT_TRUE(plain.ancillary.empty());
+
+    b.setsockopt(ip, pktinfo, 1);
+    (void)a.sendto("where to?", b.getsockname());
+    const auto m = b.recvmsg(64, room);
+    EXPECT_EQ(m.data, "where to?");
+    EXPECT_EQ(m.from, a.getsockname());
+    const auto* item = m.find(ip, pktinfo);
+    ASSERT_NE(item, nullptr);
+    ASSERT_EQ(item->data.size(), sizeof(in_pktinfo));
+    in_pktinfo info{};
+    std::memcpy(&info, item->data.data(), sizeof info);
+    EXPECT_EQ(info.ipi_ifindex, usocket::if_nametoindex("lo0"));
+    const auto* to = reinterpret_cast<const unsigned char*>(&info.ipi_addr);
+    EXPECT_EQ(std::string(to, to + 4), std::string("\x7f\x00\x00\x01", 4));
+
+    (void)a.sendto("no room", b.getsockname());
+    const auto cut = b.recvmsg(64, room - 1);
+    EXPECT_EQ(cut.data, "no room");
+    EXPECT_TRUE(cut.ancillary.empty());
+    EXPECT_TRUE(has_any(cut.flags, usocket::msg_ctrunc));
 }
 
 TEST(LwipBackend, WhatLwipCannotDoFailsAsUnsupportedAndChangesNothing) {

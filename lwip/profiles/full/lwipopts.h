@@ -86,6 +86,9 @@
 #define LWIP_SO_SNDTIMEO 1
 #define LWIP_SO_RCVTIMEO 1
 #define LWIP_SO_RCVBUF 1
+/* recvmsg() gives IP_PKTINFO (the datagram's destination and interface) to a UDP socket that
+ * sets it, as ESP-IDF's CONFIG_LWIP_NETBUF_RECVINFO does. */
+#define LWIP_NETBUF_RECVINFO 1
 #define LWIP_SO_LINGER 1
 #define SO_REUSE 1
 #define SO_REUSE_RXTOALL 1
