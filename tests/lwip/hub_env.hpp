@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,28 @@ private:
     std::unique_ptr<hub> hub_;
     static inline hub_environment* instance_ = nullptr;
 };
+
+/// The seed of the lossy tests' hub: USOCKET_NETSIM_SEED, or a fixed one (printed, to replay).
+inline std::string lossy_seed() {
+    const char* s = std::getenv("USOCKET_NETSIM_SEED");
+    return s != nullptr && *s != '\0' ? s : "20240514";
+}
+
+/// The end of a transfer of `bytes` each way with `peer` over a lossy hub: the peer received
+/// them all, in order, and exits; the wire did what it was asked (frames were lost, duplicated
+/// and held back).
+inline void expect_peer_done_over_the_faulty_wire(child& peer, unsigned long long bytes) {
+    const std::string done = read_line(peer, "DONE", 60s);
+    EXPECT_EQ(field(done, "received"), static_cast<long long>(bytes)) << done;
+    EXPECT_EQ(field(done, "bad_at"), -1) << done;
+    close_input(peer);  // this side has everything: the peer's stack may stop
+    EXPECT_EQ(wait_exit(peer, 30s), 0);
+    const std::string counters = hub_environment::get().hub_counters();
+    std::printf("hub: %s", counters.c_str());
+    EXPECT_GT(field(counters, "dropped"), 0) << counters;
+    EXPECT_GT(field(counters, "duplicated"), 0) << counters;
+    EXPECT_GT(field(counters, "reordered"), 0) << counters;
+}
 
 inline std::string v4(int n) { return "10.77.0." + std::to_string(n); }
 inline std::string v6(int n) { return "fd77::" + std::to_string(n); }
