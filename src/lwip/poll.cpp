@@ -28,10 +28,11 @@ namespace {
 
 bool is_open(int fd) noexcept { return in_range(fd) && lwip_fcntl(fd, F_GETFL, 0) >= 0; }
 
-// Milliseconds for lwIP, rounded up so that a wait never ends before its time.
+// Milliseconds for lwIP, rounded up so that a wait never ends before its time (without adding
+// before dividing: a timeout near the int64 limit must not overflow).
 int to_ms(std::int64_t timeout_ns) noexcept {
     if (timeout_ns < 0) return -1;
-    const std::int64_t ms = (timeout_ns + 999'999) / 1'000'000;
+    const std::int64_t ms = timeout_ns / 1'000'000 + (timeout_ns % 1'000'000 != 0 ? 1 : 0);
     return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
@@ -87,7 +88,8 @@ int flag_index(int fd) noexcept { return fd <= -2 && fd > -2 - flag_slots ? -2 -
 // poll() over slots some of which are pseudo descriptors: the real ones are looked at without
 // waiting, the flags every 2 ms.
 int poll_with_flags(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns) noexcept {
-    const std::int64_t until = timeout_ns < 0 ? -1 : monotonic_ns() + timeout_ns;
+    const std::int64_t now = monotonic_ns();
+    const std::int64_t until = timeout_ns < 0 ? -1 : timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
     for (;;) {
         int count = 0;
         for (std::size_t i = 0; i < n; ++i) {
