@@ -196,10 +196,10 @@ private:
 // === messages, batches, files, interfaces and the host name =====================================
 // (src/posix/msg.cpp, src/posix/files.cpp, src/posix/interfaces.cpp.) Each may be missing from a
 // backend: it then fails with ENOSYS (err_nosys), and the portable layer falls back or reports
-// errc::unsupported, as each says. On lwIP: sendmsg/recvmsg and the cmsg functions may be ENOSYS
-// (or carry what lwIP's recvmsg gives, IP_PKTINFO); send_batch/recv_batch ENOSYS (one call per
-// datagram then); sendfile, file_info, read_file and seek_file ENOSYS (no files); the interface
-// functions ENOSYS or lwIP's netif list; sethostname ENOSYS.
+// errc::unsupported, as each says. On lwIP: sendmsg/recvmsg carry what lwIP's recvmsg gives
+// (IP_PKTINFO), ancillary data to send is EOPNOTSUPP; send_batch/recv_batch ENOSYS (one call
+// per datagram then); sendfile through the kernel is errc::unsupported, and a board's file
+// calls and sethostname EOPNOTSUPP; the interface functions give lwIP's netif list.
 
 }  // namespace usocket::sys
 namespace usocket {
