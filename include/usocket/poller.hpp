@@ -246,7 +246,9 @@ public:
     /// file), ENOSPC (the kernel's per-user limit).
     void add(native_handle fd, std::uint32_t interest, std::uint64_t token);
     void add(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
-    /// The same for a socket, whose buffered bytes count as readable.
+    /// The same for a socket, whose buffered bytes count as readable. A socket's buffered bytes
+    /// are reported by one selector: the last it was added to (another still sees the system's
+    /// events for its descriptor).
     void add(const socket& s, std::uint32_t interest, std::uint64_t token);
     void add(const socket& s, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
     /// Replaces the interest and token of a watched descriptor (re-arms a oneshot one).
