@@ -37,17 +37,34 @@ bool wait_ready(sys::handle fd, sys::wait_for what, deadline& dl, std::error_cod
     return false;
 }
 
+bool kernel_timeout_set(const socket_state& st, sys::wait_for what) noexcept {
+#if defined(USOCKET_HAS_SO_RCVTIMEO) && defined(USOCKET_HAS_SO_SNDTIMEO)
+    unsigned char value[32] = {};  // a struct timeval
+    std::size_t len = sizeof value;
+    std::error_code ignored;
+    if (!sys::getsockopt(st.fd, sol_socket, what == sys::wait_for::read ? so_rcvtimeo : so_sndtimeo, value, len,
+                         ignored))
+        return false;
+    for (std::size_t i = 0; i < len && i < sizeof value; ++i)
+        if (value[i] != 0) return true;
+#else
+    (void)st;
+    (void)what;
+#endif
+    return false;
+}
+
 bool retry_after_failure(socket_state& st, caller who, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept {
     const int e = ec.value();
     if (e == sys::err_intr) {
         if (give_up_after_interrupt()) return false;
     } else if (e == sys::err_again || e == sys::err_wouldblock) {
         if (dl.non_blocking()) return false;
-        // A blocking call meets would-block only when its descriptor was made non-blocking by
-        // another thread's settimeout() meanwhile: it goes on blocking, as it began (with no
-        // limit). On a descriptor still blocking, EAGAIN is the kernel's own timeout
-        // (SO_RCVTIMEO/SO_SNDTIMEO set by hand) and is reported.
-        if (dl.unlimited() && st.timeout_ns() < 0) return false;
+        // A blocking call meets would-block when its descriptor was made non-blocking by
+        // another thread's settimeout() meanwhile (perhaps made blocking again since): it goes
+        // on blocking, as it began (with no limit). Only with the kernel's own timeout set by
+        // hand (SO_RCVTIMEO/SO_SNDTIMEO) is EAGAIN that timeout, and reported.
+        if (dl.unlimited() && kernel_timeout_set(st, what)) return false;
         if (!wait_ready(st.fd, what, dl, ec)) return false;
     } else {
         return false;

@@ -64,6 +64,9 @@ enum class caller : std::uint8_t { socket, file };
 /// After a failed try: decides whether to retry (waiting first if the call would block under a
 /// timeout) and clears `ec` when so. Out of line: the success path of a call carries none of it.
 bool retry_after_failure(socket_state& st, caller who, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept;
+/// True when the kernel's own timeout for `what` (SO_RCVTIMEO/SO_SNDTIMEO) was set by hand: a
+/// blocking descriptor's EAGAIN (or connect's EINPROGRESS) is then that timeout.
+bool kernel_timeout_set(const socket_state& st, sys::wait_for what) noexcept;
 
 /// Runs `op(ec)` (a system call returning a count, or -1 with `ec` set) under `dl`.
 template <class Op>

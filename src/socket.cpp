@@ -247,14 +247,16 @@ void socket::connect(const address& peer, std::error_code& ec) noexcept {
     if (!use) return closed<void>(ec);
     if (sys::connect(st->fd, peer, ec)) return;
     // As CPython (issue 23618): after EINTR the connection goes on in the background, so a
-    // blocking or timed socket waits for it; a timed one also waits after EINPROGRESS.
+    // blocking or timed socket waits for it; a timed one also waits after EINPROGRESS, and so
+    // does a blocking one whose descriptor another thread's settimeout() made non-blocking.
     detail::deadline dl = detail::call_deadline(*st);
     bool wait;
     if (ec.value() == sys::err_intr) {
         if (detail::give_up_after_interrupt()) return;
         wait = !dl.non_blocking();
     } else {
-        wait = ec.value() == sys::err_inprogress && !dl.non_blocking() && !dl.unlimited();
+        wait = ec.value() == sys::err_inprogress && !dl.non_blocking() &&
+               !(dl.unlimited() && detail::kernel_timeout_set(*st, sys::wait_for::write));
     }
     if (!wait) return;
     ec.assign(0, ec.category());

@@ -395,3 +395,40 @@ TEST_F(threads, storm_of_readers_writers_and_closers) {
 }
 
 }  // namespace
+
+// Another thread flapping the timeout between blocking and timed while a blocking recv() waits:
+// the call began blocking and stays so (no would-block, whatever the descriptor's mode when
+// it tried). A timeout set by hand in the kernel (SO_RCVTIMEO) is still reported as its own.
+TEST_F(threads, blocking_recv_survives_a_flapping_timeout_and_kernel_timeouts_still_report) {
+    {
+        auto [a, b] = usocket::socketpair();
+        std::atomic<bool> stop{false};
+        std::thread flapper([&, &b = b] {
+            for (int i = 0; i < 200000 && !stop; ++i) {
+                b.settimeout(10s);
+                b.settimeout(usocket::blocking);
+            }
+        });
+        std::thread late([&a = a] {
+            std::this_thread::sleep_for(300ms);
+            a.sendall("x");
+        });
+        std::error_code ec;
+        const std::string got = b.recv(1, ec);
+        stop = true;
+        flapper.join();
+        late.join();
+        EXPECT_FALSE(ec) << ec.message();
+        EXPECT_EQ(got, "x");
+    }
+    {
+        auto [a, b] = usocket::socketpair();
+        const long tv[2] = {0, 100000};  // struct timeval: 100 ms
+        b.setsockopt(usocket::sol_socket, usocket::so_rcvtimeo, usocket::const_buffer(tv, sizeof tv));
+        const auto t0 = usocket_test::clock::now();
+        std::error_code ec;
+        (void)b.recv(1, ec);
+        EXPECT_TRUE(usocket::is_would_block(ec)) << ec.message();
+        EXPECT_LT(usocket_test::seconds_since(t0), 2.0);
+    }
+}
