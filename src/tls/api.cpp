@@ -330,6 +330,7 @@ tls::socket wrap(const std::shared_ptr<detail::context_impl>& impl, usocket::soc
         }
         st->tr = tr;
         st->publish();
+        tr->count_preloaded(*st);
     }
     tls::socket out = make(std::move(sock));
     if (!o.do_handshake_on_connect) return out;

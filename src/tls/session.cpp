@@ -159,6 +159,7 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
     for (;;) {
         io_status s;
         std::size_t n = 0;
+        bool more_pending = false;
         {
             const std::lock_guard<sys::mutex> lock(lock_);
             if (fatal_) {
@@ -175,7 +176,9 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
                     s = io_status::want_write;  // the step is called again, then the flush goes on
                 }
             }
-            pending_.store(tls::detail::pending(*eng_) + io_.preloaded(), std::memory_order_release);
+            const std::size_t left = tls::detail::pending(*eng_) + io_.preloaded();
+            more_pending = left != 0 && left != pending_.load(std::memory_order_relaxed);
+            pending_.store(left, std::memory_order_release);
             if (s == io_status::error) {
                 ec = refine(ec);
                 fatal_ = ec;
@@ -183,6 +186,9 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
                 if (failure_.empty()) failure_ = ec.message();
             }
         }
+        // Bytes the kernel no longer sees: a selector watching the socket must hear of them, as
+        // of the read-ahead buffer's (socket_state::publish).
+        if (more_pending && st.watcher.load(std::memory_order_acquire) != nullptr) usocket::detail::notify_watcher(st);
         switch (s) {
             case io_status::ok: return static_cast<sys::ssize>(n);
             case io_status::closed: return 0;
@@ -202,6 +208,14 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
             return -1;
         }
     }
+}
+
+void tls_transport::count_preloaded(socket_state& st) noexcept {
+    {
+        const std::lock_guard<sys::mutex> lock(lock_);
+        pending_.store(io_.preloaded(), std::memory_order_release);
+    }
+    if (pending() != 0 && st.watcher.load(std::memory_order_acquire) != nullptr) usocket::detail::notify_watcher(st);
 }
 
 bool tls_transport::handshake(socket_state& st, deadline& dl, std::error_code& ec) noexcept {

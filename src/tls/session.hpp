@@ -110,6 +110,9 @@ public:
     std::size_t pending() const noexcept override { return pending_.load(std::memory_order_acquire); }
     void shutdown(socket_state& st, deadline& dl, std::error_code& ec) noexcept override;
 
+    /// After wrapping: bytes read ahead before (preloaded) count as pending, for readiness too.
+    void count_preloaded(socket_state& st) noexcept;
+
     /// Runs the handshake to its end under `dl` (one caller at a time).
     bool handshake(socket_state& st, deadline& dl, std::error_code& ec) noexcept;
     bool handshake_done() const noexcept { return done_.load(std::memory_order_acquire); }

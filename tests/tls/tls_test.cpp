@@ -9,6 +9,7 @@
 #include <numeric>
 #include <thread>
 
+#include "fault.hpp"
 #include "tls_support.hpp"
 
 namespace {
@@ -56,6 +57,19 @@ usocket::connection_options within(usocket::duration d) {
 tls::socket client_to(int port, const tls::context& ctx = test_client_context(), tls::wrap_options o = {}) {
     if (o.server_hostname.empty()) o.server_hostname = "localhost";
     return ctx.wrap_socket(connect_local(port), o);
+}
+
+// Two TLS sockets of this library over a loopback TCP pair, handshaken (the server's side in a
+// thread): {client, server}, both with `timeout`.
+std::pair<tls::socket, tls::socket> tls_pair(usocket::timeout_type timeout = std::chrono::seconds(10)) {
+    auto [a, b] = tcp_pair();
+    a.settimeout(timeout);
+    b.settimeout(timeout);
+    tls::socket server;
+    std::thread t([&, b = std::move(b)]() mutable { server = test_server_context().wrap_socket(std::move(b)); });
+    tls::socket client = test_client_context().wrap_socket(std::move(a), named("localhost"));
+    t.join();
+    return {std::move(client), std::move(server)};
 }
 
 std::string read_to_end(usocket::socket& s) {
@@ -547,6 +561,81 @@ TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
     EXPECT_EQ(s.pending(), 0u);
     EXPECT_TRUE(usocket::select(r, {}, {}, 0s).read.empty());
     srv.proc.close_input();
+}
+
+// A read that leaves decrypted bytes in the session makes the socket readable for every wait
+// that was set up before it, as the read-ahead buffer of the stream methods does.
+TEST_F(Tls, DecryptedBytesLeftByAReadWakeEveryKindOfWait) {
+    auto [c, s] = tls_pair();
+    const auto kernel_has_nothing = [&] {
+        pollfd p{s.fileno(), POLLIN, 0};
+        return ::poll(&p, 1, 0) == 0;
+    };
+    const usocket::waitable r[] = {s};
+    auto poller = usocket::poll();
+    poller.register_fd(s, usocket::pollin);
+    for (const bool portable : {false, true}) {
+        for (const bool edge : {false, true}) {
+            SCOPED_TRACE(std::string(portable ? "portable" : "kernel") + (edge ? " selector, edge" : " selector, level"));
+            usocket::testing::force_portable_selector(portable);
+            usocket::selector sel;  // registered before anything is read
+            usocket::testing::force_portable_selector(false);
+            sel.add(s, usocket::selector::readable | (edge ? usocket::selector::edge_triggered : 0u), 7);
+            c.sendall(std::string_view("0123456789ABCDEFGHIJ"));  // one record
+            usocket::selector_event ev[4];
+            ASSERT_EQ(sel.wait(ev, 5s), 1u);  // the kernel's readiness
+            EXPECT_EQ(s.recv(5), "01234");
+            ASSERT_EQ(s.pending(), 15u);
+            EXPECT_TRUE(kernel_has_nothing());
+            ASSERT_EQ(sel.wait(ev, 0s), 1u) << "decrypted bytes are not seen";
+            EXPECT_EQ(ev[0].token, 7u);
+            EXPECT_EQ(ev[0].events, usocket::selector::readable);
+            if (edge)
+                EXPECT_EQ(sel.wait(ev, 0s), 0u) << "an edge is reported once";
+            else
+                EXPECT_EQ(sel.wait(ev, 0s), 1u) << "level-triggered: reported while the bytes are there";
+            EXPECT_EQ(usocket::select(r, {}, {}, 0s).read.size(), 1u);
+            EXPECT_EQ(poller.poll(0s).size(), 1u);
+            EXPECT_EQ(s.recv(5), "56789");  // another read that leaves bytes: another edge
+            EXPECT_EQ(sel.wait(ev, 0s), 1u);
+            EXPECT_EQ(s.recv(100), "ABCDEFGHIJ");
+            EXPECT_EQ(s.pending(), 0u);
+            EXPECT_EQ(sel.wait(ev, 0s), 0u);
+            EXPECT_TRUE(usocket::select(r, {}, {}, 0s).read.empty());
+            EXPECT_TRUE(poller.poll(0s).empty());
+        }
+    }
+}
+
+// STARTTLS: the stream methods read the peer's first TLS bytes ahead with the plain-text line;
+// once wrapped, they are the session's, and readiness counts them before any TLS call.
+TEST_F(Tls, BytesReadAheadBeforeWrappingAreReadable) {
+    auto [a, b] = tcp_pair();
+    a.settimeout(10s);
+    b.settimeout(10s);
+    tls::socket client;
+    std::thread peer([&, a = std::move(a)]() mutable {
+        a.sendall(std::string_view("STARTTLS\n"));
+        client = test_client_context().wrap_socket(std::move(a), named("localhost"));  // the ClientHello, at once
+    });
+    char peek[64];
+    for (int i = 0; i < 500 && b.recv_into(usocket::mutable_buffer(peek, sizeof peek), 0, usocket::msg_peek) <= 9; ++i)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(b.readline(), "STARTTLS\n");  // the ClientHello is read ahead with it
+    usocket::selector sel;
+    sel.add(b, usocket::selector::readable, 3);
+    tls::socket s = test_server_context().wrap_socket(std::move(b), deferred());
+    pollfd p{s.fileno(), POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 0), 0);  // the kernel has nothing
+    EXPECT_GT(s.pending(), 0u);
+    const usocket::waitable r[] = {s};
+    EXPECT_EQ(usocket::select(r, {}, {}, 0s).read.size(), 1u);
+    usocket::selector_event ev[2];
+    EXPECT_EQ(sel.wait(ev, 0s), 1u);
+    s.do_handshake();
+    peer.join();
+    client.sendall(std::string_view("over TLS\n"));
+    EXPECT_EQ(s.readline(), "over TLS\n");
 }
 
 TEST_F(Tls, MakefileAndStreambufOverTls) {
