@@ -5,8 +5,9 @@
 // A tls::socket IS a usocket::socket: wrapping plugs the TLS session into the socket's state,
 // and every method of the plain socket goes through it — the recv and send families, sendall,
 // the stream methods, makefile() files, socket_streambuf, select/poll/selector (which count the
-// bytes already decrypted), pending(), and close() (which sends the close notification). The
-// socket's timeout and deadline bound every call, the handshake included.
+// bytes already decrypted), pending(), and close() (which sends the close notification, whole
+// or not at all, waiting for room at most a second). The socket's timeout and deadline bound
+// every call, the handshake included.
 //
 // Errors: the engine's failures are codes of tls::category() and throw tls::ssl_error (or its
 // subclass certificate_error); a handshake or a read on a non-blocking socket that must wait

@@ -59,7 +59,7 @@ long tls_io::recv(void* data, std::size_t size) noexcept {
 }
 
 long tls_io::send(const void* data, std::size_t size) noexcept {
-    if (!corked_) return send_now(data, size);
+    if (!corked_ && !has_output()) return send_now(data, size);  // else after what waits, in order
     USOCKET_TLS_TRY {
         out_.append(static_cast<const char*>(data), size);
     }
@@ -172,14 +172,16 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
                 if (f == tls_io::failed && s != io_status::error) {
                     s = io_status::error;
                     ec = io_.sys_error();
-                } else if (f == tls_io::again && s != io_status::error) {
-                    s = io_status::want_write;  // the step is called again, then the flush goes on
+                } else if (f == tls_io::again && (s == io_status::want_read || (s == io_status::ok && n == 0))) {
+                    // The peer may be waiting for these bytes: the step is called again once
+                    // there is room (a step that returned data keeps them: the next call flushes).
+                    s = io_status::want_write;
                 }
             }
             const std::size_t left = tls::detail::pending(*eng_) + io_.preloaded();
             more_pending = left != 0 && left != pending_.load(std::memory_order_relaxed);
             pending_.store(left, std::memory_order_release);
-            if (s == io_status::error) {
+            if (s == io_status::error && ec != errc::session_shut_down) {  // a refused write ends nothing
                 ec = refine(ec);
                 fatal_ = ec;
                 failure_ = last_failure(*eng_);
@@ -266,28 +268,69 @@ sys::ssize tls_transport::write_some(socket_state& st, const std::byte* data, st
                 e = tls_error(errc::session_shut_down);
                 return io_status::error;
             }
-            return write(*eng_, data, size, put, e);
+            const io_status s = write(*eng_, data, size, put, e);
+            write_cut_ = s == io_status::want_write;
+            return s;
         },
         ec);
 }
 
+bool tls_transport::close_notify(socket_state& st, deadline& dl, std::error_code& ec) noexcept {
+    for (;;) {
+        {
+            const std::lock_guard<sys::mutex> lock(lock_);
+            if (fatal_) {
+                ec = fatal_;
+                return false;
+            }
+            if (!shut_) {
+                if (write_cut_) {  // the engine holds the rest of a record: no alert can follow it
+                    ec = tls_error(errc::truncated_record);
+                    return false;
+                }
+                // The record is made only when the kernel has room for it now (a wait on a
+                // socket that another thread writes to proves nothing): it then goes whole.
+                std::error_code ignored;
+                if (sys::wait(st.fd, sys::wait_for::write, 0, ignored) > 0) {
+                    io_.cork(true);
+                    std::error_code e;
+                    const io_status s = tls::detail::shutdown(*eng_, false, e);
+                    io_.cork(false);
+                    if (s == io_status::error) {
+                        ec = refine(e);
+                        fatal_ = ec;
+                        failure_ = last_failure(*eng_);
+                        return false;
+                    }
+                    shut_ = true;
+                }
+            }
+            if (shut_) {
+                const long f = io_.flush();
+                if (f == 0) return true;
+                if (f == tls_io::failed) {
+                    ec = io_.sys_error();
+                    return false;
+                }
+            }
+        }
+        if (dl.non_blocking()) {
+            ec = tls_error(errc::want_write);
+            return false;
+        }
+        if (!usocket::detail::wait_ready(st.fd, sys::wait_for::write, dl, ec)) return false;
+        if (gone(st)) {
+            ec = usocket::detail::bad_descriptor();
+            return false;
+        }
+    }
+}
+
 void tls_transport::shutdown(socket_state& st, deadline& dl, std::error_code& ec) noexcept {
     if (!handshake_done()) return;
-    {
-        const std::lock_guard<sys::mutex> lock(lock_);
-        if (shut_ || fatal_) return;
-    }
-    // close() never waits without a bound: a blocking socket sends what the kernel takes now.
-    deadline now(0);
-    deadline& d = dl.unlimited() ? now : dl;
-    (void)drive(
-        st, d,
-        [&](std::size_t&, std::error_code& e) {
-            const io_status s = tls::detail::shutdown(*eng_, false, e);
-            if (s == io_status::ok || s == io_status::closed) shut_ = true;
-            return s;
-        },
-        ec);
+    // close() waits for room no longer than the socket's timeout, and never long.
+    deadline d = dl.non_blocking() ? dl : dl.capped_at(sys::monotonic_ns() + close_wait_ns);
+    (void)close_notify(st, d, ec);
 }
 
 bool tls_transport::unwrap(socket_state& st, deadline& dl, std::error_code& ec) noexcept {

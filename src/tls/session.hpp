@@ -108,7 +108,17 @@ public:
     sys::ssize write_some(socket_state& st, const std::byte* data, std::size_t size, deadline& dl,
                           std::error_code& ec) noexcept override;
     std::size_t pending() const noexcept override { return pending_.load(std::memory_order_acquire); }
+    /// close(): the close notification, whole or not at all, waiting for room under `dl` but
+    /// no longer than close_wait_ns.
     void shutdown(socket_state& st, deadline& dl, std::error_code& ec) noexcept override;
+    static constexpr std::int64_t close_wait_ns = 1'000'000'000;
+
+    /// Sends the close notification under `dl`, whole: its record is made only when the kernel
+    /// has room for it, and what it did not take at once is sent as room comes (a later call
+    /// goes on). True once all of it went (or had gone); false with `ec`: want_write
+    /// (non-blocking), a timeout, truncated_record when a write was cut inside a record, or
+    /// the failure that ended the session. Reading goes on; writing is refused after it.
+    bool close_notify(socket_state& st, deadline& dl, std::error_code& ec) noexcept;
 
     /// After wrapping: bytes read ahead before (preloaded) count as pending, for readiness too.
     void count_preloaded(socket_state& st) noexcept;
@@ -148,7 +158,8 @@ private:
     engine_session_ptr eng_;
     std::error_code fatal_;   ///< the failure that ended the session: every later call reports it
     std::string failure_;     ///< the engine's words for it
-    bool shut_ = false;       ///< our close notification went out
+    bool shut_ = false;       ///< our close notification was made (out_ may still hold some of it)
+    bool write_cut_ = false;  ///< the last write stopped inside a record (the engine holds the rest)
     std::atomic<bool> done_{false};
     std::atomic<std::size_t> pending_{0};
 };

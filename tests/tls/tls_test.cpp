@@ -61,15 +61,63 @@ tls::socket client_to(int port, const tls::context& ctx = test_client_context(),
 
 // Two TLS sockets of this library over a loopback TCP pair, handshaken (the server's side in a
 // thread): {client, server}, both with `timeout`.
-std::pair<tls::socket, tls::socket> tls_pair(usocket::timeout_type timeout = std::chrono::seconds(10)) {
+std::pair<tls::socket, tls::socket> tls_pair(usocket::timeout_type timeout = std::chrono::seconds(10),
+                                             const tls::wrap_options& server_options = {}) {
     auto [a, b] = tcp_pair();
     a.settimeout(timeout);
     b.settimeout(timeout);
     tls::socket server;
-    std::thread t([&, b = std::move(b)]() mutable { server = test_server_context().wrap_socket(std::move(b)); });
+    std::thread t([&, b = std::move(b)]() mutable {
+        server = test_server_context().wrap_socket(std::move(b), server_options);
+    });
     tls::socket client = test_client_context().wrap_socket(std::move(a), named("localhost"));
     t.join();
     return {std::move(client), std::move(server)};
+}
+
+// How a TLS stream ended, as its reader saw it.
+enum class ending { clean, ragged, broken };
+
+// Reads `s` (wrapped with strict_eofs()) to its end: the bytes, and how it ended.
+std::pair<std::size_t, ending> read_until_end(tls::socket& s) {
+    std::size_t total = 0;
+    std::vector<char> buf(65536);
+    for (int i = 0; i < 100000; ++i) {
+        std::error_code ec;
+        const std::size_t n = s.recv_into(buf, 0, 0, ec);
+        if (ec == tls::errc::unexpected_eof) return {total, ending::ragged};
+        if (ec) {
+            ADD_FAILURE() << "the stream broke: " << ec.message();
+            return {total, ending::broken};
+        }
+        if (n == 0) return {total, ending::clean};
+        total += n;
+    }
+    return {total, ending::broken};
+}
+
+// Sends records of 1000 bytes from non-blocking `c` while the kernel says there is room: at the
+// end the send buffer is full (its peer does not read) and every record went whole. The count.
+std::size_t fill_with_records(tls::socket& c) {
+    const std::string record(1000, 'r');
+    const usocket::timeout_type was = c.gettimeout();
+    c.setblocking(false);
+    std::size_t total = 0;
+    for (int i = 0; i < 100000; ++i) {
+        pollfd p{c.fileno(), POLLOUT, 0};
+        if (::poll(&p, 1, 0) == 0) {
+            // The kernel says full; wait a little to be sure it stays so.
+            if (::poll(&p, 1, 100) == 0) break;
+        }
+        std::error_code ec;
+        total += c.send(record, ec);
+        if (ec) {
+            ADD_FAILURE() << "a record did not go whole: " << ec.message();
+            break;
+        }
+    }
+    c.settimeout(was);
+    return total;
 }
 
 std::string read_to_end(usocket::socket& s) {
@@ -323,6 +371,71 @@ TEST_F(Tls, CloseAndDestructionSendCloseNotify) {
     auto s = client_to(srv.port);
     (void)::close(s.detach());  // no TLS goodbye: the peer sees a ragged end
     EXPECT_EQ(srv.proc.line_starting("RAGGED"), "");
+}
+
+// close() sends the close notification whole or not at all: a kernel that takes part of it
+// and then has no room makes close() wait (a little) for the rest.
+TEST_F(Tls, CloseNeverSendsPartOfTheCloseNotification) {
+    if (!usocket::testing::fault_injection_enabled()) GTEST_SKIP() << "no fault injection";
+    auto [c, s] = tls_pair(10s, strict_eofs());
+    c.sendall(std::string_view("data"));
+    EXPECT_EQ(s.recv(10), "data");
+    s.sendall(std::string_view("x"));  // and TLS 1.3's tickets before it
+    EXPECT_EQ(c.recv(1), "x");
+    c.settimeout(usocket::blocking);
+    // The kernel takes 10 bytes of the alert, then has no room for 20 tries.
+    usocket::testing::inject({usocket::testing::op::send, 0, 10, 1});
+    usocket::testing::inject({usocket::testing::op::send, EAGAIN, 0, 20});
+    const auto t0 = clock::now();
+    c.close();
+    EXPECT_LT(seconds_since(t0), 1.0);
+    usocket::testing::clear_faults();
+    EXPECT_EQ(read_until_end(s), std::make_pair(std::size_t{0}, ending::clean));
+}
+
+// With the send buffer full and a peer that does not read, close() gives up after a short
+// wait and sends nothing: the peer reads every record, then an end without the notification.
+TEST_F(Tls, CloseWithAFullSendBufferSendsNothingAfterAShortWait) {
+    for (const auto timeout : {usocket::timeout_type(usocket::blocking), usocket::timeout_type(30s),
+                               usocket::timeout_type(300ms), usocket::timeout_type(0s)}) {
+        SCOPED_TRACE(timeout.nanoseconds());
+        auto [c, s] = tls_pair(10s, strict_eofs());
+        s.sendall(std::string_view("x"));  // TLS 1.3's tickets are read before it: a close with
+        EXPECT_EQ(c.recv(1), "x");         // unread bytes would reset the connection
+        c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
+        s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
+        const std::size_t sent = fill_with_records(c);
+        c.settimeout(timeout);
+        const auto t0 = clock::now();
+        c.close();
+        const double took = seconds_since(t0);
+        const double expected = timeout.nanoseconds() < 0 || timeout.nanoseconds() > 1'000'000'000
+                                    ? 1.0
+                                    : static_cast<double>(timeout.nanoseconds()) / 1e9;
+        EXPECT_GE(took, expected * 0.95);
+        EXPECT_LT(took, expected + 0.5);
+        EXPECT_EQ(read_until_end(s), std::make_pair(sent, ending::ragged));
+    }
+}
+
+// Room that comes within the wait: the notification goes, whole.
+TEST_F(Tls, CloseWithAFullSendBufferSendsTheNotificationWhenRoomComes) {
+    auto [c, s] = tls_pair(10s, strict_eofs());
+    s.sendall(std::string_view("x"));
+    EXPECT_EQ(c.recv(1), "x");
+    c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
+    s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
+    const std::size_t sent = fill_with_records(c);
+    std::pair<std::size_t, ending> seen;
+    std::thread reader([&] {
+        std::this_thread::sleep_for(200ms);
+        seen = read_until_end(s);
+    });
+    const auto t0 = clock::now();
+    c.close();
+    EXPECT_LT(seconds_since(t0), 1.0);
+    reader.join();
+    EXPECT_EQ(seen, std::make_pair(sent, ending::clean));
 }
 
 // --- roles ----------------------------------------------------------------------------------
