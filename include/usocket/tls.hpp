@@ -313,6 +313,19 @@ public:
     /// The context it was made with.
     [[nodiscard]] tls::context context() const;
 
+    /// Ends this side's writing, keeping the connection open for reading (TLS 1.2 and 1.3).
+    /// shut_wr: sends the close notification under the socket's timeout (one deadline; its
+    /// record goes whole), then shuts the connection's write side; reads go on until the
+    /// peer's notification or end of stream, writes fail with errc::session_shut_down. Nothing
+    /// is shut when it fails: errc::want_write on a non-blocking socket (call it again when
+    /// writable), timeout_error, errc::truncated_record after a write cut inside a record.
+    /// shut_rdwr: the notification as close() sends it (whole or not at all, at most a second's
+    /// wait, errors ignored), then both directions: a way to stop a connection from another
+    /// thread. shut_rd, and any call before the handshake: the plain socket's shutdown().
+    /// (CPython's SSLSocket.shutdown() sends no notification; its unwrap() does.)
+    void shutdown(shutdown_how how);
+    void shutdown(shutdown_how how, std::error_code& ec) noexcept;
+
     /// Ends TLS on the connection: sends the close notification, waits (under the timeout)
     /// for the peer's, and returns the plain socket for what follows (CPython's unwrap()).
     /// No other call may be in flight on the socket.

@@ -509,6 +509,33 @@ tls::context socket::context() const {
     return tr != nullptr ? tls::context(tr->ctx) : tls::context();
 }
 
+void socket::shutdown(shutdown_how how, std::error_code& ec) noexcept {
+    clear_error(ec);
+    detail::socket_state* st = socket_access::state(*this);
+    {
+        const usocket::detail::use_guard use(st);
+        if (!use) {
+            ec = usocket::detail::bad_descriptor();
+            return;
+        }
+        detail::tls_transport* tr = detail::transport_of(*this);
+        if (tr != nullptr && tr->handshake_done()) {
+            detail::deadline dl = usocket::detail::call_deadline(*st);
+            if (how == shut_wr) {
+                if (!tr->close_notify(*st, dl, ec)) return;
+            } else if (how == shut_rdwr) {
+                tr->shutdown(*st, dl, ec);  // as close() sends it
+                ec.assign(0, ec.category());
+            }
+        }
+    }
+    usocket::socket::shutdown(how, ec);
+}
+
+void socket::shutdown(shutdown_how how) {
+    or_throw("shutdown", [&](std::error_code& ec) { shutdown(how, ec); });
+}
+
 usocket::socket socket::unwrap(std::error_code& ec) noexcept {
     clear_error(ec);
     detail::socket_state* st = socket_access::state(*this);

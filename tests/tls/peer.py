@@ -16,6 +16,8 @@ Server modes:
   notify    TLS; sends --payload, then the close notification (unwrap), and waits for the client's
   truncate  TLS; sends the first half of a record holding --payload, then closes
   unwrap    TLS; echoes one line, then unwraps and echoes one plain-text line
+  halfclose TLS; reads to the client's close notification ("CLEAN <count>"), then answers
+            "got <count>" and sends its own close notification (unwrap)
   reset     reads the ClientHello, then resets the connection (SO_LINGER 0)
   silent    accepts and says nothing until stdin closes
   plain     answers in plain text (an HTTP error), then closes
@@ -138,6 +140,21 @@ def serve(a):
         out("DONE")
     elif mode == "notify":
         conn.sendall(payload)
+        conn.unwrap()
+        out("DONE")
+    elif mode == "halfclose":
+        count = 0
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                count += len(data)
+        except ssl.SSLEOFError:
+            out("RAGGED", count)
+            return
+        out("CLEAN", count)
+        conn.sendall(f"got {count}\n".encode())
         conn.unwrap()
         out("DONE")
     elif mode == "unwrap":

@@ -3,6 +3,7 @@
 // build, mbedTLS in .ci/extra/tls.sh). Every test checks that no descriptor is left open.
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstring>
@@ -62,7 +63,8 @@ tls::socket client_to(int port, const tls::context& ctx = test_client_context(),
 // Two TLS sockets of this library over a loopback TCP pair, handshaken (the server's side in a
 // thread): {client, server}, both with `timeout`.
 std::pair<tls::socket, tls::socket> tls_pair(usocket::timeout_type timeout = std::chrono::seconds(10),
-                                             const tls::wrap_options& server_options = {}) {
+                                             const tls::wrap_options& server_options = {},
+                                             const tls::context& client_ctx = test_client_context()) {
     auto [a, b] = tcp_pair();
     a.settimeout(timeout);
     b.settimeout(timeout);
@@ -70,7 +72,9 @@ std::pair<tls::socket, tls::socket> tls_pair(usocket::timeout_type timeout = std
     std::thread t([&, b = std::move(b)]() mutable {
         server = test_server_context().wrap_socket(std::move(b), server_options);
     });
-    tls::socket client = test_client_context().wrap_socket(std::move(a), named("localhost"));
+    tls::wrap_options o = strict_eofs();
+    o.server_hostname = "localhost";
+    tls::socket client = client_ctx.wrap_socket(std::move(a), o);
     t.join();
     return {std::move(client), std::move(server)};
 }
@@ -436,6 +440,133 @@ TEST_F(Tls, CloseWithAFullSendBufferSendsTheNotificationWhenRoomComes) {
     EXPECT_LT(seconds_since(t0), 1.0);
     reader.join();
     EXPECT_EQ(seen, std::make_pair(sent, ending::clean));
+}
+
+// shutdown(shut_wr): the close notification, then the TCP write side; reading goes on.
+TEST_F(Tls, ShutdownWriteSendsTheNotificationAndReadingGoesOn) {
+    std::vector<std::pair<std::string, tls::context>> clients{{"default", test_client_context()}};
+    if (tls::has_tls1_3()) {
+        auto tls12 = test_client_context();
+        tls12.set_maximum_version(tls::protocol_version::tls1_2);
+        clients.emplace_back("TLS 1.2", tls12);
+    }
+    for (auto& [name, ctx] : clients) {
+        SCOPED_TRACE(name);
+        auto [c, s] = tls_pair(10s, strict_eofs(), ctx);
+        c.sendall(std::string_view("request"));
+        c.shutdown(usocket::shut_wr);
+        EXPECT_EQ(read_until_end(s), std::make_pair(std::size_t{7}, ending::clean));
+        char byte;
+        pollfd p{s.fileno(), POLLIN, 0};
+        EXPECT_EQ(::poll(&p, 1, 2000), 1);
+        EXPECT_EQ(::recv(s.fileno(), &byte, 1, MSG_DONTWAIT), 0) << "the TCP write side was not shut";
+        s.sendall(std::string_view("the answer, after the request's end"));
+        EXPECT_EQ(c.recv(100), "the answer, after the request's end");
+        EXPECT_EQ(error_of([&](auto& ec) { (void)c.send(std::string_view("more"), ec); }), tls::errc::session_shut_down);
+        EXPECT_THROW((void)c.send(std::string_view("more")), tls::ssl_error);
+        s.sendall(std::string_view("still readable"));  // a refused write ends nothing
+        EXPECT_EQ(c.recv(100), "still readable");
+        c.shutdown(usocket::shut_wr);  // again: nothing more to do
+        s.close();
+        EXPECT_EQ(read_until_end(c), std::make_pair(std::size_t{0}, ending::clean));
+    }
+}
+
+TEST_F(Tls, ShutdownWriteAgainstCpython) {
+    python_server srv("halfclose");
+    auto s = client_to(srv.port, test_client_context(), strict_eofs());
+    const std::string data(100000, 'h');
+    s.sendall(data);
+    s.shutdown(usocket::shut_wr);
+    EXPECT_EQ(srv.proc.line_starting("CLEAN "), "100000");
+    EXPECT_EQ(s.readline(), "got 100000\n");
+    EXPECT_EQ(read_until_end(s), std::make_pair(std::size_t{0}, ending::clean));
+    EXPECT_EQ(srv.proc.line_starting("DONE"), "");
+}
+
+// Waiting for room in the send buffer: under the timeout, or want_write without one; nothing is
+// shut until the notification has gone, and a later call finishes the job.
+TEST_F(Tls, ShutdownWriteWaitsForRoomUnderTheTimeout) {
+    for (const bool non_blocking : {false, true}) {
+        SCOPED_TRACE(non_blocking ? "non-blocking" : "300 ms timeout");
+        auto [c, s] = tls_pair(10s, strict_eofs());
+        s.sendall(std::string_view("x"));
+        EXPECT_EQ(c.recv(1), "x");
+        c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
+        s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
+        const std::size_t sent = fill_with_records(c);
+        if (non_blocking) {
+            c.setblocking(false);
+            EXPECT_EQ(error_of([&](auto& ec) { c.shutdown(usocket::shut_wr, ec); }), tls::errc::want_write);
+            EXPECT_THROW(c.shutdown(usocket::shut_wr), usocket::blocking_io_error);
+        } else {
+            c.settimeout(300ms);
+            const auto t0 = clock::now();
+            EXPECT_THROW(c.shutdown(usocket::shut_wr), usocket::timeout_error);
+            EXPECT_GE(seconds_since(t0), 0.29);
+            EXPECT_LT(seconds_since(t0), 2.0);
+        }
+        std::pair<std::size_t, ending> seen;
+        std::thread reader([&] { seen = read_until_end(s); });
+        const usocket::waitable w[] = {c};
+        std::error_code ec;
+        for (int i = 0; i < 100; ++i) {
+            (void)usocket::select({}, w, {}, 1s);
+            c.shutdown(usocket::shut_wr, ec);
+            if (!usocket::is_would_block(ec) && !usocket::is_timeout(ec)) break;
+        }
+        EXPECT_FALSE(ec) << ec.message();
+        reader.join();
+        EXPECT_EQ(seen, std::make_pair(sent, ending::clean));
+    }
+}
+
+TEST_F(Tls, ShutdownWriteAfterAWriteCutInsideARecordFails) {
+    auto [c, s] = tls_pair(10s, strict_eofs());
+    c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
+    s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
+    c.setblocking(false);
+    const std::string big(1 << 20, 'b');
+    std::error_code ec;
+    for (int i = 0; i < 1000 && !ec; ++i) (void)c.send(big, ec);
+    ASSERT_EQ(ec, tls::errc::want_write);  // a record is half sent
+    EXPECT_EQ(error_of([&](auto& e) { c.shutdown(usocket::shut_wr, e); }), tls::errc::truncated_record);
+    EXPECT_THROW(c.shutdown(usocket::shut_wr), tls::ssl_error);
+}
+
+// shutdown(shut_rdwr) from another thread wakes a blocked reader, after the notification.
+TEST_F(Tls, ShutdownBothWaysWakesABlockedReader) {
+    auto [c, s] = tls_pair(usocket::blocking, strict_eofs());
+    std::error_code ec;
+    std::string got = "unset";
+    std::atomic<pid_t> tid{0};
+    std::thread reader([&, &c = c] {
+        tid = this_tid();
+        got = c.recv(10, ec);
+    });
+    while (tid == 0) std::this_thread::sleep_for(1ms);
+    EXPECT_TRUE(wait_until_blocked(tid));
+    c.shutdown(usocket::shut_rdwr);
+    reader.join();
+    // Our own reading was shut: the end without the peer's notification.
+    EXPECT_TRUE(got.empty());
+    EXPECT_EQ(ec, tls::errc::unexpected_eof) << ec.message();
+    EXPECT_EQ(read_until_end(s), std::make_pair(std::size_t{0}, ending::clean));
+}
+
+TEST_F(Tls, ShutdownOfAClosedSocketShutRdAndBadArguments) {
+    tls::socket none;
+    EXPECT_EQ(error_of([&](auto& ec) { none.shutdown(usocket::shut_wr, ec); }), std::errc::bad_file_descriptor);
+    auto [c, s] = tls_pair();
+    EXPECT_EQ(error_of([&](auto& ec) { c.shutdown(usocket::shutdown_how(42), ec); }), std::errc::invalid_argument);
+    s.sendall(std::string_view("ok"));
+    EXPECT_EQ(c.recv(2), "ok");  // nothing changed
+    c.shutdown(usocket::shut_rd);
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(error_of([&](auto& ec) { (void)s.recv(2, usocket::msg_dontwait, ec); }), tls::errc::want_read)
+        << "shut_rd sent something";
+    c.sendall(std::string_view("ok"));  // writing goes on
+    EXPECT_EQ(s.recv(2), "ok");
 }
 
 // --- roles ----------------------------------------------------------------------------------
