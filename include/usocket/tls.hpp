@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -74,6 +75,16 @@ inline std::error_code make_error_code(errc e) noexcept { return {static_cast<in
 class USOCKET_API ssl_error : public os_error {
 public:
     using os_error::os_error;
+    /// With the engine's words for the failure.
+    ssl_error(const std::error_code& ec, const std::string& what, std::string verify_message)
+        : os_error(ec, what), verify_message_(std::move(verify_message)) {}
+    /// The engine's words for the failure, as the failed socket's verify_message() had them
+    /// ("certificate has expired"; CPython's SSLCertVerificationError.verify_message), for the
+    /// calls whose socket is gone with it (wrap_socket, create_connection); else "".
+    [[nodiscard]] const std::string& verify_message() const noexcept { return verify_message_; }
+
+private:
+    std::string verify_message_;
 };
 
 /// The peer's certificate failed verification (CPython's ssl.SSLCertVerificationError).
@@ -177,6 +188,20 @@ struct wrap_options {
     tls::session session;
 };
 
+/// What a failed wrap_socket() or create_connection() leaves besides its error_code, for the
+/// error_code forms (the socket that could say it is gone): filled when given, cleared first.
+/// The throwing forms carry the same: ssl_error::verify_message(), and connection_errors from
+/// create_connection() with connection_options::all_errors.
+struct error_info {
+    /// The engine's words for a failed handshake, as the socket's verify_message() had them
+    /// ("certificate has expired", "Hostname mismatch, certificate is not valid for
+    /// 'example.com'."); "" when the handshake did not fail.
+    std::string verify_message;
+    /// create_connection(): every failed connection attempt, in the order they failed (as
+    /// usocket::create_connection()'s `errors`; also when a later attempt connected).
+    std::vector<attempt_error> attempts;
+};
+
 /// The settings of TLS connections (CPython's SSLContext). Copies share one context; set it up
 /// before wrapping sockets with it from several threads.
 class USOCKET_API context {
@@ -247,8 +272,10 @@ public:
     /// timeout; on failure the socket is closed. Throws ssl_error, certificate_error,
     /// timeout_error, os_error, value_error (check_hostname without server_hostname).
     [[nodiscard]] tls::socket wrap_socket(usocket::socket&& sock, const wrap_options& options = {}) const;
-    [[nodiscard]] tls::socket wrap_socket(usocket::socket&& sock, const wrap_options& options,
-                                          std::error_code& ec) const noexcept;
+    /// The non-throwing form; `info`, when given, receives the engine's words for a failed
+    /// handshake.
+    [[nodiscard]] tls::socket wrap_socket(usocket::socket&& sock, const wrap_options& options, std::error_code& ec,
+                                          error_info* info = nullptr) const noexcept;
 
 private:
     friend class tls::socket;
@@ -340,13 +367,25 @@ private:
 /// create_connection() with TLS: one deadline (options.timeout) covers resolving, connecting
 /// (Happy Eyeballs) and the handshake. server_hostname is `host` unless `wrap` gives one.
 /// Returns the TLS socket with the timeout asked for. Throws what create_connection() and
-/// wrap_socket() throw.
+/// wrap_socket() throw (connection_errors with options.all_errors; an ssl_error has the
+/// engine's words in verify_message()).
 [[nodiscard]] USOCKET_API tls::socket create_connection(std::string_view host, int port, const context& ctx,
                                                         const connection_options& options = {},
                                                         const wrap_options& wrap = {});
+/// The non-throwing form; `info`, when given, receives every failed connection attempt and
+/// the engine's words for a failed handshake.
 [[nodiscard]] USOCKET_API tls::socket create_connection(std::string_view host, int port, const context& ctx,
                                                         const connection_options& options, const wrap_options& wrap,
-                                                        std::error_code& ec);
+                                                        std::error_code& ec, error_info* info = nullptr);
+/// The same over addresses already resolved (no lookup; options.family is ignored): the name
+/// to send and check is wrap.server_hostname, which a client context that checks host names
+/// needs (errc::server_hostname_required, before anything is connected).
+[[nodiscard]] USOCKET_API tls::socket create_connection(std::span<const address> candidates, const context& ctx,
+                                                        const connection_options& options = {},
+                                                        const wrap_options& wrap = {});
+[[nodiscard]] USOCKET_API tls::socket create_connection(std::span<const address> candidates, const context& ctx,
+                                                        const connection_options& options, const wrap_options& wrap,
+                                                        std::error_code& ec, error_info* info = nullptr);
 
 }  // namespace usocket::tls
 

@@ -54,6 +54,12 @@ bool is_ip_literal(const std::string& host) noexcept {
            sys::inet_pton(af_inet6, host.c_str(), bytes, size, ignored);
 }
 
+void clear_info(error_info* info) noexcept {
+    if (info == nullptr) return;
+    info->verify_message.clear();
+    info->attempts.clear();
+}
+
 // The failure's own words in an exception's context: "TLS handshake (certificate has expired)".
 std::string with_detail(const char* what, const std::string& detail) {
     std::string out = what;
@@ -349,10 +355,14 @@ tls::socket wrap(const std::shared_ptr<detail::context_impl>& impl, usocket::soc
 
 }  // namespace
 
-tls::socket context::wrap_socket(usocket::socket&& sock, const wrap_options& options, std::error_code& ec) const noexcept {
+tls::socket context::wrap_socket(usocket::socket&& sock, const wrap_options& options, std::error_code& ec,
+                                 error_info* info) const noexcept {
+    clear_info(info);
     std::string failure;
-    return wrap(impl_, std::move(sock), options, ec, failure,
-                [](usocket::socket&& s) { return tls::socket(std::move(s)); });
+    tls::socket out = wrap(impl_, std::move(sock), options, ec, failure,
+                           [](usocket::socket&& s) { return tls::socket(std::move(s)); });
+    if (ec && info != nullptr) info->verify_message = std::move(failure);
+    return out;
 }
 
 tls::socket context::wrap_socket(usocket::socket&& sock, const wrap_options& options) const {
@@ -360,7 +370,7 @@ tls::socket context::wrap_socket(usocket::socket&& sock, const wrap_options& opt
     std::string failure;
     tls::socket out = wrap(impl_, std::move(sock), options, ec, failure,
                            [](usocket::socket&& s) { return tls::socket(std::move(s)); });
-    if (ec) throw_error(ec, with_detail("TLS handshake", failure).c_str());
+    if (ec) detail::raise(ec, with_detail("TLS handshake", failure), failure);
     return out;
 }
 
@@ -386,7 +396,9 @@ void socket::do_handshake(std::error_code& ec) noexcept {
 void socket::do_handshake() {
     std::error_code ec;
     do_handshake(ec);
-    if (ec) throw_error(ec, with_detail("TLS handshake", is_would_block(ec) ? std::string() : verify_message()).c_str());
+    if (!ec) return;
+    const std::string words = is_would_block(ec) ? std::string() : verify_message();
+    detail::raise(ec, with_detail("TLS handshake", words), words);
 }
 
 bool socket::handshake_done() const noexcept {
@@ -566,9 +578,17 @@ usocket::socket socket::unwrap() {
 
 namespace {
 
+// A client that checks host names needs one: refused before anything is connected.
+bool names_a_host(std::string_view host, const context& ctx, const wrap_options& wrap, std::error_code& ec) noexcept {
+    if (!host.empty() || !wrap.server_hostname.empty() || ctx.get_role() != role::client || !ctx.check_hostname())
+        return true;
+    ec = tls_error(errc::server_hostname_required);
+    return false;
+}
+
 // The TLS half of create_connection(): wrap, then handshake by the deadline that began at `start`.
 tls::socket finish_connection(usocket::socket&& plain, std::string_view host, const context& ctx,
-                              const connection_options& options, const wrap_options& wrap, 
+                              const connection_options& options, const wrap_options& wrap,
                               std::chrono::steady_clock::time_point start, std::error_code& ec,
                               std::string& failure) {
     wrap_options w = wrap;
@@ -592,29 +612,75 @@ tls::socket finish_connection(usocket::socket&& plain, std::string_view host, co
     return t;
 }
 
+// The error_code forms: `connect(ec, attempts)` makes the TCP connection.
+template <class Connect>
+tls::socket connect_and_wrap(Connect&& connect, std::string_view host, const context& ctx,
+                             const connection_options& options, const wrap_options& wrap, std::error_code& ec,
+                             error_info* info) {
+    clear_error(ec);
+    clear_info(info);
+    if (!names_a_host(host, ctx, wrap, ec)) return {};
+    const auto start = std::chrono::steady_clock::now();
+    usocket::socket plain = connect(ec, info != nullptr ? &info->attempts : nullptr);
+    if (ec) return {};
+    std::string failure;
+    tls::socket t = finish_connection(std::move(plain), host, ctx, options, wrap, start, ec, failure);
+    if (ec && info != nullptr) info->verify_message = std::move(failure);
+    return t;
+}
+
+// The throwing forms: `connect()` makes the TCP connection and throws what
+// usocket::create_connection() throws (connection_errors with all_errors).
+template <class Connect>
+tls::socket connect_and_wrap_or_throw(Connect&& connect, std::string_view host, const context& ctx,
+                                      const connection_options& options, const wrap_options& wrap,
+                                      const std::string& what) {
+    std::error_code ec;
+    if (!names_a_host(host, ctx, wrap, ec)) detail::raise(ec, what, {});
+    const auto start = std::chrono::steady_clock::now();
+    usocket::socket plain = connect();
+    std::string failure;
+    tls::socket t = finish_connection(std::move(plain), host, ctx, options, wrap, start, ec, failure);
+    if (ec) detail::raise(ec, with_detail(what.c_str(), failure), failure);
+    return t;
+}
+
+std::string addresses_context(std::span<const address> candidates) {
+    return candidates.empty() ? std::string("TLS connection") : "TLS connection to " + candidates.front().to_string();
+}
+
 }  // namespace
 
 tls::socket create_connection(std::string_view host, int port, const context& ctx, const connection_options& options,
-                              const wrap_options& wrap, std::error_code& ec) {
-    clear_error(ec);
-    const auto start = std::chrono::steady_clock::now();
-    usocket::socket plain = usocket::create_connection(host, port, options, ec);
-    if (ec) return {};
-    std::string failure;
-    return finish_connection(std::move(plain), host, ctx, options, wrap, start, ec, failure);
+                              const wrap_options& wrap, std::error_code& ec, error_info* info) {
+    return connect_and_wrap(
+        [&](std::error_code& e, std::vector<attempt_error>* attempts) {
+            return usocket::create_connection(host, port, options, e, attempts);
+        },
+        host, ctx, options, wrap, ec, info);
 }
 
 tls::socket create_connection(std::string_view host, int port, const context& ctx, const connection_options& options,
                               const wrap_options& wrap) {
-    const auto start = std::chrono::steady_clock::now();
-    usocket::socket plain = usocket::create_connection(host, port, options);  // its own exceptions
-    std::error_code ec;
-    std::string failure;
-    tls::socket t = finish_connection(std::move(plain), host, ctx, options, wrap, start, ec, failure);
-    if (ec)
-        throw_error(ec, with_detail(usocket::detail::host_port_context("TLS connection", host, port).c_str(), failure)
-                            .c_str());
-    return t;
+    return connect_and_wrap_or_throw([&] { return usocket::create_connection(host, port, options); }, host, ctx,
+                                     options, wrap,
+                                     usocket::detail::host_port_context("TLS connection", host, port));
+}
+
+tls::socket create_connection(std::span<const address> candidates, const context& ctx,
+                              const connection_options& options, const wrap_options& wrap, std::error_code& ec,
+                              error_info* info) {
+    return connect_and_wrap(
+        [&](std::error_code& e, std::vector<attempt_error>* attempts) {
+            return usocket::create_connection(candidates, options, e, attempts);
+        },
+        {}, ctx, options, wrap, ec, info);
+}
+
+tls::socket create_connection(std::span<const address> candidates, const context& ctx,
+                              const connection_options& options, const wrap_options& wrap) {
+    return connect_and_wrap_or_throw([&] { return usocket::create_connection(candidates, options); }, {}, ctx,
+                                     options, wrap, addresses_context(candidates));
 }
 
 }  // namespace usocket::tls

@@ -118,6 +118,9 @@ std::shared_ptr<session_impl> get_session(const engine_session& s);
 /// The engine's words for the last failure of `s`.
 std::string last_failure(const engine_session& s);
 
+/// Throws the exception of `ec` (as throw_error), a TLS failure with the engine's words.
+[[noreturn]] void raise(const std::error_code& ec, const std::string& what, const std::string& verify_message);
+
 /// Parses a DER certificate (the engine's X.509 parser).
 bool parse_certificate(std::string_view der, certificate_info& out);
 

@@ -1,8 +1,8 @@
 // tls::category(): the TLS error codes, their messages, and the exception class of each.
 
-#include <cstdlib>
 #include <string>
 
+#include "engine.hpp"
 #include "or_throw.hpp"
 #include "usocket/tls.hpp"
 
@@ -49,28 +49,35 @@ public:
     }
 
     [[noreturn]] void raise(const std::error_code& ec, const char* what) const override {
-#if USOCKET_HAS_EXCEPTIONS
-        const std::string context = what != nullptr ? what : "";
-        switch (static_cast<errc>(ec.value())) {
-            case errc::want_read:
-            case errc::want_write: throw blocking_io_error(ec, context);
-            case errc::server_hostname_required:
-            case errc::handshake_not_done:
-            case errc::not_tls:
-            case errc::bad_argument: throw value_error(ec, context);
-            default: break;
-        }
-        if (is_certificate_error(ec)) throw certificate_error(ec, context);
-        throw ssl_error(ec, context);
-#else
-        (void)ec;
-        (void)what;
-        std::abort();
-#endif
+        detail::raise(ec, what != nullptr ? what : "", {});
     }
 };
 
 }  // namespace
+
+namespace detail {
+
+void raise(const std::error_code& ec, const std::string& what, const std::string& verify_message) {
+    if (ec.category() != category()) throw_error(ec, what.c_str());
+#if USOCKET_HAS_EXCEPTIONS
+    switch (static_cast<errc>(ec.value())) {
+        case errc::want_read:
+        case errc::want_write: throw blocking_io_error(ec, what);
+        case errc::server_hostname_required:
+        case errc::handshake_not_done:
+        case errc::not_tls:
+        case errc::bad_argument: throw value_error(ec, what);
+        default: break;
+    }
+    if (is_certificate_error(ec)) throw certificate_error(ec, what, verify_message);
+    throw ssl_error(ec, what, verify_message);
+#else
+    (void)verify_message;
+    throw_error(ec, what.c_str());  // reports and ends the program
+#endif
+}
+
+}  // namespace detail
 
 const std::error_category& category() noexcept {
     static const category_impl c;

@@ -286,6 +286,118 @@ TEST_F(Tls, CreateConnectionOneDeadlineCoversTheHandshake) {
     EXPECT_LT(took, 2.0);
 }
 
+// The engine's words for a failed handshake outlive the socket: error_info for the error_code
+// forms, ssl_error::verify_message() for the throwing ones.
+TEST_F(Tls, VerifyMessageOfAFailedHandshakeIsKept) {
+    python_server srv("echo", {}, "expired.pem");
+    tls::error_info info;
+    info.attempts.push_back({});  // cleared by the call
+    std::error_code ec;
+    auto s = tls::create_connection("localhost", srv.port, test_client_context(), within(10s), {}, ec, &info);
+    EXPECT_EQ(ec, tls::errc::certificate_expired) << ec.message();
+    EXPECT_FALSE(s.is_open());
+    EXPECT_NE(info.verify_message, "");
+    EXPECT_NE(info.verify_message.find("expired"), std::string::npos) << info.verify_message;
+    EXPECT_TRUE(info.attempts.empty());
+
+    python_server srv2("echo");
+    tls::error_info wrapped;
+    (void)test_client_context().wrap_socket(connect_local(srv2.port), named("example.com"), ec, &wrapped);
+    EXPECT_EQ(ec, tls::errc::hostname_mismatch);
+    EXPECT_NE(wrapped.verify_message, "");
+
+    python_server srv3("echo");
+    try {
+        (void)test_client_context().wrap_socket(connect_local(srv3.port), named("example.com"));
+        FAIL() << "the handshake succeeded";
+    } catch (const tls::certificate_error& e) {
+        EXPECT_EQ(e.verify_message(), wrapped.verify_message);
+        EXPECT_NE(std::string(e.what()).find(e.verify_message()), std::string::npos) << e.what();
+    }
+    python_server srv4("echo", {}, "expired.pem");
+    try {
+        (void)tls::create_connection("localhost", srv4.port, test_client_context(), within(10s));
+        FAIL() << "the handshake succeeded";
+    } catch (const tls::certificate_error& e) {
+        EXPECT_EQ(e.code(), tls::errc::certificate_expired);
+        EXPECT_EQ(e.verify_message(), info.verify_message);
+    }
+    // Not a handshake's failure: no words.
+    tls::error_info none;
+    (void)test_client_context().wrap_socket(usocket::socket(), named("localhost"), ec, &none);
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+    EXPECT_EQ(none.verify_message, "");
+}
+
+// A port nobody listens on (bound, never listening: nothing else can take it meanwhile).
+struct dead_port {
+    usocket::socket holder{usocket::af_inet};
+    usocket::address addr;
+    dead_port() {
+        holder.bind(usocket::address("127.0.0.1", 0));
+        addr = holder.getsockname();
+    }
+};
+
+TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
+    python_server srv("echo");
+    dead_port dead;
+    const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port)};
+    tls::error_info info;
+    std::error_code ec;
+    auto s = tls::create_connection(candidates, test_client_context(), within(10s), named("localhost"), ec, &info);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_EQ(info.attempts.size(), 1u);  // the refused one, though a later one connected
+    EXPECT_EQ(info.attempts[0].peer, dead.addr);
+    EXPECT_EQ(info.attempts[0].code, std::errc::connection_refused);
+    EXPECT_EQ(s.server_hostname(), "localhost");
+    EXPECT_EQ(s.gettimeout(), usocket::timeout_type(10s));
+    s.sendall(std::string_view("x"));
+    EXPECT_EQ(s.recv(1), "x");
+    s.close();
+
+    // The throwing form (a server serves one connection).
+    python_server srv2("echo");
+    const std::vector<usocket::address> candidates2{dead.addr, usocket::address("127.0.0.1", srv2.port)};
+    auto t = tls::create_connection(candidates2, test_client_context(), within(10s), named("localhost"));
+    EXPECT_TRUE(t.handshake_done());
+    t.close();
+
+    // Every attempt fails: each one's error, and connection_errors with all_errors.
+    dead_port dead2;
+    const std::vector<usocket::address> nobody{dead.addr, dead2.addr};
+    (void)tls::create_connection(nobody, test_client_context(), within(10s), named("localhost"), ec, &info);
+    EXPECT_EQ(ec, std::errc::connection_refused);
+    ASSERT_EQ(info.attempts.size(), 2u);
+    EXPECT_EQ(info.verify_message, "");
+    usocket::connection_options all = within(10s);
+    all.all_errors = true;
+    try {
+        (void)tls::create_connection(nobody, test_client_context(), all, named("localhost"));
+        FAIL() << "connected";
+    } catch (const usocket::connection_errors& e) {
+        EXPECT_EQ(e.errors().size(), 2u);
+    }
+    try {
+        (void)tls::create_connection("127.0.0.1", dead.addr.port(), test_client_context(), all);
+        FAIL() << "connected";
+    } catch (const usocket::connection_errors& e) {
+        EXPECT_EQ(e.errors().size(), 1u);
+    }
+
+    // A client that checks host names needs one: nothing is connected without it.
+    (void)tls::create_connection(candidates, test_client_context(), within(10s), {}, ec, &info);
+    EXPECT_EQ(ec, tls::errc::server_hostname_required);
+    EXPECT_THROW((void)tls::create_connection(candidates, test_client_context()), usocket::value_error);
+    auto insecure = tls::context::client();
+    insecure.set_verify_mode(tls::verify_mode::none);
+    python_server srv3("echo");
+    const std::vector<usocket::address> candidates3{usocket::address("127.0.0.1", srv3.port)};
+    auto u = tls::create_connection(candidates3, insecure, within(10s));
+    EXPECT_TRUE(u.handshake_done());
+    u.close();
+}
+
 TEST_F(Tls, PlainTextServerIsAProtocolError) {
 #ifdef USOCKET_BACKEND_LWIP
     GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
