@@ -279,6 +279,34 @@ def test_both_ways_at_once_with_python_and_reading_after_close_notify(usock_tls,
     assert b"without a TLS close notification" not in r.stderr
 
 
+def test_end_of_input_is_the_close_notification_then_tcps_end(usock_tls, certs):
+    """The end of the input is the library's shutdown(shut_wr) of the TLS socket: the close
+    notification, then TCP's end of that direction (the peer's kernel sees it at once, while
+    usock still waits for the answer), and usock goes on reading."""
+    def handler(conn):
+        got = read_to_end(conn)  # to usock's close notification
+        raw = socket.socket(fileno=os.dup(conn.fileno()))
+        raw.settimeout(5)
+        try:
+            tcp_end = raw.recv(1, socket.MSG_PEEK) == b""
+        finally:
+            raw.close()
+        conn.sendall(b"the answer after your end\n")
+        conn.unwrap()
+        return got, tcp_end
+
+    server = PyServer(certs, handler)
+    r = run([usock_tls, "-v", "--tls", "--cafile", certs["ca.pem"], "localhost", str(server.port)],
+            input=b"the request\n")
+    got, tcp_end = server.join()
+    assert r.returncode == 0, r.stderr
+    assert got == b"the request\n"
+    assert tcp_end
+    assert r.stdout == b"the answer after your end\n"
+    assert b"end of input: TLS close notification sent to" in r.stderr
+    assert b"without a TLS close notification" not in r.stderr
+
+
 def test_ragged_end_is_the_end_of_stream_and_said_with_v(usock_tls, certs):
     """A server that closes TCP without the close notification (CPython's close() does that):
     the data arrives, the status is 0, and -v says how it ended."""

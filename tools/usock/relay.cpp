@@ -6,11 +6,10 @@
 // Everything on the socket goes through the library's blocking calls; stopping a session is a
 // shutdown() of the socket, which wakes the receiver.
 //
-// Over TLS the receiver reads through an unbuffered file of the socket (makefile), and the end
-// of the input closes the socket itself: close() is how the library sends the TLS close
-// notification, and the file keeps the descriptor open and goes on reading what the peer still
-// sends (TLS has no half-close; this is the nearest to it). A duplicate of the descriptor is
-// kept to shut the connection down when the session is stopped.
+// Over TLS the same calls go through the library's TLS socket: shutdown(shut_wr) at the end of
+// the input sends the close notification, then TCP's end of this direction, and the receiver
+// goes on reading; shutdown(shut_rdwr) stops a session, with the close notification if it has
+// not gone and the kernel has room for it.
 
 #include "relay.hpp"
 
@@ -60,12 +59,6 @@ public:
           peer_(std::move(peer)),
           meter_(std::move(m)),
           out_(out) {
-        if (tls_) {
-            std::error_code ec;
-            reader_ = sock_.makefile("rb", 0, ec);
-            if (!ec) waker_ = sock_.dup(ec);
-            if (ec) throw failure("cannot use the connection to " + peer_ + ": " + describe(ec));
-        }
         touch();
     }
     link(const link&) = delete;
@@ -109,11 +102,10 @@ public:
     /// TLS, the close notification is sent.
     void input_ended(bool half_close, std::error_code ec) {
         if (!ec && half_close && !datagram_) {
-            std::error_code ignored;
-            if (tls_)
-                send_close_notify();
-            else
-                sock_.shutdown(usocket::shut_wr, ignored);
+            // Over TLS this waits for room for the close notification: stop() ends that wait.
+            std::error_code sent;
+            conn_.shutdown(usocket::shut_wr, sent);
+            if (tls_ && verbose_ && !sent) say("end of input: TLS close notification sent to " + peer_);
         }
         std::lock_guard lock(m_);
         input_error_ = ec;
@@ -207,32 +199,16 @@ public:
         // shutdown() wakes a blocked recv on every kind of socket on Linux (on an unconnected
         // UDP socket it reports ENOTCONN, and still wakes the receiver).
         std::error_code ignored;
-        if (tls_) {
-            sock_.close(ignored);
-            waker_.shutdown(usocket::shut_rdwr, ignored);
-        } else {
-            sock_.shutdown(usocket::shut_rdwr, ignored);
-        }
+        conn_.shutdown(usocket::shut_rdwr, ignored);
         if (receiver_.joinable() && receiver_.get_id() != std::this_thread::get_id()) receiver_.join();
     }
 
 private:
     void touch() noexcept { last_activity_.store(clock::now().time_since_epoch().count()); }
 
-    // close() sends the notification with what the kernel takes at once: wait for room first,
-    // or a peer slow to read would get a part of it, or nothing. stop() makes the socket
-    // writable (by shutting it down), so this wait ends with the session.
-    void send_close_notify() {
-        std::error_code ec;
-        const usocket::waitable w[] = {waker_.fileno()};
-        (void)usocket::select({}, w, {}, usocket::blocking, ec);
-        sock_.close(ec);
-        if (verbose_) say("end of input: TLS close notification sent to " + peer_);
-    }
-
     std::size_t receive(std::span<std::byte> buf, usocket::address& from, std::error_code& ec) {
         if (tls_) {
-            const std::size_t n = reader_.readinto(buf, ec).value_or(0);
+            const std::size_t n = sock_.recv_into(buf, 0, 0, ec);
             if (is_ragged_eof(ec)) {
                 ec.clear();
                 if (verbose_) say(peer_ + " ended the connection without a TLS close notification");
@@ -283,8 +259,6 @@ private:
     const bool connected_;
     const bool verbose_;
     const bool tls_;
-    usocket::socket_file reader_;  // TLS: the receiver's way in, open after the socket's close()
-    usocket::socket waker_;        // TLS: a duplicate descriptor, to shut the connection down
     const std::string peer_;
     const std::shared_ptr<meter> meter_;
     local_file& out_;

@@ -123,6 +123,13 @@ std::string connection::explain(const std::error_code& ec) const {
     return secure_ ? with_words(ec, secure_->verify_message()) : describe(ec);
 }
 
+void connection::shutdown(usocket::shutdown_how how, std::error_code& ec) noexcept {
+    if (secure_)
+        secure_->shutdown(how, ec);
+    else
+        plain_.shutdown(how, ec);
+}
+
 usocket::tls::socket tls_layer::connect(usocket::socket plain, const std::string& target,
                                         std::optional<time_point> deadline) const {
     tls::wrap_options w;
@@ -202,6 +209,7 @@ tls_layer::tls_layer(const options& opt) : opt_(opt) {
     if (opt.tls) throw failure("--tls: this usock was built without TLS");
 }
 std::string connection::explain(const std::error_code& ec) const { return describe(ec); }
+void connection::shutdown(usocket::shutdown_how how, std::error_code& ec) noexcept { plain_.shutdown(how, ec); }
 usocket::tls::socket tls_layer::connect(usocket::socket, const std::string&, std::optional<time_point>) const {
     return {};
 }

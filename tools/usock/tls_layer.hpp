@@ -38,6 +38,9 @@ public:
 
     usocket::socket& socket() noexcept { return secure_ ? *secure_ : plain_; }
     bool is_tls() const noexcept { return secure_.has_value(); }
+    /// The socket's shutdown(); over TLS, tls::socket's, which sends the close notification
+    /// first (shut_wr: under the socket's timeout; shut_rdwr: as close() does).
+    void shutdown(usocket::shutdown_how how, std::error_code& ec) noexcept;
     /// describe(ec), with the TLS engine's own words after it when they say more
     /// ("TLS handshake failure (tlsv13 alert certificate required)").
     std::string explain(const std::error_code& ec) const;
