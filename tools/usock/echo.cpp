@@ -11,8 +11,8 @@
 // that. A handshake has handshake_limit() to finish (a FIFO of deadlines, since the limit is
 // the same for all), so a client that connects and says nothing holds a descriptor for that
 // long and never the loop. At a client's end, its socket is closed once it is writable: the
-// close notification goes with what the kernel takes at once, and must not be cut; a client
-// that does not read gets the same limit.
+// close() of a non-blocking socket sends the close notification only when the kernel has room
+// for all of it; a client that does not read gets the same limit.
 
 #include "echo.hpp"
 
@@ -302,8 +302,8 @@ private:
     // One read and one write per message: a read that leaves room in the buffer has taken all
     // there was, and the selector (level-triggered) reports the client again when more comes;
     // reading on until EAGAIN would cost a failed recv per message.
-    // Over TLS a read returns one record at most, and what it decrypted but could not hand
-    // out stays in the session (pending()), which the kernel does not report: read on then.
+    // Over TLS what a read decrypted but could not hand out stays in the session; clients are
+    // registered as sockets, so the selector reports those bytes as it reports the kernel's.
     void serve(std::uint64_t token) {
         echo_client* c = clients_.find(token);
         if (c == nullptr) return;
@@ -325,7 +325,7 @@ private:
             if (ec && !usocket::is_would_block(ec)) return drop(token, *c, describe(ec));
             c->echoed += sent;
             if (sent < n) return hold(token, *c, sent, n);
-            if (n < buffer_.size() && (!tls_ || c->sock.pending() == 0)) return;
+            if (n < buffer_.size()) return;
         }
     }
 
