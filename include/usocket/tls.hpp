@@ -19,6 +19,7 @@
 // come from any thread; the engine's calls are serialised inside, never while waiting.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,6 +37,10 @@
 #include "usocket/socket.hpp"
 
 namespace usocket::tls {
+
+/// The largest certificate, key or CA file the context reads (a bundle of every public CA is
+/// about 200 KiB): beyond it, EFBIG.
+inline constexpr std::size_t max_file_bytes = std::size_t{16} << 20;
 
 // --- errors --------------------------------------------------------------------------------------
 
@@ -228,7 +233,8 @@ public:
     [[nodiscard]] bool check_hostname() const noexcept;
 
     /// Trusts the CA certificates of a file (PEM, one or more; or DER). A missing file is
-    /// os_error (ENOENT), a bad one ssl_error (bad_certificate_data).
+    /// os_error (ENOENT), a bad one ssl_error (bad_certificate_data), one larger than
+    /// max_file_bytes os_error (EFBIG; nothing is loaded). Files are opened close-on-exec.
     void load_verify_file(const std::string& cafile);
     void load_verify_file(const std::string& cafile, std::error_code& ec) noexcept;
     /// Trusts the CA certificates given as bytes (PEM, one or more; or DER).
@@ -241,7 +247,7 @@ public:
 
     /// This side's certificate chain (PEM: the certificate, then its intermediates; or DER)
     /// and private key (PEM or DER; in `certfile` itself when `keyfile` is empty), decrypted
-    /// with `password` when it is encrypted.
+    /// with `password` when it is encrypted. Files as load_verify_file() reads them.
     void load_cert_chain(const std::string& certfile, const std::string& keyfile = {}, std::string_view password = {});
     void load_cert_chain(const std::string& certfile, const std::string& keyfile, std::string_view password,
                          std::error_code& ec) noexcept;

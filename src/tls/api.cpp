@@ -1,6 +1,7 @@
 // The public TLS API (usocket/tls.hpp) over the engine seam (engine.hpp): contexts, wrapping a
 // socket, the tls::socket methods, create_connection with one deadline.
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -24,26 +25,41 @@ using usocket::detail::or_throw;
 
 std::error_code tls_error(errc e) noexcept { return make_error_code(e); }
 
-// Reads a whole file (certificates and keys are small).
+// Reads a whole file of certificates or keys (close-on-exec). A bundle of every public CA is
+// about 200 KiB; a file larger than max_file_bytes (/dev/zero, a log named by mistake) is
+// refused with EFBIG before it can take the memory.
 bool read_file(const std::string& path, std::string& out, std::error_code& ec) noexcept {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
+    std::FILE* f = std::fopen(path.c_str(), "rbe");
     if (f == nullptr) {
         ec = system_error_code(errno);
         return false;
     }
+    bool too_big = false;
+    errno = 0;
     USOCKET_TLS_TRY {
         char buf[4096];
         std::size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, f)) != 0) out.append(buf, n);
+        while ((n = std::fread(buf, 1, sizeof buf, f)) != 0) {
+            if (n > max_file_bytes - out.size()) {
+                too_big = true;
+                break;
+            }
+            out.append(buf, n);
+        }
     } USOCKET_TLS_CATCH_ALL {
         std::fclose(f);
         ec = system_error_code(ENOMEM);
         return false;
     }
     const bool bad = std::ferror(f) != 0;
+    const int read_errno = errno != 0 ? errno : EIO;  // a directory: EISDIR
     std::fclose(f);
-    if (bad) ec = system_error_code(EIO);
-    return !bad;
+    if (too_big || bad) {
+        std::string().swap(out);
+        ec = system_error_code(too_big ? EFBIG : read_errno);
+        return false;
+    }
+    return true;
 }
 
 bool is_ip_literal(const std::string& host) noexcept {

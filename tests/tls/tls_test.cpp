@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cstring>
+#include <fstream>
 #include <numeric>
 #include <thread>
 
@@ -1152,6 +1154,71 @@ TEST_F(Tls, UnwrapReturnsThePlainConnection) {
     plain.sendall(std::string_view("clear\n"));
     EXPECT_EQ(read_to_end(plain), "plain:clear\n");
     EXPECT_EQ(srv.proc.line_starting("DONE"), "");
+}
+
+// Certificate, key and CA files: bounded in size (a device that never ends is refused, not read
+// into memory), opened close-on-exec.
+TEST_F(Tls, CertificateFilesAreBoundedAndCloseOnExec) {
+    const auto& c = certs::get();
+    auto ctx = tls::context::client();
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.load_verify_file("/dev/zero", ec); }), std::errc::file_too_large);
+    auto sctx = tls::context::server();
+    EXPECT_EQ(error_of([&](auto& ec) { sctx.load_cert_chain("/dev/zero", {}, {}, ec); }), std::errc::file_too_large);
+    EXPECT_EQ(error_of([&](auto& ec) { sctx.load_cert_chain(c.path("server.pem"), "/dev/zero", {}, ec); }),
+              std::errc::file_too_large);
+    try {
+        ctx.load_verify_file("/dev/zero");
+        FAIL() << "loaded";
+    } catch (const usocket::os_error& e) {
+        EXPECT_EQ(e.code(), std::errc::file_too_large);
+        EXPECT_NE(std::string(e.what()).find("/dev/zero"), std::string::npos) << e.what();
+    }
+
+    // One byte over the bound: a real CA followed by blank lines.
+    const std::string big = c.path("big_ca.pem");
+    {
+        const std::string ca = c.bytes("ca.pem");
+        std::ofstream f(big, std::ios::binary);
+        f << ca << std::string(tls::max_file_bytes + 1 - ca.size(), '\n');
+    }
+    EXPECT_EQ(error_of([&](auto& ec) { ctx.load_verify_file(big, ec); }), std::errc::file_too_large);
+    std::filesystem::remove(big);
+
+    // While the file is read, its descriptor is close-on-exec (a FIFO holds the read open).
+    const std::string fifo = c.path("ca.fifo");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::error_code load_ec = make_error_code(std::errc::interrupted);
+    std::thread loader([&] { ctx.load_verify_file(fifo, load_ec); });
+    int w = -1;
+    for (int i = 0; i < 5000 && w < 0; ++i) {  // ENXIO until the loader has it open for reading
+        w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (w < 0) std::this_thread::sleep_for(1ms);
+    }
+    if (w < 0) {  // the loader failed to open it, and is done
+        loader.join();
+        std::filesystem::remove(fifo);
+        FAIL() << "the loader never opened " << fifo << ": " << load_ec.message();
+    }
+    std::string flags;
+    for (int i = 0; i < 5000 && flags.empty(); ++i) {
+        for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+            std::error_code ignored;
+            if (std::filesystem::read_symlink(e.path(), ignored) != fifo || e.path().filename() == std::to_string(w))
+                continue;
+            std::ifstream info("/proc/self/fdinfo/" + e.path().filename().string());
+            for (std::string line; std::getline(info, line);)
+                if (line.rfind("flags:", 0) == 0) flags = line.substr(6);
+        }
+        if (flags.empty()) std::this_thread::sleep_for(1ms);
+    }
+    const std::string ca = c.bytes("ca.pem");
+    EXPECT_EQ(::write(w, ca.data(), ca.size()), static_cast<ssize_t>(ca.size()));
+    ::close(w);
+    loader.join();
+    std::filesystem::remove(fifo);
+    EXPECT_FALSE(load_ec) << load_ec.message();
+    ASSERT_FALSE(flags.empty()) << "the loader's descriptor was not found";
+    EXPECT_NE(std::stoul(flags, nullptr, 8) & O_CLOEXEC, 0u) << "flags" << flags;
 }
 
 TEST_F(Tls, ClosedAndPlainSocketsGiveClearErrors) {

@@ -626,6 +626,8 @@ def test_echo_drops_a_silent_client_at_the_handshake_limit(usock_tls, procs, cer
      ["cannot load --cafile /no/such/ca.pem: no such file or directory"]),
     (["--tls", "-l", "--cert", "/no/such/cert.pem", "0"], ["cannot load --cert /no/such/cert.pem"]),
     (["--tls", "--cafile", "/etc/hostname", "127.0.0.1", "443"], ["cannot load --cafile /etc/hostname"]),
+    (["--tls", "--cafile", "/dev/zero", "127.0.0.1", "443"], ["cannot load --cafile /dev/zero: file too large"]),
+    (["--tls", "-l", "--cert", "/dev/zero", "0"], ["cannot load --cert /dev/zero: file too large"]),
 ])
 def test_bad_tls_options(usock_tls, args, words):
     assert_clean_failure(run([usock_tls, *args]), *words)
