@@ -361,7 +361,13 @@ public:
 
     /// Ends TLS on the connection: sends the close notification, waits (under the timeout)
     /// for the peer's, and returns the plain socket for what follows (CPython's unwrap()).
-    /// No other call may be in flight on the socket.
+    /// This socket is then closed, as by close() (fileno() -1, EBADF) but without a word to the
+    /// peer, and the descriptor is the plain socket's. A call racing unwrap() from another
+    /// thread never touches freed memory nor the plain socket's bytes: one that got in first
+    /// ends normally (a read blocked on the TLS stream gets the peer's close notification,
+    /// end of stream), any other fails with EBADF (at once, or when its wait ends, as after
+    /// close()). unwrap() does not wait for it, except for a stream read holding bytes read
+    /// ahead (a line begun), which are the plain socket's once it has ended.
     [[nodiscard]] usocket::socket unwrap();
     [[nodiscard]] usocket::socket unwrap(std::error_code& ec) noexcept;
 

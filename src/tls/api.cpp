@@ -567,23 +567,52 @@ void socket::shutdown(shutdown_how how) {
 usocket::socket socket::unwrap(std::error_code& ec) noexcept {
     clear_error(ec);
     detail::socket_state* st = socket_access::state(*this);
-    {
-        const usocket::detail::use_guard use(st);
-        if (!use) {
-            ec = usocket::detail::bad_descriptor();
-            return {};
-        }
-        detail::tls_transport* tr = detail::transport_of(*this);
-        if (tr == nullptr) {
-            ec = tls_error(errc::not_tls);
-            return {};
-        }
-        detail::deadline dl = usocket::detail::call_deadline(*st);
-        if (tr->handshake_done() && !tr->unwrap(*st, dl, ec)) return {};
-        st->tr = nullptr;
-        delete tr;
+    const usocket::detail::use_guard use(st);
+    if (!use) {
+        ec = usocket::detail::bad_descriptor();
+        return {};
     }
-    return std::move(static_cast<usocket::socket&>(*this));
+    detail::tls_transport* tr = detail::transport_of(*this);
+    if (tr == nullptr) {
+        ec = tls_error(errc::not_tls);
+        return {};
+    }
+    detail::deadline dl = usocket::detail::call_deadline(*st);
+    if (tr->handshake_done() && !tr->unwrap(*st, dl, ec)) return {};
+    // The TLS socket's state keeps its transport to the end: a call racing unwrap() may be
+    // inside it (the slot is read without a lock). The state is retired as close() retires it
+    // (later calls, and calls in flight when they would go on, fail with EBADF), and the
+    // descriptor moves to a new state for the plain socket.
+    tr->retire();
+    const sys::handle fd = st->detach();
+    if (fd == invalid_handle) {  // close() came first: it closes the descriptor
+        ec = usocket::detail::bad_descriptor();
+        return {};
+    }
+    detail::socket_state* plain =
+        detail::socket_state::make(fd, st->family, st->type, st->proto, st->timeout_ns(), ec);
+    if (plain == nullptr) return {};
+    plain->set_deadline_ns(st->deadline_ns());
+    usocket::socket out = socket_access::make(plain);
+    // Bytes the stream methods read ahead past the last read are the caller's (decrypted before
+    // the close notification). A stream read in flight holding some (a line begun) is waited
+    // for: it ends with EBADF when its wait does. One of this thread's own (unwrap() from a
+    // signal handler run inside it) keeps them.
+    if (st->buffered.load(std::memory_order_acquire) != 0 && !st->read_lock.held_here()) {
+        const std::lock_guard<usocket::detail::read_mutex> old_rb(st->read_lock);
+        st->rb.settle();
+        if (st->rb.size() != 0) {
+            const std::lock_guard<usocket::detail::read_mutex> new_rb(plain->read_lock);
+            if (!plain->rb.unread(st->rb.head(), st->rb.size())) {
+                ec = system_error_code(ENOMEM);
+                return {};  // closes the plain socket
+            }
+            st->rb.consume(st->rb.size());
+            st->publish();
+            plain->publish();
+        }
+    }
+    return out;
 }
 
 usocket::socket socket::unwrap() {

@@ -345,6 +345,12 @@ bool tls_transport::unwrap(socket_state& st, deadline& dl, std::error_code& ec) 
     return n >= 0;
 }
 
+void tls_transport::retire() noexcept {
+    const std::lock_guard<sys::mutex> lock(lock_);
+    if (!fatal_) fatal_ = usocket::detail::bad_descriptor();
+    pending_.store(0, std::memory_order_release);
+}
+
 tls_transport* transport_of(const usocket::socket& s) noexcept {
     const socket_state* st = socket_access::state(s);
     if (st == nullptr) return nullptr;

@@ -128,6 +128,9 @@ public:
     bool handshake_done() const noexcept { return done_.load(std::memory_order_acquire); }
     /// Both close notifications, under `dl`.
     bool unwrap(socket_state& st, deadline& dl, std::error_code& ec) noexcept;
+    /// After unwrap(): every later engine call fails with EBADF (the descriptor is the plain
+    /// socket's now; a call in flight must not read its bytes).
+    void retire() noexcept;
 
     /// Calls `f(engine_session&)` under the engine lock.
     template <class F>

@@ -1156,6 +1156,73 @@ TEST_F(Tls, UnwrapReturnsThePlainConnection) {
     EXPECT_EQ(srv.proc.line_starting("DONE"), "");
 }
 
+// unwrap() while another thread is blocked reading the TLS stream: the reader ends with the
+// peer's close notification or EBADF, never inside a transport freed under it (AddressSanitizer
+// sees that), and never takes the bytes that follow in the clear.
+TEST_F(Tls, UnwrapWhileAnotherThreadReadsTouchesNothingFreed) {
+    for (int round = 0; round < 3; ++round) {
+        auto pair = tls_pair(5s);
+        tls::socket& c = pair.first;
+        tls::socket& s = pair.second;
+        std::string server_error;
+        std::thread server([&] {
+            std::error_code ec;
+            const std::string r = s.recv(100, ec);  // the client's close notification
+            if (ec || !r.empty()) server_error = "recv: '" + r + "' " + ec.message();
+            usocket::socket plain = s.unwrap(ec);
+            if (ec) {
+                server_error += " unwrap: " + ec.message();
+                return;
+            }
+            plain.sendall(std::string_view("in the clear\n"));
+        });
+        std::atomic<pid_t> tid{0};
+        std::string got = "unset";
+        std::error_code read_ec;
+        std::thread reader([&] {
+            tid = this_tid();
+            got = c.recv(100, read_ec);
+        });
+        for (int i = 0; i < 5000 && tid == 0; ++i) std::this_thread::sleep_for(1ms);
+        EXPECT_TRUE(wait_until_blocked(tid));
+        std::error_code ec;
+        usocket::socket plain = c.unwrap(ec);
+        ASSERT_FALSE(ec) << ec.message();
+        reader.join();
+        server.join();
+        EXPECT_EQ(server_error, "");
+        EXPECT_TRUE((!read_ec && got.empty()) || read_ec == std::errc::bad_file_descriptor)
+            << "'" << got << "' " << read_ec.message();
+        EXPECT_EQ(read_to_end(plain), "in the clear\n");
+        // The TLS socket is closed, as by close(); the plain one is not.
+        EXPECT_FALSE(c.is_open());
+        EXPECT_EQ(c.pending(), 0u);
+        EXPECT_EQ(error_of([&](auto& e) { (void)c.recv(1, e); }), std::errc::bad_file_descriptor);
+        EXPECT_EQ(error_of([&](auto& e) { (void)c.unwrap(e); }), std::errc::bad_file_descriptor);
+        EXPECT_TRUE(plain.is_open());
+        EXPECT_EQ(plain.gettimeout(), usocket::timeout_type(5s));
+    }
+}
+
+// Bytes a stream read decrypted ahead are the plain socket's first bytes after unwrap().
+TEST_F(Tls, UnwrapKeepsBytesReadAhead) {
+    auto pair = tls_pair(5s);
+    tls::socket& c = pair.first;
+    tls::socket& s = pair.second;
+    std::error_code server_ec;
+    std::thread server([&] {
+        s.sendall(std::string_view("line\nahead"));
+        usocket::socket plain = s.unwrap(server_ec);
+        if (!server_ec) plain.sendall(std::string_view(" clear"));
+    });
+    EXPECT_EQ(c.readline(), "line\n");
+    usocket::socket plain = c.unwrap();
+    server.join();
+    EXPECT_FALSE(server_ec) << server_ec.message();
+    EXPECT_EQ(plain.pending(), 5u);
+    EXPECT_EQ(read_to_end(plain), "ahead clear");
+}
+
 // Certificate, key and CA files: bounded in size (a device that never ends is refused, not read
 // into memory), opened close-on-exec.
 TEST_F(Tls, CertificateFilesAreBoundedAndCloseOnExec) {
