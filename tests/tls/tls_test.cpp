@@ -400,6 +400,37 @@ TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
     u.close();
 }
 
+// The error_code forms keep both at once: the attempts that failed before one connected, and
+// the words of the handshake that then failed on it.
+TEST_F(Tls, CreateConnectionErrorCodeFormsGiveAttemptsAndVerifyMessageTogether) {
+    python_server srv("echo", {}, "expired.pem");
+    dead_port dead;
+    const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port)};
+    tls::error_info info;
+    std::error_code ec;
+    auto s = tls::create_connection(candidates, test_client_context(), within(10s), named("localhost"), ec, &info);
+    EXPECT_EQ(ec, tls::errc::certificate_expired) << ec.message();
+    EXPECT_FALSE(s.is_open());
+    ASSERT_EQ(info.attempts.size(), 1u);
+    EXPECT_EQ(info.attempts[0].peer, dead.addr);
+    EXPECT_EQ(info.attempts[0].code, std::errc::connection_refused);
+    EXPECT_NE(info.verify_message.find("expired"), std::string::npos) << info.verify_message;
+
+    // By name: the refused attempt, no words (there was no handshake); a second call clears both.
+    (void)tls::create_connection("127.0.0.1", dead.addr.port(), test_client_context(), within(10s),
+                                 named("localhost"), ec, &info);
+    EXPECT_EQ(ec, std::errc::connection_refused);
+    ASSERT_EQ(info.attempts.size(), 1u);
+    EXPECT_EQ(info.attempts[0].code, std::errc::connection_refused);
+    EXPECT_EQ(info.verify_message, "");
+    python_server srv2("echo", {}, "expired.pem");
+    (void)tls::create_connection("127.0.0.1", srv2.port, test_client_context(), within(10s), named("localhost"), ec,
+                                 &info);
+    EXPECT_EQ(ec, tls::errc::certificate_expired);
+    EXPECT_TRUE(info.attempts.empty());
+    EXPECT_NE(info.verify_message.find("expired"), std::string::npos) << info.verify_message;
+}
+
 TEST_F(Tls, PlainTextServerIsAProtocolError) {
 #ifdef USOCKET_BACKEND_LWIP
     GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
