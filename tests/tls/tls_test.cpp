@@ -126,6 +126,24 @@ std::size_t fill_with_records(tls::socket& c) {
     return total;
 }
 
+// A pair (strict_eofs()) whose client's send buffer is full of whole records its peer has not
+// read: {client, server, bytes sent}. TLS 1.3's tickets are read first: a close with unread
+// bytes would reset the connection.
+struct full_pair {
+    tls::socket c;
+    tls::socket s;
+    std::size_t sent = 0;
+};
+full_pair tls_pair_with_full_send_buffer() {
+    auto [c, s] = tls_pair(10s, strict_eofs());
+    s.sendall(std::string_view("x"));
+    EXPECT_EQ(c.recv(1), "x");
+    c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
+    s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
+    const std::size_t sent = fill_with_records(c);
+    return {std::move(c), std::move(s), sent};
+}
+
 std::string read_to_end(usocket::socket& s) {
     std::string all;
     for (int i = 0; i < 1000; ++i) {
@@ -548,12 +566,7 @@ TEST_F(Tls, CloseWithAFullSendBufferSendsNothingAfterAShortWait) {
     for (const auto timeout : {usocket::timeout_type(usocket::blocking), usocket::timeout_type(30s),
                                usocket::timeout_type(300ms), usocket::timeout_type(0s)}) {
         SCOPED_TRACE(timeout.nanoseconds());
-        auto [c, s] = tls_pair(10s, strict_eofs());
-        s.sendall(std::string_view("x"));  // TLS 1.3's tickets are read before it: a close with
-        EXPECT_EQ(c.recv(1), "x");         // unread bytes would reset the connection
-        c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
-        s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
-        const std::size_t sent = fill_with_records(c);
+        auto [c, s, sent] = tls_pair_with_full_send_buffer();
         c.settimeout(timeout);
         const auto t0 = clock::now();
         c.close();
@@ -569,12 +582,7 @@ TEST_F(Tls, CloseWithAFullSendBufferSendsNothingAfterAShortWait) {
 
 // Room that comes within the wait: the notification goes, whole.
 TEST_F(Tls, CloseWithAFullSendBufferSendsTheNotificationWhenRoomComes) {
-    auto [c, s] = tls_pair(10s, strict_eofs());
-    s.sendall(std::string_view("x"));
-    EXPECT_EQ(c.recv(1), "x");
-    c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
-    s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
-    const std::size_t sent = fill_with_records(c);
+    auto [c, s, sent] = tls_pair_with_full_send_buffer();
     std::pair<std::size_t, ending> seen;
     std::thread reader([&] {
         std::this_thread::sleep_for(200ms);
@@ -634,12 +642,7 @@ TEST_F(Tls, ShutdownWriteAgainstCpython) {
 TEST_F(Tls, ShutdownWriteWaitsForRoomUnderTheTimeout) {
     for (const bool non_blocking : {false, true}) {
         SCOPED_TRACE(non_blocking ? "non-blocking" : "300 ms timeout");
-        auto [c, s] = tls_pair(10s, strict_eofs());
-        s.sendall(std::string_view("x"));
-        EXPECT_EQ(c.recv(1), "x");
-        c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
-        s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
-        const std::size_t sent = fill_with_records(c);
+        auto [c, s, sent] = tls_pair_with_full_send_buffer();
         if (non_blocking) {
             c.setblocking(false);
             EXPECT_EQ(error_of([&](auto& ec) { c.shutdown(usocket::shut_wr, ec); }), tls::errc::want_write);
