@@ -329,6 +329,10 @@ tls::socket wrap(const std::shared_ptr<detail::context_impl>& impl, usocket::soc
             impl->default_trust = true;
         }
     }
+    if (st->read_lock.held_here()) [[unlikely]] {
+        ec = usocket::errc::reentrant_call;  // inside a read of this socket on this thread
+        return {};
+    }
     auto* tr = new (std::nothrow) detail::tls_transport(impl, st->fd, o);
     if (tr == nullptr) {
         ec = system_error_code(ENOMEM);

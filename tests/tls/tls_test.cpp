@@ -1340,3 +1340,48 @@ TEST_F(Tls, ClosedAndPlainSocketsGiveClearErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+usocket::socket* reentrant_target = nullptr;
+std::vector<std::error_code> reentrant_errors;
+
+bool wrap_the_socket_being_read() noexcept {
+    std::error_code ec;
+    tls::context ctx = tls::context::open(tls::role::client, ec);
+    if (ec) return false;
+    ctx.set_verify_mode(tls::verify_mode::none);
+    tls::wrap_options o;
+    o.do_handshake_on_connect = false;
+    (void)ctx.wrap_socket(std::move(*reentrant_target), o, ec);
+    reentrant_errors.push_back(ec);
+    return false;
+}
+
+}  // namespace
+
+// wrap_socket() of a socket from inside a read of it on the same thread (a signal handler run by
+// the interrupt check) is reentrant_call: the socket stays as it was and the read goes on.
+TEST_F(Tls, WrapInsideAReadOfTheSameSocketIsRefused) {
+    auto [a, b] = usocket::socketpair();
+    reentrant_target = &b;
+    reentrant_errors.clear();
+    const interrupt_check_guard restore;
+    usocket::set_interrupt_check(wrap_the_socket_being_read);
+    std::optional<std::string> line;
+    std::error_code ec;
+    {
+        const signaller sig(::pthread_self(), 100ms);
+        std::thread rest([&a = a] {
+            std::this_thread::sleep_for(400ms);
+            a.sendall("line\n");
+        });
+        line = b.readline(ec);
+        rest.join();
+    }
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(line, "line\n");
+    ASSERT_FALSE(reentrant_errors.empty()) << "the signal did not reach the interrupt check";
+    for (const auto& e : reentrant_errors) EXPECT_EQ(e, usocket::errc::reentrant_call) << e.message();
+    EXPECT_TRUE(b.is_open());
+}
