@@ -1,6 +1,7 @@
 // Arguments from Python (integers, buffers, timeouts, addresses) and addresses back to Python,
 // with CPython's socket module's error types and messages.
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstring>
@@ -24,9 +25,10 @@ bool buffer_arg::get(PyObject* o, bool allow_str) {
         size_ = static_cast<std::size_t>(n);
         return true;
     }
+    // As CPython's "y*": the exporter's own error stands (TypeError "a bytes-like object is
+    // required", BufferError for a non-contiguous view).
     if (PyObject_GetBuffer(o, &view_, PyBUF_SIMPLE) != 0) {
         view_.obj = nullptr;
-        PyErr_Format(PyExc_TypeError, "a bytes-like object is required, not '%.100s'", Py_TYPE(o)->tp_name);
         return false;
     }
     data_ = view_.buf;
@@ -112,6 +114,18 @@ bool to_int(PyObject* o, int& out) {
     return true;
 }
 
+bool to_long(PyObject* o, long& out) {
+    out = PyLong_AsLong(o);
+    return !(out == -1 && PyErr_Occurred() != nullptr);
+}
+
+bool to_uint_mask(PyObject* o, unsigned int& out) {
+    const unsigned long v = PyLong_AsUnsignedLongMask(o);
+    if (v == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) return false;
+    out = static_cast<unsigned int>(v);
+    return true;
+}
+
 bool to_ssize(PyObject* o, Py_ssize_t& out) {
     ref index(PyNumber_Index(o));
     if (!index) return false;
@@ -173,21 +187,25 @@ PyObject* from_timeout(const timeout_type& t) {
 
 namespace {
 
-// A host argument: str (IDNA-encoded as CPython does for names), bytes or bytearray.
-bool host_text(PyObject* o, ref& holder, std::string_view& out) {
+// The host of an address as CPython's idna_converter(): a compact ASCII str is used as it is,
+// any other str is IDNA-encoded (a failure is TypeError), bytes and bytearray as they are; a NUL
+// is TypeError. `holder` keeps the encoded bytes `out` may point into.
+bool host_arg(PyObject* o, ref& holder, std::string_view& out) {
     if (PyUnicode_Check(o)) {
-        Py_ssize_t n = 0;
-        if (PyUnicode_IS_ASCII(o)) {
+        if (PyUnicode_IS_COMPACT_ASCII(o)) {
+            Py_ssize_t n = 0;
             const char* p = PyUnicode_AsUTF8AndSize(o, &n);
             if (p == nullptr) return false;
             out = std::string_view(p, static_cast<std::size_t>(n));
-            return true;
+        } else {
+            holder = ref(PyUnicode_AsEncodedString(o, "idna", nullptr));
+            if (!holder) {
+                PyErr_SetString(PyExc_TypeError, "encoding of hostname failed");
+                return false;
+            }
+            out = std::string_view(PyBytes_AS_STRING(holder.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(holder.get())));
         }
-        holder = ref(PyUnicode_AsEncodedString(o, "idna", nullptr));
-        if (!holder) return false;
-        o = holder.get();
-    }
-    if (PyBytes_Check(o)) {
+    } else if (PyBytes_Check(o)) {
         out = std::string_view(PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
     } else if (PyByteArray_Check(o)) {
         out = std::string_view(PyByteArray_AS_STRING(o), static_cast<std::size_t>(PyByteArray_GET_SIZE(o)));
@@ -202,53 +220,38 @@ bool host_text(PyObject* o, ref& holder, std::string_view& out) {
     return true;
 }
 
-// (host, port) of `family`: a numeric literal is parsed with the GIL held (no lookup); a name
-// is resolved with the GIL released.
-bool ip_address(PyObject* host_obj, int port, int family, const char* what, address& out) {
-    ref holder;
-    std::string_view host;
-    if (!host_text(host_obj, holder, host)) return false;
-    if (port < 0 || port > 65535) {
-        PyErr_Format(PyExc_OverflowError, "%s(): port must be 0-65535.", what);
-        return false;
+bool port_error(const char* what) {
+    PyErr_Format(PyExc_OverflowError, "%s(): port must be 0-65535.", what);
+    return false;
+}
+
+// A port as CPython's "i" inside an address tuple: TypeError for a non-integer, and an
+// OverflowError for a C int overflow is reworded as the port's range.
+bool port_arg(PyObject* o, const char* what, int& port) {
+    if (to_int(o, port)) return true;
+    if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+        PyErr_Clear();
+        return port_error(what);
     }
+    return false;
+}
+
+// The host of (host, port) resolved for `family` with the GIL released (a numeric literal is
+// parsed with the GIL held: no lookup). As CPython, the port's range is checked after the
+// host resolved.
+bool resolve_host(std::string_view host, int port, int family, const char* what, address& out) {
+    const bool port_ok = port >= 0 && port <= 65535;
     std::error_code ec;
     if (!host.empty() && family == af_inet) {
-        out = address::ipv4(host, port, ec);
-        if (!ec) return true;
+        out = address::ipv4(host, port_ok ? port : 0, ec);
+        if (!ec) return port_ok || port_error(what);
         ec.clear();
     }
     // "" (wildcard), "<broadcast>", IPv6 literals and names.
     const std::string copy(host);
-    out = without_gil([&] { return resolve_address(copy, port, address_family{family}, ec); });
+    out = without_gil([&] { return resolve_address(copy, port_ok ? port : 0, family, ec); });
     if (ec) return set_error(ec, what) != nullptr;
-    return true;
-}
-
-bool port_arg(PyObject* o, const char* what, int& port) {
-    if (!PyLong_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer", Py_TYPE(o)->tp_name);
-        return false;
-    }
-    if (!to_int(o, port) || port < 0 || port > 65535) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_OverflowError, "%s(): port must be 0-65535.", what);
-        return false;
-    }
-    return true;
-}
-
-bool unsigned_arg(PyObject* o, std::uint32_t limit, const char* what, const char* name, std::uint32_t& out) {
-    const unsigned long v = PyLong_AsUnsignedLong(o);
-    if (v == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) {
-        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return false;
-        PyErr_Clear();
-    } else if (v <= limit) {
-        out = static_cast<std::uint32_t>(v);
-        return true;
-    }
-    PyErr_Format(PyExc_OverflowError, "%s(): %s must be 0-%lu.", what, name, static_cast<unsigned long>(limit));
-    return false;
+    return port_ok || port_error(what);
 }
 
 // The seed-002 forms of an IPv4 address: (a, b, c, d) and (a, b, c, d, port).
@@ -263,19 +266,27 @@ bool octet_address(PyObject* seq, Py_ssize_t n, const char* what, address& out) 
     }
     int port = 0;
     if (n == 5 && !port_arg(PySequence_Fast_GET_ITEM(seq, 4), what, port)) return false;
+    if (port < 0 || port > 65535) return port_error(what);
     std::error_code ec;
     out = address::ipv4(octets, port, ec);
     return ec ? set_error(ec, what) != nullptr : true;
 }
 
-bool inet_address(PyObject* o, int family, const char* what, address& out) {
+// (host, port) for AF_INET, (host, port[, flowinfo[, scope_id]]) for AF_INET6, converted in
+// CPython's order (host, port, flowinfo, scope_id, then the lookup, then the range checks),
+// with the seed forms: "a.b.c.d" and the octet tuples for AF_INET, a list for bind() and
+// connect() (`forms`).
+bool inet_address(PyObject* o, int family, const char* what, address_forms forms, address& out) {
     const bool v6 = family == af_inet6;
-    const char* fam = v6 ? "AF_INET6" : "AF_INET";
-    // Seed 002: "192.168.1.10" alone is an address with port 0.
-    if (!v6 && (PyUnicode_Check(o) || PyBytes_Check(o))) return ip_address(o, 0, family, what, out);
-    // CPython takes tuples; the seeds also show lists ("a list or tuple").
-    if (!PyTuple_Check(o) && !PyList_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "%s(): %s address must be tuple, not %.500s", what, fam, Py_TYPE(o)->tp_name);
+    if (!v6 && (PyUnicode_Check(o) || PyBytes_Check(o))) {  // seed 002: "192.168.1.10" (port 0)
+        ref holder;
+        std::string_view host;
+        return host_arg(o, holder, host) && resolve_host(host, 0, family, what, out);
+    }
+    const bool list_ok = forms != address_forms::plain && PyList_Check(o);  // seed 001
+    if (!PyTuple_Check(o) && !list_ok) {
+        PyErr_Format(PyExc_TypeError, "%s(): %s address must be tuple, not %.500s", what, v6 ? "AF_INET6" : "AF_INET",
+                     Py_TYPE(o)->tp_name);
         return false;
     }
     ref seq(PySequence_Fast(o, ""));
@@ -284,26 +295,36 @@ bool inet_address(PyObject* o, int family, const char* what, address& out) {
     PyObject** items = PySequence_Fast_ITEMS(seq.get());
     if (!v6 && (n == 4 || n == 5) && PyLong_Check(items[0])) return octet_address(seq.get(), n, what, out);
     if (n < 2 || n > (v6 ? 4 : 2)) {
-        if (v6)
-            PyErr_SetString(PyExc_TypeError, "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])");
-        else
-            PyErr_SetString(PyExc_TypeError, "AF_INET address must be a pair (host, port)");
+        PyErr_SetString(PyExc_TypeError, v6 ? "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])"
+                                            : "AF_INET address must be a pair (host, port)");
         return false;
     }
+    ref holder;
+    std::string_view host;
     int port = 0;
-    if (!port_arg(items[1], what, port)) return false;
-    std::uint32_t flowinfo = 0, scope_id = 0;
-    if (n > 2 && !unsigned_arg(items[2], 0xfffff, what, "flowinfo", flowinfo)) return false;
-    if (n > 3 && !unsigned_arg(items[3], 0xffffffffu, what, "scope_id", scope_id)) return false;
-    if (!ip_address(items[0], port, family, what, out)) return false;
-    if (v6 && (flowinfo != 0 || scope_id != 0)) {
+    unsigned int flowinfo = 0, scope_id = 0;  // "I": masked, never an overflow (as CPython)
+    if (!host_arg(items[0], holder, host) || !port_arg(items[1], what, port) ||
+        (n > 2 && !to_uint_mask(items[2], flowinfo)) || (n > 3 && !to_uint_mask(items[3], scope_id)))
+        return false;
+    if (!resolve_host(host, port, family, what, out)) return false;
+    if (v6) {
+        if (flowinfo > 0xfffff) {
+            PyErr_Format(PyExc_OverflowError, "%s(): flowinfo must be 0-1048575.", what);
+            return false;
+        }
+        // As CPython, the tuple's scope id replaces one the host named ("fe80::1%lo").
+        std::string numeric = out.host();
+        numeric.erase(std::min(numeric.find('%'), numeric.size()));
         std::error_code ec;
-        out = address::ipv6(out.host(), port, flowinfo, scope_id != 0 ? scope_id : out.scope_id(), ec);
+        out = address::ipv6(numeric, port, flowinfo, scope_id, ec);
         if (ec) return set_error(ec, what) != nullptr;
     }
     return true;
 }
 
+// An AF_UNIX address as CPython takes it: str (file system encoding) or bytes-like. A path that
+// starts with NUL is a Linux abstract name; in a file system path the kernel stops at the first
+// NUL, so the rest is dropped here (the length is checked first, on all of it).
 bool unix_address(PyObject* o, address& out) {
     ref holder;
     if (PyUnicode_Check(o)) {
@@ -313,8 +334,16 @@ bool unix_address(PyObject* o, address& out) {
     }
     buffer_arg path;
     if (!path.get(o, false)) return false;
+    std::string_view text(static_cast<const char*>(path.data()), path.size());
+    const bool abstract = !text.empty() && text.front() == '\0';
+    constexpr std::size_t sun_path_size = 108;  // Linux's sockaddr_un (the library has no name for it)
+    if (text.size() > sun_path_size - (abstract ? 0 : 1)) {
+        PyErr_SetString(PyExc_OSError, "AF_UNIX path too long");
+        return false;
+    }
+    if (!abstract) text = text.substr(0, text.find('\0'));
     std::error_code ec;
-    out = address::unix_path(std::string_view(static_cast<const char*>(path.data()), path.size()), ec);
+    out = address::unix_path(text, ec);
     if (ec) {
         PyErr_SetString(PyExc_OSError, "AF_UNIX path too long");
         return false;
@@ -324,17 +353,18 @@ bool unix_address(PyObject* o, address& out) {
 
 }  // namespace
 
-bool to_address(PyObject* o, int family, const char* what, bool allow_port, address& out) {
+bool to_address(PyObject* o, int family, const char* what, address_forms forms, address& out) {
     if (family == af_inet || family == af_inet6) {
-        if (allow_port && PyLong_Check(o)) {
+        if (forms == address_forms::bind && PyLong_Check(o)) {
             // Seed 002: bind(80) binds every local address of the socket's family.
             int port = 0;
             if (!port_arg(o, what, port)) return false;
+            if (port < 0 || port > 65535) return port_error(what);
             std::error_code ec;
             out = address::any(address_family{family}, port, ec);
             return ec ? set_error(ec, what) != nullptr : true;
         }
-        return inet_address(o, family, what, out);
+        return inet_address(o, family, what, forms, out);
     }
     if (family == af_unix) return unix_address(o, out);
     PyErr_Format(PyExc_OSError, "%s(): bad family", what);
@@ -349,7 +379,9 @@ PyObject* from_address(const address& a) {
         return Py_BuildValue("(s#i)", host.data(), static_cast<Py_ssize_t>(host.size()), a.port());
     }
     if (family == af_inet6) {
-        const std::string host = a.host();
+        // As CPython: the numeric host without "%scope" (the scope id is the 4th item).
+        std::string host = a.host();
+        host.erase(std::min(host.find('%'), host.size()));
         return Py_BuildValue("(s#iII)", host.data(), static_cast<Py_ssize_t>(host.size()), a.port(),
                              static_cast<unsigned>(a.flowinfo()), static_cast<unsigned>(a.scope_id()));
     }

@@ -3,6 +3,7 @@
 // module-level functions that are not name resolution.
 
 #include <cerrno>
+#include <climits>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -47,15 +48,23 @@ PyObject* py_socketpair(PyObject*, PyObject* args, PyObject* kwds) {
     return pair_result(std::move(p));
 }
 
-// fromfd(fd, family, type, proto=0): a socket on a duplicate of fd.
+// fromfd(fd, family, type, proto=0): a socket on a duplicate of fd. As CPython's, which is
+// dup(fd) then socket(family, type, proto, fileno=): the descriptor is checked first (EBADF;
+// a number past a C int cannot be one), then the other arguments, and a descriptor that is
+// not a socket is ENOTSOCK.
 PyObject* py_fromfd(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("fromfd", nargs, 3, 4)) return nullptr;
-    int v[4] = {0, 0, 0, 0};
-    for (Py_ssize_t i = 0; i < nargs; ++i)
-        if (!to_int(args[i], v[i])) return nullptr;
-    if (v[0] < 0) return set_errno(EBADF);  // as CPython, whose fromfd() is dup(fd) first
+    long fd = 0;
+    if (!to_long(args[0], fd)) return nullptr;
+    if (fd < 0 || fd > INT_MAX) return set_errno(EBADF);
     std::error_code ec;
-    usocket::socket s = fromfd(v[0], address_family{v[1]}, usocket::socket_type{v[2]}, protocol{v[3]}, ec);
+    usocket::socket s = fromfd(static_cast<int>(fd), 0, 0, 0, ec);
+    if (ec) return set_error(ec, "fromfd");
+    int v[3] = {0, 0, 0};
+    for (Py_ssize_t i = 1; i < nargs; ++i)
+        if (!to_int(args[i], v[i - 1])) return nullptr;
+    s.getsockopt(sol_socket, so_type, ec);
+    if (!ec) s = fromfd(s.fileno(), v[0], v[1], v[2], ec);
     if (ec) return set_error(ec, "fromfd");
     return wrap_socket(std::move(s));
 }

@@ -13,6 +13,7 @@
 #include <Python.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -112,6 +113,10 @@ bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t
 /// A C int from an integer-like object: TypeError for non-integers (floats too), OverflowError
 /// out of range, as CPython's "i" format.
 bool to_int(PyObject* o, int& out);
+/// A C long as CPython's "l" format (PyLong_AsLong).
+bool to_long(PyObject* o, long& out);
+/// An unsigned int as CPython's "I" format: masked to its width, never an OverflowError.
+bool to_uint_mask(PyObject* o, unsigned int& out);
 /// A Py_ssize_t as CPython's "n" format.
 bool to_ssize(PyObject* o, Py_ssize_t& out);
 /// A timeout in seconds: None (blocking), or a non-negative int/float, stored in nanoseconds
@@ -120,12 +125,16 @@ bool to_timeout(PyObject* o, timeout_type& out);
 /// The Python value of a timeout: None or float seconds.
 PyObject* from_timeout(const timeout_type& t);
 
-/// A Python address for a socket of `family` (`sock_type` picks the port of bind(port)):
-///   (host, port) for AF_INET, including the seed-002 forms "a.b.c.d", (a,b,c,d),
-///   (a,b,c,d,port); (host, port[, flowinfo[, scope_id]]) for AF_INET6; a str/bytes path for
-///   AF_UNIX. Names are resolved with the GIL released. `what` is the method's name for
-///   messages. With `allow_port`, a bare int is a port on every local address (bind(80)).
-bool to_address(PyObject* o, int family, const char* what, bool allow_port, address& out);
+/// Which forms an address argument takes beyond CPython's tuples: every IPv4 argument takes
+/// seed 002's "a.b.c.d", (a, b, c, d) and (a, b, c, d, port); bind() and connect() also take a
+/// list (seed 001), and bind() a bare port on every local address (seed 002).
+enum class address_forms { plain, connect, bind };
+
+/// A Python address for a socket of `family`, as CPython's getsockaddrarg() with the seed forms
+/// (`forms`): (host, port) for AF_INET; (host, port[, flowinfo[, scope_id]]) for AF_INET6; a
+/// str/bytes path for AF_UNIX. Names are resolved with the GIL released. `what` is the
+/// method's name for messages.
+bool to_address(PyObject* o, int family, const char* what, address_forms forms, address& out);
 /// The Python form of an address: (host, port) / (host, port, flowinfo, scope_id) / path
 /// (str, or bytes for a Linux abstract name) / None when empty.
 PyObject* from_address(const address& a);
@@ -156,6 +165,10 @@ extern PyMethodDef stream_methods[];
 
 /// getaddrinfo and the name functions (resolver.cpp).
 extern PyMethodDef resolver_functions[];
+/// getaddrinfo()'s host and port arguments as CPython converts them (the C strings it hands to
+/// the resolver): host None, str (IDNA) or bytes; port an exact int, str, bytes or None.
+bool getaddrinfo_args(PyObject* host_obj, PyObject* port_obj, std::optional<std::string>& host,
+                      std::optional<std::string>& port);
 /// Adds the resolver part's objects to the module (at import).
 bool init_resolver(PyObject* module);
 /// The name functions, inet_*, byte order, create_connection/create_server (names.cpp).

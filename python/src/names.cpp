@@ -3,7 +3,9 @@
 // ip_to_tuple, create_connection, create_server. Lookups run with the GIL released.
 // (getaddrinfo is in resolver.cpp.)
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -14,7 +16,8 @@ namespace usocket::python {
 
 namespace {
 
-// A str argument as UTF-8 text (TypeError otherwise).
+// A str argument as CPython's "s" format: UTF-8 text, TypeError for another type, ValueError
+// for an embedded NUL.
 bool text_arg(PyObject* o, const char* fname, std::string& out) {
     if (!PyUnicode_Check(o)) {
         PyErr_Format(PyExc_TypeError, "%s() argument must be str, not %.100s", fname, Py_TYPE(o)->tp_name);
@@ -24,10 +27,16 @@ bool text_arg(PyObject* o, const char* fname, std::string& out) {
     const char* p = PyUnicode_AsUTF8AndSize(o, &n);
     if (p == nullptr) return false;
     out.assign(p, static_cast<std::size_t>(n));
+    if (out.find('\0') != std::string::npos) {
+        PyErr_SetString(PyExc_ValueError, "embedded null character");
+        return false;
+    }
     return true;
 }
 
-// A host name: str (IDNA-encoded, as CPython), bytes or bytearray.
+// A host name as CPython's "et" format with the "idna" codec: str is IDNA-encoded (its
+// UnicodeError stands), bytes and bytearray are taken as they are; TypeError for another
+// type or a NUL.
 bool name_arg(PyObject* o, const char* fname, std::string& out) {
     ref encoded;
     if (PyUnicode_Check(o)) {
@@ -35,14 +44,20 @@ bool name_arg(PyObject* o, const char* fname, std::string& out) {
         if (!encoded) return false;
         o = encoded.get();
     }
-    buffer_arg b;
-    if (!PyBytes_Check(o) && !PyByteArray_Check(o)) {
+    if (PyBytes_Check(o)) {
+        out.assign(PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
+    } else if (PyByteArray_Check(o)) {
+        out.assign(PyByteArray_AS_STRING(o), static_cast<std::size_t>(PyByteArray_GET_SIZE(o)));
+    } else {
         PyErr_Format(PyExc_TypeError, "%s() argument 1 must be str, bytes or bytearray, not %.100s", fname,
                      Py_TYPE(o)->tp_name);
         return false;
     }
-    if (!b.get(o, false)) return false;
-    out.assign(static_cast<const char*>(b.data()), b.size());
+    if (out.find('\0') != std::string::npos) {
+        PyErr_Format(PyExc_TypeError, "%s() argument 1 must be encoded string without null bytes, not %.100s", fname,
+                     Py_TYPE(o)->tp_name);
+        return false;
+    }
     return true;
 }
 
@@ -89,10 +104,26 @@ PyObject* py_gethostbyname_ex(PyObject*, PyObject* arg) {
         host_entry_tuple);
 }
 
+// gethostbyaddr(ip): as CPython, "" is the wildcard of getaddrinfo(NULL, AI_PASSIVE), an error
+// when that is more than one address (IPv4 and IPv6).
 PyObject* py_gethostbyaddr(PyObject*, PyObject* arg) {
-    return host_lookup(
-        arg, "gethostbyaddr", [](const std::string& n, std::error_code& ec) { return gethostbyaddr(n, ec); },
-        host_entry_tuple);
+    std::string name;
+    if (!name_arg(arg, "gethostbyaddr", name)) return nullptr;
+    std::error_code ec;
+    bool several = false;
+    const host_entry entry = without_gil([&] {
+        if (name.empty()) {
+            several = usocket::getaddrinfo(std::nullopt, "0", af_unspec, sock_dgram, 0, ai_passive, ec).size() > 1;
+            if (ec || several) return host_entry{};
+        }
+        return gethostbyaddr(name, ec);
+    });
+    if (several) {
+        PyErr_SetString(PyExc_OSError, "wildcard resolved to multiple address");
+        return nullptr;
+    }
+    if (ec) return set_error(ec, "gethostbyaddr");
+    return host_entry_tuple(entry);
 }
 
 PyObject* py_gethostname(PyObject*, PyObject*) {
@@ -102,12 +133,36 @@ PyObject* py_gethostname(PyObject*, PyObject*) {
     return str(name);
 }
 
-PyObject* py_getfqdn(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+// getfqdn(name=''): CPython's algorithm step by step, so that its errors are CPython's too:
+// name.strip() of whatever was given, the host name for "", "0.0.0.0" and "::", then the first
+// name with a dot among gethostbyaddr()'s name and aliases; the name itself when the lookup
+// fails with OSError.
+PyObject* py_getfqdn(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("getfqdn", nargs, 0, 1)) return nullptr;
-    std::string name;
-    if (nargs == 1 && !text_arg(args[0], "getfqdn", name)) return nullptr;
-    const std::string fqdn = without_gil([&] { return getfqdn(name); });
-    return str(fqdn);
+    ref name(nargs == 1 ? PyObject_CallMethod(args[0], "strip", nullptr) : PyUnicode_FromString(""));
+    if (!name) return nullptr;
+    const int empty = PyObject_Not(name.get());
+    if (empty < 0) return nullptr;
+    const bool wildcard = PyUnicode_Check(name.get()) && (PyUnicode_CompareWithASCIIString(name.get(), "0.0.0.0") == 0 ||
+                                                         PyUnicode_CompareWithASCIIString(name.get(), "::") == 0);
+    if (empty || wildcard) {
+        name = ref(py_gethostname(module, nullptr));
+        if (!name) return nullptr;
+    }
+    ref entry(py_gethostbyaddr(module, name.get()));
+    if (!entry) {
+        if (!PyErr_ExceptionMatches(PyExc_OSError)) return nullptr;
+        PyErr_Clear();
+        return name.release();
+    }
+    PyObject* hostname = PyTuple_GET_ITEM(entry.get(), 0);
+    PyObject* aliases = PyTuple_GET_ITEM(entry.get(), 1);
+    if (PyList_Insert(aliases, 0, hostname) < 0) return nullptr;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(aliases); ++i) {
+        PyObject* candidate = PyList_GET_ITEM(aliases, i);
+        if (PyUnicode_FindChar(candidate, '.', 0, PyUnicode_GET_LENGTH(candidate), 1) >= 0) return Py_NewRef(candidate);
+    }
+    return Py_NewRef(hostname);
 }
 
 // getnameinfo((host, port[, flowinfo[, scope_id]]), flags) -> (host, service); the host must
@@ -131,6 +186,10 @@ PyObject* py_getnameinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         PyErr_SetString(PyExc_OverflowError, "getnameinfo(): flowinfo must be 0-1048575.");
         return nullptr;
     }
+    // CPython looks the address up with the port as a decimal service: glibc takes its low 16
+    // bits, and a negative one is no service.
+    if (port < 0) return set_error(std::error_code(eai_service, gai_category()), "getnameinfo");
+    port &= 0xffff;
     std::error_code ec;
     address a = address::ipv4(host, port, ec);
     if (ec) {
@@ -152,16 +211,23 @@ PyObject* py_getnameinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return PyTuple_Pack(2, h.get(), s.get());
 }
 
-// The optional protocol name of getservby*: None or a str.
-bool proto_arg(PyObject* const* args, Py_ssize_t nargs, const char* fname, std::string& proto) {
-    if (nargs < 2 || args[1] == Py_None) return true;
-    return text_arg(args[1], fname, proto);
+// The optional protocol name of getservby*, as CPython's "|s": a str (None is TypeError). An
+// empty one matches no service (`none`), as in C.
+bool proto_arg(PyObject* const* args, Py_ssize_t nargs, const char* fname, std::string& proto, bool& none) {
+    none = false;
+    if (nargs < 2) return true;
+    if (!text_arg(args[1], fname, proto)) return false;
+    none = proto.empty();
+    return true;
 }
 
 PyObject* py_getservbyname(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("getservbyname", nargs, 1, 2)) return nullptr;
     std::string name, proto;
-    if (!text_arg(args[0], "getservbyname", name) || !proto_arg(args, nargs, "getservbyname", proto)) return nullptr;
+    bool none = false;
+    if (!text_arg(args[0], "getservbyname", name) || !proto_arg(args, nargs, "getservbyname", proto, none))
+        return nullptr;
+    if (none) return set_error(make_error_code(netdb_errc::service_not_found), "getservbyname");
     std::error_code ec;
     const int port = getservbyname(name, proto, ec);
     if (ec) return set_error(ec, "getservbyname");
@@ -177,11 +243,13 @@ PyObject* py_getservbyport(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         PyErr_Clear();
         port = -1;
     }
-    if (!proto_arg(args, nargs, "getservbyport", proto)) return nullptr;
+    bool none = false;
+    if (!proto_arg(args, nargs, "getservbyport", proto, none)) return nullptr;
     if (port < 0 || port > 65535) {
         PyErr_SetString(PyExc_OverflowError, "getservbyport: port must be 0-65535.");
         return nullptr;
     }
+    if (none) return set_error(make_error_code(netdb_errc::port_not_found), "getservbyport");
     std::error_code ec;
     const std::string name = getservbyport(port, proto, ec);
     if (ec) return set_error(ec, "getservbyport");
@@ -258,27 +326,32 @@ PyObject* py_inet_ntoa(PyObject*, PyObject* arg) {
     return str(text);
 }
 
-// The byte-order helpers, with CPython's range errors.
+// The byte-order helpers, with CPython's conversions and range errors: htons/ntohs take any
+// integer-like object ("i"), htonl/ntohl only an int.
 bool unsigned_bits(PyObject* o, const char* fname, int bits, unsigned long& out) {
+    if (bits == 16) {
+        int v = 0;
+        if (!to_int(o, v)) return false;
+        if (v >= 0 && v <= 0xffff) {
+            out = static_cast<unsigned long>(v);
+            return true;
+        }
+        PyErr_Format(PyExc_OverflowError, "%s: %s to C 16-bit unsigned integer", fname,
+                     v < 0 ? "can't convert negative Python int" : "Python int too large to convert");
+        return false;
+    }
     if (!PyLong_Check(o)) {
         PyErr_Format(PyExc_TypeError, "expected int, %.200s found", Py_TYPE(o)->tp_name);
         return false;
     }
-    const long long v = PyLong_AsLongLong(o);
-    if (v == -1 && PyErr_Occurred() != nullptr) {
-        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return false;
-        PyErr_Clear();
-    } else if (v >= 0 && static_cast<unsigned long long>(v) <= (bits == 16 ? 0xffffULL : 0xffffffffULL)) {
-        out = static_cast<unsigned long>(v);
-        return true;
+    const unsigned long v = PyLong_AsUnsignedLong(o);
+    if (v == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) return false;
+    if (v > 0xffffffffUL) {
+        PyErr_SetString(PyExc_OverflowError, "int larger than 32 bits");
+        return false;
     }
-    if (bits == 32)
-        PyErr_SetString(PyExc_OverflowError, v < 0 ? "can't convert negative value to unsigned int"
-                                                   : "int larger than 32 bits");
-    else
-        PyErr_Format(PyExc_OverflowError, "%s: %s to C 16-bit unsigned integer", fname,
-                     v < 0 ? "can't convert negative Python int" : "Python int too large to convert");
-    return false;
+    out = v;
+    return true;
 }
 
 // htons/ntohs (16 bits) and htonl/ntohl (32 bits).
@@ -305,79 +378,170 @@ PyObject* py_ip_to_tuple(PyObject*, PyObject* arg) {
     return Py_BuildValue("(iiii)", v[0], v[1], v[2], v[3]);
 }
 
-// The (host, port) of create_connection/create_server.
-bool host_port(PyObject* o, const char* fname, std::string& host, int& port) {
-    const char* h = nullptr;
-    PyObject* p = nullptr;
-    if (!PyTuple_Check(o) || !PyArg_ParseTuple(o, "zO", &h, &p)) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s(): address must be a tuple (host, port)", fname);
+// `first, second = o`, with Python's errors for what cannot be unpacked so.
+bool unpack_pair(PyObject* o, ref& first, ref& second) {
+    ref it(PyObject_GetIter(o));
+    if (!it) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "cannot unpack non-iterable %.200s object", Py_TYPE(o)->tp_name);
+        }
         return false;
     }
-    host = h != nullptr ? h : "";
-    if (!to_int(p, port) || port < 0 || port > 65535) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_OverflowError, "%s(): port must be 0-65535.", fname);
+    ref items[3];
+    Py_ssize_t n = 0;
+    while (n < 3 && (items[n] = ref(PyIter_Next(it.get())))) ++n;
+    if (PyErr_Occurred() != nullptr) return false;
+    if (n != 2) {
+        if (n < 2)
+            PyErr_Format(PyExc_ValueError, "not enough values to unpack (expected 2, got %zd)", n);
+        else
+            PyErr_SetString(PyExc_ValueError, "too many values to unpack (expected 2)");
         return false;
     }
+    first = std::move(items[0]);
+    second = std::move(items[1]);
     return true;
 }
 
-// The error create_connection(all_errors=True) raises: an ExceptionGroup of every attempt's
-// OSError, as CPython 3.11.
-PyObject* raise_all_errors(const std::vector<attempt_error>& errors, const std::error_code& last) {
+// The pending exception, taken out of the thread state (normalised), or a null ref.
+ref fetch_exception() {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value != nullptr && tb != nullptr) PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return ref(value);
+}
+
+// What create_connection() raises when no attempt succeeded (CPython 3.11): the last attempt's
+// error, or with all_errors an ExceptionGroup of every attempt's. The all_errors flag is read
+// here only, as CPython reads it (`if not all_errors`) only once an attempt failed.
+PyObject* raise_attempt_errors(std::vector<ref>& errors, PyObject* all_errors_obj) {
+    const int all_errors = all_errors_obj != nullptr ? PyObject_IsTrue(all_errors_obj) : 0;
+    if (all_errors < 0) return nullptr;
+    if (all_errors == 0) {
+        PyObject* last = errors.back().get();
+        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(last)), last);
+        return nullptr;
+    }
     ref list(PyList_New(0));
     if (!list) return nullptr;
-    for (const auto& e : errors) {
-        set_error(e.code, "create_connection");
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        ref t(type), v(value), b(tb);
-        if (!v || PyList_Append(list.get(), v.get()) < 0) return nullptr;
-    }
-    if (PyList_GET_SIZE(list.get()) == 0) return set_error(last, "create_connection");
+    for (const ref& e : errors)
+        if (PyList_Append(list.get(), e.get()) < 0) return nullptr;
     ref group(PyObject_CallFunction(PyExc_BaseExceptionGroup, "sO", "create_connection failed", list.get()));
     if (group) PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(group.get())), group.get());
     return nullptr;
 }
 
-// create_connection(address, timeout=<default>, source_address=None, *, all_errors=False)
+// The Python exception of each failed attempt.
+bool attempt_exceptions(const std::vector<attempt_error>& attempts, std::vector<ref>& out) {
+    for (const auto& a : attempts) {
+        set_error(a.code, "create_connection");
+        out.push_back(fetch_exception());
+        if (!out.back()) return false;
+    }
+    return true;
+}
+
+using clock = std::chrono::steady_clock;
+
+// create_connection(address, timeout=<default>, source_address=None, *, all_errors=False), with
+// CPython's error for every bad argument, in CPython's order: `host, port = address`; host and
+// port converted as getaddrinfo()'s; the lookup; the timeout (settimeout()'s conversion); the
+// source address when it is true (bind()'s conversion; an OSError there counts as the
+// attempts' error, as in CPython); then the attempts. Unlike CPython, one deadline covers the
+// lookup and every attempt (Happy Eyeballs, the library's create_connection()).
 PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     static const char* const names[] = {"address", "timeout", "source_address", "all_errors"};
     PyObject* a[4];
     if (!check_nargs("create_connection", nargs, 1, 3)) return nullptr;  // all_errors is keyword-only
     if (!parse_args("create_connection", args, nargs, kwnames, names, 1, 4, a)) return nullptr;
-    std::string host;
-    int port = 0;
-    if (!host_port(a[0], "create_connection", host, port)) return nullptr;
+    ref host_obj, port_obj;
+    std::optional<std::string> host, port;
+    if (!unpack_pair(a[0], host_obj, port_obj) || !getaddrinfo_args(host_obj.get(), port_obj.get(), host, port))
+        return nullptr;
     connection_options options;  // the timeout starts as getdefaulttimeout()
-    if (a[1] != nullptr && !to_timeout(a[1], options.timeout)) return nullptr;
-    if (a[2] != nullptr && a[2] != Py_None) {
-        std::string src_host;
-        int src_port = 0;
-        if (!host_port(a[2], "create_connection", src_host, src_port)) return nullptr;
-        std::error_code ec;
-        options.source_address = without_gil([&] { return resolve_address(src_host, src_port, af_unspec, ec); });
-        if (ec) return set_error(ec, "create_connection");
-    }
-    if (a[3] != nullptr) {
-        const int flag = PyObject_IsTrue(a[3]);
-        if (flag < 0) return nullptr;
-        options.all_errors = flag != 0;
-    }
+    ref timeout_error;           // a bad timeout is raised after the lookup, as in CPython
+    if (a[1] != nullptr && !to_timeout(a[1], options.timeout)) timeout_error = fetch_exception();
+
+    const auto start = clock::now();
     std::error_code ec;
-    std::vector<attempt_error> errors;
-    usocket::socket s = without_gil([&] { return create_connection(host, port, options, ec, &errors); });
+    const std::vector<addrinfo> found = without_gil([&] {
+        std::optional<std::string_view> h, p;
+        if (host) h = *host;
+        if (port) p = *port;
+        return usocket::getaddrinfo(h, p, 0, sock_stream, 0, 0, options.timeout, ec);
+    });
+    if (ec) return set_error(ec, "create_connection");
+    if (timeout_error) {
+        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(timeout_error.get())), timeout_error.get());
+        return nullptr;
+    }
+    if (found.empty()) {
+        PyErr_SetString(PyExc_OSError, "getaddrinfo returns an empty list");
+        return nullptr;
+    }
+    std::vector<address> candidates;
+    for (const auto& ai : found) candidates.push_back(ai.sockaddr);
+
+    if (a[2] != nullptr) {
+        const int given = PyObject_IsTrue(a[2]);
+        if (given < 0) return nullptr;
+        if (given) {
+            address source;
+            if (!to_address(a[2], candidates.front().family(), "bind", address_forms::bind, source)) {
+                if (!PyErr_ExceptionMatches(PyExc_OSError)) return nullptr;
+                std::vector<ref> errors(candidates.size());
+                errors[0] = fetch_exception();
+                for (std::size_t i = 1; i < errors.size(); ++i) errors[i] = ref(Py_NewRef(errors[0].get()));
+                return raise_attempt_errors(errors, a[3]);
+            }
+            options.source_address = source;
+        }
+    }
+
+    // What is left of the deadline after the lookup; the socket keeps the timeout asked for.
+    const timeout_type asked = options.timeout;
+    if (asked && asked->count() > 0)
+        options.timeout = std::max(*asked - std::chrono::duration_cast<duration>(clock::now() - start), duration(1));
+    options.all_errors = true;  // every attempt's error is wanted, whatever is raised
+    std::vector<attempt_error> attempts;
+    usocket::socket s = without_gil([&] { return create_connection(candidates, options, ec, &attempts); });
     if (ec) {
         if (ec.value() == EINTR && PyErr_Occurred() != nullptr) return nullptr;
-        if (options.all_errors) return raise_all_errors(errors, ec);
-        return set_error(ec, "create_connection");
+        std::vector<ref> errors;
+        if (!attempt_exceptions(attempts, errors)) return nullptr;
+        if (errors.empty()) return set_error(ec, "create_connection");
+        return raise_attempt_errors(errors, a[3]);
     }
+    s.settimeout(asked, ec);
+    if (ec) return set_error(ec, "create_connection");
     return wrap_socket(std::move(s));
 }
 
-// create_server(address, *, family=AF_INET, backlog=None, reuse_port=False, dualstack_ipv6=False)
+// The error create_server() raises for a failed bind(), as CPython: OSError(errno, "... (while
+// attempting to bind on address ...)"), the class chosen from the errno (a gaierror becomes a
+// plain OSError with its negative errno).
+PyObject* raise_bind_error(PyObject* address_obj) {
+    if (!PyErr_ExceptionMatches(PyExc_OSError)) return nullptr;
+    ref error(fetch_exception());
+    if (!error) return nullptr;
+    ref errno_obj(PyObject_GetAttrString(error.get(), "errno"));
+    ref strerror(PyObject_GetAttrString(error.get(), "strerror"));
+    if (!errno_obj || !strerror) return nullptr;
+    ref message(PyUnicode_FromFormat("%S (while attempting to bind on address %R)", strerror.get(), address_obj));
+    if (!message) return nullptr;
+    ref wrapped(PyObject_CallFunctionObjArgs(PyExc_OSError, errno_obj.get(), message.get(), nullptr));
+    if (wrapped) PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(wrapped.get())), wrapped.get());
+    return nullptr;
+}
+
+// create_server(address, *, family=AF_INET, backlog=None, reuse_port=False, dualstack_ipv6=False),
+// with CPython's errors in CPython's order: the flags' truth, the dualstack checks, the socket
+// (a family no socket can have), bind()'s conversion of the address (its OSError reworded as
+// above), then listen()'s of the backlog (raised after a successful bind, as CPython does).
 PyObject* py_create_server(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     static const char* const names[] = {"address", "family", "backlog", "reuse_port", "dualstack_ipv6"};
     PyObject* a[5];
@@ -387,35 +551,50 @@ PyObject* py_create_server(PyObject*, PyObject* const* args, Py_ssize_t nargs, P
     }
     if (!parse_args("create_server", args, nargs, kwnames, names, 1, 5, a)) return nullptr;
     server_options options;
-    if (a[1] != nullptr) {
-        int family = 0;
-        if (!to_int(a[1], family)) return nullptr;
-        options.family = address_family{family};
-    }
-    if (a[2] != nullptr && a[2] != Py_None) {
-        int backlog = 0;
-        if (!to_int(a[2], backlog)) return nullptr;
-        options.backlog = backlog;
-    }
     for (int i = 3; i < 5; ++i) {
         if (a[i] == nullptr) continue;
         const int flag = PyObject_IsTrue(a[i]);
         if (flag < 0) return nullptr;
         (i == 3 ? options.reuse_port : options.dualstack_ipv6) = flag != 0;
     }
-    std::error_code ec;
-    usocket::socket s;
-    if (options.family == af_unix) {
-        address local;
-        if (!to_address(a[0], af_unix, "create_server", false, local)) return nullptr;
-        s = create_server(local, options, ec);
-    } else {
-        std::string host;
-        int port = 0;
-        if (!host_port(a[0], "create_server", host, port)) return nullptr;
-        s = without_gil([&] { return create_server(host, port, options, ec); });
+    if (options.dualstack_ipv6) {
+        if (!has_dualstack_ipv6()) {
+            PyErr_SetString(PyExc_ValueError, "dualstack_ipv6 not supported on this platform");
+            return nullptr;
+        }
+        ref inet6(PyLong_FromLong(af_inet6));
+        const int other = a[1] == nullptr ? 1 : PyObject_RichCompareBool(a[1], inet6.get(), Py_NE);
+        if (other < 0) return nullptr;
+        if (other) {
+            PyErr_SetString(PyExc_ValueError, "dualstack_ipv6 requires AF_INET6 family");
+            return nullptr;
+        }
     }
-    if (ec) return set_error(ec, "create_server");
+    if (a[1] != nullptr && !to_int(a[1], options.family)) return nullptr;
+    std::error_code ec;
+    if (options.family != af_inet && options.family != af_inet6 && options.family != af_unix) {
+        usocket::socket probe = usocket::socket::open(options.family, sock_stream, 0, ec);
+        if (ec) return set_error(ec, "create_server");
+    }
+    address local;
+    if (!to_address(a[0], options.family, "bind", address_forms::bind, local)) return raise_bind_error(a[0]);
+    ref backlog_error;
+    if (a[2] != nullptr && a[2] != Py_None) {
+        int backlog = 0;
+        if (to_int(a[2], backlog))
+            options.backlog = backlog;
+        else
+            backlog_error = fetch_exception();
+    }
+    usocket::socket s = without_gil([&] { return create_server(local, options, ec); });
+    if (ec) {
+        set_error(ec, "create_server");
+        return raise_bind_error(a[0]);
+    }
+    if (backlog_error) {
+        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(backlog_error.get())), backlog_error.get());
+        return nullptr;
+    }
     return wrap_socket(std::move(s));
 }
 

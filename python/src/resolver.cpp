@@ -1,10 +1,48 @@
 // getaddrinfo() and the module's name functions, over usocket's resolver.
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "module.hpp"
 
 namespace usocket::python {
+
+bool getaddrinfo_args(PyObject* host_obj, PyObject* port_obj, std::optional<std::string>& host,
+                      std::optional<std::string>& port) {
+    // As CPython's getaddrinfo(), which hands C strings to the resolver: text stops at the first
+    // NUL (so "127.0.0.1\0x" is 127.0.0.1).
+    const auto c_string = [](const char* p, std::size_t n) { return std::string(p, std::min(n, std::strlen(p))); };
+    host.reset();
+    port.reset();
+    if (PyUnicode_Check(host_obj)) {
+        ref encoded(PyUnicode_AsEncodedString(host_obj, "idna", nullptr));
+        if (!encoded) return false;
+        host = c_string(PyBytes_AS_STRING(encoded.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.get())));
+    } else if (PyBytes_Check(host_obj)) {
+        host = c_string(PyBytes_AS_STRING(host_obj), static_cast<std::size_t>(PyBytes_GET_SIZE(host_obj)));
+    } else if (host_obj != Py_None) {
+        PyErr_SetString(PyExc_TypeError, "getaddrinfo() argument 1 must be string or None");
+        return false;
+    }
+    // The port: exactly an int (a C long, in decimal), str, bytes or None.
+    if (PyLong_CheckExact(port_obj)) {
+        long v = 0;
+        if (!to_long(port_obj, v)) return false;
+        port = std::to_string(v);
+    } else if (PyUnicode_Check(port_obj)) {
+        Py_ssize_t n = 0;
+        const char* p = PyUnicode_AsUTF8AndSize(port_obj, &n);
+        if (p == nullptr) return false;
+        port = c_string(p, static_cast<std::size_t>(n));
+    } else if (PyBytes_Check(port_obj)) {
+        port = c_string(PyBytes_AS_STRING(port_obj), static_cast<std::size_t>(PyBytes_GET_SIZE(port_obj)));
+    } else if (port_obj != Py_None) {
+        PyErr_SetString(PyExc_OSError, "Int or String expected");
+        return false;
+    }
+    return true;
+}
 
 namespace {
 
@@ -17,38 +55,8 @@ PyObject* py_getaddrinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
     int ints[4] = {0, 0, 0, 0};
     for (int i = 0; i < 4; ++i)
         if (a[i + 2] != nullptr && !to_int(a[i + 2], ints[i])) return nullptr;
-
-    std::optional<std::string> host;
-    if (a[0] != Py_None) {
-        ref encoded;
-        PyObject* h = a[0];
-        if (PyUnicode_Check(h)) {
-            encoded = ref(PyUnicode_AsEncodedString(h, "idna", nullptr));
-            if (!encoded) return nullptr;
-            h = encoded.get();
-        }
-        if (!PyBytes_Check(h)) {
-            PyErr_SetString(PyExc_TypeError, "getaddrinfo() argument 1 must be string or None");
-            return nullptr;
-        }
-        host.emplace(PyBytes_AS_STRING(h), static_cast<std::size_t>(PyBytes_GET_SIZE(h)));
-    }
-    std::optional<std::string> port;
-    PyObject* p = a[1];
-    if (PyLong_CheckExact(p) || (PyLong_Check(p) && !PyBool_Check(p))) {
-        const long v = PyLong_AsLong(p);
-        if (v == -1 && PyErr_Occurred() != nullptr) return nullptr;
-        port = std::to_string(v);
-    } else if (PyUnicode_Check(p)) {
-        const char* s = PyUnicode_AsUTF8(p);
-        if (s == nullptr) return nullptr;
-        port = s;
-    } else if (PyBytes_Check(p)) {
-        port.emplace(PyBytes_AS_STRING(p), static_cast<std::size_t>(PyBytes_GET_SIZE(p)));
-    } else if (p != Py_None) {
-        PyErr_SetString(PyExc_OSError, "Int or String expected");
-        return nullptr;
-    }
+    std::optional<std::string> host, port;
+    if (!getaddrinfo_args(a[0], a[1], host, port)) return nullptr;
 
     std::error_code ec;
     const std::vector<addrinfo> list = without_gil([&] {

@@ -4,6 +4,7 @@
 // weak-referenceable and a context manager; makefile() follows CPython's _io_refs rules.
 
 #include <cerrno>
+#include <climits>
 #include <new>
 #include <optional>
 #include <vector>
@@ -20,6 +21,24 @@ usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_cast<py_s
 py_socket* as_py(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self); }
 
 PyObject* new_int(std::size_t n) { return PyLong_FromSize_t(n); }
+
+// The fileno= argument as CPython reads it (a C long; a negative int is ValueError). A value
+// past a C int is no descriptor at all: EBADF (CPython would use its low 32 bits, which may
+// name another descriptor).
+bool fd_arg(PyObject* o, int& fd) {
+    long v = 0;
+    if (!to_long(o, v)) return false;
+    if (v < INT_MIN || v > INT_MAX) {
+        set_errno(EBADF);
+        return false;
+    }
+    if (v < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative file descriptor");
+        return false;
+    }
+    fd = static_cast<int>(v);
+    return true;
+}
 
 // --- lifetime ----------------------------------------------------------------------------------
 
@@ -45,11 +64,7 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
     usocket::socket s;
     if (fileno != Py_None) {
         int fd = -1;
-        if (!to_int(fileno, fd)) return -1;
-        if (fd < 0) {
-            PyErr_SetString(PyExc_ValueError, "negative file descriptor");
-            return -1;
-        }
+        if (!fd_arg(fileno, fd)) return -1;
         // Family, type and protocol are read from the descriptor itself.
         s = usocket::socket::adopt(fd, ec);
     } else {
@@ -152,7 +167,7 @@ PyObject* socket_getstate(PyObject* self, PyObject*) {
 PyObject* socket_bind(PyObject* self, PyObject* arg) {
     usocket::socket& s = sock_of(self);
     address local;
-    if (!to_address(arg, s.family(), "bind", true, local)) return nullptr;
+    if (!to_address(arg, s.family(), "bind", address_forms::bind, local)) return nullptr;
     std::error_code ec;
     without_gil([&] { s.bind(local, ec); });  // a Unix path touches the filesystem
     if (ec) return set_error(ec, "bind");
@@ -162,7 +177,7 @@ PyObject* socket_bind(PyObject* self, PyObject* arg) {
 PyObject* socket_connect(PyObject* self, PyObject* arg) {
     usocket::socket& s = sock_of(self);
     address peer;
-    if (!to_address(arg, s.family(), "connect", false, peer)) return nullptr;
+    if (!to_address(arg, s.family(), "connect", address_forms::connect, peer)) return nullptr;
     std::error_code ec;
     without_gil([&] { s.connect(peer, ec); });
     if (ec) return set_error(ec, "connect");
@@ -172,7 +187,7 @@ PyObject* socket_connect(PyObject* self, PyObject* arg) {
 PyObject* socket_connect_ex(PyObject* self, PyObject* arg) {
     usocket::socket& s = sock_of(self);
     address peer;
-    if (!to_address(arg, s.family(), "connect_ex", false, peer)) return nullptr;
+    if (!to_address(arg, s.family(), "connect_ex", address_forms::connect, peer)) return nullptr;
     const int err = without_gil([&] { return s.connect_ex(peer); });
     if (PyErr_Occurred() != nullptr) return nullptr;  // a signal handler raised
     return PyLong_FromLong(err);
@@ -268,7 +283,7 @@ PyObject* socket_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     if (!data.get(args[0], false) || (nargs == 3 && !to_int(args[1], flags))) return nullptr;
     usocket::socket& s = sock_of(self);
     address peer;
-    if (!to_address(args[nargs - 1], s.family(), "sendto", false, peer)) return nullptr;
+    if (!to_address(args[nargs - 1], s.family(), "sendto", address_forms::plain, peer)) return nullptr;
     std::error_code ec;
     const std::size_t n =
         without_gil([&] { return s.sendto(const_buffer(data.data(), data.size()), peer, msg_flags{flags}, ec); });
@@ -397,9 +412,11 @@ PyObject* socket_settimeout(PyObject* self, PyObject* arg) {
 
 PyObject* socket_gettimeout(PyObject* self, PyObject*) { return from_timeout(sock_of(self).gettimeout()); }
 
+// setblocking(flag): an integer as CPython reads it (PyLong_AsLong: TypeError for anything else,
+// bool included as an int; OverflowError past a C long).
 PyObject* socket_setblocking(PyObject* self, PyObject* arg) {
-    const int flag = PyObject_IsTrue(arg);
-    if (flag < 0) return nullptr;
+    long flag = 0;
+    if (!to_long(arg, flag)) return nullptr;
     std::error_code ec;
     sock_of(self).setblocking(flag != 0, ec);
     if (ec) return set_error(ec, "setblocking");
@@ -412,29 +429,30 @@ PyObject* socket_getblocking(PyObject* self, PyObject*) {
     return PyBool_FromLong(!t || t->count() != 0);
 }
 
-// setsockopt(level, option, int | bytes-like) or setsockopt(level, option, None, optlen).
+// setsockopt(level, option, int | bytes-like) or setsockopt(level, option, None, optlen), with
+// CPython's error for each bad call: it tries "iii", then "iiO!I" (None and an optlen masked to
+// an unsigned int), then "iiy*", and the last form's error is the one raised. So an int value
+// past a C int is TypeError (not a bytes-like object), as is a 4-argument call without None.
 PyObject* socket_setsockopt(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("setsockopt", nargs, 3, 4)) return nullptr;
-    int level = 0, option = 0;
-    if (!to_int(args[0], level) || !to_int(args[1], option)) return nullptr;
+    int level = 0, option = 0, value = 0;
+    unsigned int optlen = 0;
     std::error_code ec;
     usocket::socket& s = sock_of(self);
-    if (nargs == 4) {
-        if (args[2] != Py_None) {
-            PyErr_SetString(PyExc_TypeError, "setsockopt() with 4 arguments takes None as the value");
-            return nullptr;
-        }
-        const unsigned long optlen = PyLong_AsUnsignedLong(args[3]);
-        if (optlen == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) return nullptr;
-        s.setsockopt(option_level{level}, option_name{option}, const_buffer(nullptr, optlen), ec);
-    } else if (PyLong_Check(args[2])) {
-        int value = 0;
-        if (!to_int(args[2], value)) return nullptr;
-        s.setsockopt(option_level{level}, option_name{option}, value, ec);
+    const auto ints = [&] { return to_int(args[0], level) && to_int(args[1], option); };
+    const bool int_form = nargs == 3 && ints() && to_int(args[2], value);
+    PyErr_Clear();
+    const bool none_form = !int_form && nargs == 4 && ints() && args[2] == Py_None && to_uint_mask(args[3], optlen);
+    PyErr_Clear();
+    if (int_form) {
+        s.setsockopt(level, option, value, ec);
+    } else if (none_form) {
+        s.setsockopt(level, option, const_buffer(nullptr, optlen), ec);
     } else {
-        buffer_arg value;
-        if (!value.get(args[2], false)) return nullptr;
-        s.setsockopt(option_level{level}, option_name{option}, const_buffer(value.data(), value.size()), ec);
+        buffer_arg bytes;
+        if (!check_nargs("setsockopt", nargs, 3, 3) || !to_int(args[0], level) || !to_int(args[1], option) ||
+            !bytes.get(args[2], false))
+            return nullptr;
+        s.setsockopt(level, option, const_buffer(bytes.data(), bytes.size()), ec);
     }
     if (ec) return set_error(ec, "setsockopt");
     Py_RETURN_NONE;

@@ -1,0 +1,301 @@
+"""Bad arguments get the exception CPython's socket gives (class, and errno for OSError), call by
+call: each case runs once on each module, with its own sockets and its own directory, and the
+outcomes are compared. Where usocket differs on purpose (the seeds' address forms), the test
+says so and checks usocket's own behaviour."""
+
+import enum
+import errno
+import os
+import socket as cpython_socket
+import tempfile
+
+import pytest
+
+import usocket
+
+
+class Index:
+    def __init__(self, v):
+        self.v = v
+
+    def __index__(self):
+        return self.v
+
+
+class BadBool:
+    def __bool__(self):
+        raise ZeroDivisionError("from __bool__")
+
+
+class Color(enum.IntEnum):
+    RED = 1
+
+
+def result(fn):
+    """('ok', type of the result) or ('raise', class name[, errno for OSError])."""
+    try:
+        value = fn()
+    except OSError as e:
+        return ("raise", type(e).__name__) + ((e.errno,) if not isinstance(e, TimeoutError) else ())
+    except Exception as e:  # noqa: BLE001 - the class is the result
+        return ("raise", type(e).__name__)
+    for s in value if isinstance(value, (tuple, list)) else (value,):
+        if hasattr(s, "close") and not isinstance(s, (str, bytes)):
+            s.close()
+    return ("ok", "socket" if hasattr(value, "fileno") else type(value).__name__)
+
+
+class Context:
+    """What a case needs from one module: the module, a directory, sockets closed at the end."""
+
+    def __init__(self, mod):
+        self.mod = mod
+        self.dir = tempfile.mkdtemp(prefix="usocket-args-")
+        self.opened = []
+        self.fds = []
+
+    def sock(self, family=None, type=None):
+        m = self.mod
+        s = m.socket(m.AF_INET if family is None else family, m.SOCK_STREAM if type is None else type)
+        self.opened.append(s)
+        return s
+
+    def listener(self):
+        s = self.sock()
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        return s
+
+    def closed_port(self):
+        with self.mod.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    def path(self, name="s"):
+        return os.path.join(self.dir, name)
+
+    def pipe(self):
+        r, w = os.pipe()
+        self.fds += [r, w]
+        return r
+
+    def dir_fd(self):
+        fd = os.open(self.dir, os.O_RDONLY)
+        self.fds.append(fd)
+        return fd
+
+    def close(self):
+        for s in self.opened:
+            s.close()
+        for fd in self.fds:
+            os.close(fd)
+        for name in os.listdir(self.dir):
+            os.unlink(os.path.join(self.dir, name))
+        os.rmdir(self.dir)
+
+
+def compare(case):
+    outcomes = []
+    for mod in (cpython_socket, usocket):
+        ctx = Context(mod)
+        try:
+            outcomes.append(result(lambda: case(ctx)))
+        finally:
+            ctx.close()
+    assert outcomes[1] == outcomes[0], "cpython %s, usocket %s" % tuple(outcomes)
+    return outcomes[0]
+
+
+SOL, REUSE = cpython_socket.SOL_SOCKET, cpython_socket.SO_REUSEADDR
+NI = cpython_socket.NI_NUMERICHOST | cpython_socket.NI_NUMERICSERV
+
+# (id, call, CPython's outcome: a check that the case exercises what it names)
+CASES = [
+    # fromfd() duplicates, then checks the descriptor is a socket.
+    ("fromfd pipe", lambda c: c.mod.fromfd(c.pipe(), c.mod.AF_INET, c.mod.SOCK_STREAM), ("raise", "OSError", 88)),
+    ("fromfd directory", lambda c: c.mod.fromfd(c.dir_fd(), c.mod.AF_INET, c.mod.SOCK_STREAM),
+     ("raise", "OSError", 88)),
+    ("fromfd closed", lambda c: c.mod.fromfd(2 ** 31 - 1, c.mod.AF_INET, c.mod.SOCK_STREAM), ("raise", "OSError", 9)),
+    ("fromfd str", lambda c: c.mod.fromfd("3", c.mod.AF_INET, c.mod.SOCK_STREAM), ("raise", "TypeError")),
+    ("fromfd closed, bad family", lambda c: c.mod.fromfd(2 ** 31 - 1, "x", 1), ("raise", "OSError", 9)),
+    # setblocking() takes an integer, as PyLong_AsLong.
+    ("setblocking str", lambda c: c.sock().setblocking("x"), ("raise", "TypeError")),
+    ("setblocking None", lambda c: c.sock().setblocking(None), ("raise", "TypeError")),
+    ("setblocking float", lambda c: c.sock().setblocking(1.0), ("raise", "TypeError")),
+    ("setblocking list", lambda c: c.sock().setblocking([1]), ("raise", "TypeError")),
+    ("setblocking 2**70", lambda c: c.sock().setblocking(2 ** 70), ("raise", "OverflowError")),
+    ("setblocking 2**40", lambda c: c.sock().setblocking(2 ** 40), ("ok", "NoneType")),
+    ("setblocking __index__", lambda c: c.sock().setblocking(Index(0)), ("ok", "NoneType")),
+    ("setblocking __bool__ only", lambda c: c.sock().setblocking(BadBool()), ("raise", "TypeError")),
+    # setsockopt(): "iii", then "iiO!I", then "iiy*"; the last form's error is raised.
+    ("setsockopt 2**40", lambda c: c.sock().setsockopt(SOL, REUSE, 2 ** 40), ("raise", "TypeError")),
+    ("setsockopt -2**31-1", lambda c: c.sock().setsockopt(SOL, REUSE, -2 ** 31 - 1), ("raise", "TypeError")),
+    ("setsockopt __index__", lambda c: c.sock().setsockopt(SOL, REUSE, Index(1)), ("ok", "NoneType")),
+    ("setsockopt level 2**40", lambda c: c.sock().setsockopt(2 ** 40, REUSE, 1), ("raise", "OverflowError")),
+    ("setsockopt None", lambda c: c.sock().setsockopt(SOL, REUSE, None), ("raise", "TypeError")),
+    ("setsockopt int and optlen", lambda c: c.sock().setsockopt(SOL, REUSE, 1, 4), ("raise", "TypeError")),
+    ("setsockopt None optlen 2**40", lambda c: c.sock().setsockopt(SOL, REUSE, None, 2 ** 40 + 4), None),
+    ("setsockopt None optlen -1", lambda c: c.sock().setsockopt(SOL, REUSE, None, -1), None),
+    ("setsockopt strided", lambda c: c.sock().setsockopt(SOL, REUSE, memoryview(b"abcdefgh")[::2]),
+     ("raise", "BufferError")),
+    # Hosts: CPython's idna_converter() for socket addresses.
+    ("bind host NUL", lambda c: c.sock().bind(("127.0.0.1\0x", 0)), ("raise", "TypeError")),
+    ("connect host NUL", lambda c: c.sock().connect(("\0", 1)), ("raise", "TypeError")),
+    ("bind host bad IDNA", lambda c: c.sock().bind(("\u00e9" * 70, 0)), ("raise", "TypeError")),
+    ("bind host surrogate", lambda c: c.sock().bind(("\udcff", 0)), ("raise", "TypeError")),
+    ("bind host bytearray", lambda c: c.sock().bind((bytearray(b"127.0.0.1"), 0)), ("ok", "NoneType")),
+    ("bind port __index__", lambda c: c.sock().bind(("127.0.0.1", Index(0))), ("ok", "NoneType")),
+    ("bind port float", lambda c: c.sock().bind(("127.0.0.1", 0.0)), ("raise", "TypeError")),
+    ("bind bad host and port", lambda c: c.sock().bind(("\0", 2 ** 70)), ("raise", "TypeError")),
+    ("sendto list", lambda c: c.sock(type=c.mod.SOCK_DGRAM).sendto(b"x", ["127.0.0.1", 9]), ("raise", "TypeError")),
+    ("sendto strided", lambda c: c.sock(type=c.mod.SOCK_DGRAM).sendto(memoryview(b"abcd")[::2], ("127.0.0.1", 9)),
+     ("raise", "BufferError")),
+    ("send strided", lambda c: c.sock().send(memoryview(b"abcd")[::2]), ("raise", "BufferError")),
+    # AF_INET6: flowinfo and scope_id are "I" (masked); the tuple's scope id is the one used.
+    ("bind6 scope 2**32", lambda c: c.sock(c.mod.AF_INET6).bind(("::1", 0, 0, 2 ** 32)), ("ok", "NoneType")),
+    ("bind6 flowinfo -1", lambda c: c.sock(c.mod.AF_INET6).bind(("::1", 0, -1, 0)), ("raise", "OverflowError")),
+    ("bind6 flowinfo float", lambda c: c.sock(c.mod.AF_INET6).bind(("::1", 0, 1.0, 0)), ("raise", "TypeError")),
+    ("bind6 scoped name, scope 0", lambda c: c.sock(c.mod.AF_INET6).bind(("fe80::1%lo", 0)), ("raise", "OSError", 22)),
+    # AF_UNIX: a NUL after the first byte is where the kernel stops; the length counts all.
+    ("unix path NUL", lambda c: c.sock(c.mod.AF_UNIX).bind(c.path("a") + "\0tail"), ("ok", "NoneType")),
+    ("unix path too long", lambda c: c.sock(c.mod.AF_UNIX).bind(c.path("x" * 120)), ("raise", "OSError", None)),
+    ("unix NUL too long", lambda c: c.sock(c.mod.AF_UNIX).bind(c.path("a") + "\0" + "x" * 120),
+     ("raise", "OSError", None)),
+    ("unix autobind", lambda c: c.sock(c.mod.AF_UNIX).bind(b""), ("ok", "NoneType")),
+    # socket(fileno=): a C long; negative is ValueError, past a C int no descriptor.
+    ("socket fileno -1", lambda c: c.mod.socket(fileno=-1), ("raise", "ValueError")),
+    ("socket fileno -2**31-1", lambda c: c.mod.socket(fileno=-2 ** 31 - 1), ("raise", "OSError", 9)),
+    ("socket fileno 2**70", lambda c: c.mod.socket(fileno=2 ** 70), ("raise", "OverflowError")),
+    ("socket fileno pipe", lambda c: c.mod.socket(fileno=c.pipe()), ("raise", "OSError", 88)),
+    # getaddrinfo(): C strings (they stop at a NUL), an exact int port.
+    ("getaddrinfo host NUL", lambda c: c.mod.getaddrinfo("127.0.0.1\0x", 80), ("ok", "list")),
+    ("getaddrinfo host NUL first", lambda c: c.mod.getaddrinfo("\0x", 80), ("raise", "gaierror", -2)),
+    ("getaddrinfo port IntEnum", lambda c: c.mod.getaddrinfo("127.0.0.1", Color.RED), ("raise", "OSError", None)),
+    ("getaddrinfo port bool", lambda c: c.mod.getaddrinfo("127.0.0.1", True), ("raise", "OSError", None)),
+    ("getaddrinfo port bytes NUL", lambda c: c.mod.getaddrinfo("127.0.0.1", b"\0x"), ("ok", "list")),
+    ("getaddrinfo port 70000", lambda c: c.mod.getaddrinfo("127.0.0.1", 70000), ("ok", "list")),
+    ("getaddrinfo bad family first", lambda c: c.mod.getaddrinfo(1, 80, "x"), ("raise", "TypeError")),
+    # The legacy calls: "et" (TypeError for a NUL), "s" (ValueError for a NUL).
+    ("gethostbyname NUL", lambda c: c.mod.gethostbyname("127.0.0.1\0x"), ("raise", "TypeError")),
+    ("gethostbyname_ex bytes NUL", lambda c: c.mod.gethostbyname_ex(b"\0"), ("raise", "TypeError")),
+    ("gethostbyaddr NUL", lambda c: c.mod.gethostbyaddr("127.0.0.1\0x"), ("raise", "TypeError")),
+    ("inet_aton NUL", lambda c: c.mod.inet_aton("1.2.3.4\0"), ("raise", "ValueError")),
+    ("inet_pton NUL", lambda c: c.mod.inet_pton(c.mod.AF_INET, "1.2.3.4\0"), ("raise", "ValueError")),
+    ("getservbyname NUL", lambda c: c.mod.getservbyname("http\0"), ("raise", "ValueError")),
+    ("getservbyname proto None", lambda c: c.mod.getservbyname("http", None), ("raise", "TypeError")),
+    ("getservbyname proto empty", lambda c: c.mod.getservbyname("http", ""), ("raise", "OSError", None)),
+    ("getservbyport proto empty", lambda c: c.mod.getservbyport(80, ""), ("raise", "OSError", None)),
+    ("getnameinfo port -1", lambda c: c.mod.getnameinfo(("127.0.0.1", -1), NI), ("raise", "gaierror", -8)),
+    ("getnameinfo port 65536", lambda c: c.mod.getnameinfo(("127.0.0.1", 65536), NI), ("ok", "tuple")),
+    ("htons __index__", lambda c: c.mod.htons(Index(5)), ("ok", "int")),
+    ("ntohs __index__ -1", lambda c: c.mod.ntohs(Index(-1)), ("raise", "OverflowError")),
+    ("htonl __index__", lambda c: c.mod.htonl(Index(5)), ("raise", "TypeError")),
+    # getfqdn(): CPython's algorithm (name.strip() first).
+    ("getfqdn int", lambda c: c.mod.getfqdn(1), ("raise", "AttributeError")),
+    ("getfqdn bytes", lambda c: c.mod.getfqdn(b"127.0.0.1"), ("ok", "str")),
+    ("getfqdn NUL", lambda c: c.mod.getfqdn("127.0.0.1\0x"), ("raise", "TypeError")),
+    ("getfqdn surrogate", lambda c: c.mod.getfqdn("\udcff"), ("raise", "UnicodeError")),
+    # create_connection(): `host, port = address`, getaddrinfo()'s conversions, then the timeout,
+    # then the source address (bind()'s conversion).
+    ("create_connection list", lambda c: c.mod.create_connection(["127.0.0.1", c.listener().getsockname()[1]]),
+     ("ok", "socket")),
+    ("create_connection 1-tuple", lambda c: c.mod.create_connection(("127.0.0.1",)), ("raise", "ValueError")),
+    ("create_connection 3-tuple", lambda c: c.mod.create_connection(("127.0.0.1", 1, 2)), ("raise", "ValueError")),
+    ("create_connection int", lambda c: c.mod.create_connection(5), ("raise", "TypeError")),
+    ("create_connection port str", lambda c: c.mod.create_connection(("127.0.0.1", str(c.closed_port()))),
+     ("raise", "ConnectionRefusedError", errno.ECONNREFUSED)),
+    ("create_connection port 2**31", lambda c: c.mod.create_connection(("127.0.0.1", 2 ** 31)),
+     ("raise", "gaierror", -8)),
+    ("create_connection port bool", lambda c: c.mod.create_connection(("127.0.0.1", True)), ("raise", "OSError", None)),
+    ("create_connection host NUL", lambda c: c.mod.create_connection(("\0x", 80)), ("raise", "gaierror", -2)),
+    ("create_connection bad timeout", lambda c: c.mod.create_connection(("127.0.0.1", 1), -1), ("raise", "ValueError")),
+    ("create_connection bad host first", lambda c: c.mod.create_connection(("\0x", 1), -1), ("raise", "gaierror", -2)),
+    ("create_connection source ''", lambda c: c.mod.create_connection(c.listener().getsockname(), 5, ""),
+     ("ok", "socket")),
+    ("create_connection source bytes", lambda c: c.mod.create_connection(c.listener().getsockname(), 5,
+                                                                          (b"127.0.0.1", 0)), ("ok", "socket")),
+    ("create_connection source __bool__", lambda c: c.mod.create_connection(c.listener().getsockname(), 5, BadBool()),
+     ("raise", "ZeroDivisionError")),
+    ("create_connection source family", lambda c: c.mod.create_connection(c.listener().getsockname(), 5, ("::1", 0)),
+     ("raise", "gaierror", -9)),
+    ("create_connection source port", lambda c: c.mod.create_connection(c.listener().getsockname(), 5,
+                                                                         ("127.0.0.1", 1.5)), ("raise", "TypeError")),
+    # create_server(): bind()'s errors reworded as OSError(errno); the backlog after the bind.
+    ("create_server family mismatch", lambda c: c.mod.create_server(("::1", 0)), ("raise", "OSError", -9)),
+    ("create_server host bytes", lambda c: c.mod.create_server((b"127.0.0.1", 0)), ("ok", "socket")),
+    ("create_server port str", lambda c: c.mod.create_server(("127.0.0.1", "80")), ("raise", "TypeError")),
+    ("create_server busy, bad backlog", lambda c: c.mod.create_server(c.listener().getsockname(), backlog="x"),
+     ("raise", "OSError", errno.EADDRINUSE)),
+    ("create_server bad backlog", lambda c: c.mod.create_server(("127.0.0.1", 0), backlog="x"), ("raise", "TypeError")),
+    ("create_server dualstack AF_INET", lambda c: c.mod.create_server(("", 0), dualstack_ipv6=True),
+     ("raise", "ValueError")),
+    ("create_server dualstack str family", lambda c: c.mod.create_server(("", 0), family="x", dualstack_ipv6=True),
+     ("raise", "ValueError")),
+    ("create_server family 12345", lambda c: c.mod.create_server(("", 0), family=12345),
+     ("raise", "OSError", errno.EAFNOSUPPORT)),
+    ("create_server unix", lambda c: c.mod.create_server(c.path(), family=c.mod.AF_UNIX), ("ok", "socket")),
+    ("create_server unix too long", lambda c: c.mod.create_server(c.path("x" * 120), family=c.mod.AF_UNIX),
+     ("raise", "OSError", None)),
+]
+
+
+@pytest.mark.parametrize("case,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_same_as_cpython(case, expected):
+    got = compare(case)
+    if expected is not None:
+        assert got == expected
+
+
+def test_unix_path_stops_at_nul():
+    for mod in (cpython_socket, usocket):
+        with tempfile.TemporaryDirectory() as d, mod.socket(mod.AF_UNIX) as s:
+            s.bind(os.path.join(d, "a") + "\0tail")
+            assert s.getsockname() == os.path.join(d, "a")
+            assert os.listdir(d) == ["a"]
+
+
+def test_getaddrinfo_scoped_host_without_scope_text():
+    if not cpython_socket.has_ipv6:
+        pytest.skip("no IPv6")
+    for mod in (cpython_socket, usocket):
+        for entry in mod.getaddrinfo("fe80::1%lo", 80, mod.AF_INET6, mod.SOCK_STREAM):
+            assert entry[4] == ("fe80::1", 80, 0, cpython_socket.if_nametoindex("lo"))
+
+
+def test_gethostbyaddr_wildcard():
+    # "" is getaddrinfo(NULL, AI_PASSIVE); more than one address (IPv4 and IPv6) is an error.
+    # (With only one, CPython asks the resolver for 0.0.0.0's name: not a loopback-only test.)
+    wildcard = cpython_socket.getaddrinfo(None, 0, 0, cpython_socket.SOCK_DGRAM, 0, cpython_socket.AI_PASSIVE)
+    if len(wildcard) < 2:
+        pytest.skip("the wildcard is one address here")
+    assert compare(lambda c: c.mod.gethostbyaddr("")) == ("raise", "OSError", None)
+
+
+def test_fromfd_large_numbers_are_ebadf():
+    # CPython takes the low 32 bits of the number (2**40 is descriptor 0); no descriptor has
+    # such a number, so usocket says EBADF, still an OSError as CPython's.
+    for fd in (2 ** 31, 2 ** 40, 2 ** 63 - 1, -2 ** 31 - 1):
+        with pytest.raises(OSError) as e:
+            usocket.fromfd(fd, usocket.AF_INET, usocket.SOCK_STREAM)
+        assert e.value.errno == errno.EBADF
+        with pytest.raises(OSError) as e:
+            usocket.socket(fileno=fd)
+        assert e.value.errno == errno.EBADF
+
+
+def test_seed_address_forms_are_kept():
+    # Seed 001 documents "a list or tuple" for bind() and connect(); seed 002 a bare port for
+    # bind() and the IPv4 forms "a.b.c.d" and (a, b, c, d[, port]) everywhere. CPython refuses
+    # them all (TypeError); sendto() and the other tuple arguments take no list, as CPython.
+    with usocket.socket() as listener, usocket.socket() as client:
+        listener.bind(["127.0.0.1", 0])
+        listener.listen()
+        client.connect(["127.0.0.1", listener.getsockname()[1]])
+    with usocket.socket() as s:
+        s.bind(0)
+        assert s.getsockname()[0] == "0.0.0.0"
+    with usocket.socket(usocket.AF_INET, usocket.SOCK_DGRAM) as s:
+        s.bind((127, 0, 0, 1, 0))
+        assert s.getsockname()[0] == "127.0.0.1"
+        with pytest.raises(TypeError):
+            s.sendto(b"x", ["127.0.0.1", 9])
