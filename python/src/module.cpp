@@ -32,18 +32,17 @@ PyObject* pair_result(std::pair<usocket::socket, usocket::socket>&& p) {
     return PyTuple_Pack(2, a.get(), b.get());
 }
 
-// socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0)
-PyObject* py_socketpair(PyObject*, PyObject* args, PyObject* kwds) {
-    static const char* kwlist[] = {"family", "type", "proto", nullptr};
-    PyObject* family_obj = Py_None;
-    int type = sock_stream, proto = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|Oii:socketpair", const_cast<char**>(kwlist), &family_obj, &type,
-                                     &proto))
-        return nullptr;
-    int family = af_unix;
-    if (family_obj != Py_None && !to_int(family_obj, family)) return nullptr;
+// socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0): the arguments converted in order, as
+// CPython's "|iii" (family None is AF_UNIX, as socket.py's).
+PyObject* py_socketpair(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    static const char* const names[] = {"family", "type", "proto"};
+    PyObject* a[3];
+    if (!parse_args("socketpair", args, nargs, kwnames, names, 0, 3, a)) return nullptr;
+    int v[3] = {af_unix, sock_stream, 0};
+    for (int i = 0; i < 3; ++i)
+        if (a[i] != nullptr && !(i == 0 && a[i] == Py_None) && !to_int(a[i], v[i])) return nullptr;
     std::error_code ec;
-    auto p = socketpair(address_family{family}, usocket::socket_type{type}, protocol{proto}, ec);
+    auto p = socketpair(v[0], v[1], v[2], ec);
     if (ec) return set_error(ec, "socketpair");
     return pair_result(std::move(p));
 }
@@ -100,7 +99,7 @@ PyMethodDef module_functions[] = {
     {"getdefaulttimeout", py_getdefaulttimeout, METH_NOARGS,
      "getdefaulttimeout() -> the timeout new sockets start with (None or seconds)"},
     {"setdefaulttimeout", py_setdefaulttimeout, METH_O, "setdefaulttimeout(seconds or None)"},
-    {"socketpair", USOCKET_CAST(py_socketpair), METH_VARARGS | METH_KEYWORDS,
+    {"socketpair", USOCKET_CAST(py_socketpair), METH_FASTCALL | METH_KEYWORDS,
      "socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0) -> (socket, socket)"},
     {"fromfd", USOCKET_CAST(py_fromfd), METH_FASTCALL, "fromfd(fd, family, type, proto=0) -> socket on dup(fd)"},
     {"print_pcbs", py_print_pcbs, METH_NOARGS, "print_pcbs(): prints every open socket, its state and addresses"},

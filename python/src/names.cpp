@@ -169,12 +169,12 @@ PyObject* py_getfqdn(PyObject* module, PyObject* const* args, Py_ssize_t nargs) 
 // be numeric, as CPython's.
 PyObject* py_getnameinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("getnameinfo", nargs, 2, 2)) return nullptr;
+    int flags = 0;
+    if (!to_int(args[1], flags)) return nullptr;  // "Oi": the flags are converted first
     if (!PyTuple_Check(args[0])) {
         PyErr_SetString(PyExc_TypeError, "getnameinfo() argument 1 must be a tuple");
         return nullptr;
     }
-    int flags = 0;
-    if (!to_int(args[1], flags)) return nullptr;
     PyObject* t = args[0];
     const Py_ssize_t n = PyTuple_GET_SIZE(t);
     const char* host = nullptr;
@@ -238,11 +238,7 @@ PyObject* py_getservbyport(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("getservbyport", nargs, 1, 2)) return nullptr;
     int port = 0;
     std::string proto;
-    if (!to_int(args[0], port)) {
-        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return nullptr;
-        PyErr_Clear();
-        port = -1;
-    }
+    if (!to_int(args[0], port)) return nullptr;
     bool none = false;
     if (!proto_arg(args, nargs, "getservbyport", proto, none)) return nullptr;
     if (port < 0 || port > 65535) {
@@ -421,26 +417,68 @@ ref fetch_exception() {
 PyObject* raise_attempt_errors(std::vector<ref>& errors, PyObject* all_errors_obj) {
     const int all_errors = all_errors_obj != nullptr ? PyObject_IsTrue(all_errors_obj) : 0;
     if (all_errors < 0) return nullptr;
-    if (all_errors == 0) {
-        PyObject* last = errors.back().get();
-        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(last)), last);
-        return nullptr;
-    }
     ref list(PyList_New(0));
     if (!list) return nullptr;
     for (const ref& e : errors)
-        if (PyList_Append(list.get(), e.get()) < 0) return nullptr;
+        if (e && PyList_Append(list.get(), e.get()) < 0) return nullptr;
+    if (all_errors == 0) {
+        PyObject* last = PyList_GET_ITEM(list.get(), PyList_GET_SIZE(list.get()) - 1);
+        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(last)), last);
+        return nullptr;
+    }
     ref group(PyObject_CallFunction(PyExc_BaseExceptionGroup, "sO", "create_connection failed", list.get()));
     if (group) PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(group.get())), group.get());
     return nullptr;
 }
 
-// The Python exception of each failed attempt.
-bool attempt_exceptions(const std::vector<attempt_error>& attempts, std::vector<ref>& out) {
+// The Python exception of each failed attempt, at its candidate's place in `errors`.
+bool attempt_exceptions(const std::vector<attempt_error>& attempts, const std::vector<address>& candidates,
+                        std::vector<ref>& errors) {
     for (const auto& a : attempts) {
         set_error(a.code, "create_connection");
-        out.push_back(fetch_exception());
-        if (!out.back()) return false;
+        ref e(fetch_exception());
+        if (!e) return false;
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            if (!errors[i] && candidates[i] == a.peer) {
+                errors[i] = std::move(e);
+                break;
+            }
+        }
+    }
+    return true;
+}
+
+// create_connection()'s source_address, as CPython's `if source_address: sock.bind(source_address)`
+// for each candidate's family: a family it cannot be converted for (an OSError: a gaierror for
+// "::1" on AF_INET) fails its candidates with that error, which are left out of `kept`. The
+// library binds every attempt to one address: the first family's; a wildcard with port 0 is
+// no binding at all. False with a Python error pending for any other error (TypeError...).
+bool source_for(PyObject* source_obj, const std::vector<address>& candidates, std::optional<address>& source,
+                std::vector<ref>& errors, std::vector<address>& kept) {
+    const int given = source_obj != nullptr ? PyObject_IsTrue(source_obj) : 0;
+    if (given < 0) return false;
+    if (given == 0) {
+        kept = candidates;
+        return true;
+    }
+    int chosen = -1;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const int family = candidates[i].family();
+        if (family == chosen) {
+            kept.push_back(candidates[i]);
+            continue;
+        }
+        if (chosen != -1) continue;  // another family than the bound one: not tried
+        address local;
+        if (!to_address(source_obj, family, "bind", address_forms::bind, local)) {
+            if (!PyErr_ExceptionMatches(PyExc_OSError)) return false;
+            errors[i] = fetch_exception();
+            continue;
+        }
+        std::error_code ec;
+        if (local != address::any(family, 0, ec)) source = local;
+        chosen = family;
+        kept.push_back(candidates[i]);
     }
     return true;
 }
@@ -456,7 +494,7 @@ using clock = std::chrono::steady_clock;
 PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     static const char* const names[] = {"address", "timeout", "source_address", "all_errors"};
     PyObject* a[4];
-    if (!check_nargs("create_connection", nargs, 1, 3)) return nullptr;  // all_errors is keyword-only
+    if (nargs > 3) return check_nargs("create_connection", nargs, 1, 3), nullptr;  // all_errors: keyword only
     if (!parse_args("create_connection", args, nargs, kwnames, names, 1, 4, a)) return nullptr;
     ref host_obj, port_obj;
     std::optional<std::string> host, port;
@@ -472,7 +510,9 @@ PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t narg
         std::optional<std::string_view> h, p;
         if (host) h = *host;
         if (port) p = *port;
-        return usocket::getaddrinfo(h, p, 0, sock_stream, 0, 0, options.timeout, ec);
+        // An empty host is no name to look up (EAI_NONAME from the system resolver at once).
+        const timeout_type limit = host && host->empty() ? timeout_type() : options.timeout;
+        return usocket::getaddrinfo(h, p, 0, sock_stream, 0, 0, limit, ec);
     });
     if (ec) return set_error(ec, "create_connection");
     if (timeout_error) {
@@ -486,21 +526,11 @@ PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t narg
     std::vector<address> candidates;
     for (const auto& ai : found) candidates.push_back(ai.sockaddr);
 
-    if (a[2] != nullptr) {
-        const int given = PyObject_IsTrue(a[2]);
-        if (given < 0) return nullptr;
-        if (given) {
-            address source;
-            if (!to_address(a[2], candidates.front().family(), "bind", address_forms::bind, source)) {
-                if (!PyErr_ExceptionMatches(PyExc_OSError)) return nullptr;
-                std::vector<ref> errors(candidates.size());
-                errors[0] = fetch_exception();
-                for (std::size_t i = 1; i < errors.size(); ++i) errors[i] = ref(Py_NewRef(errors[0].get()));
-                return raise_attempt_errors(errors, a[3]);
-            }
-            options.source_address = source;
-        }
-    }
+    // The attempts' errors, by candidate (CPython raises the last one, or all in this order).
+    std::vector<ref> errors(candidates.size());
+    std::vector<address> kept;
+    if (!source_for(a[2], candidates, options.source_address, errors, kept)) return nullptr;
+    if (kept.empty()) return raise_attempt_errors(errors, a[3]);
 
     // What is left of the deadline after the lookup; the socket keeps the timeout asked for.
     const timeout_type asked = options.timeout;
@@ -508,12 +538,12 @@ PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t narg
         options.timeout = std::max(*asked - std::chrono::duration_cast<duration>(clock::now() - start), duration(1));
     options.all_errors = true;  // every attempt's error is wanted, whatever is raised
     std::vector<attempt_error> attempts;
-    usocket::socket s = without_gil([&] { return create_connection(candidates, options, ec, &attempts); });
+    usocket::socket s = without_gil([&] { return create_connection(kept, options, ec, &attempts); });
     if (ec) {
         if (ec.value() == EINTR && PyErr_Occurred() != nullptr) return nullptr;
-        std::vector<ref> errors;
-        if (!attempt_exceptions(attempts, errors)) return nullptr;
-        if (errors.empty()) return set_error(ec, "create_connection");
+        if (!attempt_exceptions(attempts, candidates, errors)) return nullptr;
+        if (std::none_of(errors.begin(), errors.end(), [](const ref& e) { return bool(e); }))
+            return set_error(ec, "create_connection");
         return raise_attempt_errors(errors, a[3]);
     }
     s.settimeout(asked, ec);
@@ -571,6 +601,7 @@ PyObject* py_create_server(PyObject*, PyObject* const* args, Py_ssize_t nargs, P
         }
     }
     if (a[1] != nullptr && !to_int(a[1], options.family)) return nullptr;
+    if (options.family == -1) options.family = af_inet;  // as socket(family=-1)
     std::error_code ec;
     if (options.family != af_inet && options.family != af_inet6 && options.family != af_unix) {
         usocket::socket probe = usocket::socket::open(options.family, sock_stream, 0, ec);

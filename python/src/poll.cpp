@@ -13,6 +13,15 @@ namespace usocket::python {
 
 namespace {
 
+// The descriptor of a waitable as CPython's PyObject_AsFileDescriptor(): an int, or what its
+// fileno() returns (a usocket socket's read directly); negative is ValueError. -1 with an error.
+int descriptor_of(PyObject* o) {
+    const int fd = is_socket(o) ? reinterpret_cast<py_socket*>(o)->sock.fileno() : PyObject_AsFileDescriptor(o);
+    if (fd < 0 && PyErr_Occurred() == nullptr)
+        PyErr_Format(PyExc_ValueError, "file descriptor cannot be a negative integer (%d)", fd);
+    return PyErr_Occurred() != nullptr ? -1 : fd;
+}
+
 // --- select() ------------------------------------------------------------------------------------
 
 // The descriptors of a sequence of waitables (kept with the sequence, to map results back).
@@ -22,13 +31,8 @@ bool descriptors(PyObject* seq, ref& items, std::vector<int>& fds) {
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(items.get());
     fds.reserve(static_cast<std::size_t>(n));
     for (Py_ssize_t i = 0; i < n; ++i) {
-        PyObject* o = PySequence_Fast_GET_ITEM(items.get(), i);
-        const int fd = is_socket(o) ? reinterpret_cast<py_socket*>(o)->sock.fileno() : PyObject_AsFileDescriptor(o);
-        if (fd == -1 && PyErr_Occurred() != nullptr) return false;
-        if (fd < 0) {
-            PyErr_Format(PyExc_ValueError, "file descriptor cannot be a negative integer (%d)", fd);
-            return false;
-        }
+        const int fd = descriptor_of(PySequence_Fast_GET_ITEM(items.get(), i));
+        if (fd < 0) return false;
         fds.push_back(fd);
     }
     return true;
@@ -123,16 +127,21 @@ bool not_running(py_poll* p) {
     return false;
 }
 
-int fd_of(PyObject* o) {
-    return is_socket(o) ? reinterpret_cast<py_socket*>(o)->sock.fileno() : PyObject_AsFileDescriptor(o);
-}
-
+// The event mask as CPython's unsigned short converter: a negative int is ValueError, past 16
+// bits OverflowError, not an int TypeError.
 bool mask_arg(PyObject* o, int& mask) {
-    // As CPython: an unsigned short (the event field of struct pollfd).
-    const long v = PyLong_AsLong(o);
-    if (v == -1 && PyErr_Occurred() != nullptr) return false;
-    if (v < 0 || v > 0xffff) {
-        PyErr_SetString(PyExc_OverflowError, "event mask out of range (0-65535)");
+    if (PyLong_Check(o)) {
+        const int sign = PyObject_RichCompareBool(o, ref(PyLong_FromLong(0)).get(), Py_LT);
+        if (sign < 0) return false;
+        if (sign == 1) {
+            PyErr_SetString(PyExc_ValueError, "value must be positive");
+            return false;
+        }
+    }
+    const unsigned long v = PyLong_AsUnsignedLong(o);
+    if (v == static_cast<unsigned long>(-1) && PyErr_Occurred() != nullptr) return false;
+    if (v > 0xffff) {
+        PyErr_SetString(PyExc_OverflowError, "Python int too large for C unsigned short");
         return false;
     }
     mask = static_cast<int>(v);
@@ -143,11 +152,10 @@ bool mask_arg(PyObject* o, int& mask) {
 // reports for it.
 PyObject* set_mask(PyObject* self, PyObject* obj, PyObject* mask_obj, bool modify) {
     py_poll* p = as_poll(self);
-    if (!not_running(p)) return nullptr;
-    const int fd = fd_of(obj);
-    if (fd == -1 && PyErr_Occurred() != nullptr) return nullptr;
+    const int fd = descriptor_of(obj);
+    if (fd < 0) return nullptr;
     int mask = pollin | pollout;
-    if (mask_obj != nullptr && !mask_arg(mask_obj, mask)) return nullptr;
+    if ((mask_obj != nullptr && !mask_arg(mask_obj, mask)) || !not_running(p)) return nullptr;
     std::error_code ec;
     if (modify)
         p->poller.modify(fd, mask, ec);
@@ -175,8 +183,8 @@ PyObject* poll_modify(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
 PyObject* poll_unregister(PyObject* self, PyObject* arg) {
     py_poll* p = as_poll(self);
     if (!not_running(p)) return nullptr;
-    const int fd = fd_of(arg);
-    if (fd == -1 && PyErr_Occurred() != nullptr) return nullptr;
+    const int fd = descriptor_of(arg);
+    if (fd < 0) return nullptr;
     std::error_code ec;
     p->poller.unregister(fd, ec);
     ref key(PyLong_FromLong(fd));

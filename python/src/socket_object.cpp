@@ -115,10 +115,12 @@ PyObject* socket_close(PyObject* self, PyObject*) {
     Py_RETURN_NONE;
 }
 
+// A file from makefile() was closed; as CPython's, the socket closes if close() was called and
+// no other file is open.
 PyObject* socket_decref_socketios(PyObject* self, PyObject*) {
     py_socket* s = as_py(self);
     if (s->io_refs > 0) --s->io_refs;
-    if (s->closed) return real_close(self);
+    if (s->closed) return socket_close(self, nullptr);
     Py_RETURN_NONE;
 }
 
@@ -132,6 +134,9 @@ PyObject* socket_fileno(PyObject* self, PyObject*) { return PyLong_FromLong(sock
 PyObject* socket_dup(PyObject* self, PyObject*) {
     std::error_code ec;
     usocket::socket copy = sock_of(self).dup(ec);
+    // The duplicate shares the open file description, whose O_NONBLOCK another duplicate may
+    // have changed: its mode is set again from the timeout, as CPython's dup() does.
+    if (!ec) copy.settimeout(copy.gettimeout(), ec);
     if (ec) return set_error(ec, "dup");
     if (Py_TYPE(self) == &socket_type) return wrap_socket(std::move(copy));
     // A subclass is built by its own constructor, as CPython's dup() does, then given the
@@ -291,9 +296,11 @@ PyObject* socket_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     return new_int(n);
 }
 
-// A bytes object of `size` to receive into; shrunk to what arrived (as CPython's recv).
-bool size_arg(PyObject* o, const char* what, Py_ssize_t& size) {
-    if (!to_ssize(o, size)) return false;
+// The (bufsize[, flags]) arguments of recv / recvfrom: both converted, then the size checked,
+// as CPython's "n|i".
+bool size_args(const char* what, PyObject* const* args, Py_ssize_t nargs, Py_ssize_t& size, int& flags) {
+    if (!check_nargs(what, nargs, 1, 2) || !to_ssize(args[0], size) || !flags_arg(args, nargs, 1, flags))
+        return false;
     if (size < 0) {
         PyErr_Format(PyExc_ValueError, "negative buffersize in %s", what);
         return false;
@@ -307,11 +314,13 @@ PyObject* finish_bytes(PyObject* bytes, std::size_t got, Py_ssize_t size) {
     return bytes;
 }
 
+// recv(bufsize[, flags]): a bytes object of bufsize, shrunk to what arrived. As CPython, asking
+// for 0 bytes asks the socket nothing (b"" at once, whatever its state).
 PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("recv", nargs, 1, 2)) return nullptr;
     Py_ssize_t size = 0;
     int flags = 0;
-    if (!size_arg(args[0], "recv", size) || !flags_arg(args, nargs, 1, flags)) return nullptr;
+    if (!size_args("recv", args, nargs, size, flags)) return nullptr;
+    if (size == 0) return PyBytes_FromStringAndSize(nullptr, 0);
     PyObject* bytes = PyBytes_FromStringAndSize(nullptr, size);
     if (bytes == nullptr) return nullptr;
     std::error_code ec;
@@ -326,10 +335,9 @@ PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
 }
 
 PyObject* socket_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("recvfrom", nargs, 1, 2)) return nullptr;
     Py_ssize_t size = 0;
     int flags = 0;
-    if (!size_arg(args[0], "recvfrom", size) || !flags_arg(args, nargs, 1, flags)) return nullptr;
+    if (!size_args("recvfrom", args, nargs, size, flags)) return nullptr;
     PyObject* bytes = PyBytes_FromStringAndSize(nullptr, size);
     if (bytes == nullptr) return nullptr;
     address from;
@@ -372,6 +380,8 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     std::size_t nbytes = 0;
     int flags = 0;
     if (!into_args("recv_into", args, nargs, kwnames, buf, nbytes, flags)) return nullptr;
+    // As recv(): 0 bytes wanted (an empty buffer, nbytes 0) asks the socket nothing.
+    if (nbytes == 0 && buf.size() == 0) return new_int(0);
     std::error_code ec;
     const std::size_t got = without_gil(
         [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, ec); });
@@ -483,7 +493,6 @@ PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
 PyObject* os_call(const char* name, PyObject* self, PyObject* extra) {
     ref os(PyImport_ImportModule("os"));
     if (!os) return nullptr;
-    if (!sock_of(self).is_open()) return set_errno(EBADF);
     ref fd(PyLong_FromLong(sock_of(self).fileno()));
     return PyObject_CallMethod(os.get(), name, extra != nullptr ? "OO" : "O", fd.get(), extra);
 }

@@ -41,6 +41,8 @@ class SocketIO(io.RawIOBase):
     def write(self, b):
         self._checkClosed()
         self._checkWritable()
+        if isinstance(b, str):  # a binary file (socket.send() takes str: not its files)
+            raise TypeError("a bytes-like object is required, not 'str'")
         try:
             return self._sock.send(b)
         except OSError as e:

@@ -6,6 +6,7 @@ says so and checks usocket's own behaviour."""
 import enum
 import errno
 import os
+import select
 import socket as cpython_socket
 import tempfile
 
@@ -25,6 +26,11 @@ class Index:
 class BadBool:
     def __bool__(self):
         raise ZeroDivisionError("from __bool__")
+
+
+class BadIndex:
+    def __index__(self):
+        raise ZeroDivisionError("from __index__")
 
 
 class Color(enum.IntEnum):
@@ -78,6 +84,22 @@ class Context:
         r, w = os.pipe()
         self.fds += [r, w]
         return r
+
+    def closed(self):
+        s = self.sock()
+        s.close()
+        return s
+
+    def nonblocking(self):
+        s = self.sock()
+        s.setblocking(False)
+        return s
+
+    def poll(self):
+        return (select.poll if self.mod is cpython_socket else self.mod.poll)()
+
+    def select(self, *args):
+        return (select.select if self.mod is cpython_socket else self.mod.select)(*args)
 
     def dir_fd(self):
         fd = os.open(self.dir, os.O_RDONLY)
@@ -138,6 +160,41 @@ CASES = [
     ("setsockopt None optlen -1", lambda c: c.sock().setsockopt(SOL, REUSE, None, -1), None),
     ("setsockopt strided", lambda c: c.sock().setsockopt(SOL, REUSE, memoryview(b"abcdefgh")[::2]),
      ("raise", "BufferError")),
+    # Every argument is converted before the size is checked ("n|i").
+    ("recv negative, bad flags", lambda c: c.sock().recv(-1, 1.5), ("raise", "TypeError")),
+    ("recvfrom negative, huge flags", lambda c: c.sock().recvfrom(-1, 2 ** 63), ("raise", "OverflowError")),
+    ("recv negative", lambda c: c.sock().recv(-1), ("raise", "ValueError")),
+    # recv(0) asks the socket nothing (b"" at once), recvfrom(0) waits as any recvfrom().
+    ("recv 0 unconnected", lambda c: c.sock().recv(0), ("ok", "bytes")),
+    ("recv 0 listening", lambda c: c.listener().recv(0), ("ok", "bytes")),
+    ("recv 0 closed", lambda c: c.closed().recv(0), ("ok", "bytes")),
+    ("recv_into empty buffer", lambda c: c.sock().recv_into(bytearray()), ("ok", "int")),
+    ("recv_into empty, closed", lambda c: c.closed().recv_into(bytearray(), 0), ("ok", "int")),
+    ("recv_into nbytes 0 is the buffer", lambda c: c.nonblocking().recv_into(bytearray(4), 0),
+     ("raise", "OSError", errno.ENOTCONN)),
+    ("recvfrom 0 closed", lambda c: c.closed().recvfrom(0), ("raise", "OSError", errno.EBADF)),
+    # The os module converts set_inheritable()'s flag before it sees the closed descriptor.
+    ("set_inheritable closed, None", lambda c: c.closed().set_inheritable(None), ("raise", "TypeError")),
+    ("set_inheritable closed, 2**63", lambda c: c.closed().set_inheritable(2 ** 63), ("raise", "OverflowError")),
+    ("set_inheritable closed", lambda c: c.closed().set_inheritable(True), ("raise", "OSError", errno.EBADF)),
+    ("get_inheritable closed", lambda c: c.closed().get_inheritable(), ("raise", "OSError", errno.EBADF)),
+    # socketpair() converts family, type, proto in that order; getnameinfo() the flags first.
+    ("socketpair bad family first", lambda c: c.mod.socketpair(b"x", 1, BadIndex()), ("raise", "TypeError")),
+    ("socketpair bad family, bad proto", lambda c: c.mod.socketpair(BadIndex(), 0, b""),
+     ("raise", "ZeroDivisionError")),
+    ("socketpair family None", lambda c: c.mod.socketpair(None), ("ok", "tuple")),
+    ("getnameinfo bad flags first", lambda c: c.mod.getnameinfo(5, 2 ** 40), ("raise", "OverflowError")),
+    ("getservbyport port overflow first", lambda c: c.mod.getservbyport(2 ** 31, 5), ("raise", "OverflowError")),
+    # poll: the descriptor as PyObject_AsFileDescriptor(), the mask as an unsigned short.
+    ("poll register closed", lambda c: c.poll().register(c.closed()), ("raise", "ValueError")),
+    ("poll register mask -1", lambda c: c.poll().register(c.sock(), -1), ("raise", "ValueError")),
+    ("poll register mask 2**16", lambda c: c.poll().register(c.sock(), 2 ** 16), ("raise", "OverflowError")),
+    ("poll register mask str", lambda c: c.poll().register(c.sock(), "x"), ("raise", "TypeError")),
+    ("poll modify closed, bad mask", lambda c: c.poll().modify(c.closed(), "x"), ("raise", "ValueError")),
+    ("poll unregister closed", lambda c: c.poll().unregister(c.closed()), ("raise", "ValueError")),
+    ("select closed", lambda c: c.select([c.closed()], [], [], 0), ("raise", "ValueError")),
+    # A binary file from makefile() takes bytes only (send() takes str: not its files).
+    ("makefile raw write str", lambda c: c.sock().makefile("wb", 0).write("text"), ("raise", "TypeError")),
     # Hosts: CPython's idna_converter() for socket addresses.
     ("bind host NUL", lambda c: c.sock().bind(("127.0.0.1\0x", 0)), ("raise", "TypeError")),
     ("connect host NUL", lambda c: c.sock().connect(("\0", 1)), ("raise", "TypeError")),
@@ -220,6 +277,12 @@ CASES = [
      ("raise", "gaierror", -9)),
     ("create_connection source port", lambda c: c.mod.create_connection(c.listener().getsockname(), 5,
                                                                          ("127.0.0.1", 1.5)), ("raise", "TypeError")),
+    ("create_connection source per family", lambda c: c.mod.create_connection((None, c.closed_port()), 5,
+                                                                               ("127.0.0.1", 0)),
+     ("raise", "ConnectionRefusedError", errno.ECONNREFUSED)),
+    ("create_connection address by keyword", lambda c: c.mod.create_connection(address=c.listener().getsockname()),
+     ("ok", "socket")),
+    ("create_connection host ''", lambda c: c.mod.create_connection(("", 1), 0), ("raise", "gaierror", -2)),
     # create_server(): bind()'s errors reworded as OSError(errno); the backlog after the bind.
     ("create_server family mismatch", lambda c: c.mod.create_server(("::1", 0)), ("raise", "OSError", -9)),
     ("create_server host bytes", lambda c: c.mod.create_server((b"127.0.0.1", 0)), ("ok", "socket")),
@@ -233,6 +296,7 @@ CASES = [
      ("raise", "ValueError")),
     ("create_server family 12345", lambda c: c.mod.create_server(("", 0), family=12345),
      ("raise", "OSError", errno.EAFNOSUPPORT)),
+    ("create_server family -1", lambda c: c.mod.create_server(("127.0.0.1", 0), family=-1), ("ok", "socket")),
     ("create_server unix", lambda c: c.mod.create_server(c.path(), family=c.mod.AF_UNIX), ("ok", "socket")),
     ("create_server unix too long", lambda c: c.mod.create_server(c.path("x" * 120), family=c.mod.AF_UNIX),
      ("raise", "OSError", None)),
@@ -299,3 +363,52 @@ def test_seed_address_forms_are_kept():
         assert s.getsockname()[0] == "127.0.0.1"
         with pytest.raises(TypeError):
             s.sendto(b"x", ["127.0.0.1", 9])
+
+
+def dup_resets_mode(c):
+    # A duplicate shares the open file description: dup() sets its O_NONBLOCK from the timeout
+    # again, whatever another duplicate did to it.
+    s = c.sock()
+    d = s.dup()
+    c.opened.append(d)
+    d.setblocking(False)
+    e = s.dup()
+    c.opened.append(e)
+    return os.get_blocking(e.fileno()), os.get_blocking(s.fileno())
+
+
+def files_keep_socket_open(c):
+    # close() closes the descriptor once the last file from makefile() is closed, not before.
+    s = c.sock()
+    f1, f2 = s.makefile("rb"), s.makefile("rb")
+    s.close()
+    f1.close()
+    still_open = s.fileno() >= 0
+    f2.close()
+    return still_open, s.fileno() >= 0
+
+
+def failed_makefile_keeps_socket_open(c):
+    # makefile() counts the file before it checks the mode (CPython's order): a failed text
+    # unbuffered one is never closed, so the socket stays open until it is collected.
+    s = c.sock()
+    f = s.makefile("rb")
+    s.close()
+    try:
+        s.makefile("r", 0)
+    except ValueError:
+        pass
+    f.close()
+    return s.fileno() >= 0
+
+
+@pytest.mark.parametrize("sequence", [dup_resets_mode, files_keep_socket_open, failed_makefile_keeps_socket_open])
+def test_sequence_same_as_cpython(sequence):
+    results = []
+    for mod in (cpython_socket, usocket):
+        ctx = Context(mod)
+        try:
+            results.append(sequence(ctx))
+        finally:
+            ctx.close()
+    assert results[1] == results[0]
