@@ -53,12 +53,36 @@ PyObject* socket_new(PyTypeObject* type, PyObject*, PyObject*) {
     return self;
 }
 
+// socket(family=-1, type=-1, proto=-1, fileno=None): as CPython's, whose __init__ is a Python
+// function, the arguments are bound (count, keywords) before any is converted.
 int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
-    static const char* kwlist[] = {"family", "type", "proto", "fileno", nullptr};
+    static const char* const names[] = {"family", "type", "proto", "fileno"};
+    PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
+    const Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs > 4) {
+        PyErr_Format(PyExc_TypeError, "socket.__init__() takes from 1 to 5 positional arguments but %zd were given",
+                     nargs + 1);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs; ++i) a[i] = PyTuple_GET_ITEM(args, i);
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (kwds != nullptr && PyDict_Next(kwds, &pos, &key, &value)) {
+        int slot = -1;
+        for (int i = 0; i < 4; ++i)
+            if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, names[i]) == 0) slot = i;
+        if (slot < 0 || a[slot] != nullptr) {
+            PyErr_Format(PyExc_TypeError, slot < 0 ? "socket.__init__() got an unexpected keyword argument '%S'"
+                                                   : "socket.__init__() got multiple values for argument '%S'",
+                         key);
+            return -1;
+        }
+        a[slot] = value;
+    }
     int family = -1, type = -1, proto = -1;
-    PyObject* fileno = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|iiiO:socket", const_cast<char**>(kwlist), &family, &type,
-                                     &proto, &fileno))
+    PyObject* fileno = a[3] != nullptr ? a[3] : Py_None;
+    if ((a[0] != nullptr && !to_int(a[0], family)) || (a[1] != nullptr && !to_int(a[1], type)) ||
+        (a[2] != nullptr && !to_int(a[2], proto)))
         return -1;
     std::error_code ec;
     usocket::socket s;

@@ -219,6 +219,11 @@ CASES = [
     ("unix NUL too long", lambda c: c.sock(c.mod.AF_UNIX).bind(c.path("a") + "\0" + "x" * 120),
      ("raise", "OSError", None)),
     ("unix autobind", lambda c: c.sock(c.mod.AF_UNIX).bind(b""), ("ok", "NoneType")),
+    # socket(): the arguments are bound before any is converted (its __init__ is Python's).
+    ("socket bad keyword first", lambda c: c.mod.socket(2, 2 ** 70, bogus=1), ("raise", "TypeError")),
+    ("socket twice family", lambda c: c.mod.socket(2 ** 70, family=2), ("raise", "TypeError")),
+    ("socket 5 arguments", lambda c: c.mod.socket(2 ** 70, 1, 0, None, 1), ("raise", "TypeError")),
+    ("socket bad type", lambda c: c.mod.socket(type="x"), ("raise", "TypeError")),
     # socket(fileno=): a C long; negative is ValueError, past a C int no descriptor.
     ("socket fileno -1", lambda c: c.mod.socket(fileno=-1), ("raise", "ValueError")),
     ("socket fileno -2**31-1", lambda c: c.mod.socket(fileno=-2 ** 31 - 1), ("raise", "OSError", 9)),
