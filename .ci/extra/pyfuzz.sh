@@ -23,7 +23,7 @@ for build in build build-asan; do
   env=(PYTHONPATH="$build/python" PYTHONDONTWRITEBYTECODE=1)
   if [[ $build == build-asan ]]; then
     cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
-    env+=(LD_PRELOAD="$("$cxx" -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0
+    env+=(LD_PRELOAD="$("$cxx" -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
           UBSAN_OPTIONS=print_stacktrace=1)
   fi
   echo "== pyfuzz on $build/python for ${seconds}s"
