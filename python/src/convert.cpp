@@ -192,12 +192,13 @@ namespace {
 // is TypeError. `holder` keeps the encoded bytes `out` may point into.
 bool host_arg(PyObject* o, ref& holder, std::string_view& out) {
     if (PyUnicode_Check(o)) {
-        if (PyUnicode_IS_COMPACT_ASCII(o)) {
-            Py_ssize_t n = 0;
-            const char* p = PyUnicode_AsUTF8AndSize(o, &n);
-            if (p == nullptr) return false;
+        // (ASCII: as many UTF-8 bytes as characters.)
+        Py_ssize_t n = 0;
+        const char* p = PyUnicode_CheckExact(o) ? PyUnicode_AsUTF8AndSize(o, &n) : nullptr;
+        if (p != nullptr && n == PyUnicode_GetLength(o)) {
             out = std::string_view(p, static_cast<std::size_t>(n));
         } else {
+            PyErr_Clear();  // (a lone surrogate has no UTF-8 form: the IDNA codec says why)
             holder = ref(PyUnicode_AsEncodedString(o, "idna", nullptr));
             if (!holder) {
                 PyErr_SetString(PyExc_TypeError, "encoding of hostname failed");
@@ -239,7 +240,7 @@ bool port_arg(PyObject* o, const char* what, int& port) {
 // The host of (host, port) resolved for `family` with the GIL released (a numeric literal is
 // parsed with the GIL held: no lookup). As CPython, the port's range is checked after the
 // host resolved.
-bool resolve_host(std::string_view host, int port, int family, const char* what, address& out) {
+bool resolve_host(PyObject* origin, std::string_view host, int port, int family, const char* what, address& out) {
     const bool port_ok = port >= 0 && port <= 65535;
     std::error_code ec;
     if (!host.empty() && family == af_inet) {
@@ -250,12 +251,12 @@ bool resolve_host(std::string_view host, int port, int family, const char* what,
     // "" (wildcard), "<broadcast>", IPv6 literals and names.
     const std::string copy(host);
     out = without_gil([&] { return resolve_address(copy, port_ok ? port : 0, family, ec); });
-    if (ec) return set_error(ec, what) != nullptr;
+    if (ec) return set_error(origin, ec, what) != nullptr;
     return port_ok || port_error(what);
 }
 
 // The seed-002 forms of an IPv4 address: (a, b, c, d) and (a, b, c, d, port).
-bool octet_address(PyObject* seq, Py_ssize_t n, const char* what, address& out) {
+bool octet_address(PyObject* origin, PyObject* seq, Py_ssize_t n, const char* what, address& out) {
     std::array<int, 4> octets{};
     for (Py_ssize_t i = 0; i < 4; ++i) {
         if (!to_int(PySequence_Fast_GET_ITEM(seq, i), octets[static_cast<std::size_t>(i)])) return false;
@@ -269,19 +270,19 @@ bool octet_address(PyObject* seq, Py_ssize_t n, const char* what, address& out) 
     if (port < 0 || port > 65535) return port_error(what);
     std::error_code ec;
     out = address::ipv4(octets, port, ec);
-    return ec ? set_error(ec, what) != nullptr : true;
+    return ec ? set_error(origin, ec, what) != nullptr : true;
 }
 
 // (host, port) for AF_INET, (host, port[, flowinfo[, scope_id]]) for AF_INET6, converted in
 // CPython's order (host, port, flowinfo, scope_id, then the lookup, then the range checks),
 // with the seed forms: "a.b.c.d" and the octet tuples for AF_INET, a list for bind() and
 // connect() (`forms`).
-bool inet_address(PyObject* o, int family, const char* what, address_forms forms, address& out) {
+bool inet_address(PyObject* origin, PyObject* o, int family, const char* what, address_forms forms, address& out) {
     const bool v6 = family == af_inet6;
     if (!v6 && (PyUnicode_Check(o) || PyBytes_Check(o))) {  // seed 002: "192.168.1.10" (port 0)
         ref holder;
         std::string_view host;
-        return host_arg(o, holder, host) && resolve_host(host, 0, family, what, out);
+        return host_arg(o, holder, host) && resolve_host(origin, host, 0, family, what, out);
     }
     const bool list_ok = forms != address_forms::plain && PyList_Check(o);  // seed 001
     if (!PyTuple_Check(o) && !list_ok) {
@@ -293,7 +294,7 @@ bool inet_address(PyObject* o, int family, const char* what, address_forms forms
     if (!seq) return false;
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.get());
     PyObject** items = PySequence_Fast_ITEMS(seq.get());
-    if (!v6 && (n == 4 || n == 5) && PyLong_Check(items[0])) return octet_address(seq.get(), n, what, out);
+    if (!v6 && (n == 4 || n == 5) && PyLong_Check(items[0])) return octet_address(origin, seq.get(), n, what, out);
     if (n < 2 || n > (v6 ? 4 : 2)) {
         PyErr_SetString(PyExc_TypeError, v6 ? "AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])"
                                             : "AF_INET address must be a pair (host, port)");
@@ -306,7 +307,7 @@ bool inet_address(PyObject* o, int family, const char* what, address_forms forms
     if (!host_arg(items[0], holder, host) || !port_arg(items[1], what, port) ||
         (n > 2 && !to_uint_mask(items[2], flowinfo)) || (n > 3 && !to_uint_mask(items[3], scope_id)))
         return false;
-    if (!resolve_host(host, port, family, what, out)) return false;
+    if (!resolve_host(origin, host, port, family, what, out)) return false;
     if (v6) {
         if (flowinfo > 0xfffff) {
             PyErr_Format(PyExc_OverflowError, "%s(): flowinfo must be 0-1048575.", what);
@@ -317,7 +318,7 @@ bool inet_address(PyObject* o, int family, const char* what, address_forms forms
         numeric.erase(std::min(numeric.find('%'), numeric.size()));
         std::error_code ec;
         out = address::ipv6(numeric, port, flowinfo, scope_id, ec);
-        if (ec) return set_error(ec, what) != nullptr;
+        if (ec) return set_error(origin, ec, what) != nullptr;
     }
     return true;
 }
@@ -353,7 +354,7 @@ bool unix_address(PyObject* o, address& out) {
 
 }  // namespace
 
-bool to_address(PyObject* o, int family, const char* what, address_forms forms, address& out) {
+bool to_address(PyObject* origin, PyObject* o, int family, const char* what, address_forms forms, address& out) {
     if (family == af_inet || family == af_inet6) {
         if (forms == address_forms::bind && PyLong_Check(o)) {
             // Seed 002: bind(80) binds every local address of the socket's family.
@@ -361,10 +362,10 @@ bool to_address(PyObject* o, int family, const char* what, address_forms forms, 
             if (!port_arg(o, what, port)) return false;
             if (port < 0 || port > 65535) return port_error(what);
             std::error_code ec;
-            out = address::any(address_family{family}, port, ec);
-            return ec ? set_error(ec, what) != nullptr : true;
+            out = address::any(family, port, ec);
+            return ec ? set_error(origin, ec, what) != nullptr : true;
         }
-        return inet_address(o, family, what, forms, out);
+        return inet_address(origin, o, family, what, forms, out);
     }
     if (family == af_unix) return unix_address(o, out);
     PyErr_Format(PyExc_OSError, "%s(): bad family", what);

@@ -6,9 +6,6 @@
 
 namespace usocket::python {
 
-PyObject* gaierror_type = nullptr;
-PyObject* herror_type = nullptr;
-
 namespace {
 
 // Raises cls(value, message): OSError's constructor picks the built-in subclass from the errno
@@ -58,11 +55,15 @@ PyObject* set_errno(int errno_value) {
     return raise_with_code(PyExc_OSError, errno_value, std::system_category().message(errno_value));
 }
 
-PyObject* set_error(const std::error_code& ec, const char* what) {
+PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* what) {
     const auto& cat = ec.category();
     if (cat == library_category()) return raise_library_error(static_cast<errc>(ec.value()), ec.message(), what);
-    if (cat == gai_category()) return raise_with_code(gaierror_type, ec.value(), ec.message());
-    if (cat == herror_category()) return raise_with_code(herror_type, ec.value(), ec.message());
+    if (cat == gai_category() || cat == herror_category()) {
+        // The exception classes of the module the call came through (one per interpreter).
+        const module_state* state = state_of(origin);
+        PyObject* cls = state == nullptr ? PyExc_OSError : cat == gai_category() ? state->gaierror : state->herror;
+        return raise_with_code(cls, ec.value(), ec.message());
+    }
     if (cat == netdb_category()) {
         // CPython raises these as a plain OSError with a message ("service/proto not found").
         PyErr_SetString(PyExc_OSError, ec.message().c_str());
@@ -75,11 +76,15 @@ PyObject* set_error(const std::error_code& ec, const char* what) {
 }
 
 bool check_signals() noexcept {
-    // Called with the GIL released, from the thread that made the call: take it back to run
-    // the handlers (only the main thread runs them; elsewhere this is a no-op, as in CPython).
-    const PyGILState_STATE state = PyGILState_Ensure();
+    // Called with the GIL released, from the thread that made the call: take the GIL back on
+    // the thread state without_gil() released (the PyGILState API knows one interpreter only)
+    // to run the handlers (only the main thread runs them; elsewhere this is a no-op, as in
+    // CPython).
+    PyThreadState* ts = detail::released_thread;
+    if (ts == nullptr) return false;  // not inside without_gil(): nothing to run
+    PyEval_RestoreThread(ts);
     const bool raised = PyErr_CheckSignals() != 0;
-    PyGILState_Release(state);
+    detail::released_thread = PyEval_SaveThread();
     return raised;
 }
 

@@ -7,7 +7,9 @@
 //
 // Rules every part follows: the GIL is released around every call that can block (without_gil);
 // a std::error_code becomes a Python exception through set_error() only; nothing here keeps an
-// error state.
+// error state. The module is built as CPython's own are (PEP 489 multi-phase initialisation,
+// heap types, per-module state, public C API only): no static type, no global object, so each
+// interpreter that imports it has its own.
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -22,21 +24,61 @@
 
 namespace usocket::python {
 
+// --- the module's state (module.cpp) ---------------------------------------------------------
+
+/// What one module object owns: its types and exception classes.
+struct module_state {
+    PyTypeObject* socket_type;
+    PyTypeObject* poll_type;
+    PyObject* gaierror;
+    PyObject* herror;
+};
+
+extern PyModuleDef module_def;
+
+/// The state of `module` (a module object of this extension).
+inline module_state* state_of_module(PyObject* module) noexcept {
+    return static_cast<module_state*>(PyModule_GetState(module));
+}
+/// The state of the module that defined `type` or one of its bases (a Python subclass of
+/// socket included).
+module_state* state_of_type(PyTypeObject* type) noexcept;
+/// The state reached from what a C function is given: the module for a module function, an
+/// object of one of the module's types (or of a subclass) for a method.
+inline module_state* state_of(PyObject* origin) noexcept {
+    return PyModule_Check(origin) ? state_of_module(origin) : state_of_type(Py_TYPE(origin));
+}
+
 // --- the GIL -------------------------------------------------------------------------------
+
+namespace detail {
+/// The thread state without_gil() released on this thread (for check_signals()), or null.
+inline thread_local PyThreadState* released_thread = nullptr;
+}  // namespace detail
 
 /// Runs f() with the GIL released (for every call that may block or wait).
 template <class F>
 inline decltype(auto) without_gil(F&& f) {
     struct restore {
         PyThreadState* ts = PyEval_SaveThread();
-        ~restore() { PyEval_RestoreThread(ts); }
+        restore() noexcept { detail::released_thread = ts; }
+        ~restore() {
+            detail::released_thread = nullptr;
+            PyEval_RestoreThread(ts);
+        }
     } guard;
     return f();
 }
 
-/// The library's interrupt check: runs the Python signal handlers (taking the GIL) and says
-/// "give up" when one raised; the exception then waits in the thread state for set_error().
+/// The library's interrupt check: takes the GIL back on the thread state without_gil()
+/// released (any interpreter's), runs the Python signal handlers, and says "give up" when one
+/// raised; the exception then waits in the thread state for set_error().
 bool check_signals() noexcept;
+
+// --- function tables -------------------------------------------------------------------------
+
+/// A C function of any calling convention as the PyCFunction of a PyMethodDef entry.
+#define USOCKET_METHOD(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
 
 // --- references ----------------------------------------------------------------------------
 
@@ -63,16 +105,13 @@ private:
 
 // --- errors (errors.cpp) ---------------------------------------------------------------------
 
-/// The module's exception classes (created at import).
-extern PyObject* gaierror_type;
-extern PyObject* herror_type;
-
 /// Sets the Python exception for `ec`: OSError(errno, strerror) (which picks the built-in
-/// subclass: TimeoutError, BlockingIOError, ConnectionRefusedError...), gaierror, herror,
-/// ValueError / OverflowError for library argument errors. After EINTR, a pending exception
-/// from a signal handler is kept. `what` prefixes ValueError/OverflowError messages
-/// ("connect(): port must be 0-65535."). Returns nullptr.
-PyObject* set_error(const std::error_code& ec, const char* what = nullptr);
+/// subclass: TimeoutError, BlockingIOError, ConnectionRefusedError...), gaierror, herror (the
+/// classes of the module `origin` leads to: see state_of()), ValueError / OverflowError for
+/// library argument errors. After EINTR, a pending exception from a signal handler is kept.
+/// `what` prefixes ValueError/OverflowError messages ("connect(): port must be 0-65535.").
+/// Returns nullptr.
+PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* what = nullptr);
 /// OSError(errno, strerror(errno)) with the right built-in subclass. Returns nullptr.
 PyObject* set_errno(int errno_value);
 
@@ -132,9 +171,9 @@ enum class address_forms { plain, connect, bind };
 
 /// A Python address for a socket of `family`, as CPython's getsockaddrarg() with the seed forms
 /// (`forms`): (host, port) for AF_INET; (host, port[, flowinfo[, scope_id]]) for AF_INET6; a
-/// str/bytes path for AF_UNIX. Names are resolved with the GIL released. `what` is the
-/// method's name for messages.
-bool to_address(PyObject* o, int family, const char* what, address_forms forms, address& out);
+/// str/bytes path for AF_UNIX. Names are resolved with the GIL released (a failure is the
+/// gaierror of `origin`'s module). `what` is the method's name for messages.
+bool to_address(PyObject* origin, PyObject* o, int family, const char* what, address_forms forms, address& out);
 /// The Python form of an address: (host, port) / (host, port, flowinfo, scope_id) / path
 /// (str, or bytes for a Linux abstract name) / None when empty.
 PyObject* from_address(const address& a);
@@ -151,31 +190,33 @@ struct py_socket {
     int closed;
 };
 
-extern PyTypeObject socket_type;
-/// Prepares the socket type (at import).
-bool init_socket_type();
-/// A new socket object of the base type owning `s`.
-PyObject* wrap_socket(usocket::socket&& s);
-inline bool is_socket(PyObject* o) noexcept { return PyObject_TypeCheck(o, &socket_type); }
+/// The usocket::socket of a socket object (of the type or a subclass).
+inline usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self)->sock; }
+
+/// Creates the socket type of `module` (at import).
+PyTypeObject* make_socket_type(PyObject* module);
+/// A new socket object of the module's type owning `s`.
+PyObject* wrap_socket(const module_state* state, usocket::socket&& s);
+inline bool is_socket(const module_state* state, PyObject* o) noexcept {
+    return PyObject_TypeCheck(o, state->socket_type);
+}
 
 /// MicroPython's stream methods of the socket (stream.cpp), added to the type at init.
 extern PyMethodDef stream_methods[];
 
 // --- module functions, one table per part ------------------------------------------------------
 
-/// getaddrinfo and the name functions (resolver.cpp).
+/// getaddrinfo (resolver.cpp).
 extern PyMethodDef resolver_functions[];
 /// getaddrinfo()'s host and port arguments as CPython converts them (the C strings it hands to
 /// the resolver): host None, str (IDNA) or bytes; port an exact int, str, bytes or None.
 bool getaddrinfo_args(PyObject* host_obj, PyObject* port_obj, std::optional<std::string>& host,
                       std::optional<std::string>& port);
-/// Adds the resolver part's objects to the module (at import).
-bool init_resolver(PyObject* module);
 /// The name functions, inet_*, byte order, create_connection/create_server (names.cpp).
 extern PyMethodDef name_functions[];
 /// select() (poll.cpp).
 extern PyMethodDef poll_functions[];
-/// Adds the poll type and its constants to the module (at import).
-bool init_poll(PyObject* module);
+/// Creates the poll type of `module` (at import).
+PyTypeObject* make_poll_type(PyObject* module);
 
 }  // namespace usocket::python

@@ -84,29 +84,29 @@ PyObject* host_entry_tuple(const host_entry& h) {
 
 // A gethostby*() call: the name argument, the lookup with the GIL released, the result.
 template <class Lookup, class Convert>
-PyObject* host_lookup(PyObject* arg, const char* fname, Lookup lookup, Convert convert) {
+PyObject* host_lookup(PyObject* module, PyObject* arg, const char* fname, Lookup lookup, Convert convert) {
     std::string name;
     if (!name_arg(arg, fname, name)) return nullptr;
     std::error_code ec;
     const auto result = without_gil([&] { return lookup(name, ec); });
-    if (ec) return set_error(ec, fname);
+    if (ec) return set_error(module, ec, fname);
     return convert(result);
 }
 
-PyObject* py_gethostbyname(PyObject*, PyObject* arg) {
+PyObject* py_gethostbyname(PyObject* module, PyObject* arg) {
     return host_lookup(
-        arg, "gethostbyname", [](const std::string& n, std::error_code& ec) { return gethostbyname(n, ec); }, str);
+        module, arg, "gethostbyname", [](const std::string& n, std::error_code& ec) { return gethostbyname(n, ec); }, str);
 }
 
-PyObject* py_gethostbyname_ex(PyObject*, PyObject* arg) {
+PyObject* py_gethostbyname_ex(PyObject* module, PyObject* arg) {
     return host_lookup(
-        arg, "gethostbyname_ex", [](const std::string& n, std::error_code& ec) { return gethostbyname_ex(n, ec); },
+        module, arg, "gethostbyname_ex", [](const std::string& n, std::error_code& ec) { return gethostbyname_ex(n, ec); },
         host_entry_tuple);
 }
 
 // gethostbyaddr(ip): as CPython, "" is the wildcard of getaddrinfo(NULL, AI_PASSIVE), an error
 // when that is more than one address (IPv4 and IPv6).
-PyObject* py_gethostbyaddr(PyObject*, PyObject* arg) {
+PyObject* py_gethostbyaddr(PyObject* module, PyObject* arg) {
     std::string name;
     if (!name_arg(arg, "gethostbyaddr", name)) return nullptr;
     std::error_code ec;
@@ -122,14 +122,14 @@ PyObject* py_gethostbyaddr(PyObject*, PyObject* arg) {
         PyErr_SetString(PyExc_OSError, "wildcard resolved to multiple address");
         return nullptr;
     }
-    if (ec) return set_error(ec, "gethostbyaddr");
+    if (ec) return set_error(module, ec, "gethostbyaddr");
     return host_entry_tuple(entry);
 }
 
-PyObject* py_gethostname(PyObject*, PyObject*) {
+PyObject* py_gethostname(PyObject* module, PyObject*) {
     std::error_code ec;
     const std::string name = gethostname(ec);
-    if (ec) return set_error(ec, "gethostname");
+    if (ec) return set_error(module, ec, "gethostname");
     return str(name);
 }
 
@@ -167,7 +167,7 @@ PyObject* py_getfqdn(PyObject* module, PyObject* const* args, Py_ssize_t nargs) 
 
 // getnameinfo((host, port[, flowinfo[, scope_id]]), flags) -> (host, service); the host must
 // be numeric, as CPython's.
-PyObject* py_getnameinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* py_getnameinfo(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("getnameinfo", nargs, 2, 2)) return nullptr;
     int flags = 0;
     if (!to_int(args[1], flags)) return nullptr;  // "Oi": the flags are converted first
@@ -188,7 +188,7 @@ PyObject* py_getnameinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     }
     // CPython looks the address up with the port as a decimal service: glibc takes its low 16
     // bits, and a negative one is no service.
-    if (port < 0) return set_error(std::error_code(eai_service, gai_category()), "getnameinfo");
+    if (port < 0) return set_error(module, std::error_code(eai_service, gai_category()), "getnameinfo");
     port &= 0xffff;
     std::error_code ec;
     address a = address::ipv4(host, port, ec);
@@ -201,10 +201,10 @@ PyObject* py_getnameinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     }
     if (ec) {
         // As CPython, whose lookup is getaddrinfo(AI_NUMERICHOST): a name is EAI_NONAME.
-        return set_error(std::error_code(eai_noname, gai_category()), "getnameinfo");
+        return set_error(module, std::error_code(eai_noname, gai_category()), "getnameinfo");
     }
-    const nameinfo r = without_gil([&] { return getnameinfo(a, nameinfo_flags{flags}, ec); });
-    if (ec) return set_error(ec, "getnameinfo");
+    const nameinfo r = without_gil([&] { return getnameinfo(a, flags, ec); });
+    if (ec) return set_error(module, ec, "getnameinfo");
     ref h(str(r.host));
     ref s(str(r.service));
     if (!h || !s) return nullptr;
@@ -221,20 +221,20 @@ bool proto_arg(PyObject* const* args, Py_ssize_t nargs, const char* fname, std::
     return true;
 }
 
-PyObject* py_getservbyname(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* py_getservbyname(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("getservbyname", nargs, 1, 2)) return nullptr;
     std::string name, proto;
     bool none = false;
     if (!text_arg(args[0], "getservbyname", name) || !proto_arg(args, nargs, "getservbyname", proto, none))
         return nullptr;
-    if (none) return set_error(make_error_code(netdb_errc::service_not_found), "getservbyname");
+    if (none) return set_error(module, make_error_code(netdb_errc::service_not_found), "getservbyname");
     std::error_code ec;
     const int port = getservbyname(name, proto, ec);
-    if (ec) return set_error(ec, "getservbyname");
+    if (ec) return set_error(module, ec, "getservbyname");
     return PyLong_FromLong(port);
 }
 
-PyObject* py_getservbyport(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* py_getservbyport(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("getservbyport", nargs, 1, 2)) return nullptr;
     int port = 0;
     std::string proto;
@@ -245,46 +245,46 @@ PyObject* py_getservbyport(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         PyErr_SetString(PyExc_OverflowError, "getservbyport: port must be 0-65535.");
         return nullptr;
     }
-    if (none) return set_error(make_error_code(netdb_errc::port_not_found), "getservbyport");
+    if (none) return set_error(module, make_error_code(netdb_errc::port_not_found), "getservbyport");
     std::error_code ec;
     const std::string name = getservbyport(port, proto, ec);
-    if (ec) return set_error(ec, "getservbyport");
+    if (ec) return set_error(module, ec, "getservbyport");
     return str(name);
 }
 
-PyObject* py_getprotobyname(PyObject*, PyObject* arg) {
+PyObject* py_getprotobyname(PyObject* module, PyObject* arg) {
     std::string name;
     if (!text_arg(arg, "getprotobyname", name)) return nullptr;
     std::error_code ec;
     const int proto = getprotobyname(name, ec);
-    if (ec) return set_error(ec, "getprotobyname");
+    if (ec) return set_error(module, ec, "getprotobyname");
     return PyLong_FromLong(proto);
 }
 
 // The inet_* conversions raise what CPython raises: OSError with its messages for text that is
 // not an address, ValueError for packed bytes of the wrong length.
-PyObject* inet_error(const std::error_code& ec, const char* what, const char* bad_text_message) {
+PyObject* inet_error(PyObject* module, const std::error_code& ec, const char* what, const char* bad_text_message) {
     if (ec == errc::bad_address) {
         PyErr_SetString(PyExc_OSError, bad_text_message);
         return nullptr;
     }
-    return set_error(ec, what);
+    return set_error(module, ec, what);
 }
 
 PyObject* bytes(const std::string& s) { return PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size())); }
 
-PyObject* py_inet_pton(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* py_inet_pton(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("inet_pton", nargs, 2, 2)) return nullptr;
     int family = 0;
     std::string text;
     if (!to_int(args[0], family) || !text_arg(args[1], "inet_pton", text)) return nullptr;
     std::error_code ec;
-    const std::string packed = inet_pton(address_family{family}, text, ec);
-    if (ec) return inet_error(ec, "inet_pton", "illegal IP address string passed to inet_pton");
+    const std::string packed = inet_pton(family, text, ec);
+    if (ec) return inet_error(module, ec, "inet_pton", "illegal IP address string passed to inet_pton");
     return bytes(packed);
 }
 
-PyObject* py_inet_ntop(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* py_inet_ntop(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("inet_ntop", nargs, 2, 2)) return nullptr;
     int family = 0;
     buffer_arg packed;
@@ -300,25 +300,25 @@ PyObject* py_inet_ntop(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         PyErr_SetString(PyExc_ValueError, "invalid length of packed IP address string");
         return nullptr;
     }
-    if (ec) return set_error(ec, "inet_ntop");
+    if (ec) return set_error(module, ec, "inet_ntop");
     return str(text);
 }
 
-PyObject* py_inet_aton(PyObject*, PyObject* arg) {
+PyObject* py_inet_aton(PyObject* module, PyObject* arg) {
     std::string text;
     if (!text_arg(arg, "inet_aton", text)) return nullptr;
     std::error_code ec;
     const std::string packed = inet_aton(text, ec);
-    if (ec) return inet_error(ec, "inet_aton", "illegal IP address string passed to inet_aton");
+    if (ec) return inet_error(module, ec, "inet_aton", "illegal IP address string passed to inet_aton");
     return bytes(packed);
 }
 
-PyObject* py_inet_ntoa(PyObject*, PyObject* arg) {
+PyObject* py_inet_ntoa(PyObject* module, PyObject* arg) {
     buffer_arg packed;
     if (!packed.get(arg, false)) return nullptr;
     std::error_code ec;
     const std::string text = inet_ntoa(std::string_view(static_cast<const char*>(packed.data()), packed.size()), ec);
-    if (ec) return inet_error(ec, "inet_ntoa", "packed IP wrong length for inet_ntoa");
+    if (ec) return inet_error(module, ec, "inet_ntoa", "packed IP wrong length for inet_ntoa");
     return str(text);
 }
 
@@ -432,10 +432,10 @@ PyObject* raise_attempt_errors(std::vector<ref>& errors, PyObject* all_errors_ob
 }
 
 // The Python exception of each failed attempt, at its candidate's place in `errors`.
-bool attempt_exceptions(const std::vector<attempt_error>& attempts, const std::vector<address>& candidates,
+bool attempt_exceptions(PyObject* module, const std::vector<attempt_error>& attempts, const std::vector<address>& candidates,
                         std::vector<ref>& errors) {
     for (const auto& a : attempts) {
-        set_error(a.code, "create_connection");
+        set_error(module, a.code, "create_connection");
         ref e(fetch_exception());
         if (!e) return false;
         for (std::size_t i = 0; i < candidates.size(); ++i) {
@@ -453,7 +453,7 @@ bool attempt_exceptions(const std::vector<attempt_error>& attempts, const std::v
 // "::1" on AF_INET) fails its candidates with that error, which are left out of `kept`. The
 // library binds every attempt to one address: the first family's; a wildcard with port 0 is
 // no binding at all. False with a Python error pending for any other error (TypeError...).
-bool source_for(PyObject* source_obj, const std::vector<address>& candidates, std::optional<address>& source,
+bool source_for(PyObject* module, PyObject* source_obj, const std::vector<address>& candidates, std::optional<address>& source,
                 std::vector<ref>& errors, std::vector<address>& kept) {
     const int given = source_obj != nullptr ? PyObject_IsTrue(source_obj) : 0;
     if (given < 0) return false;
@@ -470,7 +470,7 @@ bool source_for(PyObject* source_obj, const std::vector<address>& candidates, st
         }
         if (chosen != -1) continue;  // another family than the bound one: not tried
         address local;
-        if (!to_address(source_obj, family, "bind", address_forms::bind, local)) {
+        if (!to_address(module, source_obj, family, "bind", address_forms::bind, local)) {
             if (!PyErr_ExceptionMatches(PyExc_OSError)) return false;
             errors[i] = fetch_exception();
             continue;
@@ -491,7 +491,7 @@ using clock = std::chrono::steady_clock;
 // source address when it is true (bind()'s conversion; an OSError there counts as the
 // attempts' error, as in CPython); then the attempts. Unlike CPython, one deadline covers the
 // lookup and every attempt (Happy Eyeballs, the library's create_connection()).
-PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* py_create_connection(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     static const char* const names[] = {"address", "timeout", "source_address", "all_errors"};
     PyObject* a[4];
     if (nargs > 3) return check_nargs("create_connection", nargs, 1, 3), nullptr;  // all_errors: keyword only
@@ -514,7 +514,7 @@ PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t narg
         const timeout_type limit = host && host->empty() ? timeout_type() : options.timeout;
         return usocket::getaddrinfo(h, p, 0, sock_stream, 0, 0, limit, ec);
     });
-    if (ec) return set_error(ec, "create_connection");
+    if (ec) return set_error(module, ec, "create_connection");
     if (timeout_error) {
         PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(timeout_error.get())), timeout_error.get());
         return nullptr;
@@ -529,7 +529,7 @@ PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t narg
     // The attempts' errors, by candidate (CPython raises the last one, or all in this order).
     std::vector<ref> errors(candidates.size());
     std::vector<address> kept;
-    if (!source_for(a[2], candidates, options.source_address, errors, kept)) return nullptr;
+    if (!source_for(module, a[2], candidates, options.source_address, errors, kept)) return nullptr;
     if (kept.empty()) return raise_attempt_errors(errors, a[3]);
 
     // What is left of the deadline after the lookup; the socket keeps the timeout asked for.
@@ -541,14 +541,14 @@ PyObject* py_create_connection(PyObject*, PyObject* const* args, Py_ssize_t narg
     usocket::socket s = without_gil([&] { return create_connection(kept, options, ec, &attempts); });
     if (ec) {
         if (ec.value() == EINTR && PyErr_Occurred() != nullptr) return nullptr;
-        if (!attempt_exceptions(attempts, candidates, errors)) return nullptr;
+        if (!attempt_exceptions(module, attempts, candidates, errors)) return nullptr;
         if (std::none_of(errors.begin(), errors.end(), [](const ref& e) { return bool(e); }))
-            return set_error(ec, "create_connection");
+            return set_error(module, ec, "create_connection");
         return raise_attempt_errors(errors, a[3]);
     }
     s.settimeout(asked, ec);
-    if (ec) return set_error(ec, "create_connection");
-    return wrap_socket(std::move(s));
+    if (ec) return set_error(module, ec, "create_connection");
+    return wrap_socket(state_of_module(module), std::move(s));
 }
 
 // The error create_server() raises for a failed bind(), as CPython: OSError(errno, "... (while
@@ -572,7 +572,7 @@ PyObject* raise_bind_error(PyObject* address_obj) {
 // with CPython's errors in CPython's order: the flags' truth, the dualstack checks, the socket
 // (a family no socket can have), bind()'s conversion of the address (its OSError reworded as
 // above), then listen()'s of the backlog (raised after a successful bind, as CPython does).
-PyObject* py_create_server(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* py_create_server(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     static const char* const names[] = {"address", "family", "backlog", "reuse_port", "dualstack_ipv6"};
     PyObject* a[5];
     if (nargs > 1) {
@@ -605,10 +605,10 @@ PyObject* py_create_server(PyObject*, PyObject* const* args, Py_ssize_t nargs, P
     std::error_code ec;
     if (options.family != af_inet && options.family != af_inet6 && options.family != af_unix) {
         usocket::socket probe = usocket::socket::open(options.family, sock_stream, 0, ec);
-        if (ec) return set_error(ec, "create_server");
+        if (ec) return set_error(module, ec, "create_server");
     }
     address local;
-    if (!to_address(a[0], options.family, "bind", address_forms::bind, local)) return raise_bind_error(a[0]);
+    if (!to_address(module, a[0], options.family, "bind", address_forms::bind, local)) return raise_bind_error(a[0]);
     ref backlog_error;
     if (a[2] != nullptr && a[2] != Py_None) {
         int backlog = 0;
@@ -619,19 +619,17 @@ PyObject* py_create_server(PyObject*, PyObject* const* args, Py_ssize_t nargs, P
     }
     usocket::socket s = without_gil([&] { return create_server(local, options, ec); });
     if (ec) {
-        set_error(ec, "create_server");
+        set_error(module, ec, "create_server");
         return raise_bind_error(a[0]);
     }
     if (backlog_error) {
         PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(backlog_error.get())), backlog_error.get());
         return nullptr;
     }
-    return wrap_socket(std::move(s));
+    return wrap_socket(state_of_module(module), std::move(s));
 }
 
 PyObject* py_has_dualstack_ipv6(PyObject*, PyObject*) { return PyBool_FromLong(has_dualstack_ipv6()); }
-
-#define USOCKET_CAST(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
 
 }  // namespace
 
@@ -640,14 +638,14 @@ PyMethodDef name_functions[] = {
     {"gethostbyname_ex", py_gethostbyname_ex, METH_O, "gethostbyname_ex(name) -> (name, aliases, addresses)"},
     {"gethostbyaddr", py_gethostbyaddr, METH_O, "gethostbyaddr(ip) -> (name, aliases, addresses)"},
     {"gethostname", py_gethostname, METH_NOARGS, "gethostname() -> this machine's host name"},
-    {"getfqdn", USOCKET_CAST(py_getfqdn), METH_FASTCALL, "getfqdn([name]) -> a fully qualified name"},
-    {"getnameinfo", USOCKET_CAST(py_getnameinfo), METH_FASTCALL,
+    {"getfqdn", USOCKET_METHOD(py_getfqdn), METH_FASTCALL, "getfqdn([name]) -> a fully qualified name"},
+    {"getnameinfo", USOCKET_METHOD(py_getnameinfo), METH_FASTCALL,
      "getnameinfo((host, port[, flowinfo, scope_id]), flags) -> (host, service)"},
-    {"getservbyname", USOCKET_CAST(py_getservbyname), METH_FASTCALL, "getservbyname(name[, proto]) -> port"},
-    {"getservbyport", USOCKET_CAST(py_getservbyport), METH_FASTCALL, "getservbyport(port[, proto]) -> name"},
+    {"getservbyname", USOCKET_METHOD(py_getservbyname), METH_FASTCALL, "getservbyname(name[, proto]) -> port"},
+    {"getservbyport", USOCKET_METHOD(py_getservbyport), METH_FASTCALL, "getservbyport(port[, proto]) -> name"},
     {"getprotobyname", py_getprotobyname, METH_O, "getprotobyname(name) -> number"},
-    {"inet_pton", USOCKET_CAST(py_inet_pton), METH_FASTCALL, "inet_pton(family, text) -> packed bytes"},
-    {"inet_ntop", USOCKET_CAST(py_inet_ntop), METH_FASTCALL, "inet_ntop(family, packed) -> text"},
+    {"inet_pton", USOCKET_METHOD(py_inet_pton), METH_FASTCALL, "inet_pton(family, text) -> packed bytes"},
+    {"inet_ntop", USOCKET_METHOD(py_inet_ntop), METH_FASTCALL, "inet_ntop(family, packed) -> text"},
     {"inet_aton", py_inet_aton, METH_O, "inet_aton(text) -> 4 packed bytes"},
     {"inet_ntoa", py_inet_ntoa, METH_O, "inet_ntoa(packed) -> 'a.b.c.d'"},
     {"htons", byte_order<16, htons_name>, METH_O, "htons(x): 16-bit host to network byte order"},
@@ -655,10 +653,10 @@ PyMethodDef name_functions[] = {
     {"htonl", byte_order<32, htonl_name>, METH_O, "htonl(x): 32-bit host to network byte order"},
     {"ntohl", byte_order<32, ntohl_name>, METH_O, "ntohl(x): 32-bit network to host byte order"},
     {"ip_to_tuple", py_ip_to_tuple, METH_O, "ip_to_tuple('x.y.z.w') -> (x, y, z, w)"},
-    {"create_connection", USOCKET_CAST(py_create_connection), METH_FASTCALL | METH_KEYWORDS,
+    {"create_connection", USOCKET_METHOD(py_create_connection), METH_FASTCALL | METH_KEYWORDS,
      "create_connection(address, timeout=getdefaulttimeout(), source_address=None, *, all_errors=False) "
      "-> a connected socket (every address tried under one deadline)"},
-    {"create_server", USOCKET_CAST(py_create_server), METH_FASTCALL | METH_KEYWORDS,
+    {"create_server", USOCKET_METHOD(py_create_server), METH_FASTCALL | METH_KEYWORDS,
      "create_server(address, *, family=AF_INET, backlog=None, reuse_port=False, dualstack_ipv6=False) "
      "-> a listening socket"},
     {"has_dualstack_ipv6", py_has_dualstack_ipv6, METH_NOARGS, "has_dualstack_ipv6() -> bool"},

@@ -15,8 +15,8 @@ namespace {
 
 // The descriptor of a waitable as CPython's PyObject_AsFileDescriptor(): an int, or what its
 // fileno() returns (a usocket socket's read directly); negative is ValueError. -1 with an error.
-int descriptor_of(PyObject* o) {
-    const int fd = is_socket(o) ? reinterpret_cast<py_socket*>(o)->sock.fileno() : PyObject_AsFileDescriptor(o);
+int descriptor_of(const module_state* state, PyObject* o) {
+    const int fd = is_socket(state, o) ? sock_of(o).fileno() : PyObject_AsFileDescriptor(o);
     if (fd < 0 && PyErr_Occurred() == nullptr)
         PyErr_Format(PyExc_ValueError, "file descriptor cannot be a negative integer (%d)", fd);
     return PyErr_Occurred() != nullptr ? -1 : fd;
@@ -25,13 +25,13 @@ int descriptor_of(PyObject* o) {
 // --- select() ------------------------------------------------------------------------------------
 
 // The descriptors of a sequence of waitables (kept with the sequence, to map results back).
-bool descriptors(PyObject* seq, ref& items, std::vector<int>& fds) {
+bool descriptors(const module_state* state, PyObject* seq, ref& items, std::vector<int>& fds) {
     items = ref(PySequence_Fast(seq, "arguments 1-3 must be sequences"));
     if (!items) return false;
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(items.get());
     fds.reserve(static_cast<std::size_t>(n));
     for (Py_ssize_t i = 0; i < n; ++i) {
-        const int fd = descriptor_of(PySequence_Fast_GET_ITEM(items.get(), i));
+        const int fd = descriptor_of(state, PySequence_Fast_GET_ITEM(items.get(), i));
         if (fd < 0) return false;
         fds.push_back(fd);
     }
@@ -52,7 +52,7 @@ PyObject* ready_objects(PyObject* items, const std::vector<int>& fds, const std:
 }
 
 // select(rlist, wlist, xlist[, timeout]) -> (readable, writable, exceptional)
-PyObject* py_select(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* py_select(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("select", nargs, 3, 4)) return nullptr;
     timeout_type timeout;
     if (nargs == 4 && !to_timeout(args[3], timeout)) {
@@ -65,10 +65,10 @@ PyObject* py_select(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     ref items[3];
     std::vector<int> fds[3];
     for (int i = 0; i < 3; ++i)
-        if (!descriptors(args[i], items[i], fds[i])) return nullptr;
+        if (!descriptors(state_of_module(module), args[i], items[i], fds[i])) return nullptr;
     std::error_code ec;
     const select_result r = without_gil([&] { return usocket::select(fds[0], fds[1], fds[2], timeout, ec); });
-    if (ec) return set_error(ec, "select");
+    if (ec) return set_error(module, ec, "select");
     ref lists[3] = {ref(ready_objects(items[0].get(), fds[0], r.read)),
                     ref(ready_objects(items[1].get(), fds[1], r.write)),
                     ref(ready_objects(items[2].get(), fds[2], r.except))};
@@ -89,8 +89,16 @@ struct py_poll {
 
 py_poll* as_poll(PyObject* self) noexcept { return reinterpret_cast<py_poll*>(self); }
 
+// The state of the module that made a poll object (the type has no subclasses).
+const module_state* poll_state(PyObject* self) noexcept {
+    return static_cast<const module_state*>(PyType_GetModuleState(Py_TYPE(self)));
+}
+
 PyObject* poll_new(PyTypeObject* type, PyObject* args, PyObject* kwds) {
-    if (!_PyArg_NoKeywords("poll", kwds) || !_PyArg_NoPositional("poll", args)) return nullptr;
+    if (PyTuple_GET_SIZE(args) != 0 || (kwds != nullptr && PyDict_Size(kwds) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "poll() takes no arguments");
+        return nullptr;
+    }
     PyObject* self = type->tp_alloc(type, 0);
     if (self == nullptr) return nullptr;
     py_poll* p = as_poll(self);
@@ -105,6 +113,7 @@ PyObject* poll_new(PyTypeObject* type, PyObject* args, PyObject* kwds) {
 }
 
 int poll_traverse(PyObject* self, visitproc visit, void* arg) {
+    Py_VISIT(Py_TYPE(self));  // an object of a heap type owns a reference to it
     Py_VISIT(as_poll(self)->objects);
     return 0;
 }
@@ -118,7 +127,9 @@ void poll_dealloc(PyObject* self) {
     PyObject_GC_UnTrack(self);
     poll_clear(self);
     as_poll(self)->poller.~poller();
-    Py_TYPE(self)->tp_free(self);
+    PyTypeObject* type = Py_TYPE(self);
+    type->tp_free(self);
+    Py_DECREF(type);
 }
 
 bool not_running(py_poll* p) {
@@ -152,7 +163,7 @@ bool mask_arg(PyObject* o, int& mask) {
 // reports for it.
 PyObject* set_mask(PyObject* self, PyObject* obj, PyObject* mask_obj, bool modify) {
     py_poll* p = as_poll(self);
-    const int fd = descriptor_of(obj);
+    const int fd = descriptor_of(poll_state(self), obj);
     if (fd < 0) return nullptr;
     int mask = pollin | pollout;
     if ((mask_obj != nullptr && !mask_arg(mask_obj, mask)) || !not_running(p)) return nullptr;
@@ -161,7 +172,7 @@ PyObject* set_mask(PyObject* self, PyObject* obj, PyObject* mask_obj, bool modif
         p->poller.modify(fd, mask, ec);
     else
         p->poller.register_fd(fd, mask, ec);
-    if (ec) return set_error(ec, modify ? "modify" : "register");
+    if (ec) return set_error(self, ec, modify ? "modify" : "register");
     ref key(PyLong_FromLong(fd));
     if (!key || PyDict_SetItem(p->objects, key.get(), obj) < 0) return nullptr;
     Py_RETURN_NONE;
@@ -183,7 +194,7 @@ PyObject* poll_modify(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
 PyObject* poll_unregister(PyObject* self, PyObject* arg) {
     py_poll* p = as_poll(self);
     if (!not_running(p)) return nullptr;
-    const int fd = descriptor_of(arg);
+    const int fd = descriptor_of(poll_state(self), arg);
     if (fd < 0) return nullptr;
     std::error_code ec;
     p->poller.unregister(fd, ec);
@@ -194,7 +205,7 @@ PyObject* poll_unregister(PyObject* self, PyObject* arg) {
             PyErr_SetObject(PyExc_KeyError, key.get());
             return nullptr;
         }
-        return set_error(ec, "unregister");
+        return set_error(self, ec, "unregister");
     }
     if (PyDict_DelItem(p->objects, key.get()) < 0) PyErr_Clear();
     Py_RETURN_NONE;
@@ -252,7 +263,7 @@ PyObject* poll_poll(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     p->running = true;
     const std::vector<poll_event> events = without_gil([&] { return p->poller.poll(timeout, ec); });
     p->running = false;
-    if (ec) return set_error(ec, "poll");
+    if (ec) return set_error(self, ec, "poll");
     return event_list(p, events);
 }
 
@@ -269,58 +280,45 @@ PyObject* poll_ipoll(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     p->running = true;
     const auto events = without_gil([&] { return p->poller.ipoll(timeout, flags, ec); });
     p->running = false;
-    if (ec) return set_error(ec, "ipoll");
+    if (ec) return set_error(self, ec, "ipoll");
     ref list(event_list(p, events));
     if (!list) return nullptr;
     return PyObject_GetIter(list.get());
 }
 
-#define USOCKET_FAST(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
-
 PyMethodDef poll_methods[] = {
-    {"register", USOCKET_FAST(poll_register), METH_FASTCALL,
+    {"register", USOCKET_METHOD(poll_register), METH_FASTCALL,
      "register(obj[, eventmask=POLLIN|POLLOUT]): obj is a socket, an fd or has fileno()"},
-    {"modify", USOCKET_FAST(poll_modify), METH_FASTCALL, "modify(obj, eventmask)"},
+    {"modify", USOCKET_METHOD(poll_modify), METH_FASTCALL, "modify(obj, eventmask)"},
     {"unregister", poll_unregister, METH_O, "unregister(obj): KeyError if not registered"},
-    {"poll", USOCKET_FAST(poll_poll), METH_FASTCALL,
+    {"poll", USOCKET_METHOD(poll_poll), METH_FASTCALL,
      "poll([timeout_ms]) -> [(obj, events), ...]; None or a negative timeout waits without limit"},
-    {"ipoll", USOCKET_FAST(poll_ipoll), METH_FASTCALL,
+    {"ipoll", USOCKET_METHOD(poll_ipoll), METH_FASTCALL,
      "ipoll([timeout_ms[, flags]]) -> iterator of (obj, events); flags=1 is one-shot"},
     {nullptr, nullptr, 0, nullptr},
 };
 
-PyTypeObject poll_type = [] {
-    PyTypeObject t{};
-    Py_SET_REFCNT(&t, 1);  // a static type is never deallocated
-    t.tp_name = "usocket.poll";
-    t.tp_basicsize = sizeof(py_poll);
-    t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
-    t.tp_doc = PyDoc_STR("poll() -> a poll object (MicroPython's uselect.poll) over usocket::poller");
-    t.tp_new = poll_new;
-    t.tp_dealloc = poll_dealloc;
-    t.tp_traverse = poll_traverse;
-    t.tp_clear = poll_clear;
-    t.tp_methods = poll_methods;
-    return t;
-}();
-
 }  // namespace
 
 PyMethodDef poll_functions[] = {
-    {"select", USOCKET_FAST(py_select), METH_FASTCALL,
+    {"select", USOCKET_METHOD(py_select), METH_FASTCALL,
      "select(rlist, wlist, xlist[, timeout]) -> (readable, writable, exceptional): the objects that "
      "are ready; timeout in seconds, None waits without limit"},
     {nullptr, nullptr, 0, nullptr},
 };
 
-bool init_poll(PyObject* module) {
-    if (PyType_Ready(&poll_type) < 0) return false;
-    Py_INCREF(&poll_type);
-    if (PyModule_AddObject(module, "poll", reinterpret_cast<PyObject*>(&poll_type)) < 0) {
-        Py_DECREF(&poll_type);
-        return false;
-    }
-    return PyModule_AddIntConstant(module, "IPOLL_ONESHOT", ipoll_oneshot) == 0;
+PyTypeObject* make_poll_type(PyObject* module) {
+    PyType_Slot slots[] = {
+        {Py_tp_doc, const_cast<char*>("poll() -> a poll object (MicroPython's uselect.poll) over usocket::poller")},
+        {Py_tp_new, reinterpret_cast<void*>(poll_new)},
+        {Py_tp_dealloc, reinterpret_cast<void*>(poll_dealloc)},
+        {Py_tp_traverse, reinterpret_cast<void*>(poll_traverse)},
+        {Py_tp_clear, reinterpret_cast<void*>(poll_clear)},
+        {Py_tp_methods, poll_methods},
+        {0, nullptr},
+    };
+    PyType_Spec spec = {"usocket.poll", sizeof(py_poll), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, slots};
+    return reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &spec, nullptr));
 }
 
 }  // namespace usocket::python

@@ -48,7 +48,7 @@ namespace {
 
 // getaddrinfo(host, port, family=0, type=0, proto=0, flags=0): host None, str (IDNA) or bytes;
 // port None, int, str or bytes. The lookup runs with the GIL released.
-PyObject* py_getaddrinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+PyObject* py_getaddrinfo(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     static const char* const names[] = {"host", "port", "family", "type", "proto", "flags"};
     PyObject* a[6];
     if (!parse_args("getaddrinfo", args, nargs, kwnames, names, 2, 6, a)) return nullptr;
@@ -66,7 +66,7 @@ PyObject* py_getaddrinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
         return getaddrinfo(h, s, address_family{ints[0]}, usocket::socket_type{ints[1]}, protocol{ints[2]},
                            addrinfo_flags{ints[3]}, ec);
     });
-    if (ec) return set_error(ec, "getaddrinfo");
+    if (ec) return set_error(module, ec, "getaddrinfo");
     ref out(PyList_New(static_cast<Py_ssize_t>(list.size())));
     if (!out) return nullptr;
     Py_ssize_t i = 0;
@@ -83,15 +83,11 @@ PyObject* py_getaddrinfo(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
 
 }  // namespace
 
-#define USOCKET_FAST_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
-
 PyMethodDef resolver_functions[] = {
-    {"getaddrinfo", USOCKET_FAST_KW(py_getaddrinfo), METH_FASTCALL | METH_KEYWORDS,
+    {"getaddrinfo", USOCKET_METHOD(py_getaddrinfo), METH_FASTCALL | METH_KEYWORDS,
      "getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)\n"
      "-> [(family, type, proto, canonname, sockaddr), ...]; sockaddr is a plain (host, port) tuple"},
     {nullptr, nullptr, 0, nullptr},
 };
-
-bool init_resolver(PyObject*) { return true; }
 
 }  // namespace usocket::python

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <memory>
 #include <new>
 #include <optional>
 #include <vector>
@@ -17,7 +18,6 @@ namespace usocket::python {
 
 namespace {
 
-usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self)->sock; }
 py_socket* as_py(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self); }
 
 PyObject* new_int(std::size_t n) { return PyLong_FromSize_t(n); }
@@ -96,7 +96,7 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
                                   type == -1 ? sock_stream : usocket::socket_type{type}, protocol{proto == -1 ? 0 : proto}, ec);
     }
     if (ec) {
-        set_error(ec, "socket");
+        set_error(self, ec, "socket");
         return -1;
     }
     as_py(self)->sock = std::move(s);
@@ -121,13 +121,15 @@ void socket_dealloc(PyObject* self) {
     py_socket* s = as_py(self);
     if (s->weakrefs != nullptr) PyObject_ClearWeakRefs(self);
     s->sock.~socket();
-    Py_TYPE(self)->tp_free(self);
+    PyTypeObject* type = Py_TYPE(self);
+    type->tp_free(self);
+    Py_DECREF(type);  // an object of a heap type owns a reference to it
 }
 
 PyObject* real_close(PyObject* self) {
     std::error_code ec;
     without_gil([&] { sock_of(self).close(ec); });
-    if (ec) return set_error(ec, "close");
+    if (ec) return set_error(self, ec, "close");
     Py_RETURN_NONE;
 }
 
@@ -161,8 +163,9 @@ PyObject* socket_dup(PyObject* self, PyObject*) {
     // The duplicate shares the open file description, whose O_NONBLOCK another duplicate may
     // have changed: its mode is set again from the timeout, as CPython's dup() does.
     if (!ec) copy.settimeout(copy.gettimeout(), ec);
-    if (ec) return set_error(ec, "dup");
-    if (Py_TYPE(self) == &socket_type) return wrap_socket(std::move(copy));
+    if (ec) return set_error(self, ec, "dup");
+    const module_state* state = state_of(self);
+    if (Py_TYPE(self) == state->socket_type) return wrap_socket(state, std::move(copy));
     // A subclass is built by its own constructor, as CPython's dup() does, then given the
     // original's timeout.
     const int family = copy.family(), type = copy.type(), proto = copy.proto();
@@ -172,9 +175,9 @@ PyObject* socket_dup(PyObject* self, PyObject*) {
     if (!args || !kwargs) return nullptr;
     ref obj(PyObject_Call(reinterpret_cast<PyObject*>(Py_TYPE(self)), args.get(), kwargs.get()));
     if (!obj) return nullptr;
-    if (is_socket(obj.get())) {
+    if (is_socket(state, obj.get())) {
         sock_of(obj.get()).settimeout(sock_of(self).gettimeout(), ec);
-        if (ec) return set_error(ec, "dup");
+        if (ec) return set_error(self, ec, "dup");
     }
     return obj.release();
 }
@@ -196,27 +199,27 @@ PyObject* socket_getstate(PyObject* self, PyObject*) {
 PyObject* socket_bind(PyObject* self, PyObject* arg) {
     usocket::socket& s = sock_of(self);
     address local;
-    if (!to_address(arg, s.family(), "bind", address_forms::bind, local)) return nullptr;
+    if (!to_address(self, arg, s.family(), "bind", address_forms::bind, local)) return nullptr;
     std::error_code ec;
     without_gil([&] { s.bind(local, ec); });  // a Unix path touches the filesystem
-    if (ec) return set_error(ec, "bind");
+    if (ec) return set_error(self, ec, "bind");
     Py_RETURN_NONE;
 }
 
 PyObject* socket_connect(PyObject* self, PyObject* arg) {
     usocket::socket& s = sock_of(self);
     address peer;
-    if (!to_address(arg, s.family(), "connect", address_forms::connect, peer)) return nullptr;
+    if (!to_address(self, arg, s.family(), "connect", address_forms::connect, peer)) return nullptr;
     std::error_code ec;
     without_gil([&] { s.connect(peer, ec); });
-    if (ec) return set_error(ec, "connect");
+    if (ec) return set_error(self, ec, "connect");
     Py_RETURN_NONE;
 }
 
 PyObject* socket_connect_ex(PyObject* self, PyObject* arg) {
     usocket::socket& s = sock_of(self);
     address peer;
-    if (!to_address(arg, s.family(), "connect_ex", address_forms::connect, peer)) return nullptr;
+    if (!to_address(self, arg, s.family(), "connect_ex", address_forms::connect, peer)) return nullptr;
     const int err = without_gil([&] { return s.connect_ex(peer); });
     if (PyErr_Occurred() != nullptr) return nullptr;  // a signal handler raised
     return PyLong_FromLong(err);
@@ -228,7 +231,7 @@ PyObject* socket_listen(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     if (nargs == 1 && !to_int(args[0], backlog.emplace())) return nullptr;
     std::error_code ec;
     without_gil([&] { backlog ? sock_of(self).listen(*backlog, ec) : sock_of(self).listen(ec); });
-    if (ec) return set_error(ec, "listen");
+    if (ec) return set_error(self, ec, "listen");
     Py_RETURN_NONE;
 }
 
@@ -236,8 +239,8 @@ PyObject* socket_accept(PyObject* self, PyObject*) {
     address peer;
     std::error_code ec;
     usocket::socket conn = without_gil([&] { return sock_of(self).accept(&peer, ec); });
-    if (ec) return set_error(ec, "accept");
-    ref obj(wrap_socket(std::move(conn)));
+    if (ec) return set_error(self, ec, "accept");
+    ref obj(wrap_socket(state_of(self), std::move(conn)));
     if (!obj) return nullptr;
     ref addr(from_address(peer));
     if (!addr) return nullptr;
@@ -248,26 +251,26 @@ PyObject* socket_shutdown(PyObject* self, PyObject* arg) {
     int how = 0;
     if (!to_int(arg, how)) return nullptr;
     std::error_code ec;
-    without_gil([&] { sock_of(self).shutdown(usocket::shutdown_how{how}, ec); });
-    if (ec) return set_error(ec, "shutdown");
+    without_gil([&] { sock_of(self).shutdown(how, ec); });
+    if (ec) return set_error(self, ec, "shutdown");
     Py_RETURN_NONE;
 }
 
-PyObject* name_result(const address& a, const std::error_code& ec, const char* what) {
-    if (ec) return set_error(ec, what);
+PyObject* name_result(PyObject* self, const address& a, const std::error_code& ec, const char* what) {
+    if (ec) return set_error(self, ec, what);
     return from_address(a);
 }
 
 PyObject* socket_getsockname(PyObject* self, PyObject*) {
     std::error_code ec;
     const address a = sock_of(self).getsockname(ec);
-    return name_result(a, ec, "getsockname");
+    return name_result(self, a, ec, "getsockname");
 }
 
 PyObject* socket_getpeername(PyObject* self, PyObject*) {
     std::error_code ec;
     const address a = sock_of(self).getpeername(ec);
-    return name_result(a, ec, "getpeername");
+    return name_result(self, a, ec, "getpeername");
 }
 
 // --- data --------------------------------------------------------------------------------------
@@ -285,8 +288,8 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        without_gil([&] { return sock_of(self).send(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
-    if (ec) return set_error(ec, "send");
+        without_gil([&] { return sock_of(self).send(const_buffer(data.data(), data.size()), flags, ec); });
+    if (ec) return set_error(self, ec, "send");
     return new_int(n);
 }
 
@@ -296,8 +299,8 @@ PyObject* socket_sendall(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     int flags = 0;
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
-    without_gil([&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
-    if (ec) return set_error(ec, "sendall");
+    without_gil([&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), flags, ec); });
+    if (ec) return set_error(self, ec, "sendall");
     Py_RETURN_NONE;
 }
 
@@ -312,11 +315,11 @@ PyObject* socket_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     if (!data.get(args[0], false) || (nargs == 3 && !to_int(args[1], flags))) return nullptr;
     usocket::socket& s = sock_of(self);
     address peer;
-    if (!to_address(args[nargs - 1], s.family(), "sendto", address_forms::plain, peer)) return nullptr;
+    if (!to_address(self, args[nargs - 1], s.family(), "sendto", address_forms::plain, peer)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        without_gil([&] { return s.sendto(const_buffer(data.data(), data.size()), peer, msg_flags{flags}, ec); });
-    if (ec) return set_error(ec, "sendto");
+        without_gil([&] { return s.sendto(const_buffer(data.data(), data.size()), peer, flags, ec); });
+    if (ec) return set_error(self, ec, "sendto");
     return new_int(n);
 }
 
@@ -332,49 +335,60 @@ bool size_args(const char* what, PyObject* const* args, Py_ssize_t nargs, Py_ssi
     return true;
 }
 
-PyObject* finish_bytes(PyObject* bytes, std::size_t got, Py_ssize_t size) {
-    if (static_cast<Py_ssize_t>(got) != size && _PyBytes_Resize(&bytes, static_cast<Py_ssize_t>(got)) < 0)
-        return nullptr;
-    return bytes;
+// What recv() and recvfrom() receive into. The public C API has no way to shrink a bytes object
+// (_PyBytes_Resize is CPython's own), so the bytes object is made once the count is known:
+// up to small_receive bytes are received into a buffer of the thread's and copied once into a
+// bytes object of their size; more into a bytes object of the size asked for (allocated first,
+// as CPython: MemoryError before anything is received), copied again only when fewer arrived.
+// The thread's buffer is not used by a call nested in one that uses it (a signal handler's).
+constexpr Py_ssize_t small_receive = 64 * 1024;
+
+// receive(mutable_buffer) -> count runs with the GIL released; on its error (`ec`) the result
+// is null with no Python exception set.
+template <class Receive>
+PyObject* receive_bytes(Py_ssize_t size, const std::error_code& ec, Receive&& receive) {
+    thread_local std::unique_ptr<char[]> buffer;
+    thread_local bool busy = false;
+    if (size <= small_receive && !busy) {
+        if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
+        if (!buffer) return PyErr_NoMemory();
+        busy = true;
+        const std::size_t got =
+            without_gil([&] { return receive(mutable_buffer(buffer.get(), static_cast<std::size_t>(size))); });
+        busy = false;
+        return ec ? nullptr : PyBytes_FromStringAndSize(buffer.get(), static_cast<Py_ssize_t>(got));
+    }
+    ref bytes(PyBytes_FromStringAndSize(nullptr, size));
+    if (!bytes) return nullptr;
+    char* data = PyBytes_AS_STRING(bytes.get());
+    const std::size_t got = without_gil([&] { return receive(mutable_buffer(data, static_cast<std::size_t>(size))); });
+    if (ec) return nullptr;
+    if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
+    return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(got));
 }
 
-// recv(bufsize[, flags]): a bytes object of bufsize, shrunk to what arrived. As CPython, asking
-// for 0 bytes asks the socket nothing (b"" at once, whatever its state).
+// recv(bufsize[, flags]): at most bufsize bytes. As CPython, asking for 0 bytes asks the socket
+// nothing (b"" at once, whatever its state).
 PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     Py_ssize_t size = 0;
     int flags = 0;
     if (!size_args("recv", args, nargs, size, flags)) return nullptr;
     if (size == 0) return PyBytes_FromStringAndSize(nullptr, 0);
-    PyObject* bytes = PyBytes_FromStringAndSize(nullptr, size);
-    if (bytes == nullptr) return nullptr;
     std::error_code ec;
-    const std::size_t got = without_gil([&] {
-        return sock_of(self).recv_into(mutable_buffer(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(size)), 0, msg_flags{flags}, ec);
-    });
-    if (ec) {
-        Py_DECREF(bytes);
-        return set_error(ec, "recv");
-    }
-    return finish_bytes(bytes, got, size);
+    PyObject* data =
+        receive_bytes(size, ec, [&](mutable_buffer buf) { return sock_of(self).recv_into(buf, 0, flags, ec); });
+    return ec ? set_error(self, ec, "recv") : data;
 }
 
 PyObject* socket_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     Py_ssize_t size = 0;
     int flags = 0;
     if (!size_args("recvfrom", args, nargs, size, flags)) return nullptr;
-    PyObject* bytes = PyBytes_FromStringAndSize(nullptr, size);
-    if (bytes == nullptr) return nullptr;
     address from;
     std::error_code ec;
-    const std::size_t got = without_gil([&] {
-        return sock_of(self).recvfrom_into(mutable_buffer(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(size)),
-                                           0, msg_flags{flags}, from, ec);
-    });
-    if (ec) {
-        Py_DECREF(bytes);
-        return set_error(ec, "recvfrom");
-    }
-    ref data(finish_bytes(bytes, got, size));
+    ref data(receive_bytes(size, ec,
+                           [&](mutable_buffer buf) { return sock_of(self).recvfrom_into(buf, 0, flags, from, ec); }));
+    if (ec) return set_error(self, ec, "recvfrom");
     if (!data) return nullptr;
     ref addr(from_address(from));
     if (!addr) return nullptr;
@@ -408,8 +422,8 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     if (nbytes == 0 && buf.size() == 0) return new_int(0);
     std::error_code ec;
     const std::size_t got = without_gil(
-        [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, ec); });
-    if (ec) return set_error(ec, "recv_into");
+        [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, ec); });
+    if (ec) return set_error(self, ec, "recv_into");
     return new_int(got);
 }
 
@@ -427,7 +441,7 @@ PyObject* socket_recvfrom_into(PyObject* self, PyObject* const* args, Py_ssize_t
     const std::size_t got = without_gil([&] {
         return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, from, ec);
     });
-    if (ec) return set_error(ec, "recvfrom_into");
+    if (ec) return set_error(self, ec, "recvfrom_into");
     ref addr(from_address(from));
     if (!addr) return nullptr;
     return Py_BuildValue("(nO)", static_cast<Py_ssize_t>(got), addr.get());
@@ -440,7 +454,7 @@ PyObject* socket_settimeout(PyObject* self, PyObject* arg) {
     if (!to_timeout(arg, t)) return nullptr;
     std::error_code ec;
     sock_of(self).settimeout(t, ec);
-    if (ec) return set_error(ec, "settimeout");
+    if (ec) return set_error(self, ec, "settimeout");
     Py_RETURN_NONE;
 }
 
@@ -453,7 +467,7 @@ PyObject* socket_setblocking(PyObject* self, PyObject* arg) {
     if (!to_long(arg, flag)) return nullptr;
     std::error_code ec;
     sock_of(self).setblocking(flag != 0, ec);
-    if (ec) return set_error(ec, "setblocking");
+    if (ec) return set_error(self, ec, "setblocking");
     Py_RETURN_NONE;
 }
 
@@ -488,7 +502,7 @@ PyObject* socket_setsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
             return nullptr;
         s.setsockopt(level, option, const_buffer(bytes.data(), bytes.size()), ec);
     }
-    if (ec) return set_error(ec, "setsockopt");
+    if (ec) return set_error(self, ec, "setsockopt");
     Py_RETURN_NONE;
 }
 
@@ -499,16 +513,16 @@ PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
         return nullptr;
     std::error_code ec;
     if (nargs == 2 || buflen == 0) {  // as CPython, buflen 0 asks for the int form
-        const int v = sock_of(self).getsockopt(option_level{level}, option_name{option}, ec);
-        if (ec) return set_error(ec, "getsockopt");
+        const int v = sock_of(self).getsockopt(level, option, ec);
+        if (ec) return set_error(self, ec, "getsockopt");
         return PyLong_FromLong(v);
     }
     if (buflen < 0 || buflen > 1024) {
         PyErr_SetString(PyExc_OSError, "getsockopt buflen out of range");
         return nullptr;
     }
-    const std::string v = sock_of(self).getsockopt(option_level{level}, option_name{option}, static_cast<std::size_t>(buflen), ec);
-    if (ec) return set_error(ec, "getsockopt");
+    const std::string v = sock_of(self).getsockopt(level, option, static_cast<std::size_t>(buflen), ec);
+    if (ec) return set_error(self, ec, "getsockopt");
     return PyBytes_FromStringAndSize(v.data(), static_cast<Py_ssize_t>(v.size()));
 }
 
@@ -529,19 +543,16 @@ PyObject* socket_set_inheritable(PyObject* self, PyObject* arg) { return os_call
 // makefile(mode='rb', buffering=None, *, encoding=None, errors=None, newline=None): buffered
 // io objects over a raw SocketIO (usocket/_sockio.py), with CPython's _io_refs rules.
 PyObject* socket_makefile(PyObject* self, PyObject* args, PyObject* kwds) {
-    static PyObject* factory = nullptr;
-    if (factory == nullptr) {
-        ref mod(PyImport_ImportModule("usocket._sockio"));
-        if (!mod) return nullptr;
-        factory = PyObject_GetAttrString(mod.get(), "makefile");
-        if (factory == nullptr) return nullptr;
-    }
+    ref mod(PyImport_ImportModule("usocket._sockio"));  // this interpreter's (sys.modules)
+    if (!mod) return nullptr;
+    ref factory(PyObject_GetAttrString(mod.get(), "makefile"));
+    if (!factory) return nullptr;
     const Py_ssize_t n = PyTuple_GET_SIZE(args);
     ref full(PyTuple_New(n + 1));
     if (!full) return nullptr;
     PyTuple_SET_ITEM(full.get(), 0, Py_NewRef(self));
     for (Py_ssize_t i = 0; i < n; ++i) PyTuple_SET_ITEM(full.get(), i + 1, Py_NewRef(PyTuple_GET_ITEM(args, i)));
-    return PyObject_Call(factory, full.get(), kwds);
+    return PyObject_Call(factory.get(), full.get(), kwds);
 }
 
 // --- repr and attributes -------------------------------------------------------------------------
@@ -589,13 +600,6 @@ PyGetSetDef socket_getset[] = {
     {nullptr, nullptr, nullptr, nullptr, nullptr},
 };
 
-PyMemberDef socket_members[] = {
-    {"_io_refs", T_INT, offsetof(py_socket, io_refs), 0, "files from makefile() still open"},
-    {nullptr, 0, 0, 0, nullptr},
-};
-
-#define USOCKET_FAST(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
-
 PyMethodDef socket_methods[] = {
     {"accept", socket_accept, METH_NOARGS, "accept() -> (socket, address): waits for a connection"},
     {"bind", socket_bind, METH_O, "bind(address): binds to (host, port), a path, or a bare port (seed 002)"},
@@ -610,73 +614,76 @@ PyMethodDef socket_methods[] = {
     {"getblocking", socket_getblocking, METH_NOARGS, "getblocking() -> False only in non-blocking mode"},
     {"getpeername", socket_getpeername, METH_NOARGS, "getpeername() -> the peer's address"},
     {"getsockname", socket_getsockname, METH_NOARGS, "getsockname() -> the local address"},
-    {"getsockopt", USOCKET_FAST(socket_getsockopt), METH_FASTCALL,
+    {"getsockopt", USOCKET_METHOD(socket_getsockopt), METH_FASTCALL,
      "getsockopt(level, option[, buflen]) -> int, or bytes when buflen is given"},
     {"gettimeout", socket_gettimeout, METH_NOARGS, "gettimeout() -> None or seconds (float)"},
-    {"listen", USOCKET_FAST(socket_listen), METH_FASTCALL, "listen([backlog]): default min(SOMAXCONN, 128)"},
-    {"makefile", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(socket_makefile)),
+    {"listen", USOCKET_METHOD(socket_listen), METH_FASTCALL, "listen([backlog]): default min(SOMAXCONN, 128)"},
+    {"makefile", USOCKET_METHOD(socket_makefile),
      METH_VARARGS | METH_KEYWORDS, "makefile(mode='rb', buffering=None, *, encoding, errors, newline) -> file"},
-    {"recv", USOCKET_FAST(socket_recv), METH_FASTCALL, "recv(bufsize[, flags]) -> bytes (b'' at end of stream)"},
-    {"recv_into", USOCKET_FAST(socket_recv_into), METH_FASTCALL | METH_KEYWORDS,
+    {"recv", USOCKET_METHOD(socket_recv), METH_FASTCALL, "recv(bufsize[, flags]) -> bytes (b'' at end of stream)"},
+    {"recv_into", USOCKET_METHOD(socket_recv_into), METH_FASTCALL | METH_KEYWORDS,
      "recv_into(buffer[, nbytes[, flags]]) -> count, received into buffer without a copy"},
-    {"recvfrom", USOCKET_FAST(socket_recvfrom), METH_FASTCALL, "recvfrom(bufsize[, flags]) -> (bytes, address)"},
-    {"recvfrom_into", USOCKET_FAST(socket_recvfrom_into), METH_FASTCALL | METH_KEYWORDS,
+    {"recvfrom", USOCKET_METHOD(socket_recvfrom), METH_FASTCALL, "recvfrom(bufsize[, flags]) -> (bytes, address)"},
+    {"recvfrom_into", USOCKET_METHOD(socket_recvfrom_into), METH_FASTCALL | METH_KEYWORDS,
      "recvfrom_into(buffer[, nbytes[, flags]]) -> (count, address)"},
-    {"send", USOCKET_FAST(socket_send), METH_FASTCALL, "send(data[, flags]) -> count (may be short); str is UTF-8"},
-    {"sendall", USOCKET_FAST(socket_sendall), METH_FASTCALL,
+    {"send", USOCKET_METHOD(socket_send), METH_FASTCALL, "send(data[, flags]) -> count (may be short); str is UTF-8"},
+    {"sendall", USOCKET_METHOD(socket_sendall), METH_FASTCALL,
      "sendall(data[, flags]): sends everything under one deadline; str is UTF-8"},
-    {"sendto", USOCKET_FAST(socket_sendto), METH_FASTCALL, "sendto(data[, flags], address) -> count"},
+    {"sendto", USOCKET_METHOD(socket_sendto), METH_FASTCALL, "sendto(data[, flags], address) -> count"},
     {"setblocking", socket_setblocking, METH_O, "setblocking(flag): settimeout(None) or settimeout(0)"},
-    {"setsockopt", USOCKET_FAST(socket_setsockopt), METH_FASTCALL,
+    {"setsockopt", USOCKET_METHOD(socket_setsockopt), METH_FASTCALL,
      "setsockopt(level, option, value) / setsockopt(level, option, None, optlen)"},
     {"settimeout", socket_settimeout, METH_O, "settimeout(seconds): None blocks, 0 is non-blocking"},
     {"shutdown", socket_shutdown, METH_O, "shutdown(how): SHUT_RD, SHUT_WR or SHUT_RDWR"},
     {"_decref_socketios", socket_decref_socketios, METH_NOARGS, "a file from makefile() was closed"},
     {"__enter__", socket_enter, METH_NOARGS, nullptr},
-    {"__exit__", USOCKET_FAST(socket_exit), METH_FASTCALL, nullptr},
+    {"__exit__", USOCKET_METHOD(socket_exit), METH_FASTCALL, nullptr},
     {"__getstate__", socket_getstate, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr},
 };
 
-// The type's methods: this file's, then the stream methods (stream.cpp).
+// The type's methods: this file's, then the stream methods (stream.cpp); built once, for every
+// module object's type.
 PyMethodDef* all_methods() {
-    static std::vector<PyMethodDef> table;
-    for (const PyMethodDef* part : {socket_methods, stream_methods})
-        for (const PyMethodDef* m = part; m->ml_name != nullptr; ++m) table.push_back(*m);
-    table.push_back({nullptr, nullptr, 0, nullptr});
+    static std::vector<PyMethodDef> table = [] {
+        std::vector<PyMethodDef> t;
+        for (const PyMethodDef* part : {socket_methods, stream_methods})
+            for (const PyMethodDef* m = part; m->ml_name != nullptr; ++m) t.push_back(*m);
+        t.push_back({nullptr, nullptr, 0, nullptr});
+        return t;
+    }();
     return table.data();
 }
 
+PyMemberDef socket_members[] = {
+    {"_io_refs", T_INT, offsetof(py_socket, io_refs), 0, "files from makefile() still open"},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(py_socket, weakrefs), READONLY, nullptr},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
 }  // namespace
 
-PyTypeObject socket_type = [] {
-    PyTypeObject t{};
-    Py_SET_REFCNT(&t, 1);  // a static type is never deallocated
-    return t;
-}();
-
-bool init_socket_type() {
-    PyTypeObject& t = socket_type;
-    t.tp_name = "usocket.socket";
-    t.tp_basicsize = sizeof(py_socket);
-    t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
-    t.tp_doc = PyDoc_STR(
-        "socket(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None)\n\n"
-        "A BSD socket over usocket::socket. fileno adopts an open descriptor.");
-    t.tp_new = socket_new;
-    t.tp_init = socket_init;
-    t.tp_dealloc = socket_dealloc;
-    t.tp_finalize = socket_finalize;
-    t.tp_repr = socket_repr;
-    t.tp_methods = all_methods();
-    t.tp_getset = socket_getset;
-    t.tp_members = socket_members;
-    t.tp_weaklistoffset = offsetof(py_socket, weakrefs);
-    return PyType_Ready(&t) == 0;
+PyTypeObject* make_socket_type(PyObject* module) {
+    // (PyType_FromModuleAndSpec copies the slots: only what they point to must outlive the type.)
+    PyType_Slot slots[] = {
+        {Py_tp_doc, const_cast<char*>("socket(family=AF_INET, type=SOCK_STREAM, proto=0, fileno=None)\n\n"
+                                       "A BSD socket over usocket::socket. fileno adopts an open descriptor.")},
+        {Py_tp_new, reinterpret_cast<void*>(socket_new)},
+        {Py_tp_init, reinterpret_cast<void*>(socket_init)},
+        {Py_tp_dealloc, reinterpret_cast<void*>(socket_dealloc)},
+        {Py_tp_finalize, reinterpret_cast<void*>(socket_finalize)},
+        {Py_tp_repr, reinterpret_cast<void*>(socket_repr)},
+        {Py_tp_methods, all_methods()},
+        {Py_tp_getset, socket_getset},
+        {Py_tp_members, socket_members},
+        {0, nullptr},
+    };
+    PyType_Spec spec = {"usocket.socket", sizeof(py_socket), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, slots};
+    return reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &spec, nullptr));
 }
 
-PyObject* wrap_socket(usocket::socket&& s) {
-    PyObject* self = socket_new(&socket_type, nullptr, nullptr);
+PyObject* wrap_socket(const module_state* state, usocket::socket&& s) {
+    PyObject* self = socket_new(state->socket_type, nullptr, nullptr);
     if (self != nullptr) sock_of(self) = std::move(s);
     return self;
 }

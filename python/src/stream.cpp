@@ -11,16 +11,16 @@ namespace usocket::python {
 
 namespace {
 
-usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self)->sock; }
-
-PyObject* bytes_or_none(const std::optional<std::string>& data, const std::error_code& ec, const char* what) {
-    if (ec) return set_error(ec, what);
+PyObject* bytes_or_none(PyObject* self, const std::optional<std::string>& data, const std::error_code& ec,
+                        const char* what) {
+    if (ec) return set_error(self, ec, what);
     if (!data) Py_RETURN_NONE;
     return PyBytes_FromStringAndSize(data->data(), static_cast<Py_ssize_t>(data->size()));
 }
 
-PyObject* count_or_none(const std::optional<std::size_t>& n, const std::error_code& ec, const char* what) {
-    if (ec) return set_error(ec, what);
+PyObject* count_or_none(PyObject* self, const std::optional<std::size_t>& n, const std::error_code& ec,
+                        const char* what) {
+    if (ec) return set_error(self, ec, what);
     if (!n) Py_RETURN_NONE;
     return PyLong_FromSize_t(*n);
 }
@@ -42,7 +42,7 @@ PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!limit_arg(args, nargs, size)) return nullptr;
     std::error_code ec;
     const auto data = without_gil([&] { return size ? sock_of(self).read(*size, ec) : sock_of(self).read(ec); });
-    return bytes_or_none(data, ec, "read");
+    return bytes_or_none(self, data, ec, "read");
 }
 
 // readinto(buf[, nbytes]): fills buf (or its first nbytes) with no short read.
@@ -60,7 +60,7 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
     const auto n = without_gil([&] {
         return sock_of(self).readinto(mutable_buffer(buf.data(), buf.size()), static_cast<std::size_t>(nbytes), ec);
     });
-    return count_or_none(n, ec, "readinto");
+    return count_or_none(self, n, ec, "readinto");
 }
 
 // readline([limit]): one line with its '\n', b"" at the end of the stream.
@@ -70,7 +70,7 @@ PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t narg
     if (!limit_arg(args, nargs, limit)) return nullptr;
     std::error_code ec;
     const auto line = without_gil([&] { return sock_of(self).readline(limit.value_or(no_limit), ec); });
-    return bytes_or_none(line, ec, "readline");
+    return bytes_or_none(self, line, ec, "readline");
 }
 
 // write(buf): all of it on a blocking socket; a str is its UTF-8 bytes (SPEC).
@@ -79,20 +79,18 @@ PyObject* socket_write(PyObject* self, PyObject* arg) {
     if (!data.get(arg, true)) return nullptr;
     std::error_code ec;
     const auto n = without_gil([&] { return sock_of(self).write(const_buffer(data.data(), data.size()), ec); });
-    return count_or_none(n, ec, "write");
+    return count_or_none(self, n, ec, "write");
 }
-
-#define USOCKET_FAST(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f))
 
 }  // namespace
 
 PyMethodDef stream_methods[] = {
-    {"read", USOCKET_FAST(socket_read), METH_FASTCALL,
+    {"read", USOCKET_METHOD(socket_read), METH_FASTCALL,
      "read([size]) -> bytes: size bytes (fewer only at the end), or all to the end; None when a "
      "non-blocking socket has nothing"},
-    {"readinto", USOCKET_FAST(socket_readinto), METH_FASTCALL,
+    {"readinto", USOCKET_METHOD(socket_readinto), METH_FASTCALL,
      "readinto(buf[, nbytes]) -> count, with no short read; None when a non-blocking socket has nothing"},
-    {"readline", USOCKET_FAST(socket_readline), METH_FASTCALL,
+    {"readline", USOCKET_METHOD(socket_readline), METH_FASTCALL,
      "readline([limit]) -> one line with its newline; b'' at the end of the stream"},
     {"write", socket_write, METH_O,
      "write(buf) -> count: all of buf on a blocking socket (str as UTF-8); None when a non-blocking "

@@ -165,3 +165,74 @@ def test_reset_wakes_blocked_recv():
 def test_callback_is_not_documented():
     with pytest.raises(NotImplementedError):
         usocket.callback()
+
+
+SUBINTERPRETER_CODE = """
+import usocket
+a, b = usocket.socketpair()
+a.sendall(b"sub")
+assert b.recv(3) == b"sub"
+try:
+    usocket.getaddrinfo("\\0x", 80)
+except usocket.gaierror:
+    pass
+else:
+    raise AssertionError("no gaierror")
+p = usocket.poll()
+p.register(a)
+p.unregister(a)
+a.close()
+b.close()
+"""
+
+
+def test_subinterpreters():
+    # Multi-phase initialisation and per-module state: each interpreter gets its own module,
+    # types and exception classes, and destroying it frees them.
+    interpreters = pytest.importorskip("_xxsubinterpreters")
+    for _ in range(3):
+        interp = interpreters.create()
+        try:
+            interpreters.run_string(interp, SUBINTERPRETER_CODE)
+        finally:
+            interpreters.destroy(interp)
+
+
+def test_module_objects_are_independent():
+    import importlib
+    import sys
+    first = sys.modules["usocket._usocket"]
+    del sys.modules["usocket._usocket"]
+    try:
+        second = importlib.import_module("usocket._usocket")
+    finally:
+        sys.modules["usocket._usocket"] = first
+    assert second is not first
+    assert second.socket is not first.socket and second.poll is not first.poll
+    assert second.gaierror is not first.gaierror
+    # A socket's errors are its own module's classes.
+    for mod in (first, second):
+        with mod.socket() as s, pytest.raises(mod.gaierror):
+            s.connect(("x" * 300, 1))
+        a, b = mod.socketpair()
+        with a, b:
+            assert type(a) is mod.socket
+            c = a.dup()
+            with c:
+                assert type(c) is mod.socket
+
+
+def test_subclass_methods_find_their_module():
+    class Sub(usocket.socket):
+        pass
+
+    with Sub() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with Sub() as client:
+            client.connect(listener.getsockname())
+            conn, _ = listener.accept()
+            with conn, client.dup() as copy:
+                assert type(conn) is usocket.socket and type(copy) is Sub
+        with Sub() as s, pytest.raises(usocket.gaierror):
+            s.connect(("x" * 300, 1))
