@@ -204,7 +204,8 @@ bool host_arg(PyObject* o, ref& holder, std::string_view& out) {
                 PyErr_SetString(PyExc_TypeError, "encoding of hostname failed");
                 return false;
             }
-            out = std::string_view(PyBytes_AS_STRING(holder.get()), static_cast<std::size_t>(PyBytes_GET_SIZE(holder.get())));
+            const Py_ssize_t size = PyBytes_GET_SIZE(holder.get());
+            out = std::string_view(PyBytes_AS_STRING(holder.get()), static_cast<std::size_t>(size));
         }
     } else if (PyBytes_Check(o)) {
         out = std::string_view(PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o)));

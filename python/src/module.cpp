@@ -121,9 +121,10 @@ int module_exec(PyObject* m) {
     PyObject* type = reinterpret_cast<PyObject*>(state->socket_type);
     if (PyModule_AddObjectRef(m, "socket", type) < 0 || PyModule_AddObjectRef(m, "SocketType", type) < 0) return -1;
     state->poll_type = make_poll_type(m);
-    if (state->poll_type == nullptr || PyModule_AddObjectRef(m, "poll", reinterpret_cast<PyObject*>(state->poll_type)) < 0)
-        return -1;
-    if (PyModule_AddObjectRef(m, "error", PyExc_OSError) < 0 || PyModule_AddObjectRef(m, "timeout", PyExc_TimeoutError) < 0)
+    if (state->poll_type == nullptr) return -1;
+    if (PyModule_AddObjectRef(m, "poll", reinterpret_cast<PyObject*>(state->poll_type)) < 0 ||
+        PyModule_AddObjectRef(m, "error", PyExc_OSError) < 0 ||
+        PyModule_AddObjectRef(m, "timeout", PyExc_TimeoutError) < 0)
         return -1;
     state->gaierror = PyErr_NewExceptionWithDoc(
         "usocket.gaierror", "Address-resolution error: errno is the negative EAI code.", PyExc_OSError, nullptr);

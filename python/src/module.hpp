@@ -188,10 +188,24 @@ struct py_socket {
     int io_refs;
     /// close() was called; the descriptor closes when io_refs reaches 0 (CPython's _closed).
     int closed;
+    /// Calls on `sock` in progress with the GIL released (changed with the GIL held).
+    int calls;
 };
 
 /// The usocket::socket of a socket object (of the type or a subclass).
 inline usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_cast<py_socket*>(self)->sock; }
+
+/// without_gil() for a call on the socket object `self`, counted in `calls` while it runs, so
+/// that socket.__init__ does not replace the usocket::socket under it.
+template <class F>
+inline decltype(auto) socket_call(PyObject* self, F&& f) {
+    struct count {
+        int& calls;
+        explicit count(int& c) noexcept : calls(++c) {}
+        ~count() { --calls; }  // after without_gil() took the GIL back
+    } guard(reinterpret_cast<py_socket*>(self)->calls);
+    return without_gil(std::forward<F>(f));
+}
 
 /// Creates the socket type of `module` (at import).
 PyTypeObject* make_socket_type(PyObject* module);

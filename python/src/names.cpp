@@ -95,13 +95,14 @@ PyObject* host_lookup(PyObject* module, PyObject* arg, const char* fname, Lookup
 
 PyObject* py_gethostbyname(PyObject* module, PyObject* arg) {
     return host_lookup(
-        module, arg, "gethostbyname", [](const std::string& n, std::error_code& ec) { return gethostbyname(n, ec); }, str);
+        module, arg, "gethostbyname", [](const std::string& n, std::error_code& ec) { return gethostbyname(n, ec); },
+        str);
 }
 
 PyObject* py_gethostbyname_ex(PyObject* module, PyObject* arg) {
     return host_lookup(
-        module, arg, "gethostbyname_ex", [](const std::string& n, std::error_code& ec) { return gethostbyname_ex(n, ec); },
-        host_entry_tuple);
+        module, arg, "gethostbyname_ex",
+        [](const std::string& n, std::error_code& ec) { return gethostbyname_ex(n, ec); }, host_entry_tuple);
 }
 
 // gethostbyaddr(ip): as CPython, "" is the wildcard of getaddrinfo(NULL, AI_PASSIVE), an error
@@ -143,8 +144,9 @@ PyObject* py_getfqdn(PyObject* module, PyObject* const* args, Py_ssize_t nargs) 
     if (!name) return nullptr;
     const int empty = PyObject_Not(name.get());
     if (empty < 0) return nullptr;
-    const bool wildcard = PyUnicode_Check(name.get()) && (PyUnicode_CompareWithASCIIString(name.get(), "0.0.0.0") == 0 ||
-                                                         PyUnicode_CompareWithASCIIString(name.get(), "::") == 0);
+    const bool wildcard =
+        PyUnicode_Check(name.get()) && (PyUnicode_CompareWithASCIIString(name.get(), "0.0.0.0") == 0 ||
+                                        PyUnicode_CompareWithASCIIString(name.get(), "::") == 0);
     if (empty || wildcard) {
         name = ref(py_gethostname(module, nullptr));
         if (!name) return nullptr;
@@ -432,8 +434,8 @@ PyObject* raise_attempt_errors(std::vector<ref>& errors, PyObject* all_errors_ob
 }
 
 // The Python exception of each failed attempt, at its candidate's place in `errors`.
-bool attempt_exceptions(PyObject* module, const std::vector<attempt_error>& attempts, const std::vector<address>& candidates,
-                        std::vector<ref>& errors) {
+bool attempt_exceptions(PyObject* module, const std::vector<attempt_error>& attempts,
+                        const std::vector<address>& candidates, std::vector<ref>& errors) {
     for (const auto& a : attempts) {
         set_error(module, a.code, "create_connection");
         ref e(fetch_exception());
@@ -453,8 +455,8 @@ bool attempt_exceptions(PyObject* module, const std::vector<attempt_error>& atte
 // "::1" on AF_INET) fails its candidates with that error, which are left out of `kept`. The
 // library binds every attempt to one address: the first family's; a wildcard with port 0 is
 // no binding at all. False with a Python error pending for any other error (TypeError...).
-bool source_for(PyObject* module, PyObject* source_obj, const std::vector<address>& candidates, std::optional<address>& source,
-                std::vector<ref>& errors, std::vector<address>& kept) {
+bool source_for(PyObject* module, PyObject* source_obj, const std::vector<address>& candidates,
+                std::optional<address>& source, std::vector<ref>& errors, std::vector<address>& kept) {
     const int given = source_obj != nullptr ? PyObject_IsTrue(source_obj) : 0;
     if (given < 0) return false;
     if (given == 0) {

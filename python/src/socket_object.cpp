@@ -50,6 +50,7 @@ PyObject* socket_new(PyTypeObject* type, PyObject*, PyObject*) {
     s->weakrefs = nullptr;
     s->io_refs = 0;
     s->closed = 0;
+    s->calls = 0;
     return self;
 }
 
@@ -84,6 +85,13 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
     if ((a[0] != nullptr && !to_int(a[0], family)) || (a[1] != nullptr && !to_int(a[1], type)) ||
         (a[2] != nullptr && !to_int(a[2], proto)))
         return -1;
+    // __init__ again on a socket another thread is using (blocked in recv(), readline()...):
+    // replacing the usocket::socket would free what that call uses. (CPython overwrites its
+    // descriptor number and leaks the old descriptor.)
+    if (as_py(self)->calls > 0) {
+        PyErr_SetString(PyExc_RuntimeError, "socket.__init__() on a socket another thread is using");
+        return -1;
+    }
     std::error_code ec;
     usocket::socket s;
     if (fileno != Py_None) {
@@ -128,7 +136,7 @@ void socket_dealloc(PyObject* self) {
 
 PyObject* real_close(PyObject* self) {
     std::error_code ec;
-    without_gil([&] { sock_of(self).close(ec); });
+    socket_call(self, [&] { sock_of(self).close(ec); });
     if (ec) return set_error(self, ec, "close");
     Py_RETURN_NONE;
 }
@@ -201,7 +209,7 @@ PyObject* socket_bind(PyObject* self, PyObject* arg) {
     address local;
     if (!to_address(self, arg, s.family(), "bind", address_forms::bind, local)) return nullptr;
     std::error_code ec;
-    without_gil([&] { s.bind(local, ec); });  // a Unix path touches the filesystem
+    socket_call(self, [&] { s.bind(local, ec); });  // a Unix path touches the filesystem
     if (ec) return set_error(self, ec, "bind");
     Py_RETURN_NONE;
 }
@@ -211,7 +219,7 @@ PyObject* socket_connect(PyObject* self, PyObject* arg) {
     address peer;
     if (!to_address(self, arg, s.family(), "connect", address_forms::connect, peer)) return nullptr;
     std::error_code ec;
-    without_gil([&] { s.connect(peer, ec); });
+    socket_call(self, [&] { s.connect(peer, ec); });
     if (ec) return set_error(self, ec, "connect");
     Py_RETURN_NONE;
 }
@@ -220,7 +228,7 @@ PyObject* socket_connect_ex(PyObject* self, PyObject* arg) {
     usocket::socket& s = sock_of(self);
     address peer;
     if (!to_address(self, arg, s.family(), "connect_ex", address_forms::connect, peer)) return nullptr;
-    const int err = without_gil([&] { return s.connect_ex(peer); });
+    const int err = socket_call(self, [&] { return s.connect_ex(peer); });
     if (PyErr_Occurred() != nullptr) return nullptr;  // a signal handler raised
     return PyLong_FromLong(err);
 }
@@ -230,7 +238,7 @@ PyObject* socket_listen(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     std::optional<int> backlog;
     if (nargs == 1 && !to_int(args[0], backlog.emplace())) return nullptr;
     std::error_code ec;
-    without_gil([&] { backlog ? sock_of(self).listen(*backlog, ec) : sock_of(self).listen(ec); });
+    socket_call(self, [&] { backlog ? sock_of(self).listen(*backlog, ec) : sock_of(self).listen(ec); });
     if (ec) return set_error(self, ec, "listen");
     Py_RETURN_NONE;
 }
@@ -238,7 +246,7 @@ PyObject* socket_listen(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
 PyObject* socket_accept(PyObject* self, PyObject*) {
     address peer;
     std::error_code ec;
-    usocket::socket conn = without_gil([&] { return sock_of(self).accept(&peer, ec); });
+    usocket::socket conn = socket_call(self, [&] { return sock_of(self).accept(&peer, ec); });
     if (ec) return set_error(self, ec, "accept");
     ref obj(wrap_socket(state_of(self), std::move(conn)));
     if (!obj) return nullptr;
@@ -251,7 +259,7 @@ PyObject* socket_shutdown(PyObject* self, PyObject* arg) {
     int how = 0;
     if (!to_int(arg, how)) return nullptr;
     std::error_code ec;
-    without_gil([&] { sock_of(self).shutdown(how, ec); });
+    socket_call(self, [&] { sock_of(self).shutdown(how, ec); });
     if (ec) return set_error(self, ec, "shutdown");
     Py_RETURN_NONE;
 }
@@ -288,7 +296,7 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        without_gil([&] { return sock_of(self).send(const_buffer(data.data(), data.size()), flags, ec); });
+        socket_call(self, [&] { return sock_of(self).send(const_buffer(data.data(), data.size()), flags, ec); });
     if (ec) return set_error(self, ec, "send");
     return new_int(n);
 }
@@ -299,7 +307,7 @@ PyObject* socket_sendall(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     int flags = 0;
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
-    without_gil([&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), flags, ec); });
+    socket_call(self, [&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), flags, ec); });
     if (ec) return set_error(self, ec, "sendall");
     Py_RETURN_NONE;
 }
@@ -318,7 +326,7 @@ PyObject* socket_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     if (!to_address(self, args[nargs - 1], s.family(), "sendto", address_forms::plain, peer)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        without_gil([&] { return s.sendto(const_buffer(data.data(), data.size()), peer, flags, ec); });
+        socket_call(self, [&] { return s.sendto(const_buffer(data.data(), data.size()), peer, flags, ec); });
     if (ec) return set_error(self, ec, "sendto");
     return new_int(n);
 }
@@ -346,7 +354,7 @@ constexpr Py_ssize_t small_receive = 64 * 1024;
 // receive(mutable_buffer) -> count runs with the GIL released; on its error (`ec`) the result
 // is null with no Python exception set.
 template <class Receive>
-PyObject* receive_bytes(Py_ssize_t size, const std::error_code& ec, Receive&& receive) {
+PyObject* receive_bytes(PyObject* self, Py_ssize_t size, const std::error_code& ec, Receive&& receive) {
     thread_local std::unique_ptr<char[]> buffer;
     thread_local bool busy = false;
     if (size <= small_receive && !busy) {
@@ -354,14 +362,15 @@ PyObject* receive_bytes(Py_ssize_t size, const std::error_code& ec, Receive&& re
         if (!buffer) return PyErr_NoMemory();
         busy = true;
         const std::size_t got =
-            without_gil([&] { return receive(mutable_buffer(buffer.get(), static_cast<std::size_t>(size))); });
+            socket_call(self, [&] { return receive(mutable_buffer(buffer.get(), static_cast<std::size_t>(size))); });
         busy = false;
         return ec ? nullptr : PyBytes_FromStringAndSize(buffer.get(), static_cast<Py_ssize_t>(got));
     }
     ref bytes(PyBytes_FromStringAndSize(nullptr, size));
     if (!bytes) return nullptr;
     char* data = PyBytes_AS_STRING(bytes.get());
-    const std::size_t got = without_gil([&] { return receive(mutable_buffer(data, static_cast<std::size_t>(size))); });
+    const std::size_t got =
+        socket_call(self, [&] { return receive(mutable_buffer(data, static_cast<std::size_t>(size))); });
     if (ec) return nullptr;
     if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
     return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(got));
@@ -376,7 +385,7 @@ PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (size == 0) return PyBytes_FromStringAndSize(nullptr, 0);
     std::error_code ec;
     PyObject* data =
-        receive_bytes(size, ec, [&](mutable_buffer buf) { return sock_of(self).recv_into(buf, 0, flags, ec); });
+        receive_bytes(self, size, ec, [&](mutable_buffer buf) { return sock_of(self).recv_into(buf, 0, flags, ec); });
     return ec ? set_error(self, ec, "recv") : data;
 }
 
@@ -386,7 +395,7 @@ PyObject* socket_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t narg
     if (!size_args("recvfrom", args, nargs, size, flags)) return nullptr;
     address from;
     std::error_code ec;
-    ref data(receive_bytes(size, ec,
+    ref data(receive_bytes(self, size, ec,
                            [&](mutable_buffer buf) { return sock_of(self).recvfrom_into(buf, 0, flags, from, ec); }));
     if (ec) return set_error(self, ec, "recvfrom");
     if (!data) return nullptr;
@@ -421,7 +430,7 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     // As recv(): 0 bytes wanted (an empty buffer, nbytes 0) asks the socket nothing.
     if (nbytes == 0 && buf.size() == 0) return new_int(0);
     std::error_code ec;
-    const std::size_t got = without_gil(
+    const std::size_t got = socket_call(self, 
         [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, ec); });
     if (ec) return set_error(self, ec, "recv_into");
     return new_int(got);
@@ -438,8 +447,8 @@ PyObject* socket_recvfrom_into(PyObject* self, PyObject* const* args, Py_ssize_t
     }
     address from;
     std::error_code ec;
-    const std::size_t got = without_gil([&] {
-        return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, from, ec);
+    const std::size_t got = socket_call(self, [&] {
+        return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, from, ec);
     });
     if (ec) return set_error(self, ec, "recvfrom_into");
     ref addr(from_address(from));

@@ -41,7 +41,7 @@ PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     std::optional<std::size_t> size;
     if (!limit_arg(args, nargs, size)) return nullptr;
     std::error_code ec;
-    const auto data = without_gil([&] { return size ? sock_of(self).read(*size, ec) : sock_of(self).read(ec); });
+    const auto data = socket_call(self, [&] { return size ? sock_of(self).read(*size, ec) : sock_of(self).read(ec); });
     return bytes_or_none(self, data, ec, "read");
 }
 
@@ -57,7 +57,7 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
         return nullptr;
     }
     std::error_code ec;
-    const auto n = without_gil([&] {
+    const auto n = socket_call(self, [&] {
         return sock_of(self).readinto(mutable_buffer(buf.data(), buf.size()), static_cast<std::size_t>(nbytes), ec);
     });
     return count_or_none(self, n, ec, "readinto");
@@ -69,7 +69,7 @@ PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t narg
     std::optional<std::size_t> limit;
     if (!limit_arg(args, nargs, limit)) return nullptr;
     std::error_code ec;
-    const auto line = without_gil([&] { return sock_of(self).readline(limit.value_or(no_limit), ec); });
+    const auto line = socket_call(self, [&] { return sock_of(self).readline(limit.value_or(no_limit), ec); });
     return bytes_or_none(self, line, ec, "readline");
 }
 
@@ -78,7 +78,7 @@ PyObject* socket_write(PyObject* self, PyObject* arg) {
     buffer_arg data;
     if (!data.get(arg, true)) return nullptr;
     std::error_code ec;
-    const auto n = without_gil([&] { return sock_of(self).write(const_buffer(data.data(), data.size()), ec); });
+    const auto n = socket_call(self, [&] { return sock_of(self).write(const_buffer(data.data(), data.size()), ec); });
     return count_or_none(self, n, ec, "write");
 }
 

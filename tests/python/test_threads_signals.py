@@ -172,3 +172,41 @@ def test_close_from_other_thread_after_shutdown():
         server.shutdown(usocket.SHUT_RDWR)  # wakes the blocked reader with end of stream
         t.join(10)
         assert out == [b""]
+
+
+@pytest.mark.parametrize("method", ["recv", "readline", "accept"])
+def test_init_again_while_another_thread_uses_the_socket(method):
+    # socket.__init__ on a socket another thread is blocked in would replace (and free) what
+    # that call uses (a use after free under ASan, before): it is refused, and allowed again
+    # once the call returned.
+    if method == "accept":
+        listener = usocket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        busy, peer = listener, None
+        call = listener.accept
+    else:
+        peer, busy = usocket.socketpair()
+        call = getattr(busy, method) if method == "readline" else lambda: busy.recv(100)
+    result = []
+    t = threading.Thread(target=lambda: result.append(call()))
+    t.start()
+    time.sleep(0.3)  # the other thread is in its call by now
+    with pytest.raises(RuntimeError):
+        busy.__init__()
+    if method == "accept":
+        client = usocket.create_connection(listener.getsockname())
+    else:
+        peer.sendall(b"line\n")
+    t.join(10)
+    assert not t.is_alive()
+    if method == "accept":
+        conn, _ = result[0]
+        conn.close()
+        client.close()
+    else:
+        assert result == [b"line\n"]
+        peer.close()
+    busy.__init__()  # no call in progress: the object gets a new socket (the old one closes)
+    assert busy.family == usocket.AF_INET and busy.type == usocket.SOCK_STREAM
+    busy.close()
