@@ -60,9 +60,10 @@ PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* wha
     if (cat == library_category()) return raise_library_error(static_cast<errc>(ec.value()), ec.message(), what);
     if (cat == gai_category() || cat == herror_category()) {
         // The exception classes of the module the call came through (one per interpreter).
+        // (After the module was cleared at interpreter shutdown, a plain OSError.)
         const module_state* state = state_of(origin);
-        PyObject* cls = state == nullptr ? PyExc_OSError : cat == gai_category() ? state->gaierror : state->herror;
-        return raise_with_code(cls, ec.value(), ec.message());
+        PyObject* cls = state == nullptr ? nullptr : cat == gai_category() ? state->gaierror : state->herror;
+        return raise_with_code(cls != nullptr ? cls : PyExc_OSError, ec.value(), ec.message());
     }
     if (cat == netdb_category()) {
         // CPython raises these as a plain OSError with a message ("service/proto not found").

@@ -212,7 +212,7 @@ PyTypeObject* make_socket_type(PyObject* module);
 /// A new socket object of the module's type owning `s`.
 PyObject* wrap_socket(const module_state* state, usocket::socket&& s);
 inline bool is_socket(const module_state* state, PyObject* o) noexcept {
-    return PyObject_TypeCheck(o, state->socket_type);
+    return state != nullptr && state->socket_type != nullptr && PyObject_TypeCheck(o, state->socket_type);
 }
 
 /// MicroPython's stream methods of the socket (stream.cpp), added to the type at init.

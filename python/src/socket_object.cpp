@@ -173,7 +173,7 @@ PyObject* socket_dup(PyObject* self, PyObject*) {
     if (!ec) copy.settimeout(copy.gettimeout(), ec);
     if (ec) return set_error(self, ec, "dup");
     const module_state* state = state_of(self);
-    if (Py_TYPE(self) == state->socket_type) return wrap_socket(state, std::move(copy));
+    if (state != nullptr && Py_TYPE(self) == state->socket_type) return wrap_socket(state, std::move(copy));
     // A subclass is built by its own constructor, as CPython's dup() does, then given the
     // original's timeout.
     const int family = copy.family(), type = copy.type(), proto = copy.proto();
@@ -692,6 +692,10 @@ PyTypeObject* make_socket_type(PyObject* module) {
 }
 
 PyObject* wrap_socket(const module_state* state, usocket::socket&& s) {
+    if (state == nullptr || state->socket_type == nullptr) {  // the module was cleared (shutdown)
+        PyErr_SetString(PyExc_RuntimeError, "usocket: the module is gone");
+        return nullptr;
+    }
     PyObject* self = socket_new(state->socket_type, nullptr, nullptr);
     if (self != nullptr) sock_of(self) = std::move(s);
     return self;

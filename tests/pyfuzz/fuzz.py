@@ -8,9 +8,9 @@ sockets in it). After every call the two outcomes are compared: returned or rais
 exception class, errno for OSError, the shape of the result (types; values where the two
 worlds cannot differ; addresses, ports and descriptors normalised). A difference that is not
 one usocket makes on purpose (differ.allowed) and that repeats when Hypothesis replays the
-sequence fails the run (one that does not repeat is timing, printed and counted); so does a crash (the process
-dies), a hang (faulthandler's watchdog ends the process with every thread's traceback) and,
-under the ASan build, a sanitizer report (it aborts the process).
+sequence fails the run (one that does not repeat is timing: printed and counted); so does a
+crash (the process dies), a hang (faulthandler's watchdog ends the process with every
+thread's traceback) and, under the ASan build, a sanitizer report (it aborts the process).
 
 Why Hypothesis (Debian's python3-hypothesis) rather than a hand-written generator: its
 rule-based state machines draw sequences of calls over a growing set of sockets (Bundles), which
@@ -77,8 +77,8 @@ KEYWORDS = {
     "recvfrom_into": ["buffer", "nbytes", "flags"],
     "makefile": ["mode", "buffering", "encoding", "errors", "newline"],
 }
-# The module functions the fuzzer calls with hostile arguments (not those that look names up
-# in DNS given a generic value: see api.NO_GENERIC; those get their own pool only).
+# The module functions the fuzzer calls with hostile arguments (those of api.NO_GENERIC from
+# their own pool only: a generic value could be a name to look up in DNS).
 FUZZED_FUNCTIONS = sorted(FUNCTIONS)
 FILE_OPS = ["read", "read1", "readline", "readinto", "write", "flush", "close", "fileno", "readable", "writable",
             "seekable", "isatty", "readlines", "detach", "peek", "tell", "name", "mode", "closed"]
@@ -159,7 +159,7 @@ def draw_args(data, base, pools, generic=True):
         source = data.draw(st.integers(0, 3))
         if source <= 1 and i < len(base):
             args.append(base[i])
-        elif source == 2 and pool or not generic:
+        elif (source == 2 and pool) or not generic:
             args.append(data.draw(st.sampled_from(pool or [0])))
         else:
             args.append(data.draw(st.sampled_from(GENERIC)))
