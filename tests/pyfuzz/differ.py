@@ -157,7 +157,8 @@ PORTS = [0, 1, 80, 65535, 65536, -1, 2 ** 31, 2 ** 70, -2 ** 70, 1.5, "80", b"80
 ADDRESSES = ([("127.0.0.1", 0), Sym("listener_address"), Sym("udp_address"), ("127.0.0.1", Sym("free_port"))]
              + [(h, 0) for h in HOSTS]
              + [("127.0.0.1", p) for p in PORTS]
-             + [["127.0.0.1", 0], ("127.0.0.1",), ("127.0.0.1", 0, 0), ("127.0.0.1", 0, 0, 0, 0), TupleSub(("127.0.0.1", 0)),
+             + [["127.0.0.1", 0], ("127.0.0.1",), ("127.0.0.1", 0, 0), ("127.0.0.1", 0, 0, 0, 0),
+                TupleSub(("127.0.0.1", 0)),
                 ("::1", 0, 0, 0), ("::1", 0, 2 ** 20, 0), ("::1", 0, -1, 0), ("::1", 0, 0, 2 ** 32), ("::1", 0, 0, -1),
                 ("::1", 0, 1.5, 0), ("::1", 0, 0, 1), "127.0.0.1", (127, 0, 0, 1), (127, 0, 0, 1, 0), (256, 0, 0, 1),
                 80, Sym("path"), Sym("bytes_path"), Sym("long_path"), Sym("path_nul"), Sym("abstract"),
@@ -201,7 +202,8 @@ PROTO_NAMES = ["tcp", "udp", "", "icmp", "nonexistent", "a\0b", "\udcff", b"tcp"
 IP_TEXTS = ["1.2.3.4", "0.0.0.0", "255.255.255.255", "1.2.3", "1", "256.0.0.1", "1.2.3.4.5", "::1", "::", "1::2::3",
             "::ffff:1.2.3.4", "", " 1.2.3.4", "1.2.3.4\0", "\0", "a\0b", "\u0661.2.3.4", "x" * 300, b"1.2.3.4",
             None, 1]
-PACKED = [b"\1\2\3\4", b"\0" * 16, b"\1\2\3", b"", b"\1" * 5, b"\0" * 15, b"\0" * 17, bytearray(4), memoryview(b"\0" * 4),
+PACKED = [b"\1\2\3\4", b"\0" * 16, b"\1\2\3", b"", b"\1" * 5, b"\0" * 15, b"\0" * 17, bytearray(4),
+          memoryview(b"\0" * 4),
           "1234", None, 1]
 ALL_POOLS = [GENERIC, HOSTS, PORTS, ADDRESSES, SIZES, FLAGS, DATA, WRITABLE, TIMEOUTS, BOOLISH, LEVELS, OPTIONS,
              OPTVALUES, FAMILIES, TYPES, PROTOS, FDS, HOWS, BACKLOGS, MODES, BUFFERINGS, SERVICES, PROTO_NAMES,
@@ -431,6 +433,8 @@ def guarded(fn, *args, **kwargs):
 
 def exception_outcome(e):
     name = type(e).__name__
+    if isinstance(e, BaseExceptionGroup):  # create_connection(all_errors=True): what each attempt raised
+        return ("raise", name, tuple(exception_outcome(x) for x in e.exceptions))
     if isinstance(e, OSError) and not isinstance(e, TimeoutError):
         # (TimeoutError: usocket gives it errno ETIMEDOUT, as MicroPython code expects; CPython None.)
         return ("raise", name, e.errno)
@@ -514,6 +518,15 @@ def seed_form(v, forms):
 KEYWORD_POSITIONS = {"address": 0, "source_address": 2}
 
 
+def has_errno(outcome, code):
+    """The outcome raised OSError `code`, alone or in an ExceptionGroup."""
+    if outcome[0] != "raise" or len(outcome) < 3:
+        return False
+    if isinstance(outcome[2], tuple):
+        return any(has_errno(o, code) for o in outcome[2])
+    return outcome[2] == code
+
+
 def shared_address(args, kwargs):
     """An address among the arguments that both worlds would use: a port other than 0 (or a bare
     port: seed 002), a Linux abstract name."""
@@ -522,7 +535,7 @@ def shared_address(args, kwargs):
             return True
         if isinstance(v, Sym) and v.name.endswith("_address"):  # another socket's: it may be busy
             return True
-        if isinstance(v, (tuple, list)) and len(v) >= 2 and isinstance(v[1], (int, Index)) and not isinstance(v[1], float):
+        if isinstance(v, (tuple, list)) and len(v) >= 2 and isinstance(v[1], (int, Index)):
             try:
                 if operator.index(v[1]) != 0:
                     return True
@@ -555,15 +568,16 @@ def allowed(name, args, cpython, usocket, kwargs=None, timeout=None):
                 return "a seed address form"
         if name in ("send", "sendall") and args and isinstance(args[0], str):
             return "send(str) is UTF-8 (SPEC)"
-    if errno.EADDRINUSE in (cpython[-1], usocket[-1]) and "ok" in (cpython[0], usocket[0]) and shared_address(args,
-                                                                                                               kwargs):
+    if (has_errno(cpython, errno.EADDRINUSE) or has_errno(usocket, errno.EADDRINUSE)) and "ok" in (
+            cpython[0], usocket[0]) and shared_address(args, kwargs):
         # The two worlds share the machine: a fixed port or abstract name one of them holds is
         # busy for the other.
         return "a fixed address, held by the other world"
     flags = args[1] if name in ("recv", "recvfrom", "recv_into", "recvfrom_into", "send", "sendall") and len(
         args) > 1 else kwargs.get("flags") if kwargs else None
     if (timed and isinstance(flags, int) and flags & cpython_socket.MSG_DONTWAIT and
-            usocket[:2] == ("raise", "BlockingIOError") and cpython[:2] in (("raise", "Hang"), ("raise", "TimeoutError"))):
+            usocket[:2] == ("raise", "BlockingIOError") and
+            cpython[:2] in (("raise", "Hang"), ("raise", "TimeoutError"))):
         # usocket: MSG_DONTWAIT makes the call non-blocking whatever the socket's timeout;
         # CPython waits for readiness first, flags or not.
         return "MSG_DONTWAIT on a socket with a timeout"

@@ -549,9 +549,10 @@ def main():
             FAILING[0] = False
     faulthandler.cancel_dump_traceback_later()
     elapsed = time.monotonic() - start
+    rate = STATS["calls"] / max(elapsed, 1e-9)
     print("pyfuzz: %d calls in %d sequences, %.0f s, %.0f calls/s (%d of them waited until interrupted); %d "
-          "differences allowed (differ.allowed)" % (STATS["calls"], STATS["sequences"], elapsed,
-                                                    STATS["calls"] / max(elapsed, 1e-9), STATS["hangs"], STATS["allowed"]))
+          "differences allowed (differ.allowed)" % (STATS["calls"], STATS["sequences"], elapsed, rate, STATS["hangs"],
+                                                    STATS["allowed"]))
     if STATS["unrepeated"]:
         print("pyfuzz: %d differences did not repeat when replayed (printed above; not counted as failures)"
               % STATS["unrepeated"])

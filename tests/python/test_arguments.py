@@ -66,6 +66,9 @@ class Context:
         self.opened.append(s)
         return s
 
+    def sock6(self):
+        return self.sock(self.mod.AF_INET6)
+
     def listener(self):
         s = self.sock()
         s.bind(("127.0.0.1", 0))
@@ -128,6 +131,17 @@ def compare(case):
     return outcomes[0]
 
 
+def ipv6_works():
+    try:
+        with cpython_socket.socket(cpython_socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+# Without IPv6 (a container may have none) the AF_INET6 cases are only compared.
+IPV6 = ipv6_works()
 SOL, REUSE = cpython_socket.SOL_SOCKET, cpython_socket.SO_REUSEADDR
 NI = cpython_socket.NI_NUMERICHOST | cpython_socket.NI_NUMERICSERV
 
@@ -209,10 +223,11 @@ CASES = [
      ("raise", "BufferError")),
     ("send strided", lambda c: c.sock().send(memoryview(b"abcd")[::2]), ("raise", "BufferError")),
     # AF_INET6: flowinfo and scope_id are "I" (masked); the tuple's scope id is the one used.
-    ("bind6 scope 2**32", lambda c: c.sock(c.mod.AF_INET6).bind(("::1", 0, 0, 2 ** 32)), ("ok", "NoneType")),
-    ("bind6 flowinfo -1", lambda c: c.sock(c.mod.AF_INET6).bind(("::1", 0, -1, 0)), ("raise", "OverflowError")),
-    ("bind6 flowinfo float", lambda c: c.sock(c.mod.AF_INET6).bind(("::1", 0, 1.0, 0)), ("raise", "TypeError")),
-    ("bind6 scoped name, scope 0", lambda c: c.sock(c.mod.AF_INET6).bind(("fe80::1%lo", 0)), ("raise", "OSError", 22)),
+    ("bind6 scope 2**32", lambda c: c.sock6().bind(("::1", 0, 0, 2 ** 32)), ("ok", "NoneType") if IPV6 else None),
+    ("bind6 flowinfo -1", lambda c: c.sock6().bind(("::1", 0, -1, 0)), ("raise", "OverflowError") if IPV6 else None),
+    ("bind6 flowinfo float", lambda c: c.sock6().bind(("::1", 0, 1.0, 0)), ("raise", "TypeError") if IPV6 else None),
+    ("bind6 scoped name, scope 0", lambda c: c.sock6().bind(("fe80::1%lo", 0)),
+     ("raise", "OSError", 22) if IPV6 else None),
     # AF_UNIX: a NUL after the first byte is where the kernel stops; the length counts all.
     ("unix path NUL", lambda c: c.sock(c.mod.AF_UNIX).bind(c.path("a") + "\0tail"), ("ok", "NoneType")),
     ("unix path too long", lambda c: c.sock(c.mod.AF_UNIX).bind(c.path("x" * 120)), ("raise", "OSError", None)),
