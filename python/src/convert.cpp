@@ -251,7 +251,7 @@ bool resolve_host(PyObject* origin, std::string_view host, int port, int family,
     }
     // "" (wildcard), "<broadcast>", IPv6 literals and names.
     const std::string copy(host);
-    out = without_gil([&] { return resolve_address(copy, port_ok ? port : 0, family, ec); });
+    out = without_gil([&] { return resolve_address(copy, port_ok ? port : 0, address_family{family}, ec); });
     if (ec) return set_error(origin, ec, what) != nullptr;
     return port_ok || port_error(what);
 }
@@ -363,7 +363,7 @@ bool to_address(PyObject* origin, PyObject* o, int family, const char* what, add
             if (!port_arg(o, what, port)) return false;
             if (port < 0 || port > 65535) return port_error(what);
             std::error_code ec;
-            out = address::any(family, port, ec);
+            out = address::any(address_family{family}, port, ec);
             return ec ? set_error(origin, ec, what) != nullptr : true;
         }
         return inet_address(origin, o, family, what, forms, out);

@@ -43,7 +43,7 @@ PyObject* py_socketpair(PyObject* module, PyObject* const* args, Py_ssize_t narg
     for (int i = 0; i < 3; ++i)
         if (a[i] != nullptr && !(i == 0 && a[i] == Py_None) && !to_int(a[i], v[i])) return nullptr;
     std::error_code ec;
-    auto p = socketpair(v[0], v[1], v[2], ec);
+    auto p = socketpair(address_family{v[0]}, usocket::socket_type{v[1]}, protocol{v[2]}, ec);
     if (ec) return set_error(module, ec, "socketpair");
     return pair_result(state_of_module(module), std::move(p));
 }
@@ -63,8 +63,8 @@ PyObject* py_fromfd(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     int v[3] = {0, 0, 0};
     for (Py_ssize_t i = 1; i < nargs; ++i)
         if (!to_int(args[i], v[i - 1])) return nullptr;
-    s.getsockopt(sol_socket, so_type, ec);
-    if (!ec) s = fromfd(s.fileno(), v[0], v[1], v[2], ec);
+    static_cast<void>(s.getsockopt(sol_socket, so_type, ec));  // ENOTSOCK for a pipe, a file...
+    if (!ec) s = fromfd(s.fileno(), address_family{v[0]}, usocket::socket_type{v[1]}, protocol{v[2]}, ec);
     if (ec) return set_error(module, ec, "fromfd");
     return wrap_socket(state_of_module(module), std::move(s));
 }

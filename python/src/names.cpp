@@ -205,7 +205,7 @@ PyObject* py_getnameinfo(PyObject* module, PyObject* const* args, Py_ssize_t nar
         // As CPython, whose lookup is getaddrinfo(AI_NUMERICHOST): a name is EAI_NONAME.
         return set_error(module, std::error_code(eai_noname, gai_category()), "getnameinfo");
     }
-    const nameinfo r = without_gil([&] { return getnameinfo(a, flags, ec); });
+    const nameinfo r = without_gil([&] { return getnameinfo(a, nameinfo_flags{flags}, ec); });
     if (ec) return set_error(module, ec, "getnameinfo");
     ref h(str(r.host));
     ref s(str(r.service));
@@ -281,7 +281,7 @@ PyObject* py_inet_pton(PyObject* module, PyObject* const* args, Py_ssize_t nargs
     std::string text;
     if (!to_int(args[0], family) || !text_arg(args[1], "inet_pton", text)) return nullptr;
     std::error_code ec;
-    const std::string packed = inet_pton(family, text, ec);
+    const std::string packed = inet_pton(address_family{family}, text, ec);
     if (ec) return inet_error(module, ec, "inet_pton", "illegal IP address string passed to inet_pton");
     return bytes(packed);
 }
@@ -478,7 +478,7 @@ bool source_for(PyObject* module, PyObject* source_obj, const std::vector<addres
             continue;
         }
         std::error_code ec;
-        if (local != address::any(family, 0, ec)) source = local;
+        if (local != address::any(address_family{family}, 0, ec)) source = local;
         chosen = family;
         kept.push_back(candidates[i]);
     }
@@ -602,8 +602,9 @@ PyObject* py_create_server(PyObject* module, PyObject* const* args, Py_ssize_t n
             return nullptr;
         }
     }
-    if (a[1] != nullptr && !to_int(a[1], options.family)) return nullptr;
-    if (options.family == -1) options.family = af_inet;  // as socket(family=-1)
+    int family = af_inet;
+    if (a[1] != nullptr && !to_int(a[1], family)) return nullptr;
+    options.family = family == -1 ? af_inet : address_family{family};  // (-1: as socket(family=-1))
     std::error_code ec;
     if (options.family != af_inet && options.family != af_inet6 && options.family != af_unix) {
         usocket::socket probe = usocket::socket::open(options.family, sock_stream, 0, ec);

@@ -259,7 +259,7 @@ PyObject* socket_shutdown(PyObject* self, PyObject* arg) {
     int how = 0;
     if (!to_int(arg, how)) return nullptr;
     std::error_code ec;
-    socket_call(self, [&] { sock_of(self).shutdown(how, ec); });
+    socket_call(self, [&] { sock_of(self).shutdown(shutdown_how{how}, ec); });
     if (ec) return set_error(self, ec, "shutdown");
     Py_RETURN_NONE;
 }
@@ -296,7 +296,7 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        socket_call(self, [&] { return sock_of(self).send(const_buffer(data.data(), data.size()), flags, ec); });
+        socket_call(self, [&] { return sock_of(self).send(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
     if (ec) return set_error(self, ec, "send");
     return new_int(n);
 }
@@ -307,7 +307,7 @@ PyObject* socket_sendall(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     int flags = 0;
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
-    socket_call(self, [&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), flags, ec); });
+    socket_call(self, [&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
     if (ec) return set_error(self, ec, "sendall");
     Py_RETURN_NONE;
 }
@@ -326,7 +326,7 @@ PyObject* socket_sendto(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     if (!to_address(self, args[nargs - 1], s.family(), "sendto", address_forms::plain, peer)) return nullptr;
     std::error_code ec;
     const std::size_t n =
-        socket_call(self, [&] { return s.sendto(const_buffer(data.data(), data.size()), peer, flags, ec); });
+        socket_call(self, [&] { return s.sendto(const_buffer(data.data(), data.size()), peer, msg_flags{flags}, ec); });
     if (ec) return set_error(self, ec, "sendto");
     return new_int(n);
 }
@@ -385,7 +385,7 @@ PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (size == 0) return PyBytes_FromStringAndSize(nullptr, 0);
     std::error_code ec;
     PyObject* data =
-        receive_bytes(self, size, ec, [&](mutable_buffer buf) { return sock_of(self).recv_into(buf, 0, flags, ec); });
+        receive_bytes(self, size, ec, [&](mutable_buffer buf) { return sock_of(self).recv_into(buf, 0, msg_flags{flags}, ec); });
     return ec ? set_error(self, ec, "recv") : data;
 }
 
@@ -396,7 +396,7 @@ PyObject* socket_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t narg
     address from;
     std::error_code ec;
     ref data(receive_bytes(self, size, ec,
-                           [&](mutable_buffer buf) { return sock_of(self).recvfrom_into(buf, 0, flags, from, ec); }));
+                           [&](mutable_buffer buf) { return sock_of(self).recvfrom_into(buf, 0, msg_flags{flags}, from, ec); }));
     if (ec) return set_error(self, ec, "recvfrom");
     if (!data) return nullptr;
     ref addr(from_address(from));
@@ -430,8 +430,9 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     // As recv(): 0 bytes wanted (an empty buffer, nbytes 0) asks the socket nothing.
     if (nbytes == 0 && buf.size() == 0) return new_int(0);
     std::error_code ec;
-    const std::size_t got = socket_call(self, 
-        [&] { return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, ec); });
+    const std::size_t got = socket_call(self, [&] {
+        return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, ec);
+    });
     if (ec) return set_error(self, ec, "recv_into");
     return new_int(got);
 }
@@ -448,7 +449,7 @@ PyObject* socket_recvfrom_into(PyObject* self, PyObject* const* args, Py_ssize_t
     address from;
     std::error_code ec;
     const std::size_t got = socket_call(self, [&] {
-        return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, flags, from, ec);
+        return sock_of(self).recvfrom_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, from, ec);
     });
     if (ec) return set_error(self, ec, "recvfrom_into");
     ref addr(from_address(from));
@@ -501,15 +502,15 @@ PyObject* socket_setsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
     const bool none_form = !int_form && nargs == 4 && ints() && args[2] == Py_None && to_uint_mask(args[3], optlen);
     PyErr_Clear();
     if (int_form) {
-        s.setsockopt(level, option, value, ec);
+        s.setsockopt(option_level{level}, option_name{option}, value, ec);
     } else if (none_form) {
-        s.setsockopt(level, option, const_buffer(nullptr, optlen), ec);
+        s.setsockopt(option_level{level}, option_name{option}, const_buffer(nullptr, optlen), ec);
     } else {
         buffer_arg bytes;
         if (!check_nargs("setsockopt", nargs, 3, 3) || !to_int(args[0], level) || !to_int(args[1], option) ||
             !bytes.get(args[2], false))
             return nullptr;
-        s.setsockopt(level, option, const_buffer(bytes.data(), bytes.size()), ec);
+        s.setsockopt(option_level{level}, option_name{option}, const_buffer(bytes.data(), bytes.size()), ec);
     }
     if (ec) return set_error(self, ec, "setsockopt");
     Py_RETURN_NONE;
@@ -522,7 +523,7 @@ PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
         return nullptr;
     std::error_code ec;
     if (nargs == 2 || buflen == 0) {  // as CPython, buflen 0 asks for the int form
-        const int v = sock_of(self).getsockopt(level, option, ec);
+        const int v = sock_of(self).getsockopt(option_level{level}, option_name{option}, ec);
         if (ec) return set_error(self, ec, "getsockopt");
         return PyLong_FromLong(v);
     }
@@ -530,7 +531,8 @@ PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
         PyErr_SetString(PyExc_OSError, "getsockopt buflen out of range");
         return nullptr;
     }
-    const std::string v = sock_of(self).getsockopt(level, option, static_cast<std::size_t>(buflen), ec);
+    const std::string v =
+        sock_of(self).getsockopt(option_level{level}, option_name{option}, static_cast<std::size_t>(buflen), ec);
     if (ec) return set_error(self, ec, "getsockopt");
     return PyBytes_FromStringAndSize(v.data(), static_cast<Py_ssize_t>(v.size()));
 }
