@@ -133,12 +133,14 @@ bool to_ssize(PyObject* o, Py_ssize_t& out) {
     return !(out == -1 && PyErr_Occurred() != nullptr);
 }
 
-bool to_timeout(PyObject* o, timeout_type& out) {
+bool to_timeout(PyObject* o, timeout_type& out, const char* negative) {
     if (o == Py_None) {
         out.reset();
         return true;
     }
-    constexpr double max_ns = 9.2e18;  // below INT64_MAX, as CPython's _PyTime_t bound
+    // As CPython's _PyTime_FromSecondsObject(_PyTime_ROUND_TIMEOUT) into a signed 64-bit count
+    // of nanoseconds, then socket_parse_timeout()'s check that it is not negative.
+    constexpr long long max_seconds = INT64_MAX / 1000000000;  // _PyTime_check_mul_overflow
     std::int64_t ns = 0;
     if (PyFloat_Check(o)) {
         const double d = PyFloat_AS_DOUBLE(o);
@@ -146,14 +148,17 @@ bool to_timeout(PyObject* o, timeout_type& out) {
             PyErr_SetString(PyExc_ValueError, "Invalid value NaN (not a number)");
             return false;
         }
-        // _PyTime_ROUND_TIMEOUT: a timeout never ends early, so round away from zero.
+        // A timeout never ends early: rounded away from zero.
         const double scaled = d * 1e9;
         const double rounded = scaled >= 0 ? std::ceil(scaled) : std::floor(scaled);
-        if (!(std::fabs(rounded) < max_ns)) {
+        // CPython's range check compares with INT64_MAX as a double, 2**63, which passes; its
+        // conversion of 2**63 then gives INT64_MIN on x86-64, refused below as negative.
+        constexpr double two_63 = 9223372036854775808.0;
+        if (!(rounded >= -two_63 && rounded <= two_63)) {
             PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C _PyTime_t");
             return false;
         }
-        ns = static_cast<std::int64_t>(rounded);
+        ns = rounded == two_63 ? INT64_MIN : static_cast<std::int64_t>(rounded);
     } else {
         const long long secs = PyLong_AsLongLong(o);
         if (secs == -1 && PyErr_Occurred() != nullptr) {
@@ -162,14 +167,14 @@ bool to_timeout(PyObject* o, timeout_type& out) {
             }
             return false;
         }
-        if (secs > static_cast<long long>(max_ns / 1e9) || secs < -static_cast<long long>(max_ns / 1e9)) {
+        if (secs > max_seconds || secs < -max_seconds) {
             PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C _PyTime_t");
             return false;
         }
         ns = static_cast<std::int64_t>(secs) * 1000000000;
     }
     if (ns < 0) {
-        PyErr_SetString(PyExc_ValueError, "Timeout value out of range");
+        PyErr_SetString(PyExc_ValueError, negative);
         return false;
     }
     out = duration(ns);

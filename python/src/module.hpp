@@ -159,8 +159,9 @@ bool to_uint_mask(PyObject* o, unsigned int& out);
 /// A Py_ssize_t as CPython's "n" format.
 bool to_ssize(PyObject* o, Py_ssize_t& out);
 /// A timeout in seconds: None (blocking), or a non-negative int/float, stored in nanoseconds
-/// rounded up as CPython's _PyTime_ROUND_TIMEOUT. ValueError/TypeError/OverflowError.
-bool to_timeout(PyObject* o, timeout_type& out);
+/// rounded up as CPython's _PyTime_ROUND_TIMEOUT. ValueError (with `negative` for a negative
+/// one)/TypeError/OverflowError.
+bool to_timeout(PyObject* o, timeout_type& out, const char* negative = "Timeout value out of range");
 /// The Python value of a timeout: None or float seconds.
 PyObject* from_timeout(const timeout_type& t);
 

@@ -55,13 +55,7 @@ PyObject* ready_objects(PyObject* items, const std::vector<int>& fds, const std:
 PyObject* py_select(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("select", nargs, 3, 4)) return nullptr;
     timeout_type timeout;
-    if (nargs == 4 && !to_timeout(args[3], timeout)) {
-        if (PyErr_ExceptionMatches(PyExc_ValueError) && args[3] != Py_None) {
-            PyErr_Clear();
-            PyErr_SetString(PyExc_ValueError, "timeout must be non-negative");
-        }
-        return nullptr;
-    }
+    if (nargs == 4 && !to_timeout(args[3], timeout, "timeout must be non-negative")) return nullptr;
     ref items[3];
     std::vector<int> fds[3];
     for (int i = 0; i < 3; ++i)

@@ -9,6 +9,7 @@ import os
 import select
 import socket as cpython_socket
 import tempfile
+import threading
 
 import pytest
 
@@ -328,6 +329,49 @@ def test_same_as_cpython(case, expected):
     got = compare(case)
     if expected is not None:
         assert got == expected
+
+
+# Around the bounds of CPython's _PyTime (nanoseconds in a signed 64-bit count): 2.0**63 / 1e9
+# passes its range check and becomes negative (ValueError), beyond is OverflowError.
+TIMEOUTS = [9.2e9, 1e10, 1e300, float("inf"), float("-inf"), float("nan"), -1e-10, -1.0, 0.5, 9223372036,
+            9223372037, -9223372036, -9223372037, 9223372036.8547, 2.0 ** 63 / 1e9, -(2.0 ** 63) / 1e9, 2 ** 63]
+
+
+def timeout_outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as e:  # noqa: BLE001 - the class and message are the result
+        return ("raise", type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize("value", TIMEOUTS, ids=repr)
+def test_timeout_bounds_same_as_cpython(value):
+    outcomes = []
+    for mod in (cpython_socket, usocket):
+        with mod.socket() as s:
+            on_socket = timeout_outcome(lambda: (s.settimeout(value), s.gettimeout())[1])
+        try:
+            default = timeout_outcome(lambda: (mod.setdefaulttimeout(value), mod.getdefaulttimeout())[1])
+        finally:
+            mod.setdefaulttimeout(None)
+        select_fn = select.select if mod is cpython_socket else mod.select
+        # (select() with a valid timeout would wait: only its refusals are compared.)
+        refused = on_socket[0] == "raise"
+        selected = timeout_outcome(lambda: select_fn([], [], [], value)) if refused else None
+        outcomes.append((on_socket, default, selected))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_huge_timeout_waits():
+    a, b = usocket.socketpair()
+    with a, b:
+        a.settimeout(9.2e9)
+        timer = threading.Timer(0.2, b.sendall, (b"x",))
+        timer.start()
+        try:
+            assert a.recv(1) == b"x"
+        finally:
+            timer.join()
 
 
 def test_unix_path_stops_at_nul():
