@@ -38,6 +38,7 @@ bool text_arg(PyObject* o, const char* fname, std::string& out) {
 // UnicodeError stands), bytes and bytearray are taken as they are; TypeError for another
 // type or a NUL.
 bool name_arg(PyObject* o, const char* fname, std::string& out) {
+    PyObject* const given = o;  // the NUL error names the type passed, not its encoding
     ref encoded;
     if (PyUnicode_Check(o)) {
         encoded = ref(PyUnicode_AsEncodedString(o, "idna", nullptr));
@@ -55,7 +56,7 @@ bool name_arg(PyObject* o, const char* fname, std::string& out) {
     }
     if (out.find('\0') != std::string::npos) {
         PyErr_Format(PyExc_TypeError, "%s() argument 1 must be encoded string without null bytes, not %.100s", fname,
-                     Py_TYPE(o)->tp_name);
+                     Py_TYPE(given)->tp_name);
         return false;
     }
     return true;

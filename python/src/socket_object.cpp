@@ -307,7 +307,13 @@ PyObject* socket_sendall(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     int flags = 0;
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
-    socket_call(self, [&] { sock_of(self).sendall(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
+    // As CPython, whose loop sends at least once: empty data is still one send(), so an
+    // unconnected datagram socket is EDESTADDRREQ (the library's sendall sends nothing).
+    socket_call(self, [&] {
+        const const_buffer buf(data.data(), data.size());
+        if (buf.size() == 0) static_cast<void>(sock_of(self).send(buf, msg_flags{flags}, ec));
+        else sock_of(self).sendall(buf, msg_flags{flags}, ec);
+    });
     if (ec) return set_error(self, ec, "sendall");
     Py_RETURN_NONE;
 }

@@ -179,6 +179,12 @@ CASES = [
     ("recv negative, bad flags", lambda c: c.sock().recv(-1, 1.5), ("raise", "TypeError")),
     ("recvfrom negative, huge flags", lambda c: c.sock().recvfrom(-1, 2 ** 63), ("raise", "OverflowError")),
     ("recv negative", lambda c: c.sock().recv(-1), ("raise", "ValueError")),
+    # sendall() sends at least once, as CPython's loop: empty data is one send().
+    ("sendall empty, unconnected datagram", lambda c: c.sock(type=c.mod.SOCK_DGRAM).sendall(b""),
+     ("raise", "OSError", errno.EDESTADDRREQ)),
+    ("sendall empty, unconnected stream", lambda c: c.sock().sendall(b""),
+     ("raise", "BrokenPipeError", errno.EPIPE)),
+    ("sendall empty, closed", lambda c: c.closed().sendall(b""), ("raise", "OSError", errno.EBADF)),
     # recv(0) asks the socket nothing (b"" at once), recvfrom(0) waits as any recvfrom().
     ("recv 0 unconnected", lambda c: c.sock().recv(0), ("ok", "bytes")),
     ("recv 0 listening", lambda c: c.listener().recv(0), ("ok", "bytes")),
@@ -212,6 +218,9 @@ CASES = [
     ("makefile raw write str", lambda c: c.sock().makefile("wb", 0).write("text"), ("raise", "TypeError")),
     # Hosts: CPython's idna_converter() for socket addresses.
     ("bind host NUL", lambda c: c.sock().bind(("127.0.0.1\0x", 0)), ("raise", "TypeError")),
+    ("bind name NUL", lambda c: c.sock().bind(("h\0x", 0)), ("raise", "TypeError")),
+    ("bind6 name NUL", lambda c: c.sock6().bind(("h\0x", 0, 0, 0)), ("raise", "TypeError")),
+    ("sendto name NUL", lambda c: c.sock(type=c.mod.SOCK_DGRAM).sendto(b"x", ("h\0x", 1)), ("raise", "TypeError")),
     ("connect host NUL", lambda c: c.sock().connect(("\0", 1)), ("raise", "TypeError")),
     ("bind host bad IDNA", lambda c: c.sock().bind(("\u00e9" * 70, 0)), ("raise", "TypeError")),
     ("bind host surrogate", lambda c: c.sock().bind(("\udcff", 0)), ("raise", "TypeError")),
@@ -248,6 +257,9 @@ CASES = [
     # getaddrinfo(): C strings (they stop at a NUL), an exact int port.
     ("getaddrinfo host NUL", lambda c: c.mod.getaddrinfo("127.0.0.1\0x", 80), ("ok", "list")),
     ("getaddrinfo host NUL first", lambda c: c.mod.getaddrinfo("\0x", 80), ("raise", "gaierror", -2)),
+    ("getaddrinfo name NUL", lambda c: c.mod.getaddrinfo("a\0b", 80), ("raise", "gaierror", -2)),
+    ("getaddrinfo name bytes NUL", lambda c: c.mod.getaddrinfo(b"a\0b", None), ("raise", "gaierror", -2)),
+    ("getaddrinfo name NUL, service", lambda c: c.mod.getaddrinfo("a\0b", "http"), ("raise", "gaierror", -2)),
     ("getaddrinfo port IntEnum", lambda c: c.mod.getaddrinfo("127.0.0.1", Color.RED), ("raise", "OSError", None)),
     ("getaddrinfo port bool", lambda c: c.mod.getaddrinfo("127.0.0.1", True), ("raise", "OSError", None)),
     ("getaddrinfo port bytes NUL", lambda c: c.mod.getaddrinfo("127.0.0.1", b"\0x"), ("ok", "list")),
