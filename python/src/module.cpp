@@ -58,13 +58,15 @@ PyObject* py_fromfd(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!to_long(args[0], fd)) return nullptr;
     if (fd < 0 || fd > INT_MAX) return set_errno(EBADF);
     std::error_code ec;
-    usocket::socket s = fromfd(static_cast<int>(fd), 0, 0, 0, ec);
-    if (ec) return set_error(module, ec, "fromfd");
+    usocket::socket s = fromfd(static_cast<int>(fd), address_family{}, usocket::socket_type{}, protocol{}, ec);
+    // A descriptor that is no socket (a pipe, a file...) is ENOTSOCK after the arguments' errors.
+    if (ec && ec != std::errc::not_a_socket) return set_error(module, ec, "fromfd");
+    const std::error_code not_socket = ec;
     int v[3] = {0, 0, 0};
     for (Py_ssize_t i = 1; i < nargs; ++i)
         if (!to_int(args[i], v[i - 1])) return nullptr;
-    static_cast<void>(s.getsockopt(sol_socket, so_type, ec));  // ENOTSOCK for a pipe, a file...
-    if (!ec) s = fromfd(s.fileno(), address_family{v[0]}, usocket::socket_type{v[1]}, protocol{v[2]}, ec);
+    if (not_socket) return set_error(module, not_socket, "fromfd");
+    s = fromfd(s.fileno(), address_family{v[0]}, usocket::socket_type{v[1]}, protocol{v[2]}, ec);
     if (ec) return set_error(module, ec, "fromfd");
     return wrap_socket(state_of_module(module), std::move(s));
 }

@@ -155,6 +155,9 @@ CASES = [
     ("fromfd closed", lambda c: c.mod.fromfd(2 ** 31 - 1, c.mod.AF_INET, c.mod.SOCK_STREAM), ("raise", "OSError", 9)),
     ("fromfd str", lambda c: c.mod.fromfd("3", c.mod.AF_INET, c.mod.SOCK_STREAM), ("raise", "TypeError")),
     ("fromfd closed, bad family", lambda c: c.mod.fromfd(2 ** 31 - 1, "x", 1), ("raise", "OSError", 9)),
+    # A descriptor that is no socket: dup() succeeds, socket() converts its arguments first.
+    ("fromfd pipe, bad family", lambda c: c.mod.fromfd(c.pipe(), "1", 1), ("raise", "TypeError")),
+    ("fromfd pipe, bad proto", lambda c: c.mod.fromfd(c.pipe(), 2, 1, "x"), ("raise", "TypeError")),
     # setblocking() takes an integer, as PyLong_AsLong.
     ("setblocking str", lambda c: c.sock().setblocking("x"), ("raise", "TypeError")),
     ("setblocking None", lambda c: c.sock().setblocking(None), ("raise", "TypeError")),
