@@ -545,6 +545,15 @@ PyObject* py_create_connection(PyObject* module, PyObject* const* args, Py_ssize
     if (ec) {
         if (ec.value() == EINTR && PyErr_Occurred() != nullptr) return nullptr;
         if (!attempt_exceptions(module, attempts, candidates, errors)) return nullptr;
+        // No attempt's own error (timeout 0: every connect() would block): the call's error is
+        // each remaining candidate's, as CPython's loop gets it from each (an ExceptionGroup of
+        // them with all_errors).
+        for (std::size_t i = 0; attempts.empty() && i < errors.size(); ++i) {
+            if (errors[i]) continue;
+            set_error(module, ec, "create_connection");
+            errors[i] = fetch_exception();
+            if (!errors[i]) return nullptr;
+        }
         if (std::none_of(errors.begin(), errors.end(), [](const ref& e) { return bool(e); }))
             return set_error(module, ec, "create_connection");
         return raise_attempt_errors(errors, a[3]);

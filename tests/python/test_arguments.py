@@ -52,6 +52,15 @@ def result(fn):
     return ("ok", "socket" if hasattr(value, "fileno") else type(value).__name__)
 
 
+def group_members(fn):
+    """The classes and errnos of the members of the ExceptionGroup fn() raises."""
+    try:
+        fn()
+    except ExceptionGroup as group:
+        return [(type(e).__name__, e.errno) for e in group.exceptions]
+    raise AssertionError("no ExceptionGroup")
+
+
 class Context:
     """What a case needs from one module: the module, a directory, sockets closed at the end."""
 
@@ -292,6 +301,12 @@ CASES = [
     # then the source address (bind()'s conversion).
     ("create_connection list", lambda c: c.mod.create_connection(["127.0.0.1", c.listener().getsockname()[1]]),
      ("ok", "socket")),
+    # Timeout 0: the connect() would block, that is the attempt's error (in a group with all_errors).
+    ("create_connection timeout 0", lambda c: c.mod.create_connection(c.listener().getsockname(), 0),
+     ("raise", "BlockingIOError", errno.EINPROGRESS)),
+    ("create_connection timeout 0, all_errors",
+     lambda c: c.mod.create_connection(c.listener().getsockname(), 0, None, all_errors=True),
+     ("raise", "ExceptionGroup")),
     ("create_connection 1-tuple", lambda c: c.mod.create_connection(("127.0.0.1",)), ("raise", "ValueError")),
     ("create_connection 3-tuple", lambda c: c.mod.create_connection(("127.0.0.1", 1, 2)), ("raise", "ValueError")),
     ("create_connection int", lambda c: c.mod.create_connection(5), ("raise", "TypeError")),
@@ -387,6 +402,16 @@ def test_huge_timeout_waits():
             assert a.recv(1) == b"x"
         finally:
             timer.join()
+
+
+def test_create_connection_timeout_0_group_members_as_cpython():
+    members = []
+    for mod in (cpython_socket, usocket):
+        with mod.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            members.append(group_members(lambda: mod.create_connection(listener.getsockname(), 0, all_errors=True)))
+    assert members[0] == members[1] == [("BlockingIOError", errno.EINPROGRESS)]
 
 
 def test_unix_path_stops_at_nul():
