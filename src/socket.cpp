@@ -405,6 +405,11 @@ std::size_t socket::sendall(const_buffer data, msg_flags flags, std::error_code&
     // One deadline for the whole call, started now: the caller's timeout bounds the total.
     detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
     dl.start();
+    if (data.size() == 0) {
+        // One send even so, as CPython: an unconnected datagram socket learns EDESTADDRREQ.
+        if (st->tr == nullptr) (void)transmit(*st, data.data(), 0, flags, dl, ec);
+        return 0;
+    }
     std::size_t sent = 0;
     while (sent < data.size()) {
         const sys::ssize n = transmit(*st, data.data() + sent, data.size() - sent, flags, dl, ec);

@@ -689,3 +689,15 @@ TEST_F(socket_test, a_reused_error_code_is_cleared_by_a_call_that_succeeds) {
 }
 
 }  // namespace
+
+// sendall() of nothing makes one send, as CPython's: a datagram socket without a peer says so.
+TEST_F(socket_test, sendall_of_nothing_makes_one_send) {
+    usocket::socket u(usocket::af_inet, usocket::sock_dgram);
+    std::error_code ec;
+    (void)u.sendall(usocket::const_buffer(), ec);
+    EXPECT_EQ(ec, std::errc::destination_address_required) << ec.message();
+    auto [a, b] = usocket::socketpair();
+    a.sendall(usocket::const_buffer());
+    a.sendall("x");
+    EXPECT_EQ(b.recv(8), "x");
+}
