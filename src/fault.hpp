@@ -11,6 +11,10 @@
 
 #include "usocket/export.hpp"
 
+namespace usocket {
+struct received_message;
+}
+
 namespace usocket::testing {
 
 enum class op : std::uint8_t {
@@ -37,6 +41,8 @@ USOCKET_API bool fault_injection_enabled() noexcept;
 USOCKET_API void force_portable_selector(bool on) noexcept;
 /// recv calls the calling thread made through the seam since it started.
 USOCKET_API std::uint64_t recv_calls() noexcept;
+/// The backend's sys::decode_control, exported by the test build (src/message.cpp).
+USOCKET_API void decode_control(const void* control, std::size_t size, received_message& out);
 
 }  // namespace usocket::testing
 

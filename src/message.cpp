@@ -7,6 +7,7 @@
 #include <limits>
 #include <mutex>
 
+#include "fault.hpp"
 #include "message_call.hpp"
 #include "or_throw.hpp"
 #include "scratch.hpp"
@@ -240,5 +241,11 @@ received_message recv_fds(socket& s, std::size_t bufsize, std::size_t maxfds, ms
 received_message recv_fds(socket& s, std::size_t bufsize, std::size_t maxfds, msg_flags flags) {
     return detail::or_throw("recv_fds", [&](std::error_code& ec) { return recv_fds(s, bufsize, maxfds, flags, ec); });
 }
+
+#ifdef USOCKET_TESTING
+USOCKET_API void testing::decode_control(const void* control, std::size_t size, received_message& out) {
+    sys::decode_control(control, size, out);
+}
+#endif
 
 }  // namespace usocket

@@ -353,7 +353,7 @@ TEST_F(message_test, decoding_cuts_an_item_that_runs_past_the_buffer) {
     const std::size_t size = CMSG_SPACE(sizeof(int)) + CMSG_LEN(2 * sizeof(int) + 1);
     {
         usocket::received_message m;
-        usocket::sys::decode_control(buf, size, m);
+        usocket::testing::decode_control(buf, size, m);
         EXPECT_TRUE(m.truncated_item);
         ASSERT_EQ(m.ancillary.size(), 2u);
         EXPECT_EQ(int_at(m.ancillary[0].data, 0), 9);
@@ -367,7 +367,7 @@ TEST_F(message_test, decoding_cuts_an_item_that_runs_past_the_buffer) {
 
     first->cmsg_len = CMSG_LEN(0) - 1;  // malformed: nothing can be read after it
     usocket::received_message bad;
-    usocket::sys::decode_control(buf, sizeof buf, bad);
+    usocket::testing::decode_control(buf, sizeof buf, bad);
     EXPECT_TRUE(bad.truncated_item);
     EXPECT_TRUE(bad.ancillary.empty());
     EXPECT_TRUE(bad.fds.empty());
