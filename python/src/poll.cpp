@@ -24,15 +24,23 @@ int descriptor_of(const module_state* state, PyObject* o) {
 
 // --- select() ------------------------------------------------------------------------------------
 
-// The descriptors of a sequence of waitables (kept with the sequence, to map results back).
-bool descriptors(const module_state* state, PyObject* seq, ref& items, std::vector<int>& fds) {
+// The waitables of a sequence (kept with the sequence, to map results back): a usocket socket
+// as a socket (its buffered bytes count), anything else by its descriptor.
+bool waitables(const module_state* state, PyObject* seq, ref& items, std::vector<waitable>& out,
+               std::vector<int>& fds) {
     items = ref(PySequence_Fast(seq, "arguments 1-3 must be sequences"));
     if (!items) return false;
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(items.get());
+    out.reserve(static_cast<std::size_t>(n));
     fds.reserve(static_cast<std::size_t>(n));
     for (Py_ssize_t i = 0; i < n; ++i) {
-        const int fd = descriptor_of(state, PySequence_Fast_GET_ITEM(items.get(), i));
+        PyObject* o = PySequence_Fast_GET_ITEM(items.get(), i);
+        const int fd = descriptor_of(state, o);
         if (fd < 0) return false;
+        if (is_socket(state, o))
+            out.emplace_back(sock_of(o));
+        else
+            out.emplace_back(fd);
         fds.push_back(fd);
     }
     return true;
@@ -56,12 +64,31 @@ PyObject* py_select(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("select", nargs, 3, 4)) return nullptr;
     timeout_type timeout;
     if (nargs == 4 && !to_timeout(args[3], timeout, "timeout must be non-negative")) return nullptr;
+    const module_state* state = state_of_module(module);
     ref items[3];
+    std::vector<waitable> waits[3];
     std::vector<int> fds[3];
     for (int i = 0; i < 3; ++i)
-        if (!descriptors(state_of_module(module), args[i], items[i], fds[i])) return nullptr;
+        if (!waitables(state, args[i], items[i], waits[i], fds[i])) return nullptr;
+    // The sockets given are in use while the GIL is released (socket.__init__ must not replace
+    // one under the wait), as in a call on the socket itself.
+    std::vector<PyObject*> used;
+    for (const ref& list : items)
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(list.get()); ++i)
+            if (PyObject* o = PySequence_Fast_GET_ITEM(list.get(), i); is_socket(state, o)) used.push_back(o);
+    struct in_use {
+        std::vector<PyObject*>& objects;
+        explicit in_use(std::vector<PyObject*>& o) noexcept : objects(o) {
+            for (PyObject* s : objects) ++reinterpret_cast<py_socket*>(s)->calls;
+        }
+        ~in_use() {  // after without_gil() took the GIL back
+            for (PyObject* s : objects) --reinterpret_cast<py_socket*>(s)->calls;
+        }
+    } guard(used);
     std::error_code ec;
-    const select_result r = without_gil([&] { return usocket::select(fds[0], fds[1], fds[2], timeout, ec); });
+    const select_result r = without_gil([&] {
+        return usocket::select(std::span<const waitable>(waits[0]), waits[1], waits[2], timeout, ec);
+    });
     if (ec) return set_error(module, ec, "select");
     ref lists[3] = {ref(ready_objects(items[0].get(), fds[0], r.read)),
                     ref(ready_objects(items[1].get(), fds[1], r.write)),
@@ -162,8 +189,15 @@ PyObject* set_mask(PyObject* self, PyObject* obj, PyObject* mask_obj, bool modif
     int mask = pollin | pollout;
     if ((mask_obj != nullptr && !mask_arg(mask_obj, mask)) || !not_running(p)) return nullptr;
     std::error_code ec;
-    if (modify)
+    // A usocket socket is given to the poller as a socket: its buffered bytes are reported
+    // POLLIN, and once closed it is reported POLLNVAL (whoever reuses its number).
+    const bool sock = is_socket(poll_state(self), obj);
+    if (modify && sock)
+        p->poller.modify(sock_of(obj), mask, ec);
+    else if (modify)
         p->poller.modify(fd, mask, ec);
+    else if (sock)
+        p->poller.register_fd(sock_of(obj), mask, ec);
     else
         p->poller.register_fd(fd, mask, ec);
     if (ec) return set_error(self, ec, modify ? "modify" : "register");
@@ -184,14 +218,31 @@ PyObject* poll_modify(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     return set_mask(self, args[0], args[1], true);
 }
 
-// unregister(obj): KeyError when obj is not registered (as CPython).
+// The descriptor `obj` is registered under: a socket closed since is found as the object
+// registered (its fileno() is -1 now). -1 with an error.
+int registered_descriptor(py_poll* p, const module_state* state, PyObject* obj) {
+    if (is_socket(state, obj) && sock_of(obj).fileno() < 0) {
+        PyObject *key, *value;  // borrowed
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(p->objects, &pos, &key, &value))
+            if (value == obj) return static_cast<int>(PyLong_AsLong(key));
+    }
+    return descriptor_of(state, obj);
+}
+
+// unregister(obj): KeyError when obj is not registered (as CPython). A socket closed while
+// registered is unregistered by giving it (the poller finds it by its state).
 PyObject* poll_unregister(PyObject* self, PyObject* arg) {
     py_poll* p = as_poll(self);
     if (!not_running(p)) return nullptr;
-    const int fd = descriptor_of(poll_state(self), arg);
+    const module_state* state = poll_state(self);
+    const int fd = registered_descriptor(p, state, arg);
     if (fd < 0) return nullptr;
     std::error_code ec;
-    p->poller.unregister(fd, ec);
+    if (is_socket(state, arg))
+        p->poller.unregister(sock_of(arg), ec);
+    else
+        p->poller.unregister(fd, ec);
     ref key(PyLong_FromLong(fd));
     if (!key) return nullptr;
     if (ec) {

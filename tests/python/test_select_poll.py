@@ -156,3 +156,72 @@ def test_poll_bad_arguments(upair):
         p.register("nope")
     with pytest.raises(TypeError):
         usocket.poll(1)
+
+
+def test_poll_unregisters_a_socket_closed_while_registered():
+    # uselect-style loops unregister by object: a socket closed while registered (POLLNVAL at
+    # once, every time) must be removable, or the loop spins.
+    a, b = usocket.socketpair()
+    c, d = usocket.socketpair()
+    with a, c, d:
+        p = usocket.poll()
+        p.register(b, usocket.POLLIN)
+        p.register(c, usocket.POLLIN)
+        b.close()
+        assert p.poll(0) == [(b, usocket.POLLNVAL)]
+        p.unregister(b)
+        t0 = time.monotonic()
+        assert p.poll(100) == []
+        assert time.monotonic() - t0 >= 0.05
+        with pytest.raises(ValueError):
+            p.unregister(b)  # no longer registered, and closed: as CPython's (fileno() -1)
+        d.sendall(b"x")
+        assert p.poll(2000) == [(c, usocket.POLLIN)]
+        p.unregister(c)
+
+
+def test_poll_reports_bytes_readline_left_buffered():
+    a, b = usocket.socketpair()
+    with a, b:
+        b.sendall(b"first\nsecond\n")
+        assert a.readline() == b"first\n"  # "second\n" waits in a's buffer, not in the kernel
+        p = usocket.poll()
+        p.register(a, usocket.POLLIN)
+        assert p.poll(2000) == [(a, usocket.POLLIN)]
+        assert list(p.ipoll(2000)) == [(a, usocket.POLLIN)]
+        p.modify(a, usocket.POLLIN | usocket.POLLOUT)
+        assert p.poll(2000) == [(a, usocket.POLLIN | usocket.POLLOUT)]
+        assert a.readline() == b"second\n"
+        p.modify(a, usocket.POLLIN)
+        assert p.poll(0) == []
+
+
+def test_poll_does_not_report_a_closed_socket_for_the_one_reusing_its_number():
+    c, d = usocket.socketpair()
+    with d:
+        p = usocket.poll()
+        p.register(c, usocket.POLLIN)
+        number = c.fileno()
+        c.close()
+        e, f = usocket.socketpair()
+        with e, f:
+            if e.fileno() != number:
+                pytest.skip("the number was not reused")
+            f.sendall(b"x")
+            assert p.poll(0) == [(c, usocket.POLLNVAL)]  # not the new socket's POLLIN
+            p.unregister(c)
+            p.register(e, usocket.POLLIN)
+            assert p.poll(0) == [(e, usocket.POLLIN)]
+
+
+def test_select_reports_bytes_readline_left_buffered():
+    a, b = usocket.socketpair()
+    with a, b:
+        b.sendall(b"first\nsecond\n")
+        assert a.readline() == b"first\n"
+        t0 = time.monotonic()
+        assert usocket.select([a, b], [], [], 2) == ([a], [], [])
+        assert time.monotonic() - t0 < 1
+        assert usocket.select([a.fileno()], [], [], 0) == ([], [], [])  # a number shows the kernel's only
+        assert a.readline() == b"second\n"
+        assert usocket.select([a], [], [], 0) == ([], [], [])
