@@ -1,6 +1,8 @@
 // std::error_code → Python exception, and the interrupt check that runs signal handlers.
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include "module.hpp"
 
@@ -76,13 +78,18 @@ PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* wha
     return raise_with_code(PyExc_OSError, ec.value(), ec.message());
 }
 
+void park_thread() noexcept {
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
 bool check_signals() noexcept {
     // Called with the GIL released, from the thread that made the call: take the GIL back on
     // the thread state without_gil() released (the PyGILState API knows one interpreter only)
     // to run the handlers (only the main thread runs them; elsewhere this is a no-op, as in
     // CPython).
     PyThreadState* ts = detail::released_thread;
-    if (ts == nullptr) return false;  // not inside without_gil(): nothing to run
+    if (ts == nullptr || !detail::handles_signals) return false;  // nothing to run here
+    if (finalizing_elsewhere()) return true;  // the call ends, and without_gil() parks the thread
     PyEval_RestoreThread(ts);
     const bool raised = PyErr_CheckSignals() != 0;
     detail::released_thread = PyEval_SaveThread();

@@ -54,16 +54,59 @@ inline module_state* state_of(PyObject* origin) noexcept {
 namespace detail {
 /// The thread state without_gil() released on this thread (for check_signals()), or null.
 inline thread_local PyThreadState* released_thread = nullptr;
+/// without_gil() released the GIL on this thread during finalization: this is the finalizing
+/// thread (no other holds the GIL then), which takes it back as usual.
+inline thread_local bool released_finalizing = false;
+/// This thread runs Python's signal handlers (the main thread of the main interpreter): only
+/// then does check_signals() take the GIL (elsewhere PyErr_CheckSignals() does nothing).
+inline thread_local bool handles_signals = false;
+
+/// With the GIL held: this thread runs the signal handlers.
+inline bool runs_signal_handlers() noexcept {
+#if PY_VERSION_HEX < 0x030D0000
+    return _PyOS_IsMainThread() != 0;
+#else
+    return true;  // the private test went away: take the GIL and ask
+#endif
+}
 }  // namespace detail
+
+/// True once the interpreter is finalizing: a thread that takes the GIL then is ended.
+inline bool finalizing() noexcept {
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing() != 0;
+#else
+    return _Py_IsFinalizing() != 0;
+#endif
+}
+
+/// Parks a thread that returned from a call after the interpreter began finalizing (a daemon
+/// thread) until the process exits, as CPython 3.14 does: taking the GIL would end it with
+/// pthread_exit, whose unwinding would run our destructors without the GIL.
+[[noreturn]] void park_thread() noexcept;
+
+/// The interpreter began finalizing since this thread released the GIL (it is not the
+/// finalizing thread): taking the GIL back would end the thread.
+inline bool finalizing_elsewhere() noexcept { return !detail::released_finalizing && finalizing(); }
 
 /// Runs f() with the GIL released (for every call that may block or wait).
 template <class F>
 inline decltype(auto) without_gil(F&& f) {
     struct restore {
+        bool was_finalizing = finalizing();  // with the GIL held
+        bool main = detail::runs_signal_handlers();
         PyThreadState* ts = PyEval_SaveThread();
-        restore() noexcept { detail::released_thread = ts; }
-        ~restore() {
+        restore() noexcept {
+            detail::released_thread = ts;
+            detail::released_finalizing = was_finalizing;
+            detail::handles_signals = main;
+        }
+        // Not noexcept: should finalization begin between the check and PyEval_RestoreThread,
+        // the thread is ended by pthread_exit, whose forced unwinding must not meet a noexcept
+        // frame (std::terminate). Nothing here throws otherwise.
+        ~restore() noexcept(false) {
             detail::released_thread = nullptr;
+            if (finalizing_elsewhere()) park_thread();
             PyEval_RestoreThread(ts);
         }
     } guard;
@@ -72,7 +115,9 @@ inline decltype(auto) without_gil(F&& f) {
 
 /// The library's interrupt check: takes the GIL back on the thread state without_gil()
 /// released (any interpreter's), runs the Python signal handlers, and says "give up" when one
-/// raised; the exception then waits in the thread state for set_error().
+/// raised; the exception then waits in the thread state for set_error(). Only on the thread
+/// that runs the handlers; gives up without taking the GIL once the interpreter is finalizing
+/// (the check is noexcept: a thread must not be ended inside it).
 bool check_signals() noexcept;
 
 // --- function tables -------------------------------------------------------------------------

@@ -4,6 +4,8 @@ the call goes on with the time left."""
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -210,3 +212,27 @@ def test_init_again_while_another_thread_uses_the_socket(method):
     busy.__init__()  # no call in progress: the object gets a new socket (the old one closes)
     assert busy.family == usocket.AF_INET and busy.type == usocket.SOCK_STREAM
     busy.close()
+
+
+DAEMON_CHILD = """
+import threading, time, usocket
+a, b = usocket.socketpair()
+a.settimeout(0.0005)
+def spin():
+    while True:
+        try:
+            a.recv(1)
+        except Exception:
+            pass
+for _ in range(4):
+    threading.Thread(target=spin, daemon=True).start()
+time.sleep(0.05)
+"""
+
+
+def test_exit_with_daemon_threads_inside_calls():
+    # Daemon threads returning from calls while the interpreter finalizes must not abort the
+    # process ("terminate called without an active exception", SIGABRT).
+    for _ in range(10):
+        p = subprocess.run([sys.executable, "-c", DAEMON_CHILD], capture_output=True, timeout=60)
+        assert p.returncode == 0, p.stderr.decode(errors="replace")[-500:]
