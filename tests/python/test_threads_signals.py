@@ -214,6 +214,30 @@ def test_init_again_while_another_thread_uses_the_socket(method):
     busy.close()
 
 
+def test_signal_handler_reading_the_socket_a_blocked_readline_reads(alarm):
+    # The handler runs inside the blocked readline(): a second read of the same socket there
+    # is a reentrant call, refused with RuntimeError, and no byte is lost.
+    inner = []
+
+    def handler(signum, frame):
+        try:
+            b.readline()
+        except RuntimeError as e:
+            inner.append(e)
+            raise
+
+    a, b = usocket.socketpair()
+    with a, b:
+        b.settimeout(5)  # bounded should the inner call wait instead
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(RuntimeError):
+            b.readline()
+        assert len(inner) == 1
+        a.sendall(b"line\n")
+        assert b.readline() == b"line\n"
+
+
 DAEMON_CHILD = """
 import threading, time, usocket
 a, b = usocket.socketpair()
