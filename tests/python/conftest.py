@@ -11,6 +11,10 @@ import usocket
 
 IMPLS = {"cpython": cpython_socket, "usocket": usocket}
 
+# A name with a 64-byte label: the resolver refuses it (EAI_NONAME) without sending a query
+# (tests stay off the network). Bytes, since CPython's idna codec rejects such a str.
+UNRESOLVABLE = b"x" * 64 + b".invalid"
+
 
 def open_fds():
     return set(os.listdir("/proc/self/fd"))

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import usocket
-from conftest import outcome, tcp_pair
+from conftest import UNRESOLVABLE, outcome, tcp_pair
 
 
 def test_exception_classes():
@@ -84,7 +84,7 @@ def test_broken_pipe_not_sigpipe():
 
 def test_gaierror_negative_code(mod):
     with pytest.raises(mod.gaierror) as e:
-        mod.getaddrinfo("name.that.does.not.exist.invalid", 80)
+        mod.getaddrinfo(UNRESOLVABLE, 80)
     assert e.value.errno < 0
     assert e.value.errno in (mod.EAI_NONAME, mod.EAI_AGAIN, getattr(mod, "EAI_NODATA", mod.EAI_NONAME))
     assert e.value.args[0] == e.value.errno and isinstance(e.value.strerror, str)
@@ -108,7 +108,7 @@ ARG_CASES = [
     ("setsockopt str", lambda m, s: s.setsockopt(m.SOL_SOCKET, m.SO_REUSEADDR, "1")),
     ("listen huge", lambda m, s: s.listen(2 ** 40)),
     ("shutdown bad", lambda m, s: s.shutdown(99)),
-    ("unresolvable", lambda m, s: s.connect(("name.that.does.not.exist.invalid", 80))),
+    ("unresolvable", lambda m, s: s.connect((UNRESOLVABLE, 80))),
     ("bad literal", lambda m, s: s.bind(("256.1.1.1", 0))),
     ("getsockopt buflen", lambda m, s: s.getsockopt(m.SOL_SOCKET, m.SO_TYPE, 5000)),
     ("recvfrom_into small", lambda m, s: s.recvfrom_into(bytearray(1), 4)),

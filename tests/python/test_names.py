@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import usocket
-from conftest import outcome
+from conftest import UNRESOLVABLE, outcome
 
 SAME = [
     ("gethostbyname localhost", lambda m: m.gethostbyname("localhost")),
@@ -63,7 +63,7 @@ def test_ip_to_tuple_from_library():
 
 def test_gethostbyname_unknown_is_gaierror():
     with pytest.raises(usocket.gaierror) as e:
-        usocket.gethostbyname("no.such.name.invalid")
+        usocket.gethostbyname(UNRESOLVABLE)
     assert e.value.errno < 0
 
 
