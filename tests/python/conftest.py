@@ -14,6 +14,9 @@ IMPLS = {"cpython": cpython_socket, "usocket": usocket}
 # A name with a 64-byte label: the resolver refuses it (EAI_NONAME) without sending a query
 # (tests stay off the network). Bytes, since CPython's idna codec rejects such a str.
 UNRESOLVABLE = b"x" * 64 + b".invalid"
+# A str name the resolver refuses without a query (320 bytes, past DNS's 255) that CPython's
+# idna codec takes (labels of 63).
+TOO_LONG_NAME = ".".join(["x" * 63] * 5) + "."
 
 
 def open_fds():
