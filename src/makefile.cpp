@@ -221,8 +221,8 @@ std::size_t socket_file::buffer_size() const noexcept { return impl_ ? impl_->bu
 std::string socket_file::mode() const { return impl_ ? impl_->mode : std::string(); }
 std::size_t socket_file::pending() const noexcept { return impl_ ? impl_->wbuf_size.load(std::memory_order_relaxed) : 0; }
 
-int socket_file::fileno() const noexcept {
-    if (closed() || impl_->st->released()) return -1;
+native_handle socket_file::fileno() const noexcept {
+    if (closed() || impl_->st->released()) return invalid_handle;
     return impl_->st->fd;
 }
 

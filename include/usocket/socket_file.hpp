@@ -22,6 +22,7 @@
 
 #include "usocket/buffer.hpp"
 #include "usocket/export.hpp"
+#include "usocket/platform.hpp"
 
 namespace usocket {
 
@@ -121,8 +122,9 @@ public:
     [[nodiscard]] std::size_t buffer_size() const noexcept;
     /// The mode string given to makefile().
     [[nodiscard]] std::string mode() const;
-    /// The socket's descriptor, -1 once this file is closed (or the socket detached it).
-    [[nodiscard]] int fileno() const noexcept;
+    /// The socket's descriptor, invalid_handle once this file is closed (or the socket
+    /// detached it).
+    [[nodiscard]] native_handle fileno() const noexcept;
     /// Bytes written and not yet sent.
     [[nodiscard]] std::size_t pending() const noexcept;
 

@@ -21,6 +21,16 @@ namespace {
 
 class api : public usocket_test::fd_leak_check {};
 
+// --- descriptors are native_handle in every public signature (SOCKET on Windows) -------------
+
+template <class T>
+using fileno_of = decltype(std::declval<const T&>().fileno());
+static_assert(std::is_same_v<fileno_of<usocket::socket>, usocket::native_handle>);
+static_assert(std::is_same_v<fileno_of<usocket::socket_file>, usocket::native_handle>);
+static_assert(std::is_same_v<fileno_of<usocket::selector>, usocket::native_handle>);
+static_assert(std::is_same_v<decltype(usocket::poll_event::fd), usocket::native_handle>);
+static_assert(std::is_same_v<decltype(usocket::select_result::read)::value_type, usocket::native_handle>);
+
 // --- typed constants ---------------------------------------------------------------------------
 
 constexpr const char* family_name(usocket::address_family f) {
