@@ -73,7 +73,7 @@ PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* wha
         return nullptr;
     }
     // A signal handler raised while the call waited: that exception is the result.
-    if (ec.value() == EINTR && PyErr_Occurred() != nullptr) return nullptr;
+    if (is_interrupted(ec) && PyErr_Occurred() != nullptr) return nullptr;
     if (is_timeout(ec)) return raise_with_code(PyExc_OSError, ec.value(), "timed out");
     return raise_with_code(PyExc_OSError, ec.value(), ec.message());
 }

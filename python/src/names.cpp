@@ -543,7 +543,7 @@ PyObject* py_create_connection(PyObject* module, PyObject* const* args, Py_ssize
     std::vector<attempt_error> attempts;
     usocket::socket s = without_gil([&] { return create_connection(kept, options, ec, &attempts); });
     if (ec) {
-        if (ec.value() == EINTR && PyErr_Occurred() != nullptr) return nullptr;
+        if (is_interrupted(ec) && PyErr_Occurred() != nullptr) return nullptr;
         if (!attempt_exceptions(module, attempts, candidates, errors)) return nullptr;
         // No attempt's own error (timeout 0: every connect() would block): the call's error is
         // each remaining candidate's, as CPython's loop gets it from each (an ExceptionGroup of
