@@ -114,7 +114,7 @@ public:
         listener_.setblocking(false);
         sel_.add(listener_.fileno(), usocket::selector::readable, listener_token);
         if (opt_.wait_s) {
-            idle_limit_ = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(*opt_.wait_s));
+            idle_limit_ = seconds_duration(*opt_.wait_s);
             idle_tick_ = std::min<clock::duration>(*idle_limit_ / 4 + std::chrono::milliseconds(1),
                                                    std::chrono::milliseconds(250));
         }

@@ -15,7 +15,7 @@ using steady = std::chrono::steady_clock;
 
 usocket::timeout_type seconds_to_timeout(const std::optional<double>& s) {
     if (!s) return std::nullopt;
-    return std::chrono::duration_cast<usocket::duration>(std::chrono::duration<double>(*s));
+    return seconds_duration(*s);
 }
 
 // "127.0.0.1:9", or "localhost (127.0.0.1:9)" when the user gave a name.
@@ -155,7 +155,7 @@ connection connect_to(const options& opt, const tls_layer& tls) {
     if (!opt.tls) return connection(std::move(s));
     // -w is one deadline for the lookup, the connect and the handshake.
     std::optional<steady::time_point> deadline;
-    if (opt.wait_s) deadline = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(*opt.wait_s));
+    if (opt.wait_s) deadline = start + seconds_duration(*opt.wait_s);
     return connection(tls.connect(std::move(s), target, deadline));
 }
 

@@ -2,6 +2,7 @@
 // What the command line asked for, once parsed and checked (cli.cpp), and the one way a run
 // fails: a `failure` whose text becomes "usock: TEXT" on standard error and exit status 1.
 
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -73,5 +74,11 @@ std::string describe(const std::error_code& ec);
 
 /// "usock: TEXT\n" on standard error, in one write.
 void say(const std::string& text);
+
+/// Seconds of the command line (-w, -q) as a steady-clock duration, rounded up as the library's
+/// timeouts are: the one conversion of them.
+inline std::chrono::steady_clock::duration seconds_duration(double s) {
+    return std::chrono::ceil<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
 
 }  // namespace usock

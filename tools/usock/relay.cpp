@@ -41,10 +41,6 @@ constexpr std::size_t stream_chunk = 128 * 1024;
 constexpr std::size_t datagram_chunk = 16 * 1024;  // one read of the input is one datagram (as nc)
 constexpr std::size_t datagram_max = 64 * 1024;    // any datagram fits
 
-clock::duration seconds(double s) {
-    return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(s));
-}
-
 enum class session_end { finished, idle, quit, failed };
 
 class link {
@@ -168,12 +164,12 @@ public:
             const auto now = clock::now();
             auto deadline = clock::time_point::max();
             if (input_eof_ && opt.quit_s >= 0) {
-                const auto t = input_eof_at_ + seconds(opt.quit_s);
+                const auto t = input_eof_at_ + seconds_duration(opt.quit_s);
                 if (now >= t) return session_end::quit;
                 deadline = std::min(deadline, t);
             }
             if (opt.wait_s) {
-                const auto t = clock::time_point(clock::duration(last_activity_.load())) + seconds(*opt.wait_s);
+                const auto t = clock::time_point(clock::duration(last_activity_.load())) + seconds_duration(*opt.wait_s);
                 if (now >= t) {
                     if (verbose_) say("no data for " + std::to_string(*opt.wait_s) + " s: closing " + peer_);
                     return session_end::idle;

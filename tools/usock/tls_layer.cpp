@@ -233,8 +233,7 @@ std::string tls_layer::handshake_timed_out() const {
 }
 
 std::chrono::steady_clock::duration tls_layer::handshake_limit() const noexcept {
-    if (opt_.wait_s)
-        return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(*opt_.wait_s));
+    if (opt_.wait_s) return seconds_duration(*opt_.wait_s);
     return default_handshake_limit;
 }
 
