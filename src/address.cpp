@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "or_throw.hpp"
+#include "port.hpp"
 #include "sockaddr.hpp"
 #include "sys.hpp"
 #include "usocket/constants.hpp"
@@ -60,27 +61,6 @@ bool parse_ipv6(std::string_view host, std::uint8_t (&out)[16], std::uint32_t& s
     return true;
 }
 
-// A port in text: all digits (else bad_address) and at most 65535 (else port_out_of_range).
-bool parse_port(std::string_view text, int& port, std::error_code& ec) noexcept {
-    if (text.empty()) {
-        ec = errc::bad_address;
-        return false;
-    }
-    long v = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') {
-            ec = errc::bad_address;
-            return false;
-        }
-        if (v <= 65535) v = v * 10 + (c - '0');  // stops growing once out of range
-    }
-    if (!valid_port(static_cast<int>(v))) {
-        ec = errc::port_out_of_range;
-        return false;
-    }
-    port = static_cast<int>(v);
-    return true;
-}
 
 address from_parts(const sys::ip_parts& p) noexcept {
     std::byte native[address::capacity];
@@ -260,7 +240,7 @@ address address::parse(std::string_view text, std::error_code& ec) noexcept {
             return {};
         }
         const auto rest = text.substr(close + 1);
-        if (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), port, ec))) {
+        if (!rest.empty() && (rest.front() != ':' || !detail::parse_port_digits(rest.substr(1), port, ec))) {
             if (!ec) ec = errc::bad_address;
             return {};
         }
@@ -274,7 +254,7 @@ address address::parse(std::string_view text, std::error_code& ec) noexcept {
         ec = errc::bad_address;
         return {};
     }
-    if (!parse_port(text.substr(colon + 1), port, ec)) return {};
+    if (!detail::parse_port_digits(text.substr(colon + 1), port, ec)) return {};
     return ipv4(text.substr(0, colon), port, ec);
 }
 
@@ -407,6 +387,27 @@ address address::with_port(int port) const {
 address address::parse(std::string_view text) {
     return detail::or_throw([&] { return "address '" + std::string(text) + "'"; },
                             [&](std::error_code& ec) { return parse(text, ec); });
+}
+
+bool detail::parse_port_digits(std::string_view text, int& port, std::error_code& ec) noexcept {
+    if (text.empty()) {
+        ec = errc::bad_address;
+        return false;
+    }
+    long v = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            ec = errc::bad_address;
+            return false;
+        }
+        if (v <= 65535) v = v * 10 + (c - '0');  // stops growing once out of range
+    }
+    if (!valid_port(static_cast<int>(v))) {
+        ec = errc::port_out_of_range;
+        return false;
+    }
+    port = static_cast<int>(v);
+    return true;
 }
 
 }  // namespace usocket

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "or_throw.hpp"
+#include "port.hpp"
 #include "sock_call.hpp"
 #include "sys.hpp"
 #include "usocket/constants.hpp"
@@ -334,14 +335,12 @@ int parse_port(std::string_view text, std::string_view proto, std::error_code& e
     detail::clear_error(ec);
     const std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
     if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
-        long v = 0;
-        for (const char c : digits)
-            if (v <= 65535) v = v * 10 + (c - '0');  // stops growing once out of range
-        if (text.front() == '-' || !valid_port(static_cast<int>(v))) {
+        int port = 0;
+        if (text.front() == '-' || !detail::parse_port_digits(digits, port, ec)) {
             ec = errc::port_out_of_range;
             return 0;
         }
-        return static_cast<int>(v);
+        return port;
     }
     if (text.empty()) {
         ec = errc::bad_address;

@@ -244,7 +244,7 @@ PyObject* py_getservbyport(PyObject* module, PyObject* const* args, Py_ssize_t n
     if (!to_int(args[0], port)) return nullptr;
     bool none = false;
     if (!proto_arg(args, nargs, "getservbyport", proto, none)) return nullptr;
-    if (port < 0 || port > 65535) {
+    if (!usocket::valid_port(port)) {
         PyErr_SetString(PyExc_OverflowError, "getservbyport: port must be 0-65535.");
         return nullptr;
     }
