@@ -8,7 +8,7 @@
 // numbers, the mutex type). Every capability a backend may lack has a seam function with a
 // portable fallback behind it: non-blocking and close-on-exec creation (socket flags or fcntl),
 // accept4 (or accept + fcntl), the descriptor's identity (SO_DOMAIN or getsockname), a kernel
-// selector (epoll, or the portable one over poll(): src/poll_selector.cpp).
+// selector (epoll, or the portable one over poll(): src/selector.cpp).
 //
 // Conventions: descriptors are native_handle; constants are the backend's values; buffers are
 // raw pointer + size; `ssize` results are byte counts. Every descriptor made here is
@@ -107,7 +107,7 @@ int poll(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns, std::
 enum class selector_op : std::uint8_t { add, modify, remove };
 
 /// A kernel selector (epoll), or invalid_handle with ENOSYS when the backend has none: the
-/// portable selector over poll() is used then (src/poll_selector.cpp).
+/// portable selector over poll() is used then (src/selector.cpp).
 handle selector_open(std::error_code& ec) noexcept;
 /// Adds, changes or removes `fd`; `interest` is in usocket::selector's portable bits.
 bool selector_control(handle sfd, selector_op op, handle fd, std::uint32_t interest, std::uint64_t token,

@@ -15,11 +15,8 @@ namespace usocket::sys {
 /// Error numbers the portable code must recognise, with this backend's values.
 inline constexpr int err_intr = EINTR, err_again = EAGAIN, err_wouldblock = EWOULDBLOCK,
                      err_inprogress = EINPROGRESS, err_timedout = ETIMEDOUT, err_badf = EBADF,
-                     err_connreset = ECONNRESET, err_inval = EINVAL, err_afnosupport = EAFNOSUPPORT,
-                     err_notconn = ENOTCONN, err_noent = ENOENT, err_nomem = ENOMEM,
-                     err_notsock = ENOTSOCK, err_mfile = EMFILE, err_connrefused = ECONNREFUSED,
-                     err_netunreach = ENETUNREACH, err_exist = EEXIST,
-                     err_nosys = ENOSYS;
+                     err_connreset = ECONNRESET, err_inval = EINVAL, err_noent = ENOENT,
+                     err_nomem = ENOMEM, err_exist = EEXIST, err_nosys = ENOSYS;
 
 /// A mutex over lwIP's sys_mutex_t (the RTOS's mutex on a board: a microcontroller's C++
 /// library may have no std::mutex). Made on first use, so a static array of them costs

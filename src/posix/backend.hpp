@@ -11,11 +11,8 @@ namespace usocket::sys {
 /// Error numbers the portable code must recognise, with this backend's values.
 inline constexpr int err_intr = EINTR, err_again = EAGAIN, err_wouldblock = EWOULDBLOCK,
                      err_inprogress = EINPROGRESS, err_timedout = ETIMEDOUT, err_badf = EBADF,
-                     err_connreset = ECONNRESET, err_inval = EINVAL, err_afnosupport = EAFNOSUPPORT,
-                     err_notconn = ENOTCONN, err_noent = ENOENT, err_nomem = ENOMEM,
-                     err_notsock = ENOTSOCK, err_mfile = EMFILE, err_connrefused = ECONNREFUSED,
-                     err_netunreach = ENETUNREACH, err_exist = EEXIST,
-                     err_nosys = ENOSYS;
+                     err_connreset = ECONNRESET, err_inval = EINVAL, err_noent = ENOENT,
+                     err_nomem = ENOMEM, err_exist = EEXIST, err_nosys = ENOSYS;
 
 /// A mutex for the library's short critical sections (the C++ library's own here).
 using mutex = std::mutex;
