@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 
 #include "or_throw.hpp"
@@ -146,8 +147,8 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
     // The read buffer is made now, as CPython's BufferedReader does: a size no memory can hold
     // fails here (ENOMEM, MemoryError in Python), not in every later read of the socket. A
     // size from 1 TiB up fails for writing too (no machine holds it).
-    constexpr std::size_t largest_buffer = std::size_t{1} << 40;
-    if (buffering > 0 && static_cast<std::size_t>(buffering) >= largest_buffer) {
+    constexpr std::uint64_t largest_buffer = std::uint64_t{1} << 40;
+    if (buffering > 0 && static_cast<std::uint64_t>(buffering) >= largest_buffer) {
         ec = sys::make_error(sys::err_nomem);
         return {};
     }
