@@ -71,10 +71,30 @@ extern thread_local std::uint64_t thread_recv_calls;
             }                                                                                 \
         }                                                                                     \
     } while (0)
+/// The same for a seam function that reports the error number in `ERR` (an int).
+#define USOCKET_FAULT_POINT_ERRNO(WHICH, SIZE, FAIL, ERR)                                     \
+    do {                                                                                      \
+        if (::usocket::detail::faults_armed.load(std::memory_order_relaxed) != 0) [[unlikely]] { \
+            int fault_error_ = 0;                                                             \
+            std::size_t fault_limit_ = 0;                                                     \
+            if (::usocket::detail::take_fault(WHICH, fault_error_, fault_limit_)) {           \
+                if (fault_error_ != 0) {                                                      \
+                    (ERR) = fault_error_;                                                     \
+                    return FAIL;                                                              \
+                }                                                                             \
+                if (fault_limit_ != 0 && (SIZE) > fault_limit_) (SIZE) = fault_limit_;        \
+            }                                                                                 \
+        }                                                                                     \
+    } while (0)
 #else
 #define USOCKET_COUNT_RECV() ((void)0)
 #define USOCKET_FAULT_POINT(WHICH, SIZE, FAIL) \
     do {                                       \
         (void)(SIZE);                          \
+    } while (0)
+#define USOCKET_FAULT_POINT_ERRNO(WHICH, SIZE, FAIL, ERR) \
+    do {                                                  \
+        (void)(SIZE);                                     \
+        (void)(ERR);                                      \
     } while (0)
 #endif

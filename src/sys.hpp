@@ -75,11 +75,11 @@ bool listen(handle fd, int backlog, std::error_code& ec) noexcept;
 handle accept(handle fd, address* peer, bool non_blocking, std::error_code& ec) noexcept;
 bool shutdown(handle fd, shutdown_how how, std::error_code& ec) noexcept;
 
-/// send(2) that never raises SIGPIPE.
-ssize send(handle fd, const void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept;
+// send(2) and recv(2), the hot calls, are inline in the backend's sys_io.hpp (included at
+// the end of this file): send(fd, data, size, flags, ec) never raises SIGPIPE, and each has a
+// form that reports the error number as an int, so that success builds no std::error_code.
 ssize sendto(handle fd, const void* data, std::size_t size, msg_flags flags, const address& peer,
              std::error_code& ec) noexcept;
-ssize recv(handle fd, void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept;
 /// recvfrom(2); `from` (may be null) receives the sender.
 ssize recvfrom(handle fd, void* data, std::size_t size, msg_flags flags, address* from, std::error_code& ec) noexcept;
 
@@ -274,3 +274,5 @@ namespace usocket::testing {
 USOCKET_API bool set_resolver_config(const char* resolv_conf_path, int dns_port);
 }  // namespace usocket::testing
 #endif
+
+#include "sys_io.hpp"  // the backend's inline send and recv (src/<backend>/)

@@ -34,12 +34,6 @@ namespace {
 
 inline std::error_code last_error() noexcept { return {errno, std::system_category()}; }
 
-#ifdef MSG_NOSIGNAL
-constexpr int no_sigpipe = MSG_NOSIGNAL;
-#else
-constexpr int no_sigpipe = 0;
-#endif
-
 #ifdef MSG_CMSG_CLOEXEC
 constexpr int cmsg_cloexec = MSG_CMSG_CLOEXEC;
 #else

@@ -31,12 +31,6 @@ inline std::error_code last_error() noexcept { return {errno, std::system_catego
 
 inline const sockaddr* sa(const address& a) noexcept { return static_cast<const sockaddr*>(a.data()); }
 
-#ifdef MSG_NOSIGNAL
-constexpr int no_sigpipe = MSG_NOSIGNAL;
-#else
-constexpr int no_sigpipe = 0;
-#endif
-
 // A descriptor just made without the creation flags: close-on-exec (always), non-blocking when
 // asked, no SIGPIPE where the system can only say it per socket. Closes it on failure.
 [[maybe_unused]] bool finish_new_descriptor(int fd, bool non_blocking, std::error_code& ec) noexcept {
@@ -247,25 +241,10 @@ bool shutdown(handle fd, shutdown_how how, std::error_code& ec) noexcept {
     return true;
 }
 
-ssize send(handle fd, const void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept {
-    USOCKET_FAULT_POINT(testing::op::send, size, -1);
-    const ssize n = ::send(fd, data, size, flags | no_sigpipe);
-    if (n < 0) ec = last_error();
-    return n;
-}
-
 ssize sendto(handle fd, const void* data, std::size_t size, msg_flags flags, const address& peer,
              std::error_code& ec) noexcept {
     USOCKET_FAULT_POINT(testing::op::sendto, size, -1);
     const ssize n = ::sendto(fd, data, size, flags | no_sigpipe, sa(peer), static_cast<socklen_t>(peer.size()));
-    if (n < 0) ec = last_error();
-    return n;
-}
-
-ssize recv(handle fd, void* data, std::size_t size, msg_flags flags, std::error_code& ec) noexcept {
-    USOCKET_COUNT_RECV();
-    USOCKET_FAULT_POINT(testing::op::recv, size, -1);
-    const ssize n = ::recv(fd, data, size, flags);
     if (n < 0) ec = last_error();
     return n;
 }
