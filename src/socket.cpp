@@ -136,6 +136,92 @@ inline std::size_t receive(detail::socket_state* st, std::byte* data, std::size_
     return r < 0 ? 0 : static_cast<std::size_t>(r);
 }
 
+// The fast paths of send and recv_into: an open plain socket, nothing buffered, the system
+// call succeeds. Everything else (closed, a transport, bytes buffered, a failed first try) goes
+// to the out-of-line slow path, which finishes the call as the general path would. The call's
+// arguments are kept in memory (a plain_call whose address the slow path gets), so the fast
+// path holds nothing in saved registers across the system call.
+enum class first_try : std::uint8_t { done, closed, special, failed };
+
+template <class Ptr>
+struct plain_call {
+    detail::socket_state* st;
+    Ptr data;
+    std::size_t size;
+    msg_flags flags;
+    int err;  ///< the first try's error number, when it failed
+};
+using send_call = plain_call<const std::byte*>;
+using recv_call = plain_call<std::byte*>;
+
+// A leave() owed by a slow path whose caller entered.
+struct leave_at_end {
+    detail::socket_state& st;
+    ~leave_at_end() { st.leave(); }
+};
+
+inline first_try try_send(send_call& c, sys::ssize& n) noexcept {
+    if (c.st == nullptr || !c.st->enter()) [[unlikely]]
+        return first_try::closed;
+    if (c.st->tr != nullptr) [[unlikely]]
+        return first_try::special;
+    n = sys::send(c.st->fd, c.data, c.size, c.flags, c.err);
+    if (n < 0) [[unlikely]]
+        return first_try::failed;
+    c.st->leave();
+    return first_try::done;
+}
+
+[[gnu::noinline]] std::size_t send_slow(const send_call& c, first_try t, std::error_code& ec) noexcept {
+    if (t == first_try::closed) return closed<std::size_t>(ec);
+    const leave_at_end leave{*c.st};
+    sys::ssize n;
+    if (t == first_try::special) {
+        detail::deadline dl = detail::call_deadline(*c.st, has_any(c.flags, msg_dontwait));
+        n = transmit(*c.st, c.data, c.size, c.flags, dl, ec);
+    } else {
+        ec = sys::make_error(c.err);
+        n = send_retry(*c.st, c.data, c.size, c.flags, ec);
+    }
+    return n < 0 ? 0 : static_cast<std::size_t>(n);
+}
+
+inline first_try try_recv(recv_call& c, sys::ssize& n) noexcept {
+    if (c.st == nullptr || !c.st->enter()) [[unlikely]]
+        return first_try::closed;
+    if ((c.st->buffered.load(std::memory_order_relaxed) != 0) | (c.st->tr != nullptr)) [[unlikely]]
+        return first_try::special;
+    n = sys::recv(c.st->fd, c.data, c.size, c.flags, c.err);
+    if (n < 0) [[unlikely]]
+        return first_try::failed;
+    c.st->leave();
+    return first_try::done;
+}
+
+[[gnu::noinline]] std::size_t recv_slow(const recv_call& c, first_try t, std::error_code& ec) noexcept {
+    if (t == first_try::closed) return closed<std::size_t>(ec);
+    const leave_at_end leave{*c.st};
+    sys::ssize r;
+    if (t == first_try::special) {
+        r = receive_special(*c.st, c.data, c.size, c.flags, ec);
+        if (r != -2) return r < 0 ? 0 : static_cast<std::size_t>(r);  // the buffer or the transport answered
+        r = sys::recv(c.st->fd, c.data, c.size, c.flags, ec);
+        if (r >= 0) return static_cast<std::size_t>(r);
+    } else {
+        ec = sys::make_error(c.err);
+    }
+    r = recv_retry(*c.st, c.data, c.size, c.flags, nullptr, ec);
+    return r < 0 ? 0 : static_cast<std::size_t>(r);
+}
+
+// The throwing forms' slow paths, out of line so that their frames stay off the fast path.
+[[gnu::noinline]] std::size_t send_slow_or_throw(const send_call& c, first_try t) {
+    return detail::or_throw("send", [&](std::error_code& ec) { return send_slow(c, t, ec); });
+}
+[[gnu::noinline]] std::size_t recv_slow_or_throw(const recv_call& c, first_try t) {
+    return detail::or_throw("recv_into", [&](std::error_code& ec) { return recv_slow(c, t, ec); });
+}
+
 std::string_view constant_name(int value, std::string_view prefix) noexcept {
     for (const auto& c : constant_table())
         if (c.value == value && c.name.starts_with(prefix) && c.name != "SOCK_NONBLOCK" &&
@@ -375,26 +461,24 @@ accept_result socket::accept() {
 
 std::size_t socket::send(const_buffer data, msg_flags flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) [[unlikely]]
-        return closed<std::size_t>(ec);
+    send_call c{state(), data.data(), data.size(), flags, 0};
     sys::ssize n;
-    if (st->tr != nullptr) [[unlikely]] {
-        detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
-        n = transmit(*st, data.data(), data.size(), flags, dl, ec);
-    } else {
-        n = sys::send(st->fd, data.data(), data.size(), flags, ec);
-        if (n < 0) [[unlikely]]
-            n = send_retry(*st, data.data(), data.size(), flags, ec);
-    }
-    return n < 0 ? 0 : static_cast<std::size_t>(n);
+    const first_try t = try_send(c, n);
+    if (t == first_try::done) [[likely]]
+        return static_cast<std::size_t>(n);
+    return send_slow(c, t, ec);
 }
 
 std::size_t socket::send(const_buffer data, std::error_code& ec) noexcept { return send(data, msg_flags{}, ec); }
 
 std::size_t socket::send(const_buffer data, msg_flags flags) {
-    return detail::or_throw("send", [&](std::error_code& ec) { return send(data, flags, ec); });
+    // No std::error_code on the fast path: one is made only when the first try did not do.
+    send_call c{state(), data.data(), data.size(), flags, 0};
+    sys::ssize n;
+    const first_try t = try_send(c, n);
+    if (t == first_try::done) [[likely]]
+        return static_cast<std::size_t>(n);
+    return send_slow_or_throw(c, t);
 }
 
 std::size_t socket::sendall(const_buffer data, msg_flags flags, std::error_code& ec) noexcept {
@@ -461,13 +545,18 @@ std::size_t socket::sendto(const_buffer data, const address& peer, msg_flags fla
 
 std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags, std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    if (nbytes > buf.size()) {
+    const std::size_t want = nbytes == 0 ? buf.size() : nbytes;
+    if (want - 1 >= buf.size()) [[unlikely]] {  // more than the buffer holds, or nothing
+        if (want == 0) return 0;  // as CPython: nothing asked, nothing waited for or consumed
         ec = errc::buffer_too_small;
         return 0;
     }
-    if (nbytes == 0) nbytes = buf.size();
-    if (nbytes == 0) return 0;  // as CPython: nothing asked, nothing waited for or consumed
-    return receive(state(), buf.data(), nbytes, flags, nullptr, ec);
+    recv_call c{state(), buf.data(), want, flags, 0};
+    sys::ssize n;
+    const first_try t = try_recv(c, n);
+    if (t == first_try::done) [[likely]]
+        return static_cast<std::size_t>(n);
+    return recv_slow(c, t, ec);
 }
 
 std::size_t socket::recv_into(mutable_buffer buf, std::error_code& ec) noexcept {
@@ -478,8 +567,24 @@ std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, std::error
     return recv_into(buf, nbytes, msg_flags{}, ec);
 }
 
+namespace {
+// recv_into's throwing form for arguments off the fast path (an empty or too small buffer).
+[[gnu::noinline]] std::size_t recv_into_checked(socket& s, mutable_buffer buf, std::size_t nbytes, msg_flags flags) {
+    return detail::or_throw("recv_into", [&](std::error_code& ec) { return s.recv_into(buf, nbytes, flags, ec); });
+}
+}  // namespace
+
 std::size_t socket::recv_into(mutable_buffer buf, std::size_t nbytes, msg_flags flags) {
-    return detail::or_throw("recv_into", [&](std::error_code& ec) { return recv_into(buf, nbytes, flags, ec); });
+    // As recv_into(buf, nbytes, flags, ec), with no std::error_code on the fast path.
+    const std::size_t want = nbytes == 0 ? buf.size() : nbytes;
+    if (want - 1 >= buf.size()) [[unlikely]]
+        return recv_into_checked(*this, buf, nbytes, flags);
+    recv_call c{state(), buf.data(), want, flags, 0};
+    sys::ssize n;
+    const first_try t = try_recv(c, n);
+    if (t == first_try::done) [[likely]]
+        return static_cast<std::size_t>(n);
+    return recv_slow_or_throw(c, t);
 }
 
 std::string socket::recv(std::size_t bufsize, msg_flags flags, std::error_code& ec) {
