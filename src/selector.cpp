@@ -536,6 +536,7 @@ std::size_t selector::wait(std::span<selector_event> out, timeout_type timeout, 
         ec.assign(0, ec.category());  // the buffered events stand
         return buffered;
     }
+    if (buffered == 0) return static_cast<std::size_t>(n);  // nothing to merge with
     return merge(out, buffered, static_cast<std::size_t>(n));
 }
 

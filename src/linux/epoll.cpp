@@ -32,15 +32,15 @@ std::uint32_t to_epoll(std::uint32_t interest) noexcept {
     return e;
 }
 
+// Branch-free: readable is EPOLLIN's bit, and the others sit one bit from epoll's (checked below).
 std::uint32_t from_epoll(std::uint32_t e) noexcept {
-    std::uint32_t r = 0;
-    if ((e & EPOLLIN) != 0) r |= selector::readable;
-    if ((e & EPOLLOUT) != 0) r |= selector::writable;
-    if ((e & EPOLLPRI) != 0) r |= selector::priority;
-    if ((e & EPOLLRDHUP) != 0) r |= selector::read_hangup;
-    if ((e & EPOLLERR) != 0) r |= selector::error;
-    if ((e & EPOLLHUP) != 0) r |= selector::hangup;
-    return r;
+    static_assert(selector::readable == EPOLLIN);
+    static_assert(selector::writable == EPOLLOUT >> 1);
+    static_assert(selector::priority == EPOLLPRI << 1 && selector::error == EPOLLERR << 1 &&
+                  selector::hangup == EPOLLHUP << 1);
+    static_assert(selector::read_hangup == EPOLLRDHUP >> 10);
+    return (e & EPOLLIN) | ((e & EPOLLOUT) >> 1) | ((e & (EPOLLPRI | EPOLLERR | EPOLLHUP)) << 1) |
+           ((e & EPOLLRDHUP) >> 10);
 }
 
 // epoll_pwait2 (Linux 5.11) keeps nanoseconds; older kernels fall back to epoll_wait.
