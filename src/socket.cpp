@@ -481,27 +481,45 @@ std::size_t socket::send(const_buffer data, msg_flags flags) {
     return send_slow_or_throw(c, t);
 }
 
-std::size_t socket::sendall(const_buffer data, msg_flags flags, std::error_code& ec) noexcept {
-    detail::clear_error(ec);
-    detail::socket_state* st = state();
-    const detail::use_guard use(st);
-    if (!use) return closed<std::size_t>(ec);
-    // One deadline for the whole call, started now: the caller's timeout bounds the total.
-    detail::deadline dl = detail::call_deadline(*st, has_any(flags, msg_dontwait));
+namespace {
+
+// sendall from `sent` bytes on (none, or a first try's): the deadline, the pieces, the checks
+// between them. `first` says how the first try ended when there was one; `blocking` that the
+// socket was blocking without a deadline when the call began (the call goes on as it began,
+// whatever another thread's settimeout() does meanwhile).
+[[gnu::noinline]] std::size_t sendall_rest(send_call& c, first_try first, std::size_t sent, bool blocking,
+                                           std::error_code& ec) noexcept {
+    if (first == first_try::closed) return closed<std::size_t>(ec);
+    if (first == first_try::done) {
+        // A piece short of the rest: a signal may have cut the send short (CPython runs its
+        // signal handlers here too), and the socket may have been closed meanwhile (entering
+        // again says so).
+        if (detail::interrupted_after_progress(ec)) return sent;
+        if (!c.st->enter()) {
+            ec = detail::bad_descriptor();
+            return sent;
+        }
+    }
+    detail::socket_state* const st = c.st;
+    const leave_at_end leave{*st};
+    // One deadline for the whole call: the caller's timeout bounds the total.
+    const bool dont_wait = has_any(c.flags, msg_dontwait);
+    detail::deadline dl = blocking ? detail::deadline(dont_wait ? 0 : -1) : detail::call_deadline(*st, dont_wait);
     dl.start();
-    if (data.size() == 0) {
+    if (c.size == 0) {
         // One send even so, as CPython: an unconnected datagram socket learns EDESTADDRREQ.
-        if (st->tr == nullptr) (void)transmit(*st, data.data(), 0, flags, dl, ec);
+        if (st->tr == nullptr) (void)transmit(*st, c.data, 0, c.flags, dl, ec);
         return 0;
     }
-    std::size_t sent = 0;
-    while (sent < data.size()) {
-        const sys::ssize n = transmit(*st, data.data() + sent, data.size() - sent, flags, dl, ec);
+    if (first == first_try::failed) {
+        ec = sys::make_error(c.err);
+        if (!detail::retry_after_failure(*st, detail::caller::socket, sys::wait_for::write, dl, ec)) return sent;
+    }
+    while (sent < c.size) {
+        const sys::ssize n = transmit(*st, c.data + sent, c.size - sent, c.flags, dl, ec);
         if (n < 0) break;
         sent += static_cast<std::size_t>(n);
-        // A piece short of the rest: a signal may have cut the send short (CPython runs its
-        // signal handlers here too), and the socket may have been closed meanwhile.
-        if (sent < data.size()) {
+        if (sent < c.size) {
             if (detail::interrupted_after_progress(ec)) break;
             if (st->closed()) {
                 ec = detail::bad_descriptor();
@@ -510,6 +528,24 @@ std::size_t socket::sendall(const_buffer data, msg_flags flags, std::error_code&
         }
     }
     return sent;
+}
+
+}  // namespace
+
+std::size_t socket::sendall(const_buffer data, msg_flags flags, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    send_call c{state(), data.data(), data.size(), flags, 0};
+    // The first try comes before the deadline only when the call has no clock to start (a
+    // blocking socket without a deadline): a timeout counts from the call's start.
+    if (c.st == nullptr || c.st->timeout_ns() >= 0 || c.st->deadline_ns() != 0 || c.size == 0) [[unlikely]] {
+        if (c.st == nullptr || !c.st->enter()) return closed<std::size_t>(ec);
+        return sendall_rest(c, first_try::special, 0, false, ec);
+    }
+    sys::ssize n = 0;
+    const first_try t = try_send(c, n);
+    if (t == first_try::done && static_cast<std::size_t>(n) == c.size) [[likely]]
+        return c.size;
+    return sendall_rest(c, t, t == first_try::done ? static_cast<std::size_t>(n) : 0, true, ec);
 }
 
 std::size_t socket::sendall(const_buffer data, std::error_code& ec) noexcept { return sendall(data, msg_flags{}, ec); }
