@@ -16,6 +16,8 @@
 #   python_*      tests/python: each test runs with CPython's socket and with usocket side by side
 #                 in one process, or with CPython peers: kernel sockets cannot meet lwIP's
 #   cpython_*     CPython's own test_socket.py against usocket: kernel sockets, fork, Unix sockets
+#   pyfuzz_*      the differential fuzzer of the Python module against CPython's socket: kernel
+#                 sockets side by side
 #   tool_*        usock against nc, socat and CPython's socket: kernel peers
 #   doc:*         docs/*.md examples, written for the POSIX build (Unix sockets, services)
 #   examples.server_and_client  two processes over the kernel's loopback (each lwIP process has
@@ -30,6 +32,6 @@ lwip_src=$(scripts/fetch-lwip.sh | tail -n1)
 cmake -S . -B "$build" -DUSOCKET_BACKEND=lwip -DUSOCKET_LWIP_PROFILE=test -DUSOCKET_LWIP_SOURCE_DIR="$lwip_src" \
       -DPython3_EXECUTABLE=/usr/bin/python3 ${USOCKET_CMAKE_ARGS:-}
 cmake --build "$build" -j2
-exclude='^(python_|cpython_|tool_|doc:|examples\.server_and_client$|sethostname_in_a_uts_namespace$)'
+exclude='^(python_|cpython_|pyfuzz_|tool_|doc:|examples\.server_and_client$|sethostname_in_a_uts_namespace$)'
 echo "test-lwip: left out (not GoogleTest, POSIX-specific): $exclude"
 ctest --test-dir "$build" -j2 --output-on-failure --timeout 300 -E "$exclude"

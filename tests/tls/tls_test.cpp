@@ -309,6 +309,9 @@ TEST_F(Tls, CreateConnectionOneDeadlineCoversTheHandshake) {
 // The engine's words for a failed handshake outlive the socket: error_info for the error_code
 // forms, ssl_error::verify_message() for the throwing ones.
 TEST_F(Tls, VerifyMessageOfAFailedHandshakeIsKept) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     python_server srv("echo", {}, "expired.pem");
     tls::error_info info;
     info.attempts.push_back({});  // cleared by the call
@@ -360,6 +363,9 @@ struct dead_port {
 };
 
 TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     python_server srv("echo");
     dead_port dead;
     const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port)};
@@ -421,6 +427,9 @@ TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
 // The error_code forms keep both at once: the attempts that failed before one connected, and
 // the words of the handshake that then failed on it.
 TEST_F(Tls, CreateConnectionErrorCodeFormsGiveAttemptsAndVerifyMessageTogether) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     python_server srv("echo", {}, "expired.pem");
     dead_port dead;
     const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port)};
@@ -563,6 +572,9 @@ TEST_F(Tls, CloseNeverSendsPartOfTheCloseNotification) {
 // With the send buffer full and a peer that does not read, close() gives up after a short
 // wait and sends nothing: the peer reads every record, then an end without the notification.
 TEST_F(Tls, CloseWithAFullSendBufferSendsNothingAfterAShortWait) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     for (const auto timeout : {usocket::timeout_type(usocket::blocking), usocket::timeout_type(30s),
                                usocket::timeout_type(300ms), usocket::timeout_type(0s)}) {
         SCOPED_TRACE(timeout.nanoseconds());
@@ -582,6 +594,9 @@ TEST_F(Tls, CloseWithAFullSendBufferSendsNothingAfterAShortWait) {
 
 // Room that comes within the wait: the notification goes, whole.
 TEST_F(Tls, CloseWithAFullSendBufferSendsTheNotificationWhenRoomComes) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     auto [c, s, sent] = tls_pair_with_full_send_buffer();
     std::pair<std::size_t, ending> seen;
     std::thread reader([&] {
@@ -597,6 +612,9 @@ TEST_F(Tls, CloseWithAFullSendBufferSendsTheNotificationWhenRoomComes) {
 
 // shutdown(shut_wr): the close notification, then the TCP write side; reading goes on.
 TEST_F(Tls, ShutdownWriteSendsTheNotificationAndReadingGoesOn) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     std::vector<std::pair<std::string, tls::context>> clients{{"default", test_client_context()}};
     if (tls::has_tls1_3()) {
         auto tls12 = test_client_context();
@@ -626,6 +644,9 @@ TEST_F(Tls, ShutdownWriteSendsTheNotificationAndReadingGoesOn) {
 }
 
 TEST_F(Tls, ShutdownWriteAgainstCpython) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     python_server srv("halfclose");
     auto s = client_to(srv.port, test_client_context(), strict_eofs());
     const std::string data(100000, 'h');
@@ -640,6 +661,9 @@ TEST_F(Tls, ShutdownWriteAgainstCpython) {
 // Waiting for room in the send buffer: under the timeout, or want_write without one; nothing is
 // shut until the notification has gone, and a later call finishes the job.
 TEST_F(Tls, ShutdownWriteWaitsForRoomUnderTheTimeout) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     for (const bool non_blocking : {false, true}) {
         SCOPED_TRACE(non_blocking ? "non-blocking" : "300 ms timeout");
         auto [c, s, sent] = tls_pair_with_full_send_buffer();
@@ -670,6 +694,9 @@ TEST_F(Tls, ShutdownWriteWaitsForRoomUnderTheTimeout) {
 }
 
 TEST_F(Tls, ShutdownWriteAfterAWriteCutInsideARecordFails) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     auto [c, s] = tls_pair(10s, strict_eofs());
     c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
     s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
@@ -958,6 +985,9 @@ TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
 // A read that leaves decrypted bytes in the session makes the socket readable for every wait
 // that was set up before it, as the read-ahead buffer of the stream methods does.
 TEST_F(Tls, DecryptedBytesLeftByAReadWakeEveryKindOfWait) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     auto [c, s] = tls_pair();
     const auto kernel_has_nothing = [&] {
         pollfd p{s.fileno(), POLLIN, 0};
@@ -1002,6 +1032,9 @@ TEST_F(Tls, DecryptedBytesLeftByAReadWakeEveryKindOfWait) {
 // STARTTLS: the stream methods read the peer's first TLS bytes ahead with the plain-text line;
 // once wrapped, they are the session's, and readiness counts them before any TLS call.
 TEST_F(Tls, BytesReadAheadBeforeWrappingAreReadable) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+#endif
     auto [a, b] = tcp_pair();
     a.settimeout(10s);
     b.settimeout(10s);
