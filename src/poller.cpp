@@ -101,9 +101,12 @@ select_result select(std::span<const waitable> rlist, std::span<const waitable> 
             slots[kept++] = slots[i];
     }
     slots.resize(kept);
+    // The descriptors, in slot order: a slot left out of the wait has -1 as its descriptor.
+    std::vector<native_handle> fds(slots.size());
+    std::transform(slots.begin(), slots.end(), fds.begin(), [](const auto& s) { return s.fd; });
     auto revents = [&](native_handle fd) {
-        const auto it = std::lower_bound(slots.begin(), slots.end(), fd, [](const auto& s, native_handle f) { return s.fd < f; });
-        return static_cast<int>(static_cast<unsigned short>(it->revents));
+        const auto i = std::lower_bound(fds.begin(), fds.end(), fd) - fds.begin();
+        return static_cast<int>(static_cast<unsigned short>(slots[static_cast<std::size_t>(i)].revents));
     };
     // Sockets of rlist that already hold bytes: readable whatever the system says, and the
     // wait does not wait.
@@ -111,18 +114,19 @@ select_result select(std::span<const waitable> rlist, std::span<const waitable> 
     const bool any_buffered = std::any_of(rlist.begin(), rlist.end(), buffered);
 
     // The conditions of Linux's select(2): readable is data, end of stream or an error;
-    // writable is room or an error; exceptional is urgent data. A hangup seen only on a
-    // descriptor that waits for writing or urgent data cannot be left out of the wait (poll
-    // always reports it), so it is reported in those lists rather than spinning on it.
+    // writable is room or an error; exceptional is urgent data, nothing else. A descriptor
+    // whose only news is one select(2) never reports (a hangup seen on a descriptor watched
+    // for urgent data only) is left out of the rest of the wait, which goes on for the others
+    // or until the deadline, as select(2) would: poll reports a hangup whatever it is asked,
+    // so keeping it in the wait would spin on it.
     select_result out;
-    auto collect = [&](bool hangup_counts) {
-        const int extra = hangup_counts ? (pollhup | pollerr) : 0;
+    auto collect = [&] {
         for (const waitable& w : rlist)
             if ((revents(w.fd()) & (pollin | pollhup | pollerr)) != 0 || buffered(w)) out.read.push_back(w.fd());
         for (const waitable& w : wlist)
-            if ((revents(w.fd()) & (pollout | pollerr | extra)) != 0) out.write.push_back(w.fd());
+            if ((revents(w.fd()) & (pollout | pollerr)) != 0) out.write.push_back(w.fd());
         for (const waitable& w : xlist)
-            if ((revents(w.fd()) & (pollpri | extra)) != 0) out.except.push_back(w.fd());
+            if ((revents(w.fd()) & pollpri) != 0) out.except.push_back(w.fd());
         return !out.read.empty() || !out.write.empty() || !out.except.empty();
     };
 
@@ -136,8 +140,10 @@ select_result select(std::span<const waitable> rlist, std::span<const waitable> 
             return 1;
         }
         if (r == 0 && !any_buffered) return 0;
-        if (!collect(false)) collect(true);
-        return 1;
+        if (collect()) return 1;
+        for (auto& s : slots)
+            if (s.revents != 0) s.fd = -1;  // nothing select(2) reports: out of the wait
+        return 0;
     }, ec);
     if (n < 0) return {};
     if (nval) {

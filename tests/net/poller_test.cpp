@@ -87,17 +87,42 @@ TEST_F(select_test, PeerCloseIsReadable) {
     EXPECT_EQ(b.recv(4), "") << "readable because of end of stream";
 }
 
-TEST_F(select_test, HangupOnlyWatchedForUrgentDataIsReportedNotSpunOn) {
+// As select(2) (and so CPython's select): exceptional is urgent data only. poll() reports a
+// hangup whatever it is asked, so a descriptor whose only news is a hangup leaves the wait, which
+// goes on for the others until the deadline, without spinning on it.
+TEST_F(select_test, HangupOnlyWatchedForUrgentDataIsNotReportedNorSpunOn) {
 #ifdef USOCKET_BACKEND_LWIP
     GTEST_SKIP() << "a Unix socketpair's hangup; lwIP reports no POLLHUP (a peer's end is POLLIN)";
 #endif
     auto [a, b] = usocket::socketpair();
     a.close();
     const fds x{b.fileno()};
+    EXPECT_TRUE(usocket::select({}, {}, x, 0s).except.empty());
+
+    constexpr int budget = 1000;  // faults that let the call run: what is left counts the polls
+    if (usocket::testing::fault_injection_enabled())
+        for (int i = 0; i < budget; ++i) usocket::testing::inject({usocket::testing::op::poll, 0, 0, 1});
     const auto t0 = usocket_test::clock::now();
-    const auto res = usocket::select({}, {}, x, std::nullopt);  // would never return if ignored
-    EXPECT_EQ(res.except, x);
-    EXPECT_LT(seconds_since(t0), 2.0);
+    const auto res = usocket::select({}, {}, x, 300ms);
+    const double waited = seconds_since(t0);
+    EXPECT_TRUE(res.read.empty() && res.write.empty() && res.except.empty());
+    EXPECT_GE(waited, 0.29) << "the wait went on until its deadline";
+    if (usocket::testing::fault_injection_enabled()) {
+        EXPECT_LE(budget - usocket::testing::pending_faults(), 2) << "one poll saw the hangup, one waited";
+        usocket::testing::clear_faults();
+    }
+
+    // Another descriptor in the same call still ends the wait when it becomes ready.
+    auto [c, d] = usocket::socketpair();
+    const fds r{d.fileno()};
+    std::thread writer([&] {
+        std::this_thread::sleep_for(100ms);
+        EXPECT_EQ(c.send("x"), 1u);
+    });
+    const auto both = usocket::select(r, {}, x, 10s);
+    writer.join();
+    EXPECT_EQ(both.read, r);
+    EXPECT_TRUE(both.except.empty());
 }
 
 TEST_F(select_test, TcpListenerReadableWithPendingConnection) {
