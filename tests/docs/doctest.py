@@ -15,8 +15,17 @@ Fences: ```cpp (also c++, cxx) and ```python (also py, python3) are tested; any 
     ```cpp compile    compiled and linked, not run (a program that needs a server the reader
                       runs, or an endless event loop)
     ```cpp no-exceptions  a whole program, compiled with -fno-exceptions and run
+    ```cpp fmt        a whole program using {fmt}: linked with it and run where it is installed
+                      (libfmt-dev; CI installs it)
+    ```cpp std-format a whole program using std::format: built and run where the standard
+                      library has <format> (not GCC 12's; .ci/extra/libcxx.sh builds these
+                      with clang and libc++, taking them from `doctest.py programs`)
     ```python         run in a fresh interpreter
     ```python compile byte-compiled only
+
+    doctest.py programs --mode MODE --out DIR PAGE.md...
+        Writes the whole programs of one mode (std-format) as sources under --out and prints
+        their paths, for a build with another compiler.
 """
 
 import os
@@ -25,7 +34,8 @@ import sys
 
 CPP_LANGS = {"cpp", "c++", "cxx"}
 PY_LANGS = {"python", "py", "python3"}
-MODES = {"", "compile", "no-exceptions"}
+MODES = {"", "compile", "no-exceptions", "fmt", "std-format"}
+PROGRAM_MODES = {"no-exceptions", "fmt", "std-format"}  # whole programs only
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*([^`]*?)\s*$")
 
@@ -88,8 +98,8 @@ def tested_blocks(page):
             raise SystemExit(f"{page}:{line}: unknown mode '{mode}' after ```{lang} "
                              f"(known: run by default, or 'compile')")
         block = Block(page, line, kind, mode, code)
-        if mode == "no-exceptions" and (kind != "cpp" or not is_program(block)):
-            raise SystemExit(f"{page}:{line}: 'no-exceptions' is for a whole C++ program (with int main)")
+        if mode in PROGRAM_MODES and (kind != "cpp" or not is_program(block)):
+            raise SystemExit(f"{page}:{line}: '{mode}' is for a whole C++ program (with int main)")
         out.append(block)
     return out
 
@@ -177,6 +187,18 @@ def extract(source_dir, out_dir, pages):
     write_if_changed(os.path.join(out_dir, "blocks.cmake"), "\n".join(cmake) + "\n")
 
 
+def programs(source_dir, out_dir, mode, pages):
+    os.makedirs(out_dir, exist_ok=True)
+    for page in pages:
+        page = os.path.abspath(page)
+        rel = os.path.relpath(page, source_dir)
+        for b in tested_blocks(page):
+            if b.lang == "cpp" and b.mode == mode:
+                src = os.path.join(out_dir, f"{ident(rel)}_L{b.line}.cpp")
+                write_if_changed(src, f"#line {b.first_code_line} {c_string(page)}\n" + "\n".join(b.code) + "\n")
+                print(src)
+
+
 def run_python(page, line, mode):
     for b in tested_blocks(page):
         if b.line == line and b.lang == "python":
@@ -208,9 +230,9 @@ def run_python(page, line, mode):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[1] == "extract":
+    if len(argv) >= 2 and argv[1] in ("extract", "programs"):
         args = argv[2:]
-        source_dir = out_dir = None
+        source_dir, out_dir, mode = os.getcwd(), None, None
         pages = []
         while args:
             a = args.pop(0)
@@ -218,9 +240,17 @@ def main(argv):
                 source_dir = args.pop(0)
             elif a == "--out":
                 out_dir = args.pop(0)
+            elif a == "--mode":
+                mode = args.pop(0)
             else:
                 pages.append(a)
-        extract(source_dir, out_dir, pages)
+        if out_dir is None or (argv[1] == "programs" and mode not in PROGRAM_MODES):
+            print(__doc__, file=sys.stderr)
+            return 2
+        if argv[1] == "extract":
+            extract(source_dir, out_dir, pages)
+        else:
+            programs(source_dir, out_dir, mode, pages)
         return 0
     if len(argv) in (4, 5) and argv[1] == "run-python":
         run_python(os.path.abspath(argv[2]), int(argv[3]), argv[4] if len(argv) == 5 else "run")
