@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "or_throw.hpp"
+#include "socket_access.hpp"
 #include "sock_call.hpp"
 #include "sys.hpp"
 #include "usocket/poller.hpp"
@@ -58,7 +59,7 @@ public:
     // failure or adds the attempt to those in flight.
     socket start_next(std::error_code& ec) {
         const candidate& c = list_[next_++];
-        socket s = socket::open(c.family, c.type | sock_nonblock, c.proto, ec);
+        socket s = socket_access::open(c.family, c.type, c.proto, 0, ec);  // non-blocking
         if (!ec && o_.source_address) s.bind(*o_.source_address, ec);
         if (!ec) s.connect(c.peer, ec);
         if (!ec) return s;

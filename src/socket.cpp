@@ -230,6 +230,10 @@ std::string_view constant_name(int value, std::string_view prefix) noexcept {
     return {};
 }
 
+// The flags of a type that ask for a mode at creation (CPython's): never part of the type a
+// socket reports, never passed to the backend (which creates in the mode asked for by itself).
+constexpr socket_type creation_flags = sock_nonblock | sock_cloexec;
+
 // A new socket object over an open descriptor whose mode already matches `t`.
 socket make_socket(sys::handle fd, address_family family, socket_type type, protocol proto, std::int64_t t,
                    std::error_code& ec) noexcept {
@@ -286,15 +290,19 @@ void detail::socket_handle::reset() noexcept {
 socket::socket(address_family family, socket_type type, protocol proto)
     : socket(detail::or_throw("socket", [&](std::error_code& ec) { return open(family, type, proto, ec); })) {}
 
-socket socket::open(address_family family, socket_type type, protocol proto, std::error_code& ec) noexcept {
+socket socket_access::open(address_family family, socket_type type, protocol proto, std::int64_t timeout_ns,
+                           std::error_code& ec) noexcept {
     detail::clear_error(ec);
-    // As CPython: sock_nonblock in the type means a non-blocking socket; neither flag is
-    // part of the type the object reports.
-    const std::int64_t t = has_any(type, sock_nonblock) ? 0 : getdefaulttimeout().nanoseconds();
-    type &= ~(sock_nonblock | sock_cloexec);
-    const sys::handle fd = sys::open_socket(family, type, proto, t >= 0, ec);
+    type &= ~creation_flags;
+    const sys::handle fd = sys::open_socket(family, type, proto, timeout_ns >= 0, ec);
     if (fd == invalid_handle) return {};
-    return make_socket(fd, family, type, proto, t, ec);
+    return make_socket(fd, family, type, proto, timeout_ns, ec);
+}
+
+socket socket::open(address_family family, socket_type type, protocol proto, std::error_code& ec) noexcept {
+    // As CPython: sock_nonblock in the type means a non-blocking socket.
+    const std::int64_t t = has_any(type, sock_nonblock) ? 0 : getdefaulttimeout().nanoseconds();
+    return socket_access::open(family, type, proto, t, ec);
 }
 
 socket socket::open(address_family family, socket_type type, std::error_code& ec) noexcept {
@@ -967,7 +975,7 @@ std::pair<socket, socket> socketpair(address_family family, socket_type type, pr
     const std::int64_t t = getdefaulttimeout().nanoseconds();
     sys::handle fds[2];
     if (!sys::open_pair(family, type, proto, t >= 0, fds, ec)) return {};
-    type &= ~(sock_nonblock | sock_cloexec);
+    type &= ~creation_flags;
     socket a = make_socket(fds[0], family, type, proto, t, ec);
     if (ec) {
         std::error_code ignored;
@@ -1007,7 +1015,7 @@ socket fromfd(native_handle fd, address_family family, socket_type type, protoco
         sys::close(nfd, ignored);
         return {};
     }
-    return make_socket(nfd, family, type & ~(sock_nonblock | sock_cloexec), proto, t, ec);
+    return make_socket(nfd, family, type & ~creation_flags, proto, t, ec);
 }
 
 socket fromfd(native_handle fd, address_family family, socket_type type, protocol proto) {

@@ -53,8 +53,10 @@ PyObject* raise_library_error(errc e, const std::string& message, const char* wh
 
 }  // namespace
 
+// An error the binding itself finds, as an errno of the host Python runs on (what errno.EBADF
+// names), whatever the backend: the generic category is the host's errno numbering.
 PyObject* set_errno(int errno_value) {
-    return raise_with_code(PyExc_OSError, errno_value, std::system_category().message(errno_value));
+    return raise_with_code(PyExc_OSError, errno_value, std::generic_category().message(errno_value));
 }
 
 PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* what) {
