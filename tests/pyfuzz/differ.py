@@ -546,6 +546,11 @@ def shared_address(args, kwargs):
     return False
 
 
+# Socket methods that wait when the socket is blocking.
+BLOCKING_CALLS = {"accept", "connect", "recv", "recvfrom", "recv_into", "recvfrom_into", "recvmsg", "recvmsg_into",
+                  "send", "sendall", "sendto", "sendmsg", "sendfile", "read", "readinto", "readline", "write"}
+
+
 def allowed(name, args, cpython, usocket, kwargs=None, timeout=None):
     """Why outcomes that differ are not a defect (usocket follows the seeds or the SPEC there,
     or the difference is CPython's own accident), or None. `timeout`: the timeout of the socket
@@ -594,6 +599,13 @@ def allowed(name, args, cpython, usocket, kwargs=None, timeout=None):
     if name in ("socket", "fromfd") and any(isinstance(a, int) and not -2 ** 31 <= a < 2 ** 31 for a in fds):
         if usocket == ("raise", "OSError", errno.EBADF):
             return "a descriptor past a C int: CPython uses its low 32 bits"
+    if (timeout is None and cpython[:2] == ("raise", "BlockingIOError") and usocket[:2] == ("raise", "Hang") and
+            name in BLOCKING_CALLS):
+        # A blocking socket whose descriptor shares its open file description (a dup(), a
+        # fromfd()) with one set non-blocking: O_NONBLOCK belongs to the description, so
+        # CPython's blocking call fails with EAGAIN; usocket's blocking call stays blocking
+        # whatever the descriptor's mode (SPEC: timeout distinct from would-block).
+        return "a blocking call on a descriptor another socket object made non-blocking"
     if (timed and cpython[:2] in (("raise", "Hang"), ("raise", "TimeoutError")) and
             usocket[:2] not in (("raise", "Hang"), ("raise", "TimeoutError"), ("raise", "BlockingIOError"))):
         # On a socket with a timeout, CPython waits until poll() says ready before the call
