@@ -108,9 +108,9 @@ public:
     [[nodiscard]] std::string to_string() const;
 
     /// The native sockaddr bytes, for backends and bindings.
-    const void* data() const noexcept { return storage_.data(); }
-    void* data() noexcept { return storage_.data(); }
-    std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] const void* data() const noexcept { return storage_.data(); }
+    [[nodiscard]] void* data() noexcept { return storage_.data(); }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
     /// Sets the size after a system call filled data() (clamped to capacity).
     void resize(std::size_t n) noexcept { size_ = n < capacity ? static_cast<std::uint32_t>(n) : capacity; }
 

@@ -38,12 +38,12 @@ public:
     constexpr mutable_buffer(R&& r) noexcept  // NOLINT(google-explicit-constructor)
         : data_(std::data(r)), size_(std::size(r)) {}
 
-    constexpr std::byte* data() const noexcept { return static_cast<std::byte*>(data_); }
-    constexpr std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] constexpr std::byte* data() const noexcept { return static_cast<std::byte*>(data_); }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
     /// The first n bytes (n clamped to size()).
-    constexpr mutable_buffer first(std::size_t n) const noexcept { return {data_, n < size_ ? n : size_}; }
+    [[nodiscard]] constexpr mutable_buffer first(std::size_t n) const noexcept { return {data_, n < size_ ? n : size_}; }
     /// The bytes after the first n (n clamped to size()).
-    constexpr mutable_buffer skip(std::size_t n) const noexcept {
+    [[nodiscard]] constexpr mutable_buffer skip(std::size_t n) const noexcept {
         n = n < size_ ? n : size_;
         return {data() + n, size_ - n};
     }
@@ -70,13 +70,13 @@ public:
     constexpr const_buffer(R&& r) noexcept  // NOLINT(google-explicit-constructor)
         : data_(std::data(r)), size_(std::size(r)) {}
 
-    constexpr const std::byte* data() const noexcept { return static_cast<const std::byte*>(data_); }
-    constexpr std::size_t size() const noexcept { return size_; }
-    constexpr const_buffer skip(std::size_t n) const noexcept {
+    [[nodiscard]] constexpr const std::byte* data() const noexcept { return static_cast<const std::byte*>(data_); }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] constexpr const_buffer skip(std::size_t n) const noexcept {
         n = n < size_ ? n : size_;
         return {data() + n, size_ - n};
     }
-    constexpr std::string_view view() const noexcept {
+    [[nodiscard]] constexpr std::string_view view() const noexcept {
         return {static_cast<const char*>(data_), size_};
     }
 

@@ -61,7 +61,7 @@ struct attempt_error {
 class USOCKET_API connection_errors : public os_error {
 public:
     connection_errors(std::vector<attempt_error> errors, const std::error_code& last);
-    const std::vector<attempt_error>& errors() const noexcept { return errors_; }
+    [[nodiscard]] const std::vector<attempt_error>& errors() const noexcept { return errors_; }
 
 private:
     std::vector<attempt_error> errors_;

@@ -39,9 +39,9 @@ enum class errc {
 [[nodiscard]] USOCKET_API const std::error_category& library_category() noexcept;
 /// The category of getaddrinfo()/getnameinfo() errors; value() is the NEGATIVE EAI code
 /// (glibc's numbering, as seed 001 documents).
-USOCKET_API const std::error_category& gai_category() noexcept;
+[[nodiscard]] USOCKET_API const std::error_category& gai_category() noexcept;
 /// The category of the legacy resolver's h_errno values (gethostbyname & co).
-USOCKET_API const std::error_category& herror_category() noexcept;
+[[nodiscard]] USOCKET_API const std::error_category& herror_category() noexcept;
 
 inline std::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), library_category()};
@@ -49,7 +49,7 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 /// An error of the backend (its error numbers and category: the system's on POSIX, lwIP's own
 /// on lwIP; either compares equal to the matching std::errc).
-USOCKET_API std::error_code system_error_code(int errno_value) noexcept;
+[[nodiscard]] USOCKET_API std::error_code system_error_code(int errno_value) noexcept;
 
 /// Every OS-level failure: a std::system_error keeping the errno (code().value()).
 class USOCKET_API os_error : public std::system_error {

@@ -136,10 +136,10 @@ struct USOCKET_API received_message {
 
 /// CPython's socket.send_fds(): sendmsg() of `buffers` with one SCM_RIGHTS item passing `fds`
 /// (to `to` when not empty). Returns the bytes sent.
-USOCKET_API std::size_t send_fds(socket& s, std::span<const const_buffer> buffers,
+[[nodiscard]] USOCKET_API std::size_t send_fds(socket& s, std::span<const const_buffer> buffers,
                                  std::span<const native_handle> fds, msg_flags flags = {},
                                  const address& to = address());
-USOCKET_API std::size_t send_fds(socket& s, std::span<const const_buffer> buffers,
+[[nodiscard]] USOCKET_API std::size_t send_fds(socket& s, std::span<const const_buffer> buffers,
                                  std::span<const native_handle> fds, msg_flags flags, const address& to,
                                  std::error_code& ec) noexcept;
 /// CPython's socket.recv_fds(): recvmsg() of at most `bufsize` bytes and room for `maxfds`

@@ -49,10 +49,10 @@ public:
     port_arg(std::optional<std::string_view> name) noexcept
         : text_(name.value_or(std::string_view())), kind_(name ? kind::text : kind::none) {}
 
-    bool is_none() const noexcept { return kind_ == kind::none; }
-    bool is_number() const noexcept { return kind_ == kind::number; }
-    int number() const noexcept { return number_; }
-    std::string_view text() const noexcept { return text_; }
+    [[nodiscard]] bool is_none() const noexcept { return kind_ == kind::none; }
+    [[nodiscard]] bool is_number() const noexcept { return kind_ == kind::number; }
+    [[nodiscard]] int number() const noexcept { return number_; }
+    [[nodiscard]] std::string_view text() const noexcept { return text_; }
 
 private:
     enum class kind : std::uint8_t { none, number, text };
@@ -153,7 +153,7 @@ struct host_entry {
 /// Why a netdb lookup found nothing (CPython raises a plain OSError with these messages).
 enum class netdb_errc { service_not_found = 1, port_not_found, protocol_not_found };
 /// The category of netdb_errc; its errors are thrown as os_error.
-USOCKET_API const std::error_category& netdb_category() noexcept;
+[[nodiscard]] USOCKET_API const std::error_category& netdb_category() noexcept;
 inline std::error_code make_error_code(netdb_errc e) noexcept {
     return {static_cast<int>(e), netdb_category()};
 }

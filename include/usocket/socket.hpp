@@ -58,7 +58,7 @@ using interrupt_check = bool (*)() noexcept;
 USOCKET_API void set_interrupt_check(interrupt_check check) noexcept;
 
 /// The default backlog of listen(): min(somaxconn, 128), as CPython.
-USOCKET_API int default_backlog() noexcept;
+[[nodiscard]] USOCKET_API int default_backlog() noexcept;
 
 namespace detail {
 class socket_state;

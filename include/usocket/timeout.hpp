@@ -64,19 +64,19 @@ public:
         : timeout_type(d ? timeout_type(*d) : timeout_type()) {}
 
     /// True for usocket::blocking.
-    constexpr bool is_blocking() const noexcept { return !has_value(); }
+    [[nodiscard]] constexpr bool is_blocking() const noexcept { return !has_value(); }
     /// True for zero.
-    constexpr bool is_non_blocking() const noexcept { return has_value() && value().count() == 0; }
+    [[nodiscard]] constexpr bool is_non_blocking() const noexcept { return has_value() && value().count() == 0; }
     /// False for a negative (invalid) duration.
-    constexpr bool is_valid() const noexcept { return !has_value() || value().count() >= 0; }
+    [[nodiscard]] constexpr bool is_valid() const noexcept { return !has_value() || value().count() >= 0; }
     /// Nanoseconds as the blocking core counts them: -1 blocking, 0 non-blocking, > 0 a timeout.
-    constexpr std::int64_t nanoseconds() const noexcept { return has_value() ? value().count() : -1; }
+    [[nodiscard]] constexpr std::int64_t nanoseconds() const noexcept { return has_value() ? value().count() : -1; }
     friend constexpr bool operator==(const timeout_type& a, const timeout_type& b) noexcept {
         return a.nanoseconds() == b.nanoseconds();
     }
     friend constexpr bool operator==(const timeout_type& a, std::nullopt_t) noexcept { return a.is_blocking(); }
     /// The timeout of `ns` as nanoseconds() gives it.
-    static constexpr timeout_type from_nanoseconds(std::int64_t ns) noexcept {
+    [[nodiscard]] static constexpr timeout_type from_nanoseconds(std::int64_t ns) noexcept {
         return ns < 0 ? timeout_type() : timeout_type(duration(ns));
     }
 };
