@@ -142,7 +142,7 @@ int module_exec(PyObject* m) {
     if (PyModule_AddIntConstant(m, "IPOLL_ONESHOT", ipoll_oneshot) < 0) return -1;
     if (!add_new(m, "has_ipv6", PyBool_FromLong(has_ipv6()))) return -1;
     if (PyModule_AddFunctions(m, resolver_functions) < 0 || PyModule_AddFunctions(m, name_functions) < 0 ||
-        PyModule_AddFunctions(m, poll_functions) < 0)
+        PyModule_AddFunctions(m, poll_functions) < 0 || PyModule_AddFunctions(m, dialect_functions) < 0)
         return -1;
     set_interrupt_check(check_signals);  // the library's, process-wide (the same function for every module)
     return 0;

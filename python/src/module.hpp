@@ -278,5 +278,7 @@ extern PyMethodDef name_functions[];
 extern PyMethodDef poll_functions[];
 /// Creates the poll type of `module` (at import).
 PyTypeObject* make_poll_type(PyObject* module);
+/// What the seed dialects (usocket.lwip_board, usocket.zerynth) need from C++ (dialects.cpp).
+extern PyMethodDef dialect_functions[];
 
 }  // namespace usocket::python

@@ -1,7 +1,9 @@
-// MicroPython's stream methods on the socket (seed 001): read, readinto, readline, write, over
-// usocket::socket's own (no short reads or writes on a blocking socket; on a non-blocking one
-// what could be done now, None when nothing).
+// MicroPython's stream methods on the socket (seed 001): read, readinto, readline, write (with
+// MicroPython's max_len and offset forms), over usocket::socket's own (no short reads or writes
+// on a blocking socket; on a non-blocking one what could be done now, None when nothing).
 
+#include <algorithm>
+#include <cstddef>
 #include <optional>
 
 #include "module.hpp"
@@ -73,13 +75,28 @@ PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t narg
     return bytes_or_none(self, line, ec, "readline");
 }
 
-// write(buf): all of it on a blocking socket; a str is its UTF-8 bytes (SPEC).
-PyObject* socket_write(PyObject* self, PyObject* arg) {
+// write(buf[, max_len]) / write(buf, off, max_len): MicroPython's stream.write, which its own
+// libraries use (umqtt.simple writes `sock.write(pkt, n)`): buf[off:off + max_len], all of it
+// on a blocking socket; an offset past the end writes nothing, as there. A str is its UTF-8
+// bytes (SPEC). A negative offset or length is ValueError (MicroPython would take it as a huge
+// unsigned number).
+PyObject* socket_write(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (!check_nargs("write", nargs, 1, 3)) return nullptr;
     buffer_arg data;
-    if (!data.get(arg, true)) return nullptr;
+    if (!data.get(args[0], true)) return nullptr;
+    Py_ssize_t off = 0, max_len = PY_SSIZE_T_MAX;
+    if (nargs == 2 && !to_ssize(args[1], max_len)) return nullptr;
+    if (nargs == 3 && (!to_ssize(args[1], off) || !to_ssize(args[2], max_len))) return nullptr;
+    if (off < 0 || max_len < 0) {
+        PyErr_SetString(PyExc_ValueError, off < 0 ? "negative offset in write" : "negative length in write");
+        return nullptr;
+    }
+    const std::size_t start = std::min(static_cast<std::size_t>(off), data.size());
+    const std::size_t n = std::min(static_cast<std::size_t>(max_len), data.size() - start);
+    const const_buffer part(static_cast<const std::byte*>(data.data()) + start, n);
     std::error_code ec;
-    const auto n = socket_call(self, [&] { return sock_of(self).write(const_buffer(data.data(), data.size()), ec); });
-    return count_or_none(self, n, ec, "write");
+    const auto written = socket_call(self, [&] { return sock_of(self).write(part, ec); });
+    return count_or_none(self, written, ec, "write");
 }
 
 }  // namespace
@@ -92,9 +109,9 @@ PyMethodDef stream_methods[] = {
      "readinto(buf[, nbytes]) -> count, with no short read; None when a non-blocking socket has nothing"},
     {"readline", USOCKET_METHOD(socket_readline), METH_FASTCALL,
      "readline([limit]) -> one line with its newline; b'' at the end of the stream"},
-    {"write", socket_write, METH_O,
-     "write(buf) -> count: all of buf on a blocking socket (str as UTF-8); None when a non-blocking "
-     "socket takes nothing"},
+    {"write", USOCKET_METHOD(socket_write), METH_FASTCALL,
+     "write(buf[, max_len]) / write(buf, off, max_len) -> count: buf[off:off+max_len], all of it on a "
+     "blocking socket (str as UTF-8); None when a non-blocking socket takes nothing"},
     {nullptr, nullptr, 0, nullptr},
 };
 

@@ -15,6 +15,9 @@ class SocketIO(io.RawIOBase):
             raise ValueError("invalid mode: %r" % mode)
         io.RawIOBase.__init__(self)
         self._sock = sock
+        # One receive per read, as recv_into is; a dialect whose recv_into waits for the whole
+        # buffer (usocket.zerynth) names the one-receive form its files use.
+        self._recv_into = getattr(sock, "_file_recv_into", sock.recv_into)
         if "b" not in mode:
             mode += "b"
         self._mode = mode
@@ -28,7 +31,7 @@ class SocketIO(io.RawIOBase):
         if self._timeout_occurred:
             raise OSError("cannot read from timed out object")
         try:
-            return self._sock.recv_into(b)
+            return self._recv_into(b)
         except TimeoutError:
             # The buffered layer may hold part of a line now: further reads would be wrong.
             self._timeout_occurred = True
