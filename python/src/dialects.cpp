@@ -43,6 +43,13 @@ PyObject* py_adopt(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (!empty) return nullptr;
     PyObject* obj = type->tp_new(type, empty.get(), nullptr);  // the socket type's: an empty socket
     if (obj == nullptr) return nullptr;
+    // A class of the user's may have a __new__ of its own: take only a fresh socket object of
+    // the module that nothing uses.
+    if (obj == src || !is_socket(state, obj) || as_py(obj)->calls > 0 || sock_of(obj).is_open()) {
+        Py_DECREF(obj);
+        PyErr_SetString(PyExc_TypeError, "_adopt(): the class did not make a new, unused socket object");
+        return nullptr;
+    }
     sock_of(obj) = std::move(from->sock);
     from->closed = 1;
     return obj;

@@ -4,6 +4,7 @@ socket class. A dialect's socket is a subclass of usocket.socket: every call goe
 implementation in usocket._usocket; a dialect only converts arguments and results."""
 
 import functools
+import operator
 
 from usocket import _usocket
 
@@ -14,9 +15,12 @@ def seconds_from_ms(ms):
     (TypeError, ValueError for a negative one or NaN, OverflowError)."""
     if ms is None:
         return None
-    if isinstance(ms, (int, float)):
-        return ms / 1000  # TypeError from settimeout() for anything else; OverflowError past a float
-    return ms
+    if not isinstance(ms, (int, float)):
+        try:
+            ms = operator.index(ms)  # an integer-like object counts milliseconds too
+        except TypeError:
+            return ms  # settimeout() refuses it with CPython's TypeError
+    return ms / 1000  # OverflowError past a float, as CPython's settimeout
 
 
 def ms_from_seconds(seconds):

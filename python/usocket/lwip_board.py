@@ -9,7 +9,8 @@ differs:
   None blocking); setblocking(0|1) as usocket;
 - repr(sock) is the port's <socket state=2 timeout=-1 incoming=0 remaining=0>: state numbered as
   MicroPython's lwIP socket module of that port numbers it (0 new, also a listening or datagram
-  socket; 1 connecting; 2 connected; 3 peer closed; -16 closed), timeout in ms (-1 blocking),
+  socket or one whose connect failed; 1 connecting; 2 connected; 3 peer closed; -16 closed),
+  timeout in ms (-1 blocking),
   incoming the bytes the system holds ready to read, remaining the bytes in the socket's
   read-ahead buffer;
 - getaddrinfo(host, port) returns the one entry the port returns: the first IPv4 stream result,
@@ -79,7 +80,9 @@ class socket(_usocket.socket):
     def __repr__(self):
         kind, incoming, remaining = _usocket._lwip_board_status(self)
         if kind == "other":
-            state = STATE_CONNECTING if self._connecting else STATE_NEW
+            # Started and not writable yet: still connecting (a failed attempt is writable).
+            connecting = self._connecting and not _usocket.select([], [self], [], 0)[1]
+            state = STATE_CONNECTING if connecting else STATE_NEW
         else:
             state = _STATES[kind]
         timeout = _usocket.socket.gettimeout(self)

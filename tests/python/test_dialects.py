@@ -3,6 +3,8 @@ difference from usocket, with bad input, timeouts part-way, resets and signals; 
 stream forms write(buf, max_len) / write(buf, off, max_len). Loopback only."""
 
 import errno
+import os
+import re
 import inspect
 import select
 import signal
@@ -104,6 +106,18 @@ def test_adopt_refuses_what_it_cannot_take():
         with pytest.raises(RuntimeError):
             usocket._usocket._adopt(zerynth.socket, s)  # a file still uses it
         f.close()
+        class Other(zerynth.socket):
+            def __new__(cls, *args):
+                return s  # not a new socket object
+
+        class Open(zerynth.socket):
+            def __new__(cls, *args):
+                return zerynth.socket()  # one with a descriptor of its own
+
+        for cls in (Other, Open):
+            with pytest.raises(TypeError):
+                usocket._usocket._adopt(cls, s)
+        assert s.fileno() >= 0
         moved = usocket._usocket._adopt(zerynth.socket, s)
         with moved:
             assert s.fileno() == -1 and moved.fileno() >= 0 and s._closed
@@ -138,6 +152,16 @@ def test_lwip_board_bad_timeouts_raise_as_cpython_and_change_nothing(bad):
         got = outcome(s.settimeout, bad)
         assert got[0] == "raise" and got[1] == expected[1], (got, expected)
         assert s.gettimeout() == 250
+
+
+def test_lwip_board_integer_like_timeouts_are_milliseconds_too():
+    class Ms:
+        def __index__(self):
+            return 1500
+
+    with lwip_board.socket() as s:
+        s.settimeout(Ms())
+        assert s.gettimeout() == 1500
 
 
 def test_lwip_board_timeout_waits_milliseconds(lpair):
@@ -207,6 +231,20 @@ def test_lwip_board_repr_while_connecting():
         finally:
             first.close()
             second.close()
+
+
+def test_lwip_board_repr_after_a_failed_connect():
+    with lwip_board.socket() as closed_port:
+        closed_port.bind(("127.0.0.1", 0))
+        address = closed_port.getsockname()  # bound, not listening: connections are refused
+        with lwip_board.socket() as s:
+            s.settimeout(0)
+            err = s.connect_ex(address)
+            if err == errno.EINPROGRESS:
+                assert select.select([], [s], [], 10)[1]
+            else:
+                assert err == errno.ECONNREFUSED
+            assert repr(s) == "<socket state=0 timeout=0 incoming=0 remaining=0>"
 
 
 def test_lwip_board_getaddrinfo_returns_the_one_entry():
@@ -365,7 +403,7 @@ def test_zerynth_datagrams_one_at_a_time():
             a.recv(10)
 
 
-BAD_SIZES = [-1, 1.5, "10", None, 2**63, 2**200]
+BAD_SIZES = [-1, 1.5, "10", None, 2**40, 2**63, 2**200]
 
 
 @pytest.mark.parametrize("bad", BAD_SIZES)
@@ -602,3 +640,74 @@ def test_ntptime_calls():
     finally:
         t.join(10)
         responder.close()
+
+
+# --- the seeds' own examples through their dialects ------------------------------------------------
+# tests/python/seed_examples/ as test_seed_examples.py runs them, with `import usocket as socket`
+# replaced by the dialect's import, and run as the seeds' sessions are: statement by statement, an
+# expression statement showing its repr (as at the seed's >>> prompt).
+
+from test_seed_examples import EXAMPLES, Server, recv_all, run, serve_once  # noqa: E402
+
+
+def dialect_script(name, tmp_path, module, port=None):
+    with open(os.path.join(EXAMPLES, name)) as f:
+        text = f.read()
+    text, n = re.subn(r"^import usocket as socket$", "import usocket.%s as socket" % module, text, flags=re.M)
+    assert n == 1, name
+    text = re.sub(r"^from usocket import ", "from usocket.%s import " % module, text, flags=re.M)
+    if port is not None:
+        text, n = re.subn(r"^PORT = \d+", "PORT = %d" % port, text, flags=re.M)
+        assert n == 1, name
+    out = tmp_path / ("%s_%s" % (module, name))
+    out.write_text("import ast\nsource = %r\nnamespace = {'__name__': '__main__'}\n"
+                   "for node in ast.parse(source).body:\n"
+                   "    exec(compile(ast.Interactive([node]), %r, 'single'), namespace)\n" % (text, name))
+    return str(out)
+
+
+def test_seed000_accept_session_through_lwip_board(tmp_path):
+    server = Server(dialect_script("seed000_accept.py", tmp_path, "lwip_board"))
+    with cpython_socket.create_connection(("127.0.0.1", server.port), timeout=30) as c:
+        assert c.recv(100) == b"hello! client"
+        c.sendall(b"0123456789")
+    lines = server.finish().splitlines()
+    assert lines[0] == "<socket state=2 timeout=-1 incoming=0 remaining=0>"  # the seed's own line
+    assert re.match(r"\('127\.0\.0\.1', \d+\)$", lines[1])
+    assert lines[2:] == ["13", "b'0123456789'"]
+
+
+def test_seed000_client_through_lwip_board(tmp_path):
+    def handler(conn):
+        data = conn.recv(5)
+        conn.sendall(b"hello")
+        return data
+
+    port, t, result = serve_once(handler)
+    out = run(dialect_script("seed000_client.py", tmp_path, "lwip_board", port))
+    t.join(30)
+    assert result["value"] == b"hello" and out.splitlines() == ["5", "b'hello'"]
+
+
+def test_seed000_getaddrinfo_through_lwip_board(tmp_path):
+    entry = "[(%d, %d, %d, '', ('127.0.0.1', 80))]" % (lwip_board.AF_INET, lwip_board.SOCK_STREAM,
+                                                       lwip_board.IPPROTO_TCP)
+    assert run(dialect_script("seed000_getaddrinfo.py", tmp_path, "lwip_board")).splitlines() == [entry, entry]
+
+
+def test_seed002_client_through_zerynth(tmp_path):
+    port, t, result = serve_once(recv_all)
+    run(dialect_script("seed002_client.py", tmp_path, "zerynth", port))
+    t.join(30)
+    assert result["value"] == b"Hello World!"
+
+
+def test_seed002_accept_loop_through_zerynth(tmp_path):
+    server = Server(dialect_script("seed002_server.py", tmp_path, "zerynth"))
+    try:
+        for _ in range(3):
+            with cpython_socket.create_connection(("127.0.0.1", server.port), timeout=30) as c:
+                assert recv_all(c) == b"Hello!"
+        assert server.proc.poll() is None  # still looping, as the seed's `while True`
+    finally:
+        server.stop()
