@@ -711,3 +711,22 @@ def test_seed002_accept_loop_through_zerynth(tmp_path):
         assert server.proc.poll() is None  # still looping, as the seed's `while True`
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("mod", [lwip_board, zerynth], ids=["lwip_board", "zerynth"])
+def test_stubs_name_what_each_dialect_defines(mod):
+    """python/usocket/<dialect>.pyi (installed next to the module) declares every public method
+    the dialect's class defines and every public module-level name it adds to usocket's."""
+    import ast
+    stub_path = os.path.join(os.path.dirname(mod.__file__), os.path.basename(mod.__file__)[:-3] + ".pyi")
+    tree = ast.parse(open(stub_path).read())
+    declared = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    declared |= {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+                 for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+    stub_class = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "socket")
+    stub_methods = {n.name for n in stub_class.body if isinstance(n, ast.FunctionDef)}
+    own = {name for name, v in vars(mod.socket).items() if not name.startswith("_")}
+    assert own <= stub_methods, own - stub_methods
+    added = {name for name in vars(mod) if not name.startswith("_") and not inspect.ismodule(getattr(mod, name))
+             and getattr(usocket, name, None) is not getattr(mod, name)}
+    assert added <= declared, added - declared
