@@ -730,3 +730,33 @@ def test_stubs_name_what_each_dialect_defines(mod):
     added = {name for name in vars(mod) if not name.startswith("_") and not inspect.ismodule(getattr(mod, name))
              and getattr(usocket, name, None) is not getattr(mod, name)}
     assert added <= declared, added - declared
+
+
+@pytest.mark.parametrize("mod", [lwip_board, zerynth], ids=["lwip_board", "zerynth"])
+def test_close_and_repr_while_another_thread_waits_in_recv(mod):
+    listener, client, server = tcp_pair(mod)
+    outcome_of_recv = []
+
+    def wait():
+        try:
+            outcome_of_recv.append(server.recv(10))
+        except OSError as e:
+            outcome_of_recv.append(e)
+
+    try:
+        (server.sendtimeout if mod is zerynth else server.settimeout)(2000)
+        client.sendall(b"abc")  # zerynth's recv(10) now waits for 7 more
+        t = threading.Thread(target=wait)
+        t.start()
+        time.sleep(0.2)
+        assert repr(server)  # while the call waits: no crash, no hang
+        if mod is lwip_board:
+            assert repr(server).startswith("<socket state=2 timeout=2000 ")
+        server.close()
+        t.join(30)
+        assert not t.is_alive() and len(outcome_of_recv) == 1
+        # lwip_board's recv returned the 3 bytes at once; zerynth's waited and ends with an error.
+        assert outcome_of_recv[0] == b"abc" if mod is lwip_board else isinstance(outcome_of_recv[0], OSError)
+    finally:
+        for s in (listener, client, server):
+            s.close()
