@@ -5,6 +5,9 @@
 #include <thread>
 
 #include "module.hpp"
+#if USOCKET_HAS_TLS
+#include "usocket/tls.hpp"
+#endif
 
 namespace usocket::python {
 
@@ -61,6 +64,9 @@ PyObject* set_errno(int errno_value) {
 
 PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* what) {
     const auto& cat = ec.category();
+#if USOCKET_HAS_TLS
+    if (cat == tls::category()) return set_tls_error(origin, ec);
+#endif
     if (cat == library_category()) return raise_library_error(static_cast<errc>(ec.value()), ec.message(), what);
     if (cat == gai_category() || cat == herror_category()) {
         // The exception classes of the module the call came through (one per interpreter).

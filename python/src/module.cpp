@@ -142,7 +142,8 @@ int module_exec(PyObject* m) {
     if (PyModule_AddIntConstant(m, "IPOLL_ONESHOT", ipoll_oneshot) < 0) return -1;
     if (!add_new(m, "has_ipv6", PyBool_FromLong(has_ipv6()))) return -1;
     if (PyModule_AddFunctions(m, resolver_functions) < 0 || PyModule_AddFunctions(m, name_functions) < 0 ||
-        PyModule_AddFunctions(m, poll_functions) < 0 || PyModule_AddFunctions(m, dialect_functions) < 0)
+        PyModule_AddFunctions(m, poll_functions) < 0 || PyModule_AddFunctions(m, dialect_functions) < 0 ||
+        !add_tls(m))
         return -1;
     set_interrupt_check(check_signals);  // the library's, process-wide (the same function for every module)
     return 0;
@@ -154,6 +155,7 @@ int module_traverse(PyObject* m, visitproc visit, void* arg) {
     Py_VISIT(state->poll_type);
     Py_VISIT(state->gaierror);
     Py_VISIT(state->herror);
+    for (PyObject* o : state->tls) Py_VISIT(o);
     return 0;
 }
 
@@ -163,6 +165,7 @@ int module_clear(PyObject* m) {
     Py_CLEAR(state->poll_type);
     Py_CLEAR(state->gaierror);
     Py_CLEAR(state->herror);
+    for (PyObject*& o : state->tls) Py_CLEAR(o);
     return 0;
 }
 

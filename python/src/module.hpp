@@ -32,6 +32,8 @@ struct module_state {
     PyTypeObject* poll_type;
     PyObject* gaierror;
     PyObject* herror;
+    /// The TLS part (tls_module.cpp): its types and exception classes, null without TLS.
+    PyObject* tls[12];
 };
 
 extern PyModuleDef module_def;
@@ -157,6 +159,10 @@ private:
 /// `what` prefixes ValueError/OverflowError messages ("connect(): port must be 0-65535.").
 /// Returns nullptr.
 PyObject* set_error(PyObject* origin, const std::error_code& ec, const char* what = nullptr);
+/// The TLS errors (tls::category(), tls_module.cpp): ssl.SSLError and its subclasses as CPython
+/// raises them, ValueError for argument errors; `detail` (or the TLS socket `origin`'s
+/// verify_message()) says what the engine said. Returns nullptr.
+PyObject* set_tls_error(PyObject* origin, const std::error_code& ec, const std::string* detail = nullptr);
 /// OSError(errno, strerror(errno)) with the right built-in subclass. Returns nullptr.
 PyObject* set_errno(int errno_value);
 
@@ -280,5 +286,8 @@ extern PyMethodDef poll_functions[];
 PyTypeObject* make_poll_type(PyObject* module);
 /// What the seed dialects (usocket.lwip_board, usocket.zerynth) need from C++ (dialects.cpp).
 extern PyMethodDef dialect_functions[];
+/// Adds the TLS part (`_tls`, for the module ussl) to `module` when the library has TLS
+/// (tls_module.cpp). False with an exception set.
+bool add_tls(PyObject* module);
 
 }  // namespace usocket::python
