@@ -405,8 +405,10 @@ PyObject* context_set_alpn_protocols(PyObject* self, PyObject* arg) {
         Py_ssize_t n = 0;
         const char* s = PyUnicode_AsUTF8AndSize(item, &n);
         if (s == nullptr) return nullptr;
-        if (n == 0 || n > 255) {
-            PyErr_SetString(PyExc_ValueError, "ALPN protocols must be 1 to 255 in length");
+        if (n == 0 || n > 255) {  // CPython's SSLError
+            const module_state* state = state_of(self);
+            PyErr_SetString(state != nullptr && state->tls[slot_error] != nullptr ? state->tls[slot_error] : PyExc_OSError,
+                            "ALPN protocols must be 1 to 255 in length");
             return nullptr;
         }
         protocols.emplace_back(s, static_cast<std::size_t>(n));

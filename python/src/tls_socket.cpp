@@ -25,6 +25,17 @@ int ssl_socket_init(PyObject*, PyObject*, PyObject*) {
     return -1;
 }
 
+// CPython's answer to a TLS call on a socket closed (EBADF) or not connected (ENOTCONN): true
+// with the exception set.
+bool not_connected(PyObject* self) {
+    const tls::socket& s = tls_of(self);
+    if (!s.is_open()) return set_errno(EBADF), true;
+    std::error_code ec;
+    (void)s.getpeername(ec);
+    if (ec) return set_errno(ENOTCONN), true;
+    return false;
+}
+
 // The error of a TLS call: a failed handshake's words come with it.
 PyObject* raise(PyObject* self, const std::error_code& ec, const char* what) {
     if (ec.category() == tls::category()) return set_tls_error(self, ec);
@@ -34,7 +45,7 @@ PyObject* raise(PyObject* self, const std::error_code& ec, const char* what) {
 PyObject* ssl_do_handshake(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     static const char* const names[] = {"block"};
     PyObject* a[1];
-    if (!parse_args("do_handshake", args, nargs, kwnames, names, 0, 1, a)) return nullptr;
+    if (!parse_args("do_handshake", args, nargs, kwnames, names, 0, 1, a) || not_connected(self)) return nullptr;
     std::error_code ec;
     socket_call(self, [&] { tls_of(self).do_handshake(ec); });
     if (ec) return raise(self, ec, "do_handshake");
@@ -94,8 +105,8 @@ PyObject* ssl_getpeercert(PyObject* self, PyObject* const* args, Py_ssize_t narg
     if (!parse_args("getpeercert", args, nargs, kwnames, names, 0, 1, a)) return nullptr;
     const int binary = a[0] == nullptr ? 0 : PyObject_IsTrue(a[0]);
     if (binary < 0) return nullptr;
+    if (not_connected(self)) return nullptr;
     const tls::socket& s = tls_of(self);
-    if (!s.is_open()) return set_errno(ENOTCONN);
     std::error_code ec;
     const std::string der = s.getpeercert_der(ec);
     if (ec) return raise(self, ec, "getpeercert");
