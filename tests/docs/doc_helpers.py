@@ -85,3 +85,43 @@ def reply_server(reply):
         conn.shutdown(socket.SHUT_WR)
         read_until_closed(conn, stop)
     return server(handler)
+
+
+@contextlib.contextmanager
+def tls_certificate():
+    """A throwaway certificate for localhost (and 127.0.0.1), signed by itself, made with the
+    openssl command in a temporary directory: yields (certfile, keyfile), removed on exit. The
+    certificate is its own CA: a client trusts it with load_verify_locations(certfile)."""
+    import shutil
+    import subprocess
+    import tempfile
+    d = tempfile.mkdtemp(prefix="usocket-doc-tls-")
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    try:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-days", "1", "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True, timeout=30)
+        yield cert, key
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def tls_echo_server():
+    """A TLS server (CPython's ssl) on 127.0.0.1 that sends back every byte it receives, with a
+    throwaway certificate for localhost: yields (port, cafile), cafile being the certificate
+    a client trusts."""
+    import ssl
+    with tls_certificate() as (cert, key):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+
+        def handler(conn, stop):
+            conn.settimeout(5)
+            with ctx.wrap_socket(conn, server_side=True) as t:
+                t.settimeout(0.02)
+                read_until_closed(t, stop, t.sendall)
+
+        with server(handler) as port:
+            yield port, cert
