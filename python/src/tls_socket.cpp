@@ -153,25 +153,28 @@ PyObject* ssl_unwrap(PyObject* self, PyObject*) {
     return wrap_socket(state_of(self), std::move(plain));
 }
 
-// connect(address): connects, then handshakes (unless wrapped with do_handshake_on_connect
-// false), all under the socket's timeout.
-PyObject* ssl_connect(PyObject* self, PyObject* arg) {
+// tls::socket::connect() of the address argument: connects, then handshakes (unless wrapped
+// with do_handshake_on_connect false), all under the socket's timeout. False when the argument
+// was bad (the exception set); else `ec` says how the connection went.
+bool connect_tls(PyObject* self, PyObject* arg, const char* what, std::error_code& ec) {
     tls::socket& s = tls_of(self);
     address peer;
-    if (!to_address(self, arg, s.family(), "connect", address_forms::connect, peer)) return nullptr;
-    std::error_code ec;
+    if (!to_address(self, arg, s.family(), what, address_forms::connect, peer)) return false;
     socket_call(self, [&] { s.connect(peer, ec); });
+    return true;
+}
+
+PyObject* ssl_connect(PyObject* self, PyObject* arg) {
+    std::error_code ec;
+    if (!connect_tls(self, arg, "connect", ec)) return nullptr;
     if (ec) return raise(self, ec, "connect");
     Py_RETURN_NONE;
 }
 
 // connect_ex(address): connect()'s errno (0 when connected and handshaken); a TLS failure raises.
 PyObject* ssl_connect_ex(PyObject* self, PyObject* arg) {
-    tls::socket& s = tls_of(self);
-    address peer;
-    if (!to_address(self, arg, s.family(), "connect_ex", address_forms::connect, peer)) return nullptr;
     std::error_code ec;
-    socket_call(self, [&] { s.connect(peer, ec); });
+    if (!connect_tls(self, arg, "connect_ex", ec)) return nullptr;
     if (!ec) return PyLong_FromLong(0);
     if (ec.category() == tls::category() || PyErr_Occurred() != nullptr) return raise(self, ec, "connect_ex");
     return PyLong_FromLong(ec.value());

@@ -34,11 +34,24 @@ def echo_line(conn):
     conn.sendall(conn.recv(1024).upper())
 
 
+def sender(payload):
+    """A server handler: sends payload, then waits for the client's end."""
+    def handler(conn):
+        conn.sendall(payload)
+        conn.recv(10)
+    return handler
+
+
+def tls_client(port, **wrap):
+    """A verified TLS client of 127.0.0.1:port (the tests' CA, localhost)."""
+    return client_context().wrap_socket(connect(port), server_hostname="localhost", **wrap)
+
+
 # --- verification --------------------------------------------------------------------------------
 
 def test_verified_client_exchanges_data():
     with cpython_tls_server(echo_line) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost") as t:
+        with tls_client(port) as t:
             assert isinstance(t, usocket.socket) and isinstance(t, ssl.SSLSocket)
             assert t.version() in ("TLSv1.2", "TLSv1.3")
             name, protocol, bits = t.cipher()
@@ -245,7 +258,7 @@ def test_readline_with_lines_split_across_records():
             time.sleep(0.02)
 
     with cpython_tls_server(pieces) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost") as t:
+        with tls_client(port) as t:
             assert t.readline() == b"abcdef\n"
             assert t.readline() == b"ghi\n"
             assert t.readline() == b"last"  # the end of the stream ends the last line
@@ -253,12 +266,8 @@ def test_readline_with_lines_split_across_records():
 
 
 def test_select_and_poll_see_decrypted_bytes():
-    def burst(conn):
-        conn.sendall(b"line one\nline two\n")  # one record
-        conn.recv(10)
-
-    with cpython_tls_server(burst) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost") as t:
+    with cpython_tls_server(sender(b"line one\nline two\n")) as (port, _):
+        with tls_client(port) as t:
             assert t.readline() == b"line one\n"
             # The rest is decrypted and held: the kernel has nothing more for the descriptor.
             r, _, _ = usocket.select([t], [], [], 0)
@@ -272,12 +281,8 @@ def test_select_and_poll_see_decrypted_bytes():
 
 
 def test_pending_counts_bytes_decrypted_not_read():
-    def burst(conn):
-        conn.sendall(b"0123456789")
-        conn.recv(10)
-
-    with cpython_tls_server(burst) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost") as t:
+    with cpython_tls_server(sender(b"0123456789")) as (port, _):
+        with tls_client(port) as t:
             assert t.recv(4) == b"0123"
             assert t.pending() == 6
             assert usocket.select([t], [], [], 0)[0] == [t]
@@ -294,7 +299,7 @@ def test_makefile_over_tls():
         f.close()
 
     with cpython_tls_server(lines) as (port, _):
-        t = client_context().wrap_socket(connect(port), server_hostname="localhost")
+        t = tls_client(port)
         f = t.makefile("rw", encoding="utf-8", newline="\n")
         for text in ("first\n", "second\n", "x" * 20000 + "\n"):
             f.write(text)
@@ -305,12 +310,8 @@ def test_makefile_over_tls():
 
 
 def test_readinto_and_recv_into():
-    def send(conn):
-        conn.sendall(b"abcdefgh")
-        conn.recv(10)
-
-    with cpython_tls_server(send) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost") as t:
+    with cpython_tls_server(sender(b"abcdefgh")) as (port, _):
+        with tls_client(port) as t:
             buf = bytearray(3)
             assert t.readinto(buf) == 3 and buf == b"abc"
             buf = bytearray(10)
@@ -404,7 +405,7 @@ def test_close_sends_the_close_notification():
         return conn.recv(10)  # b"" only after a close notification (suppress_ragged_eofs=False)
 
     with cpython_tls_server(expect_notify, suppress_ragged_eofs=False) as (port, peer):
-        t = client_context().wrap_socket(connect(port), server_hostname="localhost")
+        t = tls_client(port)
         t.close()
         assert peer.join() == b""
 
@@ -415,8 +416,7 @@ def test_peer_close_notification_is_the_end_of_the_stream():
         conn.unwrap().close()  # the close notification, then the end
 
     with cpython_tls_server(notify) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost",
-                                          suppress_ragged_eofs=False) as t:
+        with tls_client(port, suppress_ragged_eofs=False) as t:
             assert t.read() == b"bye"
             assert t.recv(10) == b""
 
@@ -429,8 +429,7 @@ def test_end_without_notification_is_an_eof_error_when_asked():
         raw.close()
 
     with cpython_tls_server(abrupt) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost",
-                                          suppress_ragged_eofs=False) as t:
+        with tls_client(port, suppress_ragged_eofs=False) as t:
             assert t.recv(7) == b"partial"
             with pytest.raises(ssl.SSLEOFError):
                 t.recv(10)
@@ -444,7 +443,7 @@ def test_unwrap_returns_the_plain_socket():
         return plain.recv(10)
 
     with cpython_tls_server(starttls) as (port, peer):
-        t = client_context().wrap_socket(connect(port), server_hostname="localhost")
+        t = tls_client(port)
         t.sendall(b"secret")
         plain = t.unwrap()
         assert type(plain) is usocket.socket and t.fileno() == -1
@@ -461,7 +460,7 @@ def test_shutdown_write_sends_the_notification_and_keeps_reading():
         conn.sendall(b"after " + got)
 
     with cpython_tls_server(half, suppress_ragged_eofs=False) as (port, _):
-        with client_context().wrap_socket(connect(port), server_hostname="localhost") as t:
+        with tls_client(port) as t:
             t.sendall(b"half")
             t.shutdown(usocket.SHUT_WR)
             assert t.read() == b"after half"

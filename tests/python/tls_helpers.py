@@ -62,6 +62,15 @@ def cpython_client_context(cert=None, key=None):
     return ctx
 
 
+def wrap_or_close(ctx, raw, **wrap):
+    """ctx.wrap_socket(raw, **wrap), closing raw when it fails."""
+    try:
+        return ctx.wrap_socket(raw, **wrap)
+    except BaseException:
+        raw.close()
+        raise
+
+
 class Peer:
     """A function run in a thread on one side of a connection; join() re-raises its failure
     and returns its result."""
@@ -104,12 +113,7 @@ def cpython_tls_server(handler, context=None, tls=True, fails=False, **wrap):
         if not tls:
             with raw:
                 return handler(raw)
-        try:
-            conn = ctx.wrap_socket(raw, server_side=True, **wrap)
-        except BaseException:
-            raw.close()
-            raise
-        with conn:
+        with wrap_or_close(ctx, raw, server_side=True, **wrap) as conn:
             return handler(conn)
 
     peer = Peer(serve)
@@ -130,12 +134,7 @@ def cpython_tls_client(port, handler, context=None, server_hostname="localhost",
 
     def run():
         raw = cpython_socket.create_connection(("127.0.0.1", port), timeout=WAIT)
-        try:
-            conn = ctx.wrap_socket(raw, server_hostname=server_hostname, **wrap)
-        except BaseException:
-            raw.close()
-            raise
-        with conn:
+        with wrap_or_close(ctx, raw, server_hostname=server_hostname, **wrap) as conn:
             return handler(conn)
 
     return Peer(run)
