@@ -373,3 +373,21 @@ def test_ctrl_c_during_a_blocking_tls_read_does_not_hang():
             with pytest.raises(KeyboardInterrupt):
                 t.read(100)
             timer.join()
+
+
+def test_base_init_on_an_ssl_socket_leaves_a_plain_socket_that_tls_calls_refuse():
+    sock = usocket.socket()
+    t = unconnected(ssl, usocket, sock)
+    with pytest.raises(TypeError):
+        t.__init__()  # no public constructor: nothing changes
+    usocket.socket.__init__(t)  # the base's: a new plain socket in the object
+    with t:
+        assert (t.cipher(), t.version(), t.pending(), t.selected_alpn_protocol()) == (None, None, 0, None)
+        with pytest.raises(OSError):
+            t.getpeercert()
+        with pytest.raises(OSError):
+            t.do_handshake()
+        with pytest.raises(ValueError):
+            t.unwrap()
+        with pytest.raises(ValueError):
+            t.context.wrap_socket(usocket.socket(), server_hostname="x")
