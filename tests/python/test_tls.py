@@ -88,7 +88,8 @@ def test_wrong_host_name_is_a_verification_error():
     with cpython_tls_server(quiet_handler, fails=True) as (port, _):
         e = failed_handshake(client_context(), port, server_hostname="example.com")
     assert type(e) is ssl.SSLCertVerificationError
-    assert "example.com" in e.verify_message or "mismatch" in str(e).lower()
+    assert e.verify_code == 62  # X509_V_ERR_HOSTNAME_MISMATCH, as CPython's (whatever the engine's words)
+    assert e.verify_message
 
 
 def test_expired_certificate_is_a_verification_error():
