@@ -30,7 +30,8 @@ PyObject* ssl_error_str(PyObject*, PyObject* self) {
     ref strerror(PyObject_GetAttrString(self, "strerror"));
     if (strerror && PyUnicode_Check(strerror.get())) return strerror.release();
     PyErr_Clear();
-    return PyObject_Str(PyObject_GetAttrString(self, "args"));  // as BaseException's
+    ref args(PyObject_GetAttrString(self, "args"));  // CPython's shows them so: "('...',)"
+    return args ? PyObject_Str(args.get()) : nullptr;
 }
 
 PyMethodDef ssl_error_str_def = {"__str__", ssl_error_str, METH_O, nullptr};
@@ -344,9 +345,10 @@ PyObject* context_load_default_certs(PyObject* self, PyObject* const* args, Py_s
 PyObject* context_set_ciphers(PyObject* self, PyObject* arg) {
     std::string list;
     if (PyUnicode_Check(arg)) {
-        const char* s = PyUnicode_AsUTF8(arg);
+        Py_ssize_t n = 0;
+        const char* s = PyUnicode_AsUTF8AndSize(arg, &n);
         if (s == nullptr) return nullptr;
-        list = s;
+        list.assign(s, static_cast<std::size_t>(n));
     } else if (PyList_Check(arg) || PyTuple_Check(arg)) {
         ref items(PySequence_Fast(arg, "set_ciphers() takes a str or a list of str"));
         if (!items) return nullptr;
@@ -357,10 +359,11 @@ PyObject* context_set_ciphers(PyObject* self, PyObject* arg) {
                              Py_TYPE(item)->tp_name);
                 return nullptr;
             }
-            const char* s = PyUnicode_AsUTF8(item);
+            Py_ssize_t n = 0;
+            const char* s = PyUnicode_AsUTF8AndSize(item, &n);
             if (s == nullptr) return nullptr;
             if (!list.empty()) list += ':';
-            list += s;
+            list.append(s, static_cast<std::size_t>(n));
         }
     } else {
         PyErr_Format(PyExc_TypeError, "set_ciphers() argument must be str or a list of str, not %.200s",
@@ -457,6 +460,10 @@ PyObject* context_wrap_socket(PyObject* self, PyObject* const* args, Py_ssize_t 
                                        static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.get())));
         if (options.server_hostname.empty() || options.server_hostname[0] == '.') {
             PyErr_SetString(PyExc_ValueError, "server_hostname cannot be an empty string or start with a leading dot.");
+            return nullptr;
+        }
+        if (options.server_hostname.size() > 253) {  // a DNS name's limit (CPython's idna codec refuses it too)
+            PyErr_SetString(PyExc_ValueError, "server_hostname is too long (a host name has at most 253 bytes)");
             return nullptr;
         }
         if (options.server_hostname.find('\0') != std::string::npos) {

@@ -81,6 +81,7 @@ CASES = [
     ("load_verify_locations(int)", lambda s, so: client(s).load_verify_locations(5)),
     ("set_ciphers(int)", lambda s, so: client(s).set_ciphers(5)),
     ("set_ciphers(no match)", lambda s, so: client(s).set_ciphers("NO-SUCH-CIPHER")),
+    ("set_ciphers(embedded NUL)", lambda s, so: client(s).set_ciphers("ECDHE\0x")),
     ("set_alpn_protocols(int)", lambda s, so: client(s).set_alpn_protocols(5)),
     ("set_alpn_protocols([int])", lambda s, so: client(s).set_alpn_protocols([5])),
     ("set_alpn_protocols([''])", lambda s, so: client(s).set_alpn_protocols([""])),
@@ -136,6 +137,8 @@ def test_bad_calls_where_cpython_fails_late_fail_early():
             client(ssl).wrap_socket(sock, server_hostname=123)
         with pytest.raises(ValueError):
             client(ssl).wrap_socket(sock, server_hostname="a\0b")
+        with pytest.raises(ValueError):
+            client(ssl).wrap_socket(sock, server_hostname="x" * 100000)
         with pytest.raises(ValueError):
             server(ssl).wrap_socket(sock)  # a client socket from a server context
         with pytest.raises(TypeError):
