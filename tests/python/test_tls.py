@@ -5,6 +5,7 @@ notifications, unwrap, MicroPython's wrap_socket with DER bytes, and CPython's e
 import os
 import socket as cpython_socket
 import ssl as cpython_ssl
+import threading
 import time
 
 import pytest
@@ -379,6 +380,47 @@ def test_non_blocking_exchange_driven_by_select():
             assert got == payload[::-1][:1000]
             # The stream methods say "nothing now" with None, as MicroPython's.
             assert t.read(10) is None and t.readline() is None
+
+
+def test_non_blocking_send_says_want_write_when_the_peer_does_not_read():
+    go = threading.Event()
+
+    def late_reader(conn):
+        assert go.wait(WAIT)
+        total = 0
+        while True:
+            chunk = conn.recv(65536)
+            assert chunk
+            total += len(chunk)
+            if chunk.endswith(b"!"):
+                conn.sendall(b"%d" % total)
+                return
+
+    with cpython_tls_server(late_reader) as (port, _):
+        with tls_client(port) as t:
+            t.setblocking(False)
+            block = b"w" * 65536
+            sent = 0
+            for _ in range(10000):  # until the buffers are full: SSLWantWriteError
+                try:
+                    sent += t.send(block)
+                except ssl.SSLWantWriteError:
+                    break
+            else:
+                pytest.fail("the buffers never filled")
+            assert usocket.select([], [t], [], 0)[1] == []  # not writable: the wait it names
+            go.set()
+            # As with CPython's ssl, the call that must wait is repeated with the same data.
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    sent += t.send(block)
+                    break
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError) as e:
+                    wait_for(t, e, deadline)
+            t.setblocking(True)
+            t.sendall(b"!")
+            assert t.read() == b"%d" % (sent + 1)  # every byte arrived
 
 
 def test_non_blocking_wrap_with_handshake_on_connect_defers_it():
