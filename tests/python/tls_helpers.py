@@ -21,6 +21,14 @@ WAIT = 10.0  # the longest any peer waits for anything
 _certs_dir = None
 
 
+def child_env():
+    """The environment for the openssl command and the shell: without the sanitizer runtime
+    a sanitized build preloads into this interpreter (it is not theirs)."""
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    return env
+
+
 def certs():
     """The directory holding ca.pem, server.pem/.key, expired.pem, client.pem/.key, *.der...
     (made once per process; removed at exit)."""
@@ -29,7 +37,7 @@ def certs():
         if shutil.which("openssl") is None:
             pytest.skip("the openssl command is not installed")
         d = tempfile.mkdtemp(prefix="usocket-tls-")
-        subprocess.run(["sh", MAKE_CERTS, d], check=True, timeout=60)
+        subprocess.run(["sh", MAKE_CERTS, d], check=True, timeout=60, env=child_env())
         import atexit
         atexit.register(shutil.rmtree, d, True)
         _certs_dir = d
@@ -154,7 +162,7 @@ class OpensslProcess:
 
     def __init__(self, argv):
         self.proc = subprocess.Popen(["stdbuf", "-oL"] + argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=child_env())
         self.lines = []
         self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
