@@ -206,7 +206,6 @@ struct cert_arg {
             is_data = true;
             return data.get(o, false);
         }
-        if (PyBytes_Check(o)) return false;  // (unreachable: bytes has the buffer protocol)
         return path_arg(o, what, path);
     }
     const_buffer bytes() const noexcept { return {data.data(), data.size()}; }
