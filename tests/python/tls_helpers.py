@@ -198,10 +198,10 @@ class OpensslProcess:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(WAIT)
+        self.reader.join(WAIT)  # the output ends with the process: then its pipes close
         for f in (self.proc.stdin, self.proc.stdout):
             with contextlib.suppress(OSError):
                 f.close()
-        self.reader.join(WAIT)
 
 
 @contextlib.contextmanager
