@@ -240,6 +240,12 @@ public:
     /// Trusts the CA certificates given as bytes (PEM, one or more; or DER).
     void load_verify_data(const_buffer cadata);
     void load_verify_data(const_buffer cadata, std::error_code& ec) noexcept;
+    /// Whether a client context that loaded no CA of its own trusts the system's trust store
+    /// at its first handshake (on by default, as CPython's create_default_context; off, as a
+    /// bare CPython SSLContext: nothing is trusted until load_verify_*() or
+    /// load_default_certs() is called, and every verified handshake fails before).
+    void set_default_trust(bool on) noexcept;
+    [[nodiscard]] bool default_trust() const noexcept;
     /// Trusts the system's trust store now (OpenSSL's default paths; for mbedTLS the CA bundle
     /// file fixed when the library was built).
     void load_default_certs();

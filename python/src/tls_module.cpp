@@ -167,6 +167,7 @@ PyObject* context_new(PyTypeObject* type, PyObject* args, PyObject* kwds) {
     tls::context ctx =
         tls::context::open(protocol == protocol_tls_client ? tls::role::client : tls::role::server, ec);
     if (ec) return set_error(self.get(), ec, "SSLContext");
+    ctx.set_default_trust(false);  // as CPython's: no CA trusted until asked
     as_ctx(self.get())->ctx.emplace(std::move(ctx));
     return self.release();
 }

@@ -169,6 +169,18 @@ void context::load_verify_data(const_buffer cadata) {
     or_throw("load_verify_data", [&](std::error_code& ec) { load_verify_data(cadata, ec); });
 }
 
+void context::set_default_trust(bool on) noexcept {
+    if (!impl_) return;
+    const std::lock_guard<sys::mutex> lock(impl_->lock);
+    impl_->auto_trust = on;
+}
+
+bool context::default_trust() const noexcept {
+    if (!impl_) return false;
+    const std::lock_guard<sys::mutex> lock(impl_->lock);
+    return impl_->auto_trust;
+}
+
 void context::load_default_certs(std::error_code& ec) noexcept {
     clear_error(ec);
     if (!impl_) {
@@ -324,7 +336,8 @@ tls::socket wrap(const std::shared_ptr<detail::context_impl>& impl, usocket::soc
             ec = tls_error(errc::server_hostname_required);
             return {};
         }
-        if (s.side == role::client && s.verify != verify_mode::none && !impl->own_trust && !impl->default_trust) {
+        if (s.side == role::client && s.verify != verify_mode::none && impl->auto_trust && !impl->own_trust &&
+            !impl->default_trust) {
             if (!detail::add_default_trust(*impl->eng, ec)) return {};
             impl->default_trust = true;
         }

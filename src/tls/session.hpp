@@ -39,6 +39,7 @@ struct context_impl {
     engine_context_ptr eng;
     bool own_trust = false;      ///< CAs loaded by the user: the system's are not added by default
     bool default_trust = false;  ///< the system's trust store is loaded
+    bool auto_trust = true;      ///< a client without CAs of its own loads the system's at its first handshake
 };
 
 /// The non-blocking I/O an engine does on the socket's descriptor.

@@ -119,6 +119,31 @@ def test_no_ca_loaded_checks_with_nothing_of_the_tests():
         assert type(failed_handshake(ctx, port, server_hostname="localhost")) is ssl.SSLCertVerificationError
 
 
+@pytest.mark.parametrize("module", ["ussl", "cpython"])
+def test_no_ca_is_trusted_until_asked_as_cpythons_context(monkeypatch, module):
+    # With the tests' CA as the system's store (OpenSSL follows SSL_CERT_FILE), a bare
+    # SSLContext still trusts nothing, as CPython's; load_default_certs() asks for the store.
+    if not ssl.ENGINE_VERSION.startswith("OpenSSL"):
+        pytest.skip("mbedTLS: the system's store is a file fixed at build time")
+    monkeypatch.setenv("SSL_CERT_FILE", path("ca.pem"))
+    mod = ssl if module == "ussl" else cpython_ssl
+
+    def raw(port):
+        return connect(port) if mod is ssl else cpython_socket.create_connection(("127.0.0.1", port), WAIT)
+
+    ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    with cpython_tls_server(quiet_handler, fails=True) as (port, _):
+        s = raw(port)
+        with pytest.raises(mod.SSLCertVerificationError):
+            ctx.wrap_socket(s, server_hostname="localhost")
+        s.close()
+    ctx.load_default_certs()
+    with cpython_tls_server(echo_line) as (port, _):
+        with ctx.wrap_socket(raw(port), server_hostname="localhost") as t:
+            t.sendall(b"trusted")
+            assert t.recv(64) == b"TRUSTED"
+
+
 def test_server_that_never_speaks_tls_times_out_within_the_timeout():
     def silent(conn):
         conn.recv(4096)  # the ClientHello; then nothing until the client gives up

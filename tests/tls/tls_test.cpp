@@ -213,6 +213,46 @@ TEST_F(Tls, UnknownCaIsACertificateError) {
     EXPECT_NE(srv.proc.line_starting("ERROR"), "");  // the server saw the client give up
 }
 
+// A client context trusts the system's store by default (create_default_context's way); with
+// set_default_trust(false), as a bare CPython SSLContext, nothing until asked. OpenSSL's store
+// follows SSL_CERT_FILE, so the tests' CA can play the system's; mbedTLS's is a file fixed
+// when the library was built.
+TEST_F(Tls, DefaultTrustIsTheSystemsStoreUnlessTurnedOff) {
+    if (!tls::has_tls1_3()) GTEST_SKIP() << "mbedTLS: the system's store is a file fixed at build time";
+    const char* before = std::getenv("SSL_CERT_FILE");
+    const std::string saved = before != nullptr ? before : "";
+    ::setenv("SSL_CERT_FILE", certs::get().path("ca.pem").c_str(), 1);
+    auto handshake_with = [](const tls::context& ctx) {
+        auto [a, b] = tcp_pair();
+        a.settimeout(10s);
+        b.settimeout(10s);
+        std::error_code server_ec;
+        std::thread t([&, b = std::move(b)]() mutable {
+            (void)test_server_context().wrap_socket(std::move(b), {}, server_ec);
+        });
+        std::error_code ec;
+        (void)ctx.wrap_socket(std::move(a), named("localhost"), ec);
+        t.join();
+        return ec;
+    };
+    auto trusting = tls::context::client();
+    EXPECT_TRUE(trusting.default_trust());
+    EXPECT_FALSE(handshake_with(trusting)) << "the system's store (SSL_CERT_FILE) has the CA";
+
+    auto bare = tls::context::client();
+    bare.set_default_trust(false);
+    EXPECT_FALSE(bare.default_trust());
+    EXPECT_EQ(handshake_with(bare), tls::errc::certificate_untrusted) << "nothing trusted until asked";
+    bare.load_default_certs();
+    EXPECT_FALSE(handshake_with(bare)) << "asked for the system's store";
+
+    if (before != nullptr)
+        ::setenv("SSL_CERT_FILE", saved.c_str(), 1);
+    else
+        ::unsetenv("SSL_CERT_FILE");
+    EXPECT_EQ(usocket::open_sockets().size(), 0u);
+}
+
 TEST_F(Tls, WrongHostNameIsACertificateError) {
 #ifdef USOCKET_BACKEND_LWIP
     GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
