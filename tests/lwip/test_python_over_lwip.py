@@ -195,3 +195,47 @@ def test_ctrl_c_interrupts_a_call_blocked_in_lwip(hub, tmp_path, call):
     assert proc.returncode != 0
     assert "KeyboardInterrupt" in err, err
     assert took < 2.0, "Ctrl-C took %.2f s" % took
+
+
+# The seed dialects over lwIP, in one process on its own stack (lwIP's loopback): the board's
+# repr, millisecond timeouts, Zerynth's recv keeping bytes on a timeout part-way.
+DIALECTS_CODE = """
+import time
+import usocket.lwip_board as lb
+import usocket.zerynth as zy
+
+l = lb.socket(); l.bind(("127.0.0.1", 0)); l.listen(2)
+c = lb.socket(); c.settimeout(5000); c.connect(l.getsockname())
+s, addr = l.accept()
+assert c.gettimeout() == 5000, c.gettimeout()
+assert repr(s).startswith("<socket state=2 timeout=-1 "), repr(s)
+c.send("hello\\nrest")
+assert s.readline() == b"hello\\n"
+s.close(); c.close(); l.close()
+entry = lb.getaddrinfo("127.0.0.1", 80)
+assert len(entry) == 1 and entry[0][-1] == ("127.0.0.1", 80), entry
+
+l = zy.socket(); l.bind(0); l.listen()
+c = zy.socket(); c.connect(("127.0.0.1", l.getsockname()[1]))
+s, _ = l.accept()
+s.sendtimeout(300)
+c.sendall(b"abcd")
+try:
+    s.recv(10)
+    raise AssertionError("recv(10) returned with 4 bytes")
+except TimeoutError:
+    pass
+c.sendall(b"efghij")
+got = s.recv(10)
+assert got == bytearray(b"abcdefghij") and isinstance(got, bytearray), got
+c.write(b"0123456789", 2, 3)
+assert s.recv(3) == bytearray(b"234")
+for x in (c, s, l):
+    x.close()
+print("DIALECTS OK")
+"""
+
+
+def test_seed_dialects_over_lwip(hub, tmp_path):
+    out = finish(start(write(tmp_path, "dialects.py", DIALECTS_CODE), env_for(hub, SERVER)))
+    assert "DIALECTS OK" in out
