@@ -292,8 +292,10 @@ socket create_server(const address& local, const server_options& o, std::error_c
 #ifdef USOCKET_HAS_SO_REUSEPORT
     if (o.reuse_port) s.setsockopt(sol_socket, so_reuseport, 1, ec);
 #endif
+#if defined(USOCKET_HAS_IPPROTO_IPV6) && defined(USOCKET_HAS_IPV6_V6ONLY)
     // Set both ways: the system default (net.ipv6.bindv6only) must not decide.
     if (!ec && family == af_inet6) s.setsockopt(ipproto_ipv6, ipv6_v6only, o.dualstack_ipv6 ? 0 : 1, ec);
+#endif
     if (!ec) s.bind(local, ec);
     if (!ec) {
         if (o.backlog)
@@ -331,11 +333,15 @@ socket create_server(std::string_view host, int port, std::error_code& ec) noexc
 socket create_server(const address& local, std::error_code& ec) noexcept { return create_server(local, server_options{}, ec); }
 
 bool has_dualstack_ipv6() noexcept {
+#if defined(USOCKET_HAS_IPPROTO_IPV6) && defined(USOCKET_HAS_IPV6_V6ONLY)
     std::error_code ec;
     socket s = socket::open(af_inet6, sock_stream, ec);
     if (ec) return false;
     s.setsockopt(ipproto_ipv6, ipv6_v6only, 0, ec);
     return !ec;
+#else
+    return false;  // a stack without IPv6 options (lwIP without IPv6) has no dual-stack socket
+#endif
 }
 
 }  // namespace usocket
