@@ -45,7 +45,8 @@ enum : std::uint8_t {
     mode_inet6 = 8,        // an AF_INET6 socket: IPv4 peers are shown IPv4-mapped
     mode_stream = 16,      // SOCK_STREAM
     mode_read_closed = 32, // end of stream seen or reading shut down: recv() gives 0 from then on
-    mode_tracked = 64      // the bits above were set from the socket (track())
+    mode_tracked = 64,     // the bits above were set from the socket (track())
+    mode_write_closed = 128 // writing shut down: shutting it down again does nothing, as on POSIX
 };
 
 std::atomic<std::uint8_t> modes[NUM_SOCKETS];
@@ -535,14 +536,21 @@ bool shutdown(handle fd, shutdown_how how, std::error_code& ec) noexcept {
         if (how != SHUT_WR) lw::set_mode_bit(fd, lw::mode_read_closed, true);
         return true;
     }
+    // Marked before the call: a reader in another thread that lwIP's shutdown wakes with
+    // ENOTCONN must find the mark and read the end of the stream (0), as on POSIX.
+    const bool shut_read = how != SHUT_WR;
+    const bool was_read_closed = lw::has_mode(fd, lw::mode_read_closed);
+    if (shut_read) lw::set_mode_bit(fd, lw::mode_read_closed, true);
     const int rc = lwip_shutdown(fd, how);
     const int err = errno;
     lw::flush_loopback();
-    if (rc != 0) {
+    // lwIP refuses a second SHUT_WR (tcp_shutdown(): ERR_CONN, ENOTCONN); POSIX does nothing.
+    if (rc != 0 && !(err == ENOTCONN && how == SHUT_WR && lw::has_mode(fd, lw::mode_write_closed))) {
+        if (shut_read && !was_read_closed) lw::set_mode_bit(fd, lw::mode_read_closed, false);
         ec = make_error(err);
         return false;
     }
-    if (how == SHUT_RD || how == SHUT_RDWR) lw::set_mode_bit(fd, lw::mode_read_closed, true);
+    if (how != SHUT_RD) lw::set_mode_bit(fd, lw::mode_write_closed, true);
     return true;
 }
 
