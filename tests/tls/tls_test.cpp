@@ -102,7 +102,7 @@ std::pair<std::size_t, ending> read_until_end(tls::socket& s) {
     return {total, ending::broken};
 }
 
-// Sends records of 1000 bytes from non-blocking `c` while the kernel says there is room: at the
+// Sends records of 1000 bytes from non-blocking `c` while the backend says there is room: at the
 // end the send buffer is full (its peer does not read) and every record went whole. The count.
 std::size_t fill_with_records(tls::socket& c) {
     const std::string record(1000, 'r');
@@ -110,10 +110,9 @@ std::size_t fill_with_records(tls::socket& c) {
     c.setblocking(false);
     std::size_t total = 0;
     for (int i = 0; i < 100000; ++i) {
-        pollfd p{c.fileno(), POLLOUT, 0};
-        if (::poll(&p, 1, 0) == 0) {
-            // The kernel says full; wait a little to be sure it stays so.
-            if (::poll(&p, 1, 100) == 0) break;
+        if (!transport_ready(c.fileno(), usocket::sys::wait_for::write)) {
+            // The backend says full; wait a little to be sure it stays so.
+            if (!transport_ready(c.fileno(), usocket::sys::wait_for::write, 100ms)) break;
         }
         std::error_code ec;
         total += c.send(record, ec);
@@ -134,12 +133,19 @@ struct full_pair {
     tls::socket s;
     std::size_t sent = 0;
 };
+// Smaller kernel buffers fill sooner; lwIP has no SO_SNDBUF or SO_RCVBUF (ENOPROTOOPT): its
+// buffers are the profile's (the test profile's: 44 segments).
+void small_buffers(tls::socket& c, tls::socket& s) {
+    std::error_code ignored;
+    c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384, ignored);
+    s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384, ignored);
+}
+
 full_pair tls_pair_with_full_send_buffer() {
     auto [c, s] = tls_pair(10s, strict_eofs());
     s.sendall(std::string_view("x"));
     EXPECT_EQ(c.recv(1), "x");
-    c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
-    s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
+    small_buffers(c, s);
     const std::size_t sent = fill_with_records(c);
     return {std::move(c), std::move(s), sent};
 }
@@ -346,40 +352,49 @@ TEST_F(Tls, CreateConnectionOneDeadlineCoversTheHandshake) {
     EXPECT_LT(took, 2.0);
 }
 
+// A TLS server of our own in a thread, echoing what it reads until the end: a peer every backend
+// reaches (lwIP's sockets cannot reach a peer process on the kernel's loopback).
+thread_server echo_server(const std::string& cert = "server.pem") {
+    return thread_server(test_server_context(cert), [](tls::socket& t) {
+        for (int i = 0; i < 10000; ++i) {
+            const std::string got = t.recv(4096);
+            if (got.empty()) break;
+            t.sendall(got);
+        }
+    });
+}
+
 // The engine's words for a failed handshake outlive the socket: error_info for the error_code
 // forms, ssl_error::verify_message() for the throwing ones.
 TEST_F(Tls, VerifyMessageOfAFailedHandshakeIsKept) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
-    python_server srv("echo", {}, "expired.pem");
+    thread_server srv = echo_server("expired.pem");
     tls::error_info info;
     info.attempts.push_back({});  // cleared by the call
     std::error_code ec;
-    auto s = tls::create_connection("localhost", srv.port, test_client_context(), within(10s), {}, ec, &info);
+    auto s = tls::create_connection("localhost", srv.port(), test_client_context(), within(10s), {}, ec, &info);
     EXPECT_EQ(ec, tls::errc::certificate_expired) << ec.message();
     EXPECT_FALSE(s.is_open());
     EXPECT_NE(info.verify_message, "");
     EXPECT_NE(info.verify_message.find("expired"), std::string::npos) << info.verify_message;
     EXPECT_TRUE(info.attempts.empty());
 
-    python_server srv2("echo");
+    thread_server srv2 = echo_server();
     tls::error_info wrapped;
-    (void)test_client_context().wrap_socket(connect_local(srv2.port), named("example.com"), ec, &wrapped);
+    (void)test_client_context().wrap_socket(connect_local(srv2.port()), named("example.com"), ec, &wrapped);
     EXPECT_EQ(ec, tls::errc::hostname_mismatch);
     EXPECT_NE(wrapped.verify_message, "");
 
-    python_server srv3("echo");
+    thread_server srv3 = echo_server();
     try {
-        (void)test_client_context().wrap_socket(connect_local(srv3.port), named("example.com"));
+        (void)test_client_context().wrap_socket(connect_local(srv3.port()), named("example.com"));
         FAIL() << "the handshake succeeded";
     } catch (const tls::certificate_error& e) {
         EXPECT_EQ(e.verify_message(), wrapped.verify_message);
         EXPECT_NE(std::string(e.what()).find(e.verify_message()), std::string::npos) << e.what();
     }
-    python_server srv4("echo", {}, "expired.pem");
+    thread_server srv4 = echo_server("expired.pem");
     try {
-        (void)tls::create_connection("localhost", srv4.port, test_client_context(), within(10s));
+        (void)tls::create_connection("localhost", srv4.port(), test_client_context(), within(10s));
         FAIL() << "the handshake succeeded";
     } catch (const tls::certificate_error& e) {
         EXPECT_EQ(e.code(), tls::errc::certificate_expired);
@@ -403,12 +418,9 @@ struct dead_port {
 };
 
 TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
-    python_server srv("echo");
+    thread_server srv = echo_server();
     dead_port dead;
-    const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port)};
+    const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port())};
     tls::error_info info;
     std::error_code ec;
     auto s = tls::create_connection(candidates, test_client_context(), within(10s), named("localhost"), ec, &info);
@@ -423,8 +435,8 @@ TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
     s.close();
 
     // The throwing form (a server serves one connection).
-    python_server srv2("echo");
-    const std::vector<usocket::address> candidates2{dead.addr, usocket::address("127.0.0.1", srv2.port)};
+    thread_server srv2 = echo_server();
+    const std::vector<usocket::address> candidates2{dead.addr, usocket::address("127.0.0.1", srv2.port())};
     auto t = tls::create_connection(candidates2, test_client_context(), within(10s), named("localhost"));
     EXPECT_TRUE(t.handshake_done());
     t.close();
@@ -457,8 +469,8 @@ TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
     EXPECT_THROW((void)tls::create_connection(candidates, test_client_context()), usocket::value_error);
     auto insecure = tls::context::client();
     insecure.set_verify_mode(tls::verify_mode::none);
-    python_server srv3("echo");
-    const std::vector<usocket::address> candidates3{usocket::address("127.0.0.1", srv3.port)};
+    thread_server srv3 = echo_server();
+    const std::vector<usocket::address> candidates3{usocket::address("127.0.0.1", srv3.port())};
     auto u = tls::create_connection(candidates3, insecure, within(10s));
     EXPECT_TRUE(u.handshake_done());
     u.close();
@@ -467,12 +479,9 @@ TEST_F(Tls, CreateConnectionOverResolvedAddressesReportsEveryAttempt) {
 // The error_code forms keep both at once: the attempts that failed before one connected, and
 // the words of the handshake that then failed on it.
 TEST_F(Tls, CreateConnectionErrorCodeFormsGiveAttemptsAndVerifyMessageTogether) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
-    python_server srv("echo", {}, "expired.pem");
+    thread_server srv = echo_server("expired.pem");
     dead_port dead;
-    const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port)};
+    const std::vector<usocket::address> candidates{dead.addr, usocket::address("127.0.0.1", srv.port())};
     tls::error_info info;
     std::error_code ec;
     auto s = tls::create_connection(candidates, test_client_context(), within(10s), named("localhost"), ec, &info);
@@ -490,8 +499,8 @@ TEST_F(Tls, CreateConnectionErrorCodeFormsGiveAttemptsAndVerifyMessageTogether) 
     ASSERT_EQ(info.attempts.size(), 1u);
     EXPECT_EQ(info.attempts[0].code, std::errc::connection_refused);
     EXPECT_EQ(info.verify_message, "");
-    python_server srv2("echo", {}, "expired.pem");
-    (void)tls::create_connection("127.0.0.1", srv2.port, test_client_context(), within(10s), named("localhost"), ec,
+    thread_server srv2 = echo_server("expired.pem");
+    (void)tls::create_connection("127.0.0.1", srv2.port(), test_client_context(), within(10s), named("localhost"), ec,
                                  &info);
     EXPECT_EQ(ec, tls::errc::certificate_expired);
     EXPECT_TRUE(info.attempts.empty());
@@ -612,9 +621,6 @@ TEST_F(Tls, CloseNeverSendsPartOfTheCloseNotification) {
 // With the send buffer full and a peer that does not read, close() gives up after a short
 // wait and sends nothing: the peer reads every record, then an end without the notification.
 TEST_F(Tls, CloseWithAFullSendBufferSendsNothingAfterAShortWait) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
     for (const auto timeout : {usocket::timeout_type(usocket::blocking), usocket::timeout_type(30s),
                                usocket::timeout_type(300ms), usocket::timeout_type(0s)}) {
         SCOPED_TRACE(timeout.nanoseconds());
@@ -634,9 +640,6 @@ TEST_F(Tls, CloseWithAFullSendBufferSendsNothingAfterAShortWait) {
 
 // Room that comes within the wait: the notification goes, whole.
 TEST_F(Tls, CloseWithAFullSendBufferSendsTheNotificationWhenRoomComes) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
     auto [c, s, sent] = tls_pair_with_full_send_buffer();
     std::pair<std::size_t, ending> seen;
     std::thread reader([&] {
@@ -652,9 +655,6 @@ TEST_F(Tls, CloseWithAFullSendBufferSendsTheNotificationWhenRoomComes) {
 
 // shutdown(shut_wr): the close notification, then the TCP write side; reading goes on.
 TEST_F(Tls, ShutdownWriteSendsTheNotificationAndReadingGoesOn) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
     std::vector<std::pair<std::string, tls::context>> clients{{"default", test_client_context()}};
     if (tls::has_tls1_3()) {
         auto tls12 = test_client_context();
@@ -668,9 +668,8 @@ TEST_F(Tls, ShutdownWriteSendsTheNotificationAndReadingGoesOn) {
         c.shutdown(usocket::shut_wr);
         EXPECT_EQ(read_until_end(s), std::make_pair(std::size_t{7}, ending::clean));
         char byte;
-        pollfd p{s.fileno(), POLLIN, 0};
-        EXPECT_EQ(::poll(&p, 1, 2000), 1);
-        EXPECT_EQ(::recv(s.fileno(), &byte, 1, MSG_DONTWAIT), 0) << "the TCP write side was not shut";
+        EXPECT_TRUE(transport_readable(s.fileno(), 2000ms));
+        EXPECT_EQ(transport_recv_now(s.fileno(), &byte, 1), 0) << "the TCP write side was not shut";
         s.sendall(std::string_view("the answer, after the request's end"));
         EXPECT_EQ(c.recv(100), "the answer, after the request's end");
         EXPECT_EQ(error_of([&](auto& ec) { (void)c.send(std::string_view("more"), ec); }), tls::errc::session_shut_down);
@@ -685,7 +684,7 @@ TEST_F(Tls, ShutdownWriteSendsTheNotificationAndReadingGoesOn) {
 
 TEST_F(Tls, ShutdownWriteAgainstCpython) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
+    GTEST_SKIP() << "a peer process on the kernel's loopback (CPython's ssl); lwIP's sockets cannot reach it";
 #endif
     python_server srv("halfclose");
     auto s = client_to(srv.port, test_client_context(), strict_eofs());
@@ -701,9 +700,6 @@ TEST_F(Tls, ShutdownWriteAgainstCpython) {
 // Waiting for room in the send buffer: under the timeout, or want_write without one; nothing is
 // shut until the notification has gone, and a later call finishes the job.
 TEST_F(Tls, ShutdownWriteWaitsForRoomUnderTheTimeout) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
     for (const bool non_blocking : {false, true}) {
         SCOPED_TRACE(non_blocking ? "non-blocking" : "300 ms timeout");
         auto [c, s, sent] = tls_pair_with_full_send_buffer();
@@ -734,12 +730,8 @@ TEST_F(Tls, ShutdownWriteWaitsForRoomUnderTheTimeout) {
 }
 
 TEST_F(Tls, ShutdownWriteAfterAWriteCutInsideARecordFails) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
     auto [c, s] = tls_pair(10s, strict_eofs());
-    c.setsockopt(usocket::sol_socket, usocket::so_sndbuf, 16384);
-    s.setsockopt(usocket::sol_socket, usocket::so_rcvbuf, 16384);
+    small_buffers(c, s);
     c.setblocking(false);
     const std::string big(1 << 20, 'b');
     std::error_code ec;
@@ -1025,14 +1017,8 @@ TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
 // A read that leaves decrypted bytes in the session makes the socket readable for every wait
 // that was set up before it, as the read-ahead buffer of the stream methods does.
 TEST_F(Tls, DecryptedBytesLeftByAReadWakeEveryKindOfWait) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
     auto [c, s] = tls_pair();
-    const auto kernel_has_nothing = [&] {
-        pollfd p{s.fileno(), POLLIN, 0};
-        return ::poll(&p, 1, 0) == 0;
-    };
+    const auto kernel_has_nothing = [&] { return !transport_readable(s.fileno()); };
     const usocket::waitable r[] = {s};
     auto poller = usocket::poll();
     poller.register_fd(s, usocket::pollin);
@@ -1072,9 +1058,6 @@ TEST_F(Tls, DecryptedBytesLeftByAReadWakeEveryKindOfWait) {
 // STARTTLS: the stream methods read the peer's first TLS bytes ahead with the plain-text line;
 // once wrapped, they are the session's, and readiness counts them before any TLS call.
 TEST_F(Tls, BytesReadAheadBeforeWrappingAreReadable) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "written for kernel sockets (peers on the kernel's loopback, the kernel's buffer sizes); not run over lwIP";
-#endif
     auto [a, b] = tcp_pair();
     a.settimeout(10s);
     b.settimeout(10s);
@@ -1090,8 +1073,7 @@ TEST_F(Tls, BytesReadAheadBeforeWrappingAreReadable) {
     usocket::selector sel;
     sel.add(b, usocket::selector::readable, 3);
     tls::socket s = test_server_context().wrap_socket(std::move(b), deferred());
-    pollfd p{s.fileno(), POLLIN, 0};
-    EXPECT_EQ(::poll(&p, 1, 0), 0);  // the kernel has nothing
+    EXPECT_FALSE(transport_readable(s.fileno()));  // the kernel (or lwIP) has nothing
     EXPECT_GT(s.pending(), 0u);
     const usocket::waitable r[] = {s};
     EXPECT_EQ(usocket::select(r, {}, {}, 0s).read.size(), 1u);
