@@ -236,20 +236,26 @@ inline usocket::socket connect_local(int port, usocket::timeout_type timeout = s
     return s;
 }
 
-/// A TLS server of our own: accepts one connection on 127.0.0.1:0 in a thread and runs
-/// `serve` on it (wrapped with `ctx`); the thread is joined on destruction.
+/// A server of our own: accepts one connection on 127.0.0.1:0 in a thread and runs `serve` on
+/// it, wrapped with `ctx` (or plain); the thread is joined on destruction. A peer every backend
+/// reaches: lwIP's sockets cannot reach a peer process on the kernel's loopback.
 class thread_server {
 public:
     thread_server(usocket::tls::context ctx, std::function<void(usocket::tls::socket&)> serve)
-        : listener_(tcp_listener()) {
+        : thread_server(plain, [ctx = std::move(ctx), serve = std::move(serve)](usocket::socket& conn) {
+              auto t = ctx.wrap_socket(std::move(conn));
+              serve(t);
+          }) {}
+    struct plain_t {};
+    static constexpr plain_t plain{};
+    thread_server(plain_t, std::function<void(usocket::socket&)> serve) : listener_(tcp_listener()) {
         port_ = listener_.getsockname().port();
         listener_.settimeout(10s);
-        thread_ = std::thread([this, ctx = std::move(ctx), serve = std::move(serve)] {
+        thread_ = std::thread([this, serve = std::move(serve)] {
             try {
                 auto [conn, peer] = listener_.accept();
                 conn.settimeout(10s);
-                auto t = ctx.wrap_socket(std::move(conn));
-                serve(t);
+                serve(conn);
             } catch (const std::exception& e) {
                 error_ = e.what();
             }

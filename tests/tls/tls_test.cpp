@@ -160,6 +160,18 @@ std::string read_to_end(usocket::socket& s) {
     return all;
 }
 
+// A TLS server of our own in a thread, echoing what it reads until the end: a peer every backend
+// reaches (lwIP's sockets cannot reach a peer process on the kernel's loopback).
+thread_server echo_server(const std::string& cert = "server.pem") {
+    return thread_server(test_server_context(cert), [](tls::socket& t) {
+        for (int i = 0; i < 10000; ++i) {
+            const std::string got = t.recv(4096);
+            if (got.empty()) break;
+            t.sendall(got);
+        }
+    });
+}
+
 // --- verification ---------------------------------------------------------------------------
 
 TEST_F(Tls, ClientVerifiesOpensslServerAndExchanges) {
@@ -202,21 +214,19 @@ TEST_F(Tls, ClientVerifiesOpensslServerAndExchanges) {
 }
 
 TEST_F(Tls, UnknownCaIsACertificateError) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("echo");
+    thread_server srv = echo_server();
     auto ctx = tls::context::client();
     ctx.load_verify_file(certs::get().path("other_ca.pem"));
     try {
-        (void)client_to(srv.port, ctx);
+        (void)client_to(srv.port(), ctx);
         FAIL() << "the handshake succeeded";
     } catch (const tls::certificate_error& e) {
         EXPECT_EQ(e.code(), tls::errc::certificate_untrusted);
         EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos) << e.what();
     }
+    srv.join();
     EXPECT_EQ(usocket::open_sockets().size(), 0u);
-    EXPECT_NE(srv.proc.line_starting("ERROR"), "");  // the server saw the client give up
+    EXPECT_NE(srv.error(), "");  // the server saw the client give up
 }
 
 // A client context trusts the system's store by default (create_default_context's way); with
@@ -260,36 +270,27 @@ TEST_F(Tls, DefaultTrustIsTheSystemsStoreUnlessTurnedOff) {
 }
 
 TEST_F(Tls, WrongHostNameIsACertificateError) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("echo");
+    thread_server srv = echo_server();
     std::error_code ec;
-    tls::socket s = test_client_context().wrap_socket(connect_local(srv.port), named("example.com"), ec);
+    tls::socket s = test_client_context().wrap_socket(connect_local(srv.port()), named("example.com"), ec);
     EXPECT_EQ(ec, tls::errc::hostname_mismatch);
     EXPECT_TRUE(tls::is_certificate_error(ec));
     EXPECT_FALSE(s.is_open());
 }
 
 TEST_F(Tls, ExpiredCertificateIsACertificateError) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("echo", {}, "expired.pem");
+    thread_server srv = echo_server("expired.pem");
     std::error_code ec;
-    (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
+    (void)test_client_context().wrap_socket(connect_local(srv.port()), named("localhost"), ec);
     EXPECT_EQ(ec, tls::errc::certificate_expired) << ec.message();
 }
 
 TEST_F(Tls, VerifyNoneAcceptsAnyCertificateAndParsesNone) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("echo", {}, "expired.pem");
+    thread_server srv = echo_server("expired.pem");
     auto ctx = tls::context::client();
     ctx.set_verify_mode(tls::verify_mode::none);
     EXPECT_FALSE(ctx.check_hostname());
-    auto s = ctx.wrap_socket(connect_local(srv.port));
+    auto s = ctx.wrap_socket(connect_local(srv.port()));
     EXPECT_FALSE(s.getpeercert());  // not verified: CPython's {}
     EXPECT_FALSE(s.getpeercert_der().empty());
     s.sendall(std::string_view("x"));
@@ -325,11 +326,8 @@ TEST_F(Tls, CheckHostnameNeedsAServerHostname) {
 // --- peers that misbehave ---------------------------------------------------------------------
 
 TEST_F(Tls, ServerThatNeverSpeaksTlsTimesOutWithinTheSocketsTimeout) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("silent");
-    auto s = connect_local(srv.port, 300ms);
+    auto silent = tcp_listener();  // the connection waits in its queue, never accepted
+    auto s = connect_local(silent.getsockname().port(), 300ms);
     const auto t1 = clock::now();
     std::error_code ec;
     (void)test_client_context().wrap_socket(std::move(s), named("localhost"), ec);
@@ -340,28 +338,14 @@ TEST_F(Tls, ServerThatNeverSpeaksTlsTimesOutWithinTheSocketsTimeout) {
 }
 
 TEST_F(Tls, CreateConnectionOneDeadlineCoversTheHandshake) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("silent");
+    auto silent = tcp_listener();
     const auto t0 = clock::now();
-    EXPECT_THROW((void)tls::create_connection("localhost", srv.port, test_client_context(), within(400ms)),
+    EXPECT_THROW((void)tls::create_connection("localhost", silent.getsockname().port(), test_client_context(),
+                                              within(400ms)),
                  usocket::timeout_error);
     const double took = seconds_since(t0);
     EXPECT_GE(took, 0.39);
     EXPECT_LT(took, 2.0);
-}
-
-// A TLS server of our own in a thread, echoing what it reads until the end: a peer every backend
-// reaches (lwIP's sockets cannot reach a peer process on the kernel's loopback).
-thread_server echo_server(const std::string& cert = "server.pem") {
-    return thread_server(test_server_context(cert), [](tls::socket& t) {
-        for (int i = 0; i < 10000; ++i) {
-            const std::string got = t.recv(4096);
-            if (got.empty()) break;
-            t.sendall(got);
-        }
-    });
 }
 
 // The engine's words for a failed handshake outlive the socket: error_info for the error_code
@@ -507,25 +491,37 @@ TEST_F(Tls, CreateConnectionErrorCodeFormsGiveAttemptsAndVerifyMessageTogether) 
     EXPECT_NE(info.verify_message.find("expired"), std::string::npos) << info.verify_message;
 }
 
+// A server that answers the ClientHello in plain text.
+thread_server plain_text_server() {
+    return thread_server(thread_server::plain, [](usocket::socket& conn) {
+        (void)conn.recv(4096);
+        conn.sendall(std::string_view("HTTP/1.0 400 Bad Request\r\n\r\n"));
+    });
+}
+
 TEST_F(Tls, PlainTextServerIsAProtocolError) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("plain");
-    std::error_code ec;
-    (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
-    EXPECT_EQ(ec, tls::errc::protocol_error) << ec.message();
-    EXPECT_THROW((void)client_to(python_server("plain").port), tls::ssl_error);
+    {
+        thread_server srv = plain_text_server();
+        std::error_code ec;
+        (void)test_client_context().wrap_socket(connect_local(srv.port()), named("localhost"), ec);
+        EXPECT_EQ(ec, tls::errc::protocol_error) << ec.message();
+    }
+    thread_server srv = plain_text_server();
+    EXPECT_THROW((void)client_to(srv.port()), tls::ssl_error);
 }
 
 TEST_F(Tls, PeerThatResetsMidHandshakeIsConnectionReset) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("reset");
+    thread_server srv(thread_server::plain, [](usocket::socket& conn) {
+        (void)conn.recv(5);
+        const int linger[2] = {1, 0};  // struct linger: on, no time: close() resets
+        conn.setsockopt(usocket::sol_socket, usocket::so_linger, usocket::const_buffer(linger, sizeof linger));
+        conn.close();
+    });
     std::error_code ec;
-    (void)test_client_context().wrap_socket(connect_local(srv.port), named("localhost"), ec);
+    (void)test_client_context().wrap_socket(connect_local(srv.port()), named("localhost"), ec);
     EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
+    srv.join();
+    EXPECT_EQ(srv.error(), "");
 }
 
 TEST_F(Tls, TruncatedRecordIsAnError) {
@@ -959,43 +955,33 @@ TEST_F(Tls, VersionsAndCiphers) {
 // --- the socket's methods over TLS ---------------------------------------------------------------
 
 TEST_F(Tls, ReadlineWithLinesSplitAcrossRecords) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("lines", {"--payload", "hel|lo\nwor|ld\n|last"});
-    auto s = client_to(srv.port);
+    auto [s, srv] = tls_pair();
+    for (const std::string_view piece : {"hel", "lo\nwor", "ld\n"}) srv.sendall(piece);  // a record each
     EXPECT_EQ(s.readline(), "hello\n");
     EXPECT_EQ(s.readline(), "world\n");
-    srv.proc.close_input();
+    srv.sendall(std::string_view("last"));
+    srv.close();
     EXPECT_EQ(s.readline(), "last");
     EXPECT_EQ(s.readline(), "");
 }
 
 TEST_F(Tls, FlagsOtherThanDontwaitAreRefusedAsCpythonRefusesThem) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("lines", {"--payload", "abc"});
-    auto s = client_to(srv.port);
+    auto [s, srv] = tls_pair();
+    srv.sendall(std::string_view("abc"));
     EXPECT_EQ(error_of([&](auto& ec) { (void)s.recv(1, usocket::msg_peek, ec); }), usocket::errc::invalid_argument);
     EXPECT_EQ(error_of([&](auto& ec) { (void)s.send("x", usocket::msg_oob, ec); }), usocket::errc::invalid_argument);
     std::error_code ec;  // msg_dontwait is the one flag a TLS socket takes
     (void)s.recv(3, usocket::msg_dontwait, ec);
     EXPECT_TRUE(!ec || usocket::is_would_block(ec)) << ec.message();
-    srv.proc.close_input();
 }
 
 TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("lines", {"--payload", "one\ntwo\n"});
-    auto s = client_to(srv.port);
+    auto [s, srv] = tls_pair();
+    srv.sendall(std::string_view("one\ntwo\n"));  // one record
     EXPECT_EQ(s.recv(4), "one\n");  // the whole record is decrypted; 4 bytes stay in the engine
     EXPECT_EQ(s.pending(), 4u);
-    // The kernel has nothing: only the decrypted bytes make the socket readable.
-    pollfd p{s.fileno(), POLLIN, 0};
-    EXPECT_EQ(::poll(&p, 1, 0), 0);
+    // The kernel (or lwIP) has nothing: only the decrypted bytes make the socket readable.
+    EXPECT_FALSE(transport_readable(s.fileno()));
     const usocket::waitable r[] = {s};
     auto ready = usocket::select(r, {}, {}, 0s);
     ASSERT_EQ(ready.read.size(), 1u);
@@ -1011,7 +997,6 @@ TEST_F(Tls, SelectPollAndSelectorSeeDecryptedBytes) {
     EXPECT_EQ(s.recv(100), "two\n");
     EXPECT_EQ(s.pending(), 0u);
     EXPECT_TRUE(usocket::select(r, {}, {}, 0s).read.empty());
-    srv.proc.close_input();
 }
 
 // A read that leaves decrypted bytes in the session makes the socket readable for every wait
@@ -1086,11 +1071,8 @@ TEST_F(Tls, BytesReadAheadBeforeWrappingAreReadable) {
 }
 
 TEST_F(Tls, MakefileAndStreambufOverTls) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
-    python_server srv("echo");
-    auto s = client_to(srv.port);
+    thread_server srv = echo_server();
+    auto s = client_to(srv.port());
     {
         auto f = s.makefile("rwb");
         f.write(std::string_view("first line\nsecond "));
@@ -1111,7 +1093,8 @@ TEST_F(Tls, MakefileAndStreambufOverTls) {
     EXPECT_EQ(s.readinto(usocket::mutable_buffer(buf, 2)), 2u);
     EXPECT_EQ(std::string(buf, 2), "zz");
     s.close();
-    EXPECT_EQ(srv.proc.line_starting("CLEAN"), "");
+    srv.join();
+    EXPECT_EQ(srv.error(), "");
 }
 
 TEST_F(Tls, NonBlockingHandshakeAndExchangeDrivenBySelect) {
