@@ -354,7 +354,13 @@ void tls_transport::retire() noexcept {
 tls_transport* transport_of(const usocket::socket& s) noexcept {
     const socket_state* st = socket_access::state(s);
     if (st == nullptr) return nullptr;
+#if defined(__GXX_RTTI) || defined(_CPPRTTI)
     return dynamic_cast<tls_transport*>(st->tr);
+#else
+    // Built without RTTI (-fno-rtti, a board's build): the TLS session is the only transport
+    // the library has (src/transport.hpp), so a socket with one has a tls_transport.
+    return static_cast<tls_transport*>(st->tr);
+#endif
 }
 
 }  // namespace usocket::tls::detail

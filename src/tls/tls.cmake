@@ -3,6 +3,8 @@
 #   -DUSOCKET_TLS=openssl   OpenSSL's libssl (TLS 1.3 and 1.2); the default when it is found
 #   -DUSOCKET_TLS=mbedtls   mbedTLS 2.28 (TLS 1.2), with the system's CA bundle file as trust store
 #                           (-DUSOCKET_TLS_CA_BUNDLE=path, found at configure time)
+#                           -DUSOCKET_MBEDTLS_SOURCE_DIR=tree builds mbedTLS from its sources instead
+#                           (a board), with -DUSOCKET_MBEDTLS_USER_CONFIG=header (lwip/board/)
 #   -DUSOCKET_TLS=none      no TLS (usocket/tls.hpp is installed but its functions are not built)
 # Included by the top-level CMakeLists.txt once the library targets exist.
 
@@ -16,6 +18,10 @@ if(USOCKET_TLS STREQUAL "auto" OR USOCKET_TLS STREQUAL "")
   endif()
 endif()
 set_property(CACHE USOCKET_TLS PROPERTY STRINGS openssl mbedtls none)
+set(USOCKET_MBEDTLS_SOURCE_DIR "" CACHE PATH
+    "An mbedTLS 2.28 source tree to build (a board: scripts/fetch-debian-source.sh mbedtls); empty: the system's")
+set(USOCKET_MBEDTLS_USER_CONFIG "" CACHE FILEPATH
+    "With USOCKET_MBEDTLS_SOURCE_DIR: a header included after mbedTLS's config.h (MBEDTLS_USER_CONFIG_FILE)")
 
 if(USOCKET_TLS STREQUAL "none")
   return()
@@ -31,6 +37,21 @@ if(USOCKET_TLS STREQUAL "openssl")
   find_package(OpenSSL 1.1.1 REQUIRED)
   list(APPEND _usocket_tls_sources ${CMAKE_CURRENT_LIST_DIR}/openssl/engine.cpp)
   set(_usocket_tls_libraries OpenSSL::SSL OpenSSL::Crypto)
+  set(_usocket_tls_includes "")
+  set(_usocket_tls_definitions "")
+elseif(USOCKET_TLS STREQUAL "mbedtls" AND USOCKET_MBEDTLS_SOURCE_DIR)
+  # mbedTLS built here from its sources, for a board (scripts/cross-build.sh: Debian's
+  # libmbedtls-dev is built for the host): every file of library/, with the configuration
+  # header USOCKET_MBEDTLS_USER_CONFIG included after mbedTLS's own config.h, by mbedTLS and by
+  # the engine alike (the structures' layout depends on it).
+  file(GLOB _usocket_mbedtls_sources ${USOCKET_MBEDTLS_SOURCE_DIR}/library/*.c)
+  add_library(usocket_mbedtls STATIC ${_usocket_mbedtls_sources})
+  target_include_directories(usocket_mbedtls PUBLIC ${USOCKET_MBEDTLS_SOURCE_DIR}/include)
+  if(USOCKET_MBEDTLS_USER_CONFIG)
+    target_compile_definitions(usocket_mbedtls PUBLIC "MBEDTLS_USER_CONFIG_FILE=\"${USOCKET_MBEDTLS_USER_CONFIG}\"")
+  endif()
+  list(APPEND _usocket_tls_sources ${CMAKE_CURRENT_LIST_DIR}/mbedtls/engine.cpp)
+  set(_usocket_tls_libraries $<BUILD_INTERFACE:usocket_mbedtls>)
   set(_usocket_tls_includes "")
   set(_usocket_tls_definitions "")
 elseif(USOCKET_TLS STREQUAL "mbedtls")

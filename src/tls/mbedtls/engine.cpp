@@ -18,6 +18,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <chrono>
 #include <ctime>
 #include <new>
 
@@ -228,15 +229,11 @@ std::string time_text(const mbedtls_x509_time& t) {
     return buf;
 }
 
+// UTC, by the calendar: newlib (a board's C library) has no timegm().
 std::chrono::system_clock::time_point time_of(const mbedtls_x509_time& t) {
-    std::tm tm{};
-    tm.tm_year = t.year - 1900;
-    tm.tm_mon = t.mon - 1;
-    tm.tm_mday = t.day;
-    tm.tm_hour = t.hour;
-    tm.tm_min = t.min;
-    tm.tm_sec = t.sec;
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    using namespace std::chrono;
+    const sys_days day = year(t.year) / month(static_cast<unsigned>(t.mon)) / std::chrono::day(static_cast<unsigned>(t.day));
+    return time_point_cast<system_clock::duration>(day + hours(t.hour) + minutes(t.min) + seconds(t.sec));
 }
 
 std::string ip_text(const mbedtls_x509_buf& b) {
@@ -307,6 +304,12 @@ bool add_trusted(engine_context& c, const_buffer data, std::error_code& ec) noex
 }
 
 bool add_default_trust(engine_context& c, std::error_code& ec) noexcept {
+#if !defined(MBEDTLS_FS_IO)
+    // An mbedTLS without files (a board's): no bundle to read; trust is given as bytes.
+    (void)c;
+    ec = system_error_code(ENOENT);
+    return false;
+#else
     // A positive count is certificates of the bundle mbedTLS cannot read: the rest is used.
     const int ret = mbedtls_x509_crt_parse_file(&c.ca, USOCKET_TLS_CA_BUNDLE);
     if (ret < 0) {
@@ -315,6 +318,7 @@ bool add_default_trust(engine_context& c, std::error_code& ec) noexcept {
     }
     c.has_ca = true;
     return true;
+#endif
 }
 
 bool set_certificate(engine_context& c, const_buffer chain, const_buffer key, std::string_view password,
