@@ -10,6 +10,10 @@
 # lwIP tests (tests/lwip) put peers in other processes, each with its own stack, on a
 # usocket-netsim hub (the lossy wire, the examples, Python with the seeds' code, Ctrl-C).
 #
+# TLS (tests/tls) is built with the mbedTLS engine, the one a board has (libmbedtls-dev on the
+# host): the tests that pair two usocket ends run over lwIP's loopback; the ones whose peer is
+# openssl s_server/s_client or CPython's ssl on the kernel's loopback skip with that reason.
+#
 # Tests of the suite that are POSIX-specific skip themselves over lwIP with their reason (see
 # docs/backends.md); the ones that cannot, because they are not GoogleTest's, are left out
 # here:
@@ -29,7 +33,7 @@ build=${1:-build-lwip}
 scripts/install-deps.sh
 lwip_src=$(scripts/fetch-lwip.sh | tail -n1)
 # shellcheck disable=SC2086
-cmake -S . -B "$build" -DUSOCKET_BACKEND=lwip -DUSOCKET_LWIP_PROFILE=test -DUSOCKET_LWIP_SOURCE_DIR="$lwip_src" \
+cmake -S . -B "$build" -DUSOCKET_BACKEND=lwip -DUSOCKET_LWIP_PROFILE=test -DUSOCKET_LWIP_SOURCE_DIR="$lwip_src" -DUSOCKET_TLS=mbedtls \
       -DPython3_EXECUTABLE=/usr/bin/python3 ${USOCKET_CMAKE_ARGS:-}
 cmake --build "$build" -j2
 exclude='^(python_|cpython_|pyfuzz_|tool_|doc:|examples\.server_and_client$|sethostname_in_a_uts_namespace$)'
