@@ -176,7 +176,7 @@ thread_server echo_server(const std::string& cert = "server.pem") {
 
 TEST_F(Tls, ClientVerifiesOpensslServerAndExchanges) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "openssl s_server's side of the exchange (interoperability), a process on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     openssl_server srv;
     ASSERT_NE(srv.port, 0);
@@ -299,7 +299,7 @@ TEST_F(Tls, VerifyNoneAcceptsAnyCertificateAndParsesNone) {
 
 TEST_F(Tls, IpAddressIsCheckedAgainstIpNamesWithoutSni) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "CPython's ssl reports the SNI it received (this library's server has no such report), a process on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     {
         python_server srv("sni");
@@ -526,7 +526,7 @@ TEST_F(Tls, PeerThatResetsMidHandshakeIsConnectionReset) {
 
 TEST_F(Tls, TruncatedRecordIsAnError) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "CPython's ssl cuts a record in half (a memory BIO), a process on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     python_server srv("truncate", {"--payload", "a record cut in half"});
     auto s = client_to(srv.port);
@@ -537,17 +537,23 @@ TEST_F(Tls, TruncatedRecordIsAnError) {
     EXPECT_THROW((void)s.recv(100), tls::ssl_error);  // and it stays failed
 }
 
+// A server of ours that sends `payload` and ends the connection without a close notification.
+thread_server ragged_server(std::string payload) {
+    return thread_server(test_server_context(), [payload = std::move(payload)](tls::socket& t) {
+        t.sendall(payload);
+        std::error_code ignored;
+        usocket::sys::close(t.detach(), ignored);  // no TLS goodbye
+    });
+}
+
 TEST_F(Tls, EndWithoutCloseNotifyReadsAsEndUnlessAskedNotTo) {
-#ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
-#endif
     {
-        python_server srv("ragged", {"--payload", "data"});
-        auto s = client_to(srv.port);
+        thread_server srv = ragged_server("data");
+        auto s = client_to(srv.port());
         EXPECT_EQ(read_to_end(s), "data");
     }
-    python_server srv("ragged", {"--payload", "data"});
-    auto s = client_to(srv.port, test_client_context(), strict_eofs());
+    thread_server srv = ragged_server("data");
+    auto s = client_to(srv.port(), test_client_context(), strict_eofs());
     EXPECT_EQ(s.recv(100), "data");
     std::error_code ec;
     (void)s.recv(100, ec);
@@ -558,7 +564,7 @@ TEST_F(Tls, EndWithoutCloseNotifyReadsAsEndUnlessAskedNotTo) {
 
 TEST_F(Tls, PeersCloseNotifyIsTheEndOfTheStream) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "CPython's close notification (interoperability; this library's own is tested with a TLS pair), a process on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     python_server srv("notify", {"--payload", "bye"});
     auto s = client_to(srv.port, test_client_context(), strict_eofs());
@@ -569,7 +575,7 @@ TEST_F(Tls, PeersCloseNotifyIsTheEndOfTheStream) {
 
 TEST_F(Tls, CloseAndDestructionSendCloseNotify) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "CPython's ssl says whether this library's close notification came (interoperability), a process on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     {
         python_server srv("echo");
@@ -680,7 +686,7 @@ TEST_F(Tls, ShutdownWriteSendsTheNotificationAndReadingGoesOn) {
 
 TEST_F(Tls, ShutdownWriteAgainstCpython) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "CPython's ssl reads to our close notification and answers (interoperability), a process on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     python_server srv("halfclose");
     auto s = client_to(srv.port, test_client_context(), strict_eofs());
@@ -776,7 +782,7 @@ TEST_F(Tls, ShutdownOfAClosedSocketShutRdAndBadArguments) {
 
 TEST_F(Tls, ServerRoleWithOpensslClientAndPythonClient) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "openssl s_client and CPython's ssl as clients (interoperability), processes on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     auto echo = [](tls::socket& t) {
         EXPECT_TRUE(t.server_side());
@@ -1215,7 +1221,7 @@ TEST_F(Tls, CloseFromAnotherThreadEndsABlockedRead) {
 
 TEST_F(Tls, UnwrapReturnsThePlainConnection) {
 #ifdef USOCKET_BACKEND_LWIP
-    GTEST_SKIP() << "a peer process on the kernel's loopback (openssl, CPython's ssl); lwIP's sockets cannot reach it";
+    GTEST_SKIP() << "CPython's unwrap() on the other end (interoperability), a process on the kernel's loopback that lwIP's sockets cannot reach";
 #endif
     python_server srv("unwrap");
     auto s = client_to(srv.port);
