@@ -143,6 +143,8 @@ int module_exec(PyObject* m) {
     if (!add_new(m, "has_ipv6", PyBool_FromLong(has_ipv6()))) return -1;
     if (PyModule_AddFunctions(m, resolver_functions) < 0 || PyModule_AddFunctions(m, name_functions) < 0 ||
         PyModule_AddFunctions(m, poll_functions) < 0 || PyModule_AddFunctions(m, dialect_functions) < 0 ||
+        PyModule_AddFunctions(m, message_functions) < 0 || PyModule_AddFunctions(m, system_functions) < 0 ||
+        PyModule_AddFunctions(m, extra_functions) < 0 || extras_exec(m, state) < 0 ||
         !add_tls(m))
         return -1;
     set_interrupt_check(check_signals);  // the library's, process-wide (the same function for every module)
@@ -156,6 +158,9 @@ int module_traverse(PyObject* m, visitproc visit, void* arg) {
     Py_VISIT(state->gaierror);
     Py_VISIT(state->herror);
     for (PyObject* o : state->tls) Py_VISIT(o);
+    Py_VISIT(state->giveup_on_sendfile);
+    Py_VISIT(state->family_members);
+    Py_VISIT(state->kind_members);
     return 0;
 }
 
@@ -166,6 +171,9 @@ int module_clear(PyObject* m) {
     Py_CLEAR(state->gaierror);
     Py_CLEAR(state->herror);
     for (PyObject*& o : state->tls) Py_CLEAR(o);
+    Py_CLEAR(state->giveup_on_sendfile);
+    Py_CLEAR(state->family_members);
+    Py_CLEAR(state->kind_members);
     return 0;
 }
 

@@ -34,6 +34,9 @@ struct module_state {
     PyObject* herror;
     /// The TLS part (tls_module.cpp): its types and exception classes, null without TLS.
     PyObject* tls[12];
+    PyObject* giveup_on_sendfile;  // _GiveupOnSendfile (socket_extras.cpp)
+    PyObject* family_members;      // AddressFamily._value2member_map_, once _set_enums() ran
+    PyObject* kind_members;        // SocketKind._value2member_map_
 };
 
 extern PyModuleDef module_def;
@@ -289,5 +292,22 @@ extern PyMethodDef dialect_functions[];
 /// Adds the TLS part (`_tls`, for the module ussl) to `module` when the library has TLS
 /// (tls_module.cpp). False with an exception set.
 bool add_tls(PyObject* module);
+
+/// sendmsg, recvmsg, recvmsg_into (message.cpp), added to the socket type at init.
+extern PyMethodDef message_methods[];
+/// CMSG_LEN, CMSG_SPACE (message.cpp).
+extern PyMethodDef message_functions[];
+/// if_nameindex & co, close(fd), sethostname (system.cpp).
+extern PyMethodDef system_functions[];
+/// _accept, sendfile and its two ways (socket_extras.cpp), added to the socket type at init.
+extern PyMethodDef extra_methods[];
+/// _set_enums (socket_extras.cpp).
+extern PyMethodDef extra_functions[];
+/// Adds _GiveupOnSendfile to the module (socket_extras.cpp).
+int extras_exec(PyObject* module, module_state* state);
+/// The AddressFamily / SocketKind member for a value (the plain int without one, or before the
+/// package's __init__ handed the enums over). New reference.
+PyObject* family_object(const module_state* state, int family);
+PyObject* kind_object(const module_state* state, int type);
 
 }  // namespace usocket::python

@@ -46,35 +46,45 @@ bool getaddrinfo_args(PyObject* host_obj, PyObject* port_obj, std::optional<std:
 
 namespace {
 
-// getaddrinfo(host, port, family=0, type=0, proto=0, flags=0): host None, str (IDNA) or bytes;
-// port None, int, str or bytes. The lookup runs with the GIL released.
+// getaddrinfo(host, port, family=0, type=0, proto=0, flags=0, *, timeout=None): host None, str
+// (IDNA) or bytes; port None, int, str or bytes. The lookup runs with the GIL released; a
+// timeout (beyond CPython) bounds it: TimeoutError after that many seconds.
 PyObject* py_getaddrinfo(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-    static const char* const names[] = {"host", "port", "family", "type", "proto", "flags"};
-    PyObject* a[6];
-    if (!parse_args("getaddrinfo", args, nargs, kwnames, names, 2, 6, a)) return nullptr;
+    static const char* const names[] = {"host", "port", "family", "type", "proto", "flags", "timeout"};
+    PyObject* a[7];
+    // timeout is keyword-only: a seventh positional argument gets CPython's error.
+    if (!parse_args("getaddrinfo", args, nargs, kwnames, names, 2, nargs > 6 ? 6 : 7, a)) return nullptr;
     int ints[4] = {0, 0, 0, 0};
     for (int i = 0; i < 4; ++i)
         if (a[i + 2] != nullptr && !to_int(a[i + 2], ints[i])) return nullptr;
     std::optional<std::string> host, port;
     if (!getaddrinfo_args(a[0], a[1], host, port)) return nullptr;
+    timeout_type timeout = blocking;
+    if (a[6] != nullptr && !to_timeout(a[6], timeout)) return nullptr;
 
     std::error_code ec;
     const std::vector<addrinfo> list = without_gil([&] {
         std::optional<std::string_view> h, s;
         if (host) h = *host;
         if (port) s = *port;
+        if (timeout)
+            return getaddrinfo(h, s, address_family{ints[0]}, usocket::socket_type{ints[1]}, protocol{ints[2]},
+                               addrinfo_flags{ints[3]}, timeout, ec);
         return getaddrinfo(h, s, address_family{ints[0]}, usocket::socket_type{ints[1]}, protocol{ints[2]},
                            addrinfo_flags{ints[3]}, ec);
     });
     if (ec) return set_error(module, ec, "getaddrinfo");
+    const module_state* state = state_of_module(module);
     ref out(PyList_New(static_cast<Py_ssize_t>(list.size())));
     if (!out) return nullptr;
     Py_ssize_t i = 0;
     for (const auto& ai : list) {
         ref addr(from_address(ai.sockaddr));
-        if (!addr) return nullptr;
-        PyObject* item = Py_BuildValue("(iiis#O)", ai.family, ai.type, ai.proto, ai.canonname.data(),
-                                       static_cast<Py_ssize_t>(ai.canonname.size()), addr.get());
+        ref family(family_object(state, ai.family));
+        ref kind(kind_object(state, ai.type));
+        if (!addr || !family || !kind) return nullptr;
+        PyObject* item = Py_BuildValue("(OOis#O)", family.get(), kind.get(), static_cast<int>(ai.proto),
+                                       ai.canonname.data(), static_cast<Py_ssize_t>(ai.canonname.size()), addr.get());
         if (item == nullptr) return nullptr;
         PyList_SET_ITEM(out.get(), i++, item);
     }
@@ -85,8 +95,9 @@ PyObject* py_getaddrinfo(PyObject* module, PyObject* const* args, Py_ssize_t nar
 
 PyMethodDef resolver_functions[] = {
     {"getaddrinfo", USOCKET_METHOD(py_getaddrinfo), METH_FASTCALL | METH_KEYWORDS,
-     "getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)\n"
-     "-> [(family, type, proto, canonname, sockaddr), ...]; sockaddr is a plain (host, port) tuple"},
+     "getaddrinfo(host, port, family=0, type=0, proto=0, flags=0, *, timeout=None)\n"
+     "-> [(family, type, proto, canonname, sockaddr), ...]; sockaddr is a plain (host, port) tuple;\n"
+     "timeout: seconds the whole lookup may take (TimeoutError after)"},
     {nullptr, nullptr, 0, nullptr},
 };
 

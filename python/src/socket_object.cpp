@@ -580,8 +580,13 @@ PyObject* socket_repr(PyObject* self) {
     ref module(PyObject_GetAttrString(type.get(), "__module__"));
     ref qualname(PyObject_GetAttrString(type.get(), "__qualname__"));
     if (!module || !qualname) return nullptr;
-    ref text(PyUnicode_FromFormat("<%S.%S%s fd=%d, family=%d, type=%d, proto=%d", module.get(), qualname.get(),
-                                  s->closed ? " [closed]" : "", s->sock.fileno(), s->sock.family(), s->sock.type(),
+    // family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM, as CPython (str() of the members).
+    const module_state* state = state_of(self);
+    ref family(family_object(state, s->sock.family()));
+    ref kind(kind_object(state, s->sock.type()));
+    if (!family || !kind) return nullptr;
+    ref text(PyUnicode_FromFormat("<%S.%S%s fd=%d, family=%S, type=%S, proto=%d", module.get(), qualname.get(),
+                                  s->closed ? " [closed]" : "", s->sock.fileno(), family.get(), kind.get(),
                                   s->sock.proto()));
     if (!text) return nullptr;
     if (!s->closed && s->sock.is_open()) {
@@ -602,8 +607,8 @@ PyObject* socket_repr(PyObject* self) {
     return PyUnicode_Concat(text.get(), close.get());
 }
 
-PyObject* get_family(PyObject* self, void*) { return PyLong_FromLong(sock_of(self).family()); }
-PyObject* get_type(PyObject* self, void*) { return PyLong_FromLong(sock_of(self).type()); }
+PyObject* get_family(PyObject* self, void*) { return family_object(state_of(self), sock_of(self).family()); }
+PyObject* get_type(PyObject* self, void*) { return kind_object(state_of(self), sock_of(self).type()); }
 PyObject* get_proto(PyObject* self, void*) { return PyLong_FromLong(sock_of(self).proto()); }
 PyObject* get_timeout(PyObject* self, void*) { return from_timeout(sock_of(self).gettimeout()); }
 PyObject* get_closed(PyObject* self, void*) { return PyBool_FromLong(as_py(self)->closed); }
@@ -664,7 +669,7 @@ PyMethodDef socket_methods[] = {
 PyMethodDef* all_methods() {
     static std::vector<PyMethodDef> table = [] {
         std::vector<PyMethodDef> t;
-        for (const PyMethodDef* part : {socket_methods, stream_methods})
+        for (const PyMethodDef* part : {socket_methods, stream_methods, message_methods, extra_methods})
             for (const PyMethodDef* m = part; m->ml_name != nullptr; ++m) t.push_back(*m);
         t.push_back({nullptr, nullptr, 0, nullptr});
         return t;
