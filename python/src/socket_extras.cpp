@@ -157,21 +157,35 @@ bool seek_after(PyObject* file, unsigned long long pos) {
     return ok;
 }
 
+// The exception set, normalized, as an object (the error indicator cleared).
+PyObject* take_exception() {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != nullptr && value != nullptr) PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
 // The file's descriptor, or -1 with `giveup` set to the reason (a file without one: BytesIO,
 // or one whose fileno() raises AttributeError or io.UnsupportedOperation).
 int file_descriptor(PyObject* file, ref& giveup) {
     ref fd(PyObject_CallMethod(file, "fileno", nullptr));
     if (!fd) {
+        if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            giveup = ref(take_exception());
+            return -1;
+        }
+        ref error(take_exception());
         ref io(PyImport_ImportModule("io"));
         ref unsupported(io ? PyObject_GetAttrString(io.get(), "UnsupportedOperation") : nullptr);
         if (!unsupported) return -2;
-        if (!PyErr_ExceptionMatches(PyExc_AttributeError) && !PyErr_ExceptionMatches(unsupported.get())) return -2;
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        Py_XDECREF(type);
-        Py_XDECREF(tb);
-        giveup = ref(value);
+        if (!PyObject_IsInstance(error.get(), unsupported.get())) {
+            PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.get())), error.get());
+            return -2;
+        }
+        giveup = std::move(error);
         return -1;
     }
     long v = 0;

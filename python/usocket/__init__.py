@@ -8,7 +8,7 @@ io module's buffered classes over a small raw adapter (usocket._sockio), as in C
 """
 
 from usocket._usocket import *  # noqa: F401,F403  (the module's whole API)
-from usocket._usocket import __doc__  # noqa: F401
+from usocket._usocket import __doc__, _GiveupOnSendfile  # noqa: F401
 from usocket._messages import recv_fds, send_fds  # noqa: F401,E402
 from usocket import _enums  # noqa: E402
 
