@@ -6,6 +6,7 @@
 // are in the item's data): the result is built first and the descriptors are given up only
 // once it exists, so an error on the way (MemoryError, a warning made an error) closes them.
 
+#include <algorithm>
 #include <climits>
 #include <memory>
 #include <vector>
@@ -129,12 +130,22 @@ bool anc_args(PyObject* const* args, Py_ssize_t nargs, Py_ssize_t& ancbufsize, i
     return true;
 }
 
-bool check_ancbufsize(const char* what, Py_ssize_t ancbufsize) {
-    if (ancbufsize < 0) {
-        PyErr_Format(PyExc_ValueError, "negative buffer size in %s()", what);
+// As CPython: negative or past a socklen_t is ValueError.
+bool check_ancbufsize(Py_ssize_t ancbufsize) {
+    if (ancbufsize < 0 || ancbufsize > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "invalid ancillary data buffer length");
         return false;
     }
     return true;
+}
+
+// The ancillary buffer handed to the library: no message carries more than the kernel's
+// optmem_max (128 KiB at most by default) of it, so a larger buffer can only stay empty; the
+// library clears the buffer it allocates, which for the 2 GiB CPython accepts would take
+// seconds.
+constexpr std::size_t max_ancillary = std::size_t{1} << 20;
+std::size_t ancillary_size(Py_ssize_t ancbufsize) {
+    return std::min(static_cast<std::size_t>(ancbufsize), max_ancillary);
 }
 
 // recvmsg(bufsize[, ancbufsize[, flags]]) -> (data, ancdata, msg_flags, address).
@@ -149,11 +160,11 @@ PyObject* socket_recvmsg(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     }
     // The bytes object first, as CPython: MemoryError before anything is received.
     ref bytes(PyBytes_FromStringAndSize(nullptr, bufsize));
-    if (!bytes || !check_ancbufsize("recvmsg", ancbufsize)) return nullptr;
+    if (!bytes || !check_ancbufsize(ancbufsize)) return nullptr;
     const mutable_buffer buf(PyBytes_AS_STRING(bytes.get()), static_cast<std::size_t>(bufsize));
     std::error_code ec;
     received_message msg = socket_call(self, [&] {
-        return sock_of(self).recvmsg_into(std::span<const mutable_buffer>(&buf, 1), static_cast<std::size_t>(ancbufsize),
+        return sock_of(self).recvmsg_into(std::span<const mutable_buffer>(&buf, 1), ancillary_size(ancbufsize),
                                           msg_flags{flags}, ec);
     });
     if (ec) return set_error(self, ec, "recvmsg");
@@ -180,10 +191,10 @@ PyObject* socket_recvmsg_into(PyObject* self, PyObject* const* args, Py_ssize_t 
         if (!views[i].get_writable(PySequence_Fast_GET_ITEM(fast.get(), i), "recvmsg_into")) return nullptr;
         buffers.emplace_back(views[i].data(), views[i].size());
     }
-    if (!check_ancbufsize("recvmsg_into", ancbufsize)) return nullptr;
+    if (!check_ancbufsize(ancbufsize)) return nullptr;
     std::error_code ec;
     received_message msg = socket_call(self, [&] {
-        return sock_of(self).recvmsg_into(buffers, static_cast<std::size_t>(ancbufsize), msg_flags{flags}, ec);
+        return sock_of(self).recvmsg_into(buffers, ancillary_size(ancbufsize), msg_flags{flags}, ec);
     });
     if (ec) return set_error(self, ec, "recvmsg_into");
     ref count(PyLong_FromSize_t(msg.size));

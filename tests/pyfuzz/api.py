@@ -10,7 +10,7 @@ between the two worlds (no ports, descriptors or timing in them).
 
 import socket as cpython_socket
 
-from differ import (ADDRESSES, BACKLOGS, BOOLISH, BUFFERINGS, DATA, FAMILIES, FDS, FLAGS, HOSTS, HOWS, IP_TEXTS,
+from differ import (ADDRESSES, BadBool, Index, BACKLOGS, BOOLISH, BUFFERINGS, DATA, FAMILIES, FDS, FLAGS, HOSTS, HOWS, IP_TEXTS,
                     LEVELS, MODES, OPTIONS, OPTVALUES, PACKED, PORTS, PROTO_NAMES, PROTOS, SERVICES, SIZES,
                     TIMEOUTS, TYPES, WRITABLE, FilenoObject, StrSub, Sym)
 
@@ -30,6 +30,25 @@ NAMEINFO_ADDRESSES = [("127.0.0.1", 80), ("127.0.0.1", 0), ("127.0.0.1", 80, 0, 
                       ("\udcff", 80), (None, 80), "127.0.0.1", None]
 WAITABLES = [[Sym("socket")], [Sym("closed_socket")], [-1], [Sym("fd_pipe")], [FilenoObject(Sym("fd_socket"))],
              [None], [1.5], [2 ** 70], [2 ** 31], None, 5, "x", (), [Sym("fd_closed")], [Sym("socket")] * 2]
+# Descriptors close() may be given: none can name an open descriptor in either world (CPython
+# takes a C long's low 32 bits: 2**32 would be descriptor 0, so no such value here).
+CLOSE_FDS = [-1, -2, 2 ** 31, -2 ** 31 - 1, 2 ** 63, 2 ** 64, -2 ** 70, None, 1.5, "3", b"3", Index(-1), [], BadBool()]
+INTERFACE_NAMES = ["lo", "", "nonexistent0", "lo\0x", b"lo", b"lo\0", bytearray(b"lo"), "x" * 300, "\udcff", None, 1,
+                   StrSub("lo")]
+# (2**32 + 1: CPython truncates it to 1 and names "lo"; 2**64 - 1: CPython 3.11 fails with
+# SystemError. usocket says OverflowError for both: allowed in differ.allowed().)
+INTERFACE_INDEXES = [1, 0, -1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 70, True, 1.5, "1", None, Index(1)]
+BUFFER_LISTS = [[b"x"], [], [b"x", bytearray(b"yz"), memoryview(b"w")], [b""], ["text"], [1], b"x", None, 5,
+                [memoryview(b"abcd")[::2]], (b"a", b"b"), [b"x"] * 2000]
+FDS_LISTS = [[Sym("fd_pipe")], [], [-1], [2 ** 31], ["x"], [1.5], None, 5, [Sym("fd_closed")]]
+ANCDATA = [[], [(S.SOL_SOCKET, S.SCM_RIGHTS, b"")], [(S.SOL_SOCKET, S.SCM_RIGHTS, b"\xff\xff\xff\xff")],
+           [(S.SOL_SOCKET, S.SCM_RIGHTS, b"\0\0")], [(S.SOL_SOCKET, 12345, b"x")], [(1, 2)], [(1, 2, 3, 4)],
+           [(2 ** 31, 1, b"")], [(1, 1, "text")], [(1, 1, None)], [1], [b"abc"], [[1, 1, b""]], None, 5,
+           [(S.SOL_SOCKET, S.SCM_RIGHTS, b"\0" * 70000)], [(S.IPPROTO_IP, S.IP_TTL, b"\x01\0\0\0")]]
+ANCBUFSIZES = [0, 1, 16, 24, 1024, -1, 2 ** 31, 2 ** 63 - 1, 2 ** 63, 1.0, None, "1", Index(3)]
+WRITABLE_LISTS = [[Sym("bytearray16")], [], [Sym("bytearray16"), Sym("memoryview16")], [Sym("bytearray0")],
+                  [Sym("strided")], [b"x"], [Sym("array16")], Sym("bytearray16"), None, 5, [None]]
+RECV_SOCKETS = [Sym("socket"), Sym("closed_socket"), None, 1, "x"]
 NI = S.NI_NUMERICHOST | S.NI_NUMERICSERV
 NI_FLAGS = [NI, S.NI_NUMERICHOST, 0, S.NI_NAMEREQD | S.NI_NUMERICSERV, -1, 2 ** 31, 2 ** 70, None, 1.0]
 
@@ -63,7 +82,17 @@ FUNCTIONS = [
     ("create_server", [LOOPBACK], [ADDRESSES], False),
     ("has_dualstack_ipv6", [], [], True),
     ("select", [[Sym("socket")], [], [], 0], [WAITABLES, WAITABLES, WAITABLES, TIMEOUTS], False),
+    ("CMSG_LEN", [4], [SIZES], True),
+    ("CMSG_SPACE", [4], [SIZES], True),
+    ("if_nameindex", [], [], True),
+    ("if_nametoindex", ["lo"], [INTERFACE_NAMES], True),
+    ("if_indextoname", [1], [INTERFACE_INDEXES], True),
+    ("close", [-1], [CLOSE_FDS], True),
+    ("send_fds", [Sym("socket"), [b"x"], [Sym("fd_pipe")]], [RECV_SOCKETS, BUFFER_LISTS, FDS_LISTS], False),
+    ("recv_fds", [Sym("closed_socket"), 16, 1], [RECV_SOCKETS, SIZES, SIZES], False),
 ]
+# Never given a generic value: close() of a small number would close the fuzzer's own files.
+NO_GENERIC |= {"close"}
 
 SOCKET_KINDS = ["tcp4", "client", "listener", "udp4", "bound_udp", "unix", "unix_pair", "tcp6", "closed",
                 "detached"]
@@ -96,6 +125,12 @@ METHODS = [
     ("setsockopt", ["tcp4"], [S.SOL_SOCKET, S.SO_REUSEADDR, 1], [LEVELS, OPTIONS, OPTVALUES], True),
     ("settimeout", ["tcp4"], [None], [TIMEOUTS], True),
     ("shutdown", ["client"], [S.SHUT_RDWR], [HOWS], True),
+    ("sendmsg", ["unix_pair", "udp4", "client"], [[b"x"], [], 0, None], [BUFFER_LISTS, ANCDATA, FLAGS, ADDRESSES],
+     False),
+    ("recvmsg", ["client", "bound_udp"], [16, 0, 0], [SIZES, ANCBUFSIZES, FLAGS], False),
+    ("recvmsg_into", ["client", "bound_udp"], [[Sym("bytearray16")], 0, 0], [WRITABLE_LISTS, ANCBUFSIZES, FLAGS],
+     False),
+    ("_accept", ["listener"], [], [], False),
     ("__enter__", ["tcp4"], [], [], False),
     ("__exit__", ["tcp4"], [None, None, None], [], True),
 ]

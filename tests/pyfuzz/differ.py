@@ -380,7 +380,9 @@ class World:
 
     def adopt(self, result, name):
         """Keeps what a call returned that must be closed (sockets, files, detached descriptors)."""
-        if isinstance(result, (tuple, list)):
+        if name == "_accept" and isinstance(result, tuple):  # (fd, address)
+            self.fds.append(result[0])
+        elif isinstance(result, (tuple, list)):
             for item in result:
                 self.adopt(item, name)
         elif isinstance(result, int) and name == "detach" and result >= 0:
@@ -499,7 +501,7 @@ def describe(v):
 
 # The address arguments that take the seed forms (SPEC, "Addresses"): name -> (position, forms).
 SEED_ADDRESS_ARGS = {"bind": (0, "bind"), "connect": (0, "connect"), "connect_ex": (0, "connect"),
-                     "sendto": (-1, "plain"), "create_server": (0, "bind"), "create_connection": (2, "bind")}
+                     "sendto": (-1, "plain"), "sendmsg": (3, "plain"), "create_server": (0, "bind"), "create_connection": (2, "bind")}
 
 
 def seed_form(v, forms):
@@ -599,6 +601,11 @@ def allowed(name, args, cpython, usocket, kwargs=None, timeout=None):
     if name in ("socket", "fromfd") and any(isinstance(a, int) and not -2 ** 31 <= a < 2 ** 31 for a in fds):
         if usocket == ("raise", "OSError", errno.EBADF):
             return "a descriptor past a C int: CPython uses its low 32 bits"
+    if name == "if_indextoname" and usocket[:2] == ("raise", "OverflowError") and args and \
+            isinstance(args[0], int) and args[0] >= 2 ** 32:
+        # CPython truncates an index past an unsigned int (2**32 + 1 names interface 1) and
+        # fails with SystemError at 2**64 - 1.
+        return "an interface index past 32 bits"
     if (timeout is None and cpython[:2] == ("raise", "BlockingIOError") and usocket[:2] == ("raise", "Hang") and
             name in BLOCKING_CALLS):
         # A blocking socket whose descriptor shares its open file description (a dup(), a
