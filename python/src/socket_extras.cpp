@@ -270,19 +270,34 @@ PyObject* do_sendfile(PyObject* self, const char* what, sendfile_way way, PyObje
         PyErr_SetObject(state->giveup_on_sendfile, giveup.get());
         return nullptr;
     }
-    if (way == sendfile_way::kernel) {
-        // As CPython's: what fstat() cannot size is no file for the kernel; an empty one sends
-        // nothing (not even on a non-blocking socket).
+    if (way != sendfile_way::send) {
+        // As CPython's _sendfile_use_sendfile: what fstat() cannot size is no file for the
+        // kernel (sendfile() then sends by reading); an empty one sends nothing, even on a
+        // non-blocking or closed socket; then a closed socket is the ValueError its selector
+        // gives.
         struct stat st {};
         if (::fstat(fd, &st) != 0) {
-            const module_state* state = state_of(self);
-            if (state != nullptr && state->giveup_on_sendfile != nullptr) {
-                ref reason(PyObject_CallFunction(PyExc_OSError, "is", errno, "fstat"));
-                PyErr_SetObject(state->giveup_on_sendfile, reason.get());
+            if (way == sendfile_way::kernel) {
+                const module_state* state = state_of(self);
+                if (state != nullptr && state->giveup_on_sendfile != nullptr) {
+                    ref reason(PyObject_CallFunction(PyExc_OSError, "is", errno, "fstat"));
+                    PyErr_SetObject(state->giveup_on_sendfile, reason.get());
+                }
+                return nullptr;
             }
-            return nullptr;
+        } else if (st.st_size == 0) {
+            return PyLong_FromLong(0);
+        } else {
+            const timeout_type t = sock_of(self).gettimeout();
+            if (t && t->count() == 0) {
+                PyErr_SetString(PyExc_ValueError, "non-blocking sockets are not supported");
+                return nullptr;
+            }
+            if (sock_of(self).fileno() < 0) {
+                PyErr_Format(PyExc_ValueError, "Invalid file descriptor: %d", sock_of(self).fileno());
+                return nullptr;
+            }
         }
-        if (st.st_size == 0) return PyLong_FromLong(0);
     }
     const sendfile_method how = way == sendfile_way::kernel ? sendfile_method::kernel
                                 : way == sendfile_way::send ? sendfile_method::send_loop
