@@ -125,7 +125,7 @@ METHODS = [
     ("setsockopt", ["tcp4"], [S.SOL_SOCKET, S.SO_REUSEADDR, 1], [LEVELS, OPTIONS, OPTVALUES], True),
     ("settimeout", ["tcp4"], [None], [TIMEOUTS], True),
     ("shutdown", ["client"], [S.SHUT_RDWR], [HOWS], True),
-    ("sendmsg", ["unix_pair", "udp4", "client"], [[b"x"], [], 0, None], [BUFFER_LISTS, ANCDATA, FLAGS, ADDRESSES],
+    ("sendmsg", ["unix_pair", "udp4"], [[b"x"], [], 0, None], [BUFFER_LISTS, ANCDATA, FLAGS, ADDRESSES],
      False),
     ("recvmsg", ["client", "bound_udp"], [16, 0, 0], [SIZES, ANCBUFSIZES, FLAGS], False),
     ("recvmsg_into", ["client", "bound_udp"], [[Sym("bytearray16")], 0, 0], [WRITABLE_LISTS, ANCBUFSIZES, FLAGS],
