@@ -79,11 +79,11 @@ enum class sendfile_way { automatic, kernel, send };
 
 struct sendfile_args {
     PyObject* file = nullptr;
-    unsigned long long offset = 0;
+    long long offset = 0;  // negative: only the file's seek() can say what it makes of it
     std::size_t count = 0;  // 0: to the end
 };
 
-// CPython's _check_sendfile_params(), then the offset (an int; negative is EINVAL).
+// CPython's _check_sendfile_params(), then the offset (an int).
 bool check_sendfile(PyObject* self, const char* what, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                     sendfile_args& out) {
     static const char* const names[] = {"file", "offset", "count"};
@@ -120,9 +120,15 @@ bool check_sendfile(PyObject* self, const char* what, PyObject* const* args, Py_
             PyErr_Format(PyExc_ValueError, "count must be a positive integer (got %R)", count);
             return false;
         }
+        // A count past what can be sent is "to the end", as CPython's loop makes it.
         const unsigned long long c = PyLong_AsUnsignedLongLong(count);
-        if (PyErr_Occurred() != nullptr) return false;
-        out.count = c > SIZE_MAX ? SIZE_MAX : static_cast<std::size_t>(c);
+        if (PyErr_Occurred() != nullptr) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return false;
+            PyErr_Clear();
+            out.count = SIZE_MAX;
+        } else {
+            out.count = c > SIZE_MAX ? SIZE_MAX : static_cast<std::size_t>(c);
+        }
     }
     if (a[1] != nullptr) {
         long long off = 0;
@@ -130,23 +136,19 @@ bool check_sendfile(PyObject* self, const char* what, PyObject* const* args, Py_
         if (!index) return false;
         off = PyLong_AsLongLong(index.get());
         if (off == -1 && PyErr_Occurred() != nullptr) return false;
-        if (off < 0) {
-            set_errno(EINVAL);
-            return false;
-        }
-        out.offset = static_cast<unsigned long long>(off);
+        out.offset = off;
     }
     return true;
 }
 
 // file.seek(pos) after bytes were sent, as CPython's finally clause (a file without seek is
 // left alone). Keeps an exception already set.
-bool seek_after(PyObject* file, unsigned long long pos) {
+bool seek_after(PyObject* file, long long pos) {
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     bool ok = true;
     if (PyObject_HasAttrString(file, "seek")) {
-        ref r(PyObject_CallMethod(file, "seek", "K", pos));
+        ref r(PyObject_CallMethod(file, "seek", "L", pos));
         ok = static_cast<bool>(r);
     }
     if (type != nullptr) {
@@ -190,9 +192,9 @@ int file_descriptor(PyObject* file, ref& giveup) {
     }
     long v = 0;
     if (!to_long(fd.get(), v)) return -2;
-    if (v < 0 || v > INT_MAX) {
-        set_errno(EBADF);
-        return -2;
+    if (v < 0 || v > INT_MAX) {  // fstat() would fail: no file for the kernel
+        giveup = ref(PyObject_CallFunction(PyExc_OSError, "is", EBADF, "Bad file descriptor"));
+        return giveup ? -1 : -2;
     }
     return static_cast<int>(v);
 }
@@ -207,7 +209,7 @@ PyObject* send_by_reading(PyObject* self, const sendfile_args& in) {
         return nullptr;
     }
     if (in.offset != 0) {
-        ref r(PyObject_CallMethod(in.file, "seek", "K", in.offset));
+        ref r(PyObject_CallMethod(in.file, "seek", "L", in.offset));
         if (!r) return nullptr;
     }
     const auto before = s.deadline();
@@ -251,7 +253,7 @@ PyObject* send_by_reading(PyObject* self, const sendfile_args& in) {
         }
     }
     const bool failed = PyErr_Occurred() != nullptr;
-    if (total > 0 && !seek_after(in.file, in.offset + total)) return nullptr;
+    if (total > 0 && !seek_after(in.file, in.offset + static_cast<long long>(total))) return nullptr;
     if (failed) return nullptr;
     return PyLong_FromSize_t(total);
 }
@@ -261,30 +263,22 @@ PyObject* do_sendfile(PyObject* self, const char* what, sendfile_way way, PyObje
     sendfile_args in;
     if (!check_sendfile(self, what, args, nargs, kwnames, in)) return nullptr;
     ref giveup;
-    const int fd = file_descriptor(in.file, giveup);
+    int fd = file_descriptor(in.file, giveup);
     if (fd == -2) return nullptr;
-    if (fd == -1) {
-        if (way != sendfile_way::kernel) return send_by_reading(self, in);
-        const module_state* state = state_of(self);
-        if (state == nullptr || state->giveup_on_sendfile == nullptr) return nullptr;
-        PyErr_SetObject(state->giveup_on_sendfile, giveup.get());
-        return nullptr;
+    if (fd >= 0 && in.offset < 0) {  // os.sendfile()'s EINVAL
+        giveup = ref(PyObject_CallFunction(PyExc_OSError, "is", EINVAL, "Invalid argument"));
+        if (!giveup) return nullptr;
+        fd = -1;
     }
-    if (way != sendfile_way::send) {
+    if (fd >= 0 && way != sendfile_way::send) {
         // As CPython's _sendfile_use_sendfile: what fstat() cannot size is no file for the
-        // kernel (sendfile() then sends by reading); an empty one sends nothing, even on a
-        // non-blocking or closed socket; then a closed socket is the ValueError its selector
-        // gives.
+        // kernel; an empty one sends nothing, even on a non-blocking or closed socket; then a
+        // closed socket is the ValueError its selector gives.
         struct stat st {};
         if (::fstat(fd, &st) != 0) {
-            if (way == sendfile_way::kernel) {
-                const module_state* state = state_of(self);
-                if (state != nullptr && state->giveup_on_sendfile != nullptr) {
-                    ref reason(PyObject_CallFunction(PyExc_OSError, "is", errno, "fstat"));
-                    PyErr_SetObject(state->giveup_on_sendfile, reason.get());
-                }
-                return nullptr;
-            }
+            giveup = ref(PyObject_CallFunction(PyExc_OSError, "is", errno, "fstat"));
+            if (!giveup) return nullptr;
+            fd = -1;
         } else if (st.st_size == 0) {
             return PyLong_FromLong(0);
         } else {
@@ -299,12 +293,23 @@ PyObject* do_sendfile(PyObject* self, const char* what, sendfile_way way, PyObje
             }
         }
     }
+    if (fd < 0) {
+        // No file for the kernel: sendfile() and the send way read it through its read(),
+        // _sendfile_use_sendfile() gives up as CPython's.
+        if (way != sendfile_way::kernel) return send_by_reading(self, in);
+        const module_state* state = state_of(self);
+        if (state == nullptr || state->giveup_on_sendfile == nullptr) return nullptr;
+        PyErr_SetObject(state->giveup_on_sendfile, giveup.get());
+        return nullptr;
+    }
     const sendfile_method how = way == sendfile_way::kernel ? sendfile_method::kernel
                                 : way == sendfile_way::send ? sendfile_method::send_loop
                                                             : sendfile_method::automatic;
     std::error_code ec;
     const std::size_t sent =
-        socket_call(self, [&] { return sock_of(self).sendfile(fd, in.offset, in.count, how, ec); });
+        socket_call(self, [&] {
+            return sock_of(self).sendfile(fd, static_cast<std::uint64_t>(in.offset), in.count, how, ec);
+        });
     if (ec == errc::invalid_argument) {
         PyErr_SetString(PyExc_ValueError, sock_of(self).type() != sock_stream
                                               ? "only SOCK_STREAM type sockets are supported"
@@ -318,7 +323,7 @@ PyObject* do_sendfile(PyObject* self, const char* what, sendfile_way way, PyObje
     }
     // The library left the descriptor after the last byte; the file object is told (its
     // buffer), as CPython's file.seek(offset + sent).
-    if (sent > 0 && !seek_after(in.file, in.offset + sent)) return nullptr;
+    if (sent > 0 && !seek_after(in.file, in.offset + static_cast<long long>(sent))) return nullptr;
     if (ec) return nullptr;
     return PyLong_FromSize_t(sent);
 }

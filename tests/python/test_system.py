@@ -364,3 +364,43 @@ def test_family_getter_is_cheap_enough_to_be_a_lookup():
     # sock.family returns the member from the enum's value map (no enum call): the same object.
     with usocket.socket() as s:
         assert s.family is s.family is usocket.AddressFamily.AF_INET
+
+
+class NegativeFileno:
+    def fileno(self):
+        return -5
+
+
+class StrRead(io.RawIOBase):
+    def read(self, n=-1):
+        return "text"
+
+
+@pytest.mark.parametrize("call", [
+    lambda s, path: s.sendfile(NegativeFileno()),
+    lambda s, path: s.sendfile(StrRead()),
+    lambda s, path: s.sendfile(io.BytesIO(b"abc"), -1),
+    lambda s, path: s.sendfile(io.BytesIO(b"abc"), 0, 2 ** 70),
+    lambda s, path: s.sendfile(None),
+    lambda s, path: s._sendfile_use_send(path(), -1),
+    lambda s, path: s._sendfile_use_sendfile(path(), -1),
+], ids=["negative fileno", "str read", "negative offset", "huge count", "None", "send negative offset",
+        "kernel negative offset"])
+def test_sendfile_odd_files_as_cpython(data_file, call):
+    outcomes, files = [], []
+
+    def opened():
+        files.append(open(data_file, "rb"))
+        return files[-1]
+
+    for mod in IMPLS.values():
+        a, b = mod.socketpair()
+        with a, b:
+            b.setblocking(False)
+            try:
+                outcomes.append(("ok", call(a, opened)))
+            except Exception as e:  # noqa: BLE001 - the class is the result
+                outcomes.append((type(e).__name__, getattr(e, "errno", None)))
+    for f in files:
+        f.close()
+    assert outcomes[0] == outcomes[1]
