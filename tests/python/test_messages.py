@@ -335,3 +335,53 @@ def test_credentials(mod, unix_pair):
     data, ancdata, flags, _ = b.recvmsg(1, mod.CMSG_SPACE(12))
     assert [(lv, kind) for lv, kind, _ in ancdata] == [(mod.SOL_SOCKET, mod.SCM_CREDENTIALS)]
     assert struct.unpack("iII", ancdata[0][2]) == (os.getpid(), os.getuid(), os.getgid())
+
+
+@pytest.mark.parametrize("method", ["recvmsg", "recvmsg_into"])
+def test_close_during_blocking_recvmsg(method):
+    # Another thread closes the socket under a waiting recvmsg(): the call ends (an error or
+    # its timeout), nothing crashes, nothing is left open.
+    a, b = usocket.socketpair()
+    b.settimeout(1)
+    outcome = []
+
+    def receive():
+        try:
+            if method == "recvmsg":
+                outcome.append(b.recvmsg(16, 64))
+            else:
+                outcome.append(b.recvmsg_into([bytearray(16)], 64))
+        except OSError as e:
+            outcome.append(e)
+
+    t = threading.Thread(target=receive)
+    t.start()
+    time.sleep(0.1)
+    b.close()
+    t.join(10)
+    a.close()
+    assert not t.is_alive() and len(outcome) == 1
+
+
+def test_recvmsg_into_holds_its_buffers():
+    # The buffers are exported for the whole call: resizing one from another thread fails
+    # instead of moving the memory the kernel writes into.
+    a, b = usocket.socketpair()
+    with a, b:
+        buf = bytearray(16)
+        b.settimeout(5)
+        errors = []
+
+        def resize():
+            time.sleep(0.1)
+            try:
+                buf.extend(b"more")
+            except BufferError as e:
+                errors.append(e)
+            a.sendall(b"data")
+
+        t = threading.Thread(target=resize)
+        t.start()
+        n, _, _, _ = b.recvmsg_into([buf])
+        t.join()
+        assert errors and n == 4 and buf[:4] == b"data"
