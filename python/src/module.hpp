@@ -305,6 +305,9 @@ extern PyMethodDef extra_methods[];
 extern PyMethodDef extra_functions[];
 /// Adds _GiveupOnSendfile to the module (socket_extras.cpp).
 int extras_exec(PyObject* module, module_state* state);
+/// state_of() for a socket object: at once for the module's own type, through the bases for a
+/// subclass (the attribute getters' fast path).
+const module_state* socket_state_of(PyObject* self) noexcept;
 /// The AddressFamily / SocketKind member for a value (the plain int without one, or before the
 /// package's __init__ handed the enums over). New reference.
 PyObject* family_object(const module_state* state, int family);

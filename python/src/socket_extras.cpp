@@ -29,6 +29,17 @@ PyObject* member_or_int(PyObject* members, int value) {
 
 }  // namespace
 
+const module_state* socket_state_of(PyObject* self) noexcept {
+    PyTypeObject* type = Py_TYPE(self);
+    // The type made by PyType_FromModuleAndSpec knows its module; a Python subclass does not.
+    if (PyType_HasFeature(type, Py_TPFLAGS_HEAPTYPE) && type->tp_base == &PyBaseObject_Type) {
+        PyObject* module = PyType_GetModule(type);
+        if (module != nullptr) return static_cast<module_state*>(PyModule_GetState(module));
+        PyErr_Clear();
+    }
+    return state_of(self);
+}
+
 PyObject* family_object(const module_state* state, int family) {
     return member_or_int(state != nullptr ? state->family_members : nullptr, family);
 }

@@ -607,8 +607,8 @@ PyObject* socket_repr(PyObject* self) {
     return PyUnicode_Concat(text.get(), close.get());
 }
 
-PyObject* get_family(PyObject* self, void*) { return family_object(state_of(self), sock_of(self).family()); }
-PyObject* get_type(PyObject* self, void*) { return kind_object(state_of(self), sock_of(self).type()); }
+PyObject* get_family(PyObject* self, void*) { return family_object(socket_state_of(self), sock_of(self).family()); }
+PyObject* get_type(PyObject* self, void*) { return kind_object(socket_state_of(self), sock_of(self).type()); }
 PyObject* get_proto(PyObject* self, void*) { return PyLong_FromLong(sock_of(self).proto()); }
 PyObject* get_timeout(PyObject* self, void*) { return from_timeout(sock_of(self).gettimeout()); }
 PyObject* get_closed(PyObject* self, void*) { return PyBool_FromLong(as_py(self)->closed); }
