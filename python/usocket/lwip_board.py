@@ -23,7 +23,7 @@ create_connection(), create_server()) are of its socket class.
 
 import errno as _errno
 
-from usocket._usocket import *  # noqa: F401,F403  (everything else is usocket's)
+from usocket import *  # noqa: F401,F403  (everything else is usocket's, its enums included)
 from usocket import _usocket
 from usocket._dialect import ms_from_seconds as _ms_from_seconds
 from usocket._dialect import seconds_from_ms as _seconds_from_ms
@@ -98,7 +98,8 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
     """getaddrinfo(host, port) -> [(family, type, proto, '', (ip, port))]: the one entry the lwIP
     port returns, the first IPv4 stream result (else the first). The other arguments narrow the
     query as usocket.getaddrinfo's."""
-    results = _usocket.getaddrinfo(host, port, family, type, proto, flags)
+    # The port's family and type are plain ints (usocket's are AddressFamily/SocketKind members).
+    results = [(int(f), int(t), p, c, a) for f, t, p, c, a in _usocket.getaddrinfo(host, port, family, type, proto, flags)]
     for entry in results:
         if entry[0] == AF_INET and entry[1] == SOCK_STREAM:  # noqa: F405
             return [entry]

@@ -28,7 +28,7 @@ import errno as _errno
 import operator as _operator
 import os as _os
 
-from usocket._usocket import *  # noqa: F401,F403  (everything else is usocket's)
+from usocket import *  # noqa: F401,F403  (everything else is usocket's, its enums included)
 from usocket import _usocket
 from usocket._dialect import seconds_from_ms as _seconds_from_ms
 from usocket._dialect import socket_functions as _socket_functions
