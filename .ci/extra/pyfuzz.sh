@@ -20,7 +20,7 @@ for build in build build-asan; do
   cmake -S . -B "$build" -DPython3_EXECUTABLE=$python "${cmake_args[@]}" > /dev/null
   cmake --build "$build" -j2 --target usocket_python
 
-  env=(PYTHONPATH="$build/python" PYTHONDONTWRITEBYTECODE=1)
+  env=(PYTHONPATH="$PWD/$build/python" PYTHONDONTWRITEBYTECODE=1)  # absolute: never an installed copy
   if [[ $build == build-asan ]]; then
     cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
     env+=(LD_PRELOAD="$("$cxx" -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
