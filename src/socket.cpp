@@ -523,6 +523,10 @@ namespace {
         ec = sys::make_error(c.err);
         if (!detail::retry_after_failure(*st, detail::caller::socket, sys::wait_for::write, dl, ec)) return sent;
     }
+    // A timed socket's descriptor is non-blocking: a piece short of the rest means the kernel's
+    // buffer was full, so the next piece waits for room first instead of trying into a full
+    // buffer (a send that would only say EAGAIN).
+    const bool wait_after_short = !blocking && !dl.non_blocking() && st->tr == nullptr;
     while (sent < c.size) {
         const sys::ssize n = transmit(*st, c.data + sent, c.size - sent, c.flags, dl, ec);
         if (n < 0) break;
@@ -532,6 +536,13 @@ namespace {
             if (st->closed()) {
                 ec = detail::bad_descriptor();
                 break;
+            }
+            if (wait_after_short && n > 0) {
+                if (!detail::wait_ready(st->fd, sys::wait_for::write, dl, ec)) break;
+                if (st->closed()) {
+                    ec = detail::bad_descriptor();
+                    break;
+                }
             }
         }
     }
