@@ -103,7 +103,9 @@ int selector_wait(handle sfd, selector_event* out, std::size_t max, std::int64_t
     for (int i = n; i-- > 0;) {
         epoll_event ev;
         std::memcpy(&ev, raw + static_cast<std::size_t>(i) * sizeof(epoll_event), sizeof ev);
-        const selector_event se{ev.data.u64, from_epoll(ev.events)};
+        // Readable alone is what a busy server sees: its bit is the same in both.
+        const std::uint32_t events = ev.events == EPOLLIN ? EPOLLIN : from_epoll(ev.events);
+        const selector_event se{ev.data.u64, events};
         std::memcpy(raw + static_cast<std::size_t>(i) * sizeof(selector_event), &se, sizeof se);
     }
     return n;

@@ -22,6 +22,7 @@
 #include <deque>
 #include <thread>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 #include <usocket/usocket.hpp>
@@ -50,8 +51,11 @@ struct echo_client {
     std::optional<usocket::tls::socket> handshake;  // --tls: the socket until its handshake is done (sock is empty)
     bool read_wants_write = false;      // --tls: a read must send first (watched for writable)
     bool closing = false;               // --tls: ended; closed once its close notification fits
+    bool busy = false;  // any of the above (a handshake, closing, a read that must write, an echo held)
 
     int fd() const noexcept { return handshake ? handshake->fileno() : sock.fileno(); }
+    /// Recomputes `busy` after one of the states it sums up changed.
+    void settle() noexcept { busy = handshake.has_value() || closing || read_wants_write || !pending.empty(); }
 };
 
 // The clients, in slots. A token is a slot's index and generation: an event finds its client
@@ -64,6 +68,7 @@ public:
         if (free_.empty()) {
             index = static_cast<std::uint32_t>(slots_.size());
             slots_.emplace_back();
+            slot_count_ = static_cast<std::uint32_t>(slots_.size());
         } else {
             index = free_.back();
             free_.pop_back();
@@ -75,7 +80,7 @@ public:
 
     echo_client* find(std::uint64_t token) noexcept {
         const auto index = static_cast<std::uint32_t>(token);
-        if (index >= slots_.size()) return nullptr;
+        if (index >= slot_count_) return nullptr;  // not size(): that divides by the slot's size
         slot& s = slots_[index];
         return s.client && s.generation == static_cast<std::uint32_t>(token >> 32) ? &*s.client : nullptr;
     }
@@ -104,6 +109,7 @@ private:
     };
     std::vector<slot> slots_;
     std::vector<std::uint32_t> free_;
+    std::uint32_t slot_count_ = 0;  // slots_.size()
     std::size_t count_ = 0;
 };
 
@@ -126,11 +132,11 @@ public:
             const std::size_t n = sel_.wait(events, wait_limit());
             // The clock is read once per wake-up, and only when something is timed.
             if (idle_limit_ || paused_ || !tls_deadlines_.empty()) now_ = clock::now();
-            for (std::size_t i = 0; i < n; ++i) {
-                if (events[i].token == listener_token)
+            for (const usocket::selector_event& e : std::span(events).first(n)) {
+                if (e.token == listener_token)
                     accept_some();
                 else
-                    serve(events[i].token);
+                    serve(e.token);
             }
             if (!tls_deadlines_.empty()) expire_tls_deadlines();
             if (paused_ && now_ >= resume_at_) resume_accepting();
@@ -207,6 +213,7 @@ private:
         std::error_code ec;
         echo_client c;
         c.handshake.emplace(tls_->wrap_nonblocking(std::move(conn), ec));
+        c.settle();
         if (!ec) {
             c.name = opt_.verbose ? peer_name(peer) : std::string();
             c.last_activity = now_ = clock::now();
@@ -244,6 +251,7 @@ private:
                 if (opt_.verbose) say(c.name + ": " + tls_->summary(*c.handshake));
                 c.sock = std::move(*c.handshake);
                 c.handshake.reset();
+                c.settle();
                 sel_.modify(c.fd(), usocket::selector::readable, token, ec);
                 if (!ec) return true;
                 break;
@@ -272,6 +280,7 @@ private:
         if (!usocket::select({}, w, {}, usocket::duration::zero(), ec).write.empty() || ec)
             return drop(token, c, "closed");
         c.closing = true;
+        c.settle();
         sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
         if (ec) return drop(token, c, describe(ec));
         tls_deadlines_.emplace_back(clock::now() + tls_->handshake_limit(), token);
@@ -308,13 +317,16 @@ private:
         echo_client* c = clients_.find(token);
         if (c == nullptr) return;
         if (idle_limit_) c->last_activity = now_;
-        if (c->closing) return drop(token, *c, "closed");
-        if (c->handshake && !advance_handshake(token, *c)) return;
-        if (!c->pending.empty() && !flush(token, *c)) return;
-        if (c->read_wants_write && !resume_reading(token, *c)) return;
+        if (c->busy) [[unlikely]] {
+            if (c->closing) return drop(token, *c, "closed");
+            if (c->handshake && !advance_handshake(token, *c)) return;
+            if (!c->pending.empty() && !flush(token, *c)) return;
+            if (c->read_wants_write && !resume_reading(token, *c)) return;
+        }
+        const usocket::mutable_buffer buf(buffer_.data(), echo_chunk);
+        std::error_code& ec = io_error_;  // each call clears it: no std::error_code made per message
         for (int round = 0; round < reads_per_turn; ++round) {
-            std::error_code ec;
-            const std::size_t n = c->sock.recv_into(buffer_, 0, 0, ec);
+            const std::size_t n = c->sock.recv_into(buf, 0, 0, ec);
             if (ec) {
                 if (is_tls_want_write(ec)) return wait_to_write(token, *c);
                 if (!usocket::is_would_block(ec)) drop(token, *c, describe(ec));
@@ -325,13 +337,14 @@ private:
             if (ec && !usocket::is_would_block(ec)) return drop(token, *c, describe(ec));
             c->echoed += sent;
             if (sent < n) return hold(token, *c, sent, n);
-            if (n < buffer_.size()) return;
+            if (n < echo_chunk) return;
         }
     }
 
     // TLS: a read that must send first (the session's own messages) waits for room.
     void wait_to_write(std::uint64_t token, echo_client& c) {
         c.read_wants_write = true;
+        c.settle();
         std::error_code ec;
         sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
         if (ec) drop(token, c, describe(ec));
@@ -339,6 +352,7 @@ private:
 
     bool resume_reading(std::uint64_t token, echo_client& c) {
         c.read_wants_write = false;
+        c.settle();
         std::error_code ec;
         sel_.modify(c.sock.fileno(), usocket::selector::readable, token, ec);
         if (ec) drop(token, c, describe(ec));
@@ -350,6 +364,7 @@ private:
     void hold(std::uint64_t token, echo_client& c, std::size_t sent, std::size_t n) {
         c.pending.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(sent),
                          buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+        c.settle();
         std::error_code ec;
         sel_.modify(c.sock.fileno(), usocket::selector::writable, token, ec);
         if (ec) drop(token, c, describe(ec));
@@ -367,6 +382,7 @@ private:
         c.echoed += c.pending.size();
         std::vector<std::byte>().swap(c.pending);  // its memory too: a client that reads costs no buffer
         c.pending_from = 0;
+        c.settle();
         sel_.modify(c.sock.fileno(), usocket::selector::readable, token, ec);
         if (ec) {
             drop(token, c, describe(ec));
@@ -405,6 +421,7 @@ private:
     accept_backoff backoff_;
     rate_limited_message accept_errors_;
     std::vector<std::byte> buffer_ = std::vector<std::byte>(echo_chunk);
+    std::error_code io_error_;  // serve()'s
 };
 
 int echo_datagrams(usocket::socket& s, const options& opt) {
