@@ -84,6 +84,10 @@ private:
 };
 
 class socket_state {
+    // First, at the state's own address: a call's enter() and leave() then need no second
+    // register for it (the fast paths of send and recv_into keep only the state's address).
+    std::atomic<std::uint32_t> use_{0};
+
 public:
     socket_state(sys::handle handle, address_family af, socket_type kind, protocol protocol_number,
                  std::int64_t timeout) noexcept
@@ -213,7 +217,6 @@ private:
     bool registered_ = false;
 
     std::atomic<std::uint32_t> refs_{1};
-    std::atomic<std::uint32_t> use_{0};
     std::atomic<std::int64_t> timeout_ns_;
     std::atomic<std::int64_t> deadline_ns_{0};
 };
