@@ -326,17 +326,20 @@ private:
         const usocket::mutable_buffer buf(buffer_.data(), echo_chunk);
         std::error_code& ec = io_error_;  // each call clears it: no std::error_code made per message
         for (int round = 0; round < reads_per_turn; ++round) {
+            // A count says the call succeeded: `ec` is looked at only when one falls short.
             const std::size_t n = c->sock.recv_into(buf, 0, 0, ec);
-            if (ec) {
+            if (n == 0) [[unlikely]] {
+                if (!ec) return tls_ ? close_tls(token, *c) : drop(token, *c, "closed");
                 if (is_tls_want_write(ec)) return wait_to_write(token, *c);
                 if (!usocket::is_would_block(ec)) drop(token, *c, describe(ec));
                 return;
             }
-            if (n == 0) return tls_ ? close_tls(token, *c) : drop(token, *c, "closed");
             const std::size_t sent = c->sock.send(usocket::const_buffer(buffer_.data(), n), 0, ec);
-            if (ec && !usocket::is_would_block(ec)) return drop(token, *c, describe(ec));
             c->echoed += sent;
-            if (sent < n) return hold(token, *c, sent, n);
+            if (sent < n) [[unlikely]] {
+                if (ec && !usocket::is_would_block(ec)) return drop(token, *c, describe(ec));
+                return hold(token, *c, sent, n);
+            }
             if (n < echo_chunk) return;
         }
     }
