@@ -94,27 +94,32 @@ inline bool finalizing() noexcept {
 /// finalizing thread): taking the GIL back would end the thread.
 inline bool finalizing_elsewhere() noexcept { return !detail::released_finalizing && finalizing(); }
 
-/// Runs f() with the GIL released (for every call that may block or wait).
+/// Runs f() with the GIL released (for every call that may block or wait). `calls`, when
+/// given, was counted up (with the GIL held) for the call and is counted down once the GIL is
+/// back: never by a thread CPython ends instead of giving it the GIL back.
 template <class F>
-inline decltype(auto) without_gil(F&& f) {
+inline decltype(auto) without_gil(F&& f, int* calls = nullptr) {
     struct restore {
+        int* calls;
         bool was_finalizing = finalizing();  // with the GIL held
         bool main = detail::runs_signal_handlers();
         PyThreadState* ts = PyEval_SaveThread();
-        restore() noexcept {
+        explicit restore(int* c) noexcept : calls(c) {
             detail::released_thread = ts;
             detail::released_finalizing = was_finalizing;
             detail::handles_signals = main;
         }
         // Not noexcept: should finalization begin between the check and PyEval_RestoreThread,
         // the thread is ended by pthread_exit, whose forced unwinding must not meet a noexcept
-        // frame (std::terminate). Nothing here throws otherwise.
+        // frame (std::terminate); the count after it is then not touched (no GIL). Nothing
+        // here throws otherwise.
         ~restore() noexcept(false) {
             detail::released_thread = nullptr;
             if (finalizing_elsewhere()) park_thread();
             PyEval_RestoreThread(ts);
+            if (calls != nullptr) --*calls;
         }
-    } guard;
+    } guard(calls);
     return f();
 }
 
@@ -254,12 +259,9 @@ inline usocket::socket& sock_of(PyObject* self) noexcept { return reinterpret_ca
 /// that socket.__init__ does not replace the usocket::socket under it.
 template <class F>
 inline decltype(auto) socket_call(PyObject* self, F&& f) {
-    struct count {
-        int& calls;
-        explicit count(int& c) noexcept : calls(++c) {}
-        ~count() { --calls; }  // after without_gil() took the GIL back
-    } guard(reinterpret_cast<py_socket*>(self)->calls);
-    return without_gil(std::forward<F>(f));
+    int& calls = reinterpret_cast<py_socket*>(self)->calls;
+    ++calls;
+    return without_gil(std::forward<F>(f), &calls);
 }
 
 /// Creates the socket type of `module` (at import).
