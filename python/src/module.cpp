@@ -124,6 +124,7 @@ int module_exec(PyObject* m) {
     if (PyModule_AddObjectRef(m, "socket", type) < 0 || PyModule_AddObjectRef(m, "SocketType", type) < 0) return -1;
     state->poll_type = make_poll_type(m);
     if (state->poll_type == nullptr) return -1;
+    if (ref selector_type(reinterpret_cast<PyObject*>(make_selector_type(m))); !selector_type) return -1;
     if (PyModule_AddObjectRef(m, "poll", reinterpret_cast<PyObject*>(state->poll_type)) < 0 ||
         PyModule_AddObjectRef(m, "error", PyExc_OSError) < 0 ||
         PyModule_AddObjectRef(m, "timeout", PyExc_TimeoutError) < 0)

@@ -274,6 +274,8 @@ inline bool is_socket(const module_state* state, PyObject* o) noexcept {
 
 /// MicroPython's stream methods of the socket (stream.cpp), added to the type at init.
 extern PyMethodDef stream_methods[];
+/// Batched datagrams: send_many, recv_many, recv_many_into (batch.cpp), added at init too.
+extern PyMethodDef batch_methods[];
 
 // --- module functions, one table per part ------------------------------------------------------
 
@@ -294,6 +296,8 @@ extern PyMethodDef dialect_functions[];
 /// Adds the TLS part (`_tls`, for the module ussl) to `module` when the library has TLS
 /// (tls_module.cpp). False with an exception set.
 bool add_tls(PyObject* module);
+/// Creates the private selector type `_Selector` of `module` and adds it (selector.cpp).
+PyTypeObject* make_selector_type(PyObject* module);
 
 /// sendmsg, recvmsg, recvmsg_into (message.cpp), added to the socket type at init.
 extern PyMethodDef message_methods[];

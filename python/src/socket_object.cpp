@@ -669,7 +669,7 @@ PyMethodDef socket_methods[] = {
 PyMethodDef* all_methods() {
     static std::vector<PyMethodDef> table = [] {
         std::vector<PyMethodDef> t;
-        for (const PyMethodDef* part : {socket_methods, stream_methods, message_methods, extra_methods})
+        for (const PyMethodDef* part : {socket_methods, stream_methods, message_methods, extra_methods, batch_methods})
             for (const PyMethodDef* m = part; m->ml_name != nullptr; ++m) t.push_back(*m);
         t.push_back({nullptr, nullptr, 0, nullptr});
         return t;
