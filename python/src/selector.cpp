@@ -2,8 +2,9 @@
 // private type usocket._usocket._Selector, on which usocket/selectors.py builds a
 // selectors.BaseSelector for asyncio. A usocket socket is registered as a socket, so that the
 // bytes it holds in its read-ahead buffer count as readable; anything else by its descriptor.
-// The token of every registration is its descriptor; poll() returns (fd, events) pairs in the
-// library's event bits, which the type carries as attributes (READABLE, WRITABLE...).
+// The token of a registration is the descriptor the caller names (by default the object's);
+// poll() returns (token, events) pairs in the library's event bits, which the type carries as
+// attributes (READABLE, WRITABLE...).
 
 #include <new>
 #include <vector>
@@ -69,6 +70,20 @@ bool interest_arg(PyObject* o, std::uint32_t& out) {
     return true;
 }
 
+// The token argument of register/modify: absent or None (the descriptor), else an int >= 0.
+bool token_arg(PyObject* const* args, Py_ssize_t nargs, int fd, std::uint64_t& token) {
+    token = static_cast<std::uint64_t>(fd);
+    if (nargs < 3 || args[2] == Py_None) return true;
+    int t = 0;
+    if (!to_int(args[2], t)) return false;
+    if (t < 0) {
+        PyErr_Format(PyExc_ValueError, "Invalid file descriptor: %d", t);
+        return false;
+    }
+    token = static_cast<std::uint64_t>(t);
+    return true;
+}
+
 // What register/modify/unregister are given: a usocket socket (`sock` set) or a descriptor: an
 // int, or anything with fileno() (PyObject_AsFileDescriptor's rules). A closed socket (fileno()
 // -1) and a negative descriptor are ValueError, as CPython's selectors.
@@ -89,16 +104,18 @@ bool target_arg(PyObject* self, PyObject* o, usocket::socket*& sock, int& fd, bo
     return true;
 }
 
-// register(fileobj, mask): watches it with its descriptor as the token.
+// register(fileobj, mask[, token]): watches it; poll() reports it with the token (its descriptor
+// by default).
 PyObject* selector_register(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("register", nargs, 2, 2)) return nullptr;
+    if (!check_nargs("register", nargs, 2, 3)) return nullptr;
     usocket::socket* sock = nullptr;
     int fd = -1;
     std::uint32_t interest = 0;
-    if (!target_arg(self, args[0], sock, fd, false) || !interest_arg(args[1], interest) || !check_open(self))
+    std::uint64_t token = 0;
+    if (!target_arg(self, args[0], sock, fd, false) || !interest_arg(args[1], interest) ||
+        !token_arg(args, nargs, fd, token) || !check_open(self))
         return nullptr;
     std::error_code ec;
-    const auto token = static_cast<std::uint64_t>(fd);
     if (sock != nullptr)
         as_selector(self)->sel.add(*sock, interest, token, ec);
     else
@@ -107,16 +124,17 @@ PyObject* selector_register(PyObject* self, PyObject* const* args, Py_ssize_t na
     Py_RETURN_NONE;
 }
 
-// modify(fileobj, mask): new interest bits, same token (a socket closed meanwhile: EBADF).
+// modify(fileobj, mask[, token]): new interest bits (a socket closed meanwhile: EBADF).
 PyObject* selector_modify(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("modify", nargs, 2, 2)) return nullptr;
+    if (!check_nargs("modify", nargs, 2, 3)) return nullptr;
     usocket::socket* sock = nullptr;
     int fd = -1;
     std::uint32_t interest = 0;
-    if (!target_arg(self, args[0], sock, fd, true) || !interest_arg(args[1], interest) || !check_open(self))
+    std::uint64_t token = 0;
+    if (!target_arg(self, args[0], sock, fd, true) || !interest_arg(args[1], interest) ||
+        !token_arg(args, nargs, fd, token) || !check_open(self))
         return nullptr;
     std::error_code ec;
-    const auto token = static_cast<std::uint64_t>(fd);
     if (sock != nullptr)
         as_selector(self)->sel.modify(*sock, interest, token, ec);
     else
@@ -187,11 +205,11 @@ PyObject* selector_closed(PyObject* self, void*) { return PyBool_FromLong(!as_se
 
 PyMethodDef selector_methods[] = {
     {"register", USOCKET_METHOD(selector_register), METH_FASTCALL,
-     "register(fileobj, mask): a usocket socket counts its buffered bytes as readable"},
-    {"modify", USOCKET_METHOD(selector_modify), METH_FASTCALL, "modify(fileobj, mask)"},
+     "register(fileobj, mask[, token]): a usocket socket counts its buffered bytes as readable"},
+    {"modify", USOCKET_METHOD(selector_modify), METH_FASTCALL, "modify(fileobj, mask[, token])"},
     {"unregister", selector_unregister, METH_O, "unregister(fileobj)"},
     {"poll", USOCKET_METHOD(selector_poll), METH_FASTCALL,
-     "poll(timeout=None, maxevents=64) -> [(fd, events)]; timeout in seconds"},
+     "poll(timeout=None, maxevents=64) -> [(token, events)]; timeout in seconds"},
     {"close", selector_close, METH_NOARGS, "close(): a second close does nothing"},
     {"fileno", selector_fileno, METH_NOARGS, "fileno() -> the kernel selector's descriptor (-1: portable)"},
     {nullptr, nullptr, 0, nullptr},

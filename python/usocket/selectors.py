@@ -16,6 +16,7 @@ import selectors as _selectors
 from collections.abc import Mapping as _Mapping
 
 from usocket._usocket import _Selector
+from usocket._usocket import socket as _usocket_socket
 
 EVENT_READ = _selectors.EVENT_READ
 EVENT_WRITE = _selectors.EVENT_WRITE
@@ -39,6 +40,12 @@ def _fileobj_to_fd(fileobj):
     if fd < 0:
         raise ValueError("Invalid file descriptor: {}".format(fd))
     return fd
+
+
+def _target(key):
+    """What the library's selector is given for a key: a usocket socket as itself (its buffered
+    bytes count), anything else as the descriptor the key was made with."""
+    return key.fileobj if isinstance(key.fileobj, _usocket_socket) else key.fd
 
 
 class _SelectorMapping(_Mapping):
@@ -95,7 +102,7 @@ class UsocketSelector(_selectors.BaseSelector):
         key = SelectorKey(fileobj, self._fileobj_lookup(fileobj), events, data)
         if key.fd in self._fd_to_key:
             raise KeyError("{!r} (FD {}) is already registered".format(fileobj, key.fd))
-        self._selector.register(fileobj, self._interest(events))
+        self._selector.register(_target(key), self._interest(events), key.fd)
         self._fd_to_key[key.fd] = key
         return key
 
@@ -105,7 +112,7 @@ class UsocketSelector(_selectors.BaseSelector):
         except KeyError:
             raise KeyError("{!r} is not registered".format(fileobj)) from None
         try:
-            self._selector.unregister(key.fileobj)
+            self._selector.unregister(_target(key))
         except (OSError, ValueError):
             # Closed meanwhile (the kernel forgot it), or its number is another's now: gone
             # from this selector all the same, as selectors' EpollSelector.
@@ -122,7 +129,7 @@ class UsocketSelector(_selectors.BaseSelector):
             # As EpollSelector: the events are not checked here (bits other than READ and
             # WRITE are ignored, a str is TypeError from the mask).
             try:
-                self._selector.modify(key.fileobj, self._interest(events))
+                self._selector.modify(_target(key), self._interest(events), key.fd)
             except BaseException:
                 self.unregister(fileobj)
                 raise

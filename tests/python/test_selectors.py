@@ -163,6 +163,33 @@ def test_modify_of_a_socket_closed_while_registered(env):
         a.close()
 
 
+def test_a_file_object_is_watched_by_the_descriptor_its_key_has(env):
+    """A fileno() that answers differently later changes nothing once registered."""
+    mod, sel = env
+    a, b = mod.socketpair()
+
+    class Fickle:
+        calls = 0
+
+        def fileno(self):
+            Fickle.calls += 1
+            return b.fileno() if Fickle.calls == 1 else 10**6
+
+    f = Fickle()
+    try:
+        key = sel.register(f, R)
+        assert key.fd == b.fileno()
+        a.sendall(b"x")
+        assert sel.select(5) == [(key, R)]
+        with pytest.raises(KeyError):  # its fileno() is no longer the key's, as EpollSelector
+            sel.unregister(f)
+        assert sel.unregister(key.fd) == key
+        assert sel.select(0) == []
+    finally:
+        a.close()
+        b.close()
+
+
 def test_buffered_bytes_are_readable():
     """What only this selector does: bytes a readline() left in the socket's buffer count."""
     a, b = usocket.socketpair()
