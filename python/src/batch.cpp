@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "module.hpp"
@@ -14,24 +15,34 @@ namespace {
 
 bool flags_of(PyObject* o, int& flags) { return o == nullptr || to_int(o, flags); }
 
+// The (sequence[, flags]) arguments of send_many and recv_many_into: the items of the sequence
+// (an iterable, taken once) and a buffer_arg for each, to fill. False with the exception set.
+bool sequence_args(const char* what, const char* first, PyObject* const* args, Py_ssize_t nargs,
+                   PyObject* kwnames, ref& items, std::unique_ptr<buffer_arg[]>& buffers, int& flags) {
+    const char* const names[] = {first, "flags"};
+    PyObject* a[2];
+    if (!parse_args(what, args, nargs, kwnames, names, 1, 2, a) || !flags_of(a[1], flags)) return false;
+    const std::string message = std::string(what) + "() argument 1 must be an iterable";
+    items = ref(PySequence_Fast(a[0], message.c_str()));
+    if (!items) return false;
+    buffers.reset(new (std::nothrow) buffer_arg[static_cast<std::size_t>(PySequence_Fast_GET_SIZE(items.get()))]);
+    if (!buffers) PyErr_NoMemory();
+    return buffers != nullptr;
+}
+
 // send_many(datagrams[, flags]) -> count: each datagram a bytes-like object (to the connected
 // peer) or a (bytes-like, address) pair; sent from the first, in as few system calls as the
 // backend allows. Fewer than given when the socket would block after some went; the first
 // waits as the socket's timeout says.
 PyObject* socket_send_many(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-    static const char* const names[] = {"datagrams", "flags"};
-    PyObject* a[2];
-    if (!parse_args("send_many", args, nargs, kwnames, names, 1, 2, a)) return nullptr;
+    ref items;
+    std::unique_ptr<buffer_arg[]> buffers;
     int flags = 0;
-    if (!flags_of(a[1], flags)) return nullptr;
-    ref items(PySequence_Fast(a[0], "send_many() argument 1 must be an iterable of datagrams"));
-    if (!items) return nullptr;
+    if (!sequence_args("send_many", "datagrams", args, nargs, kwnames, items, buffers, flags)) return nullptr;
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(items.get());
     const auto count = static_cast<std::size_t>(n);
-    std::unique_ptr<buffer_arg[]> buffers(new (std::nothrow) buffer_arg[count]);
     std::vector<address> addresses;
     std::vector<outgoing_datagram> datagrams;
-    if (!buffers) return PyErr_NoMemory();
     try {
         addresses.reserve(count);  // stable: the datagrams point into it
         datagrams.reserve(count);
@@ -129,16 +140,11 @@ PyObject* socket_recv_many(PyObject* self, PyObject* const* args, Py_ssize_t nar
 // recv_many_into(buffers[, flags]) -> [(nbytes, address), ...]: as recv_many, one datagram into
 // each writable buffer, from the first, with no copy.
 PyObject* socket_recv_many_into(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-    static const char* const names[] = {"buffers", "flags"};
-    PyObject* a[2];
-    if (!parse_args("recv_many_into", args, nargs, kwnames, names, 1, 2, a)) return nullptr;
+    ref items;
+    std::unique_ptr<buffer_arg[]> buffers;
     int flags = 0;
-    if (!flags_of(a[1], flags)) return nullptr;
-    ref items(PySequence_Fast(a[0], "recv_many_into() argument 1 must be an iterable of buffers"));
-    if (!items) return nullptr;
+    if (!sequence_args("recv_many_into", "buffers", args, nargs, kwnames, items, buffers, flags)) return nullptr;
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(items.get());
-    std::unique_ptr<buffer_arg[]> buffers(new (std::nothrow) buffer_arg[static_cast<std::size_t>(n)]);
-    if (!buffers) return PyErr_NoMemory();
     std::vector<incoming_datagram> datagrams;
     try {
         datagrams.resize(static_cast<std::size_t>(n));

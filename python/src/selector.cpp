@@ -104,43 +104,35 @@ bool target_arg(PyObject* self, PyObject* o, usocket::socket*& sock, int& fd, bo
     return true;
 }
 
-// register(fileobj, mask[, token]): watches it; poll() reports it with the token (its descriptor
-// by default).
-PyObject* selector_register(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("register", nargs, 2, 3)) return nullptr;
+// register(fileobj, mask[, token]) and modify(fileobj, mask[, token]): watches it (or changes
+// its interest); poll() reports it with the token, its descriptor by default. modify() of a
+// socket closed meanwhile is the library's EBADF.
+PyObject* change(PyObject* self, PyObject* const* args, Py_ssize_t nargs, bool modify) {
+    const char* what = modify ? "modify" : "register";
+    if (!check_nargs(what, nargs, 2, 3)) return nullptr;
     usocket::socket* sock = nullptr;
     int fd = -1;
     std::uint32_t interest = 0;
     std::uint64_t token = 0;
-    if (!target_arg(self, args[0], sock, fd, false) || !interest_arg(args[1], interest) ||
+    if (!target_arg(self, args[0], sock, fd, modify) || !interest_arg(args[1], interest) ||
         !token_arg(args, nargs, fd, token) || !check_open(self))
         return nullptr;
     std::error_code ec;
+    usocket::selector& sel = as_selector(self)->sel;
     if (sock != nullptr)
-        as_selector(self)->sel.add(*sock, interest, token, ec);
+        modify ? sel.modify(*sock, interest, token, ec) : sel.add(*sock, interest, token, ec);
     else
-        as_selector(self)->sel.add(fd, interest, token, ec);
-    if (ec) return set_error(self, ec, "register");
+        modify ? sel.modify(fd, interest, token, ec) : sel.add(fd, interest, token, ec);
+    if (ec) return set_error(self, ec, what);
     Py_RETURN_NONE;
 }
 
-// modify(fileobj, mask[, token]): new interest bits (a socket closed meanwhile: EBADF).
+PyObject* selector_register(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    return change(self, args, nargs, false);
+}
+
 PyObject* selector_modify(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("modify", nargs, 2, 3)) return nullptr;
-    usocket::socket* sock = nullptr;
-    int fd = -1;
-    std::uint32_t interest = 0;
-    std::uint64_t token = 0;
-    if (!target_arg(self, args[0], sock, fd, true) || !interest_arg(args[1], interest) ||
-        !token_arg(args, nargs, fd, token) || !check_open(self))
-        return nullptr;
-    std::error_code ec;
-    if (sock != nullptr)
-        as_selector(self)->sel.modify(*sock, interest, token, ec);
-    else
-        as_selector(self)->sel.modify(fd, interest, token, ec);
-    if (ec) return set_error(self, ec, "modify");
-    Py_RETURN_NONE;
+    return change(self, args, nargs, true);
 }
 
 // unregister(fileobj): a socket closed while registered is found by itself.

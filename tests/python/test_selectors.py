@@ -4,6 +4,7 @@ classes), the sockets' buffered bytes counted as readable, and asyncio's Selecto
 running over it with usocket sockets. Loopback and socket pairs only."""
 
 import asyncio
+import contextlib
 import selectors
 import signal
 import threading
@@ -218,25 +219,31 @@ def test_buffered_bytes_are_readable():
             b.close()
 
 
-def test_a_signal_during_select_resumes_with_the_time_left():
+@contextlib.contextmanager
+def sigalrm(handler):
+    """A selector watching one end of an idle socket pair, with `handler` on SIGALRM."""
     a, b = usocket.socketpair()
-    calls = []
-    old = signal.signal(signal.SIGALRM, lambda *_: calls.append(1))
+    old = signal.signal(signal.SIGALRM, handler)
     try:
         with usel.DefaultSelector() as sel:
-            sel.register(b, R)
-            signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
-            t0 = time.monotonic()
-            assert sel.select(0.5) == []
-            elapsed = time.monotonic() - t0
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            assert calls, "no signal arrived"
-            assert 0.45 <= elapsed < 5
+            yield sel, sel.register(b, R), a
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         a.close()
         b.close()
+
+
+def test_a_signal_during_select_resumes_with_the_time_left():
+    calls = []
+    with sigalrm(lambda *_: calls.append(1)) as (sel, _, _):
+        signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+        t0 = time.monotonic()
+        assert sel.select(0.5) == []
+        elapsed = time.monotonic() - t0
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        assert calls, "no signal arrived"
+        assert 0.45 <= elapsed < 5
 
 
 def test_a_signal_handler_that_raises_ends_select():
@@ -246,23 +253,14 @@ def test_a_signal_handler_that_raises_ends_select():
     def handler(*_):
         raise Stop
 
-    a, b = usocket.socketpair()
-    old = signal.signal(signal.SIGALRM, handler)
-    try:
-        with usel.DefaultSelector() as sel:
-            key = sel.register(b, R)
-            signal.setitimer(signal.ITIMER_REAL, 0.05)
-            t0 = time.monotonic()
-            with pytest.raises(Stop):
-                sel.select(10)
-            assert time.monotonic() - t0 < 5
-            a.sendall(b"x")  # the selector still works
-            assert sel.select(5) == [(key, R)]
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        a.close()
-        b.close()
+    with sigalrm(handler) as (sel, key, peer):
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        t0 = time.monotonic()
+        with pytest.raises(Stop):
+            sel.select(10)
+        assert time.monotonic() - t0 < 5
+        peer.sendall(b"x")  # the selector still works
+        assert sel.select(5) == [(key, R)]
 
 
 def test_close_while_another_thread_selects():
