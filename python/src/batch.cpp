@@ -50,6 +50,7 @@ PyObject* socket_send_many(PyObject* self, PyObject* const* args, Py_ssize_t nar
         return PyErr_NoMemory();
     }
     usocket::socket& s = sock_of(self);
+    PyObject* last_to_obj = nullptr;  // held by `items` for the whole call
     for (Py_ssize_t i = 0; i < n; ++i) {
         PyObject* item = PySequence_Fast_GET_ITEM(items.get(), i);
         outgoing_datagram d;
@@ -59,10 +60,13 @@ PyObject* socket_send_many(PyObject* self, PyObject* const* args, Py_ssize_t nar
                 return nullptr;
             }
             if (!buffers[i].get(PyTuple_GET_ITEM(item, 0), false)) return nullptr;
-            address& to = addresses.emplace_back();
-            if (!to_address(self, PyTuple_GET_ITEM(item, 1), s.family(), "send_many", address_forms::plain, to))
-                return nullptr;
-            d.to = &to;
+            PyObject* to_obj = PyTuple_GET_ITEM(item, 1);
+            if (to_obj != last_to_obj) {  // the same address object again: converted once
+                address& to = addresses.emplace_back();
+                if (!to_address(self, to_obj, s.family(), "send_many", address_forms::plain, to)) return nullptr;
+                last_to_obj = to_obj;
+            }
+            d.to = &addresses.back();
         } else if (!buffers[i].get(item, false)) {
             return nullptr;
         }

@@ -57,6 +57,11 @@ def test_send_many_with_addresses(udp):
                                 (b"", c.getsockname())], 0) == 4
             assert [d for d, _ in receive_all(b, 2)] == [b"to b", b"b again"]
             assert [d for d, _ in receive_all(c, 2)] == [b"to c", b""]
+            # The same address object again, then another, then the first.
+            to_b, to_c = b.getsockname(), c.getsockname()
+            assert s.send_many([(b"1", to_b), (b"2", to_b), (b"3", to_c), (b"4", to_b)]) == 4
+            assert [d for d, _ in receive_all(b, 3)] == [b"1", b"2", b"4"]
+            assert [d for d, _ in receive_all(c, 1)] == [b"3"]
             # A pair on a connected socket goes where it says, bare bytes to the peer.
             assert a.send_many([(b"x", c.getsockname()), b"y"]) == 2
             assert c.recv_many(4, 16) == [(b"x", a.getsockname())]
