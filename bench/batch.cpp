@@ -10,6 +10,8 @@
 // thread's own (loopback receive work in softirq may be charged to nobody: compare, do not add).
 //
 //   batch_bench [--rounds R] [--datagrams N] [--cpu C] [--json]
+//   batch_bench loop VARIANT BURST N     one run of N datagrams, for callgrind (VARIANT: raw_per_call,
+//                                        raw_mmsg, usocket_per_call, usocket_many)
 
 #include <linux/perf_event.h>
 #include <netinet/in.h>
@@ -28,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness.hpp"
@@ -211,9 +214,25 @@ double median(std::vector<double> v) {
     return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// batch_bench loop VARIANT BURST N: runs one variant once, unpinned and unmeasured.
+int loop(const std::string& name, long burst, long n) {
+    const std::pair<const char*, variant (*)(long)> all[] = {{"raw_per_call", raw_per_call},
+                                                             {"raw_mmsg", raw_mmsg},
+                                                             {"usocket_per_call", usocket_per_call},
+                                                             {"usocket_many", usocket_many}};
+    for (const auto& [key, make] : all)
+        if (name == key && burst > 0 && n >= burst) {
+            make(burst).run(n / burst * burst);
+            return 0;
+        }
+    std::fprintf(stderr, "batch_bench loop: raw_per_call|raw_mmsg|usocket_per_call|usocket_many BURST N\n");
+    return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 5 && std::string(argv[1]) == "loop") return loop(argv[2], std::atol(argv[3]), std::atol(argv[4]));
     int rounds = 7, cpu = 0;
     long datagrams = 256'000;
     bool json = false;

@@ -3,6 +3,7 @@
 
     /usr/bin/python3 bench/report.py RESULTS_DIR OUT_DIR [--check]
     /usr/bin/python3 bench/report.py --section echo RESULTS_DIR OUT_DIR
+    /usr/bin/python3 bench/report.py --section batch RESULTS_DIR OUT_DIR
 
 RESULTS_DIR holds timed.jsonl (usocket_bench), counts.jsonl (callgrind and strace counts),
 annotate_*.txt, python.json, py_counts.jsonl, readline*.txt, echo.jsonl (bench/echo/), machine.txt
@@ -22,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "echo"))
 import echo_report  # noqa: E402  (bench/echo/echo_report.py)
+import batch_report  # noqa: E402  (bench/batch_report.py)
 
 # Implementations in the order tables and plots show them.
 ORDER = ["raw", "usocket", "usocket_ec", "usocket_timeout", "raw_try_first", "raw_poll_first", "asio",
@@ -250,6 +252,7 @@ def check(results):
         if not c["ir"] > 0:
             bad.append(f"callgrind {c['kind']}/{c['case']}: {c['ir']}")
     bad += echo_report.check(results)
+    bad += batch_report.check(results)
     for line in bad:
         print("bench smoke: " + line, file=sys.stderr)
     echo_servers = len(next((r for r in echo_report.records(results) if r.get("kind") == "params"), {})
@@ -266,12 +269,17 @@ def main():
         i = argv.index("--section")
         section = argv[i + 1] if i + 1 < len(argv) else None
         del argv[i:i + 2]
-        if section != "echo":
+        if section not in ("echo", "batch"):
             sys.exit(__doc__)
     args = [a for a in argv if not a.startswith("--")]
     if len(args) != 2:
         sys.exit(__doc__)
     results, out_dir = args
+    if section == "batch":
+        path = os.path.join(out_dir, "BENCHMARKS.md")
+        batch_report.splice(path, batch_report.section(results))
+        print(f"report: wrote the batched-datagram part of {path}")
+        return
     if section == "echo":
         path = os.path.join(out_dir, "BENCHMARKS.md")
         plot_echo(results, out_dir)
@@ -487,6 +495,7 @@ def main():
     md += count_table(counts, "udp", "per datagram")
     md += ["usocket's `recvfrom_into` returns the sender as a `usocket::address` (128 bytes of native",
            "sockaddr storage) and `sendto` takes one; that copy and the seam call are the difference.", ""]
+    md += batch_report.section(results)
 
     # --- readline ---------------------------------------------------------------------------------
     md += ["## 6. readline over short lines", ""]
@@ -543,6 +552,7 @@ def main():
 
     md += ["## Reproducing", "", "```", "scripts/bench.sh            # everything: about 20 minutes on 2 cores",
            "scripts/bench.sh --part echo    # only the echo servers (section 8), about 9 minutes",
+           "scripts/bench.sh --part batch   # only the batched datagrams (section 5), 3 to 9 minutes",
            "scripts/bench.sh --smoke    # a few iterations of each, report under build-bench-smoke/",
            "build-bench/bench/usocket_bench --rounds 9 pingpong     # one workload, JSON samples",
            "valgrind --tool=callgrind build-bench/bench/usocket_bench loop perop usocket 20000",

@@ -6,6 +6,8 @@
 #                               then checks that every figure is there (.ci/extra/bench_smoke.sh)
 #   scripts/bench.sh --part echo    only the echo-server comparison (about 9 minutes); replaces
 #                               that section of docs/BENCHMARKS.md and keeps the rest
+#   scripts/bench.sh --part batch   only the batched datagrams, C++ and Python (3 to 9 minutes);
+#                               replaces that part of docs/BENCHMARKS.md and keeps the rest
 #
 # It installs what is missing from .ci/packages.txt, builds in its own build directory
 # (build-bench, or build-bench-smoke), runs bench/usocket_bench (timed workloads, all pinned to
@@ -26,9 +28,9 @@ while (($#)); do
     --part)
       part=${2:-}
       shift
-      [[ $part == echo ]] || { echo "bench.sh: --part takes: echo" >&2; exit 2; }
+      [[ $part == echo || $part == batch ]] || { echo "bench.sh: --part takes: echo, batch" >&2; exit 2; }
       ;;
-    *) echo "usage: scripts/bench.sh [--smoke] [--part echo]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--part echo|batch]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -52,6 +54,9 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g \
 if [[ $part == echo ]]; then
   cmake --build "$build" -j2 --target echo_load echo_raw echo_asio echo_uv echo_selector usock
   results=$build/bench-results-echo
+elif [[ $part == batch ]]; then
+  cmake --build "$build" -j2 --target batch_bench usocket_python
+  results=$build/bench-results-batch
 else
   cmake --build "$build" -j2
 fi
@@ -70,6 +75,59 @@ mkdir -p "$results" "$out"
   echo "commit:      $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src include 2>/dev/null || echo ' (library sources modified)')"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$results/machine.txt"
+
+# --- instruction and system-call counts: difference of two run sizes ---------------------------
+# counts KIND CASE CMD...: prints (count at n2 - count at n1) / (n2 - n1) for callgrind's Ir and
+# strace's system calls; CMD gets the iteration count appended.
+callgrind_ir() {  # N CMD...: user-space instructions of the whole run
+  local n=$1 f
+  shift
+  f=$(mktemp "$root/$results/cg.XXXXXX")
+  valgrind --tool=callgrind --callgrind-out-file="$f" "$@" "$n" >/dev/null 2>&1
+  awk '/^summary:/ {print $2}' "$f"
+  rm -f "$f"
+}
+strace_calls() {  # N CMD...: system calls of the whole run
+  local n=$1 f
+  shift
+  f=$(mktemp "$root/$results/st.XXXXXX")
+  strace -f -c -o "$f" "$@" "$n" >/dev/null 2>&1
+  awk '$NF == "total" {print $4}' "$f"
+  rm -f "$f"
+}
+per_iteration() {  # A B: (B - A) / (n2 - n1)
+  awk -v a="$1" -v b="$2" -v n1="$n1" -v n2="$n2" 'BEGIN {printf "%.2f", (b - a) / (n2 - n1)}'
+}
+
+# --- batched datagrams: send_many/recv_many against one call per datagram, C++ and Python -------
+# Wall time (bench/batch.cpp, bench/python/batch.py: every variant in the same run, alternating)
+# and callgrind's instructions per datagram (difference of two run sizes, bursts of 32).
+run_batch() {
+  local dg=256000 py_dg=64000 case ir1 ir2 pypath=$root/$build/python
+  ((smoke)) && dg=2048 py_dg=2048
+  echo "== batched datagrams (pinned to CPU $cpu)"
+  "$build/bench/batch_bench" --rounds "$rounds" --datagrams "$dg" --cpu "$cpu" --json >"$results/batch.json"
+  for case in raw_per_call raw_mmsg usocket_per_call usocket_many; do
+    ir1=$(callgrind_ir $n1 "$build/bench/batch_bench" loop $case 32)
+    ir2=$(callgrind_ir $n2 "$build/bench/batch_bench" loop $case 32)
+    printf '{"lang":"C++","case":"%s","ir":%s}\n' $case "$(per_iteration "$ir1" "$ir2")" >>"$results/batch_counts.jsonl"
+  done
+  ls "$pypath"/usocket/_usocket*.so >/dev/null 2>&1 || return 0
+  PYTHONPATH=$pypath taskset -c "$cpu" $python bench/python/batch.py --json --rounds "$rounds" \
+    --datagrams "$py_dg" >"$results/batch_python.json"
+  for case in cpython_per_call usocket_per_call usocket_many_into usocket_many; do
+    ir1=$(PYTHONPATH=$pypath callgrind_ir $py_n1 $python bench/python/batch.py loop $case)
+    ir2=$(PYTHONPATH=$pypath callgrind_ir $py_n2 $python bench/python/batch.py loop $case)
+    printf '{"lang":"Python","case":"%s","ir":%s}\n' $case \
+      "$(n1=$py_n1 n2=$py_n2 per_iteration "$ir1" "$ir2")" >>"$results/batch_counts.jsonl"
+  done
+}
+if [[ $part == batch ]]; then
+  run_batch
+  $python bench/report.py --section batch "$results" "$out"
+  echo "== bench (batch part) finished in $((SECONDS - start)) s"
+  exit 0
+fi
 
 # --- echo servers: one load generator, every server in turn (bench/echo/echo_bench.py) ----------
 run_echo() {
@@ -96,29 +154,7 @@ for w in perop udp bulk-tcp bulk-unix pingpong connrate; do
   "$bench" --rounds "$rounds" --scale "$scale" --cpu "$cpu" "$w" >>"$results/timed.jsonl"
 done
 
-# --- instruction and system-call counts: difference of two run sizes ---------------------------
-# counts KIND CASE CMD...: prints (count at n2 - count at n1) / (n2 - n1) for callgrind's Ir and
-# strace's system calls; CMD gets the iteration count appended.
-callgrind_ir() {  # N CMD...: user-space instructions of the whole run
-  local n=$1 f
-  shift
-  f=$(mktemp "$root/$results/cg.XXXXXX")
-  valgrind --tool=callgrind --callgrind-out-file="$f" "$@" "$n" >/dev/null 2>&1
-  awk '/^summary:/ {print $2}' "$f"
-  rm -f "$f"
-}
-strace_calls() {  # N CMD...: system calls of the whole run
-  local n=$1 f
-  shift
-  f=$(mktemp "$root/$results/st.XXXXXX")
-  strace -f -c -o "$f" "$@" "$n" >/dev/null 2>&1
-  awk '$NF == "total" {print $4}' "$f"
-  rm -f "$f"
-}
-per_iteration() {  # A B: (B - A) / (n2 - n1)
-  awk -v a="$1" -v b="$2" -v n1="$n1" -v n2="$n2" 'BEGIN {printf "%.2f", (b - a) / (n2 - n1)}'
-}
-
+# --- instruction and system-call counts --------------------------------------------------------
 echo "== callgrind and strace counts"
 for kind in perop udp; do
   for case in $("$bench" list $kind); do
@@ -209,6 +245,7 @@ if [[ -x "$readline_bin" ]]; then
   fi
 fi
 
+run_batch
 run_echo
 
 {
