@@ -52,45 +52,30 @@ def per_call(mod):
     return run, (a, b)
 
 
-def many_into():
+def many(into):
+    """send_many, then recv_many_into preallocated buffers (`into`) or recv_many (bytes)."""
     a, b = pair(usocket)
     to = b.getsockname()
 
     def run(n, burst):
         out = [(bytes(SIZE), to)] * burst
-        storage = bytearray(SIZE * burst)
-        view = memoryview(storage)
+        view = memoryview(bytearray(SIZE * burst))
         bufs = [view[k * SIZE:(k + 1) * SIZE] for k in range(burst)]
-        send_many, recv_many_into = a.send_many, b.recv_many_into
+        send_many, receive = a.send_many, b.recv_many_into if into else b.recv_many
+        args = (bufs,) if into else (burst, SIZE)
         for _ in range(n // burst):
             sent = send_many(out)
-            got = len(recv_many_into(bufs))
+            got = len(receive(*args))
             while got < sent:  # all are queued on loopback: one call in practice
-                got += len(recv_many_into(bufs[got:sent]))
-
-    return run, (a, b)
-
-
-def many():
-    a, b = pair(usocket)
-    to = b.getsockname()
-
-    def run(n, burst):
-        out = [(bytes(SIZE), to)] * burst
-        send_many, recv_many = a.send_many, b.recv_many
-        for _ in range(n // burst):
-            sent = send_many(out)
-            got = len(recv_many(burst, SIZE))
-            while got < sent:
-                got += len(recv_many(sent - got, SIZE))
+                got += len(receive(bufs[got:sent]) if into else receive(sent - got, SIZE))
 
     return run, (a, b)
 
 
 VARIANTS = {
     "usocket_per_call": ("usocket sendto/recvfrom_into, one call per datagram", lambda: per_call(usocket)),
-    "usocket_many_into": ("usocket send_many/recv_many_into", many_into),
-    "usocket_many": ("usocket send_many/recv_many (bytes per datagram)", many),
+    "usocket_many_into": ("usocket send_many/recv_many_into", lambda: many(True)),
+    "usocket_many": ("usocket send_many/recv_many (bytes per datagram)", lambda: many(False)),
     "cpython_per_call": ("CPython socket sendto/recvfrom_into, one call per datagram", lambda: per_call(cpython_socket)),
 }
 
