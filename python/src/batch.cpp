@@ -16,16 +16,19 @@ namespace {
 bool flags_of(PyObject* o, int& flags) { return o == nullptr || to_int(o, flags); }
 
 // The (sequence[, flags]) arguments of send_many and recv_many_into: the items of the sequence
-// (an iterable, taken once) and a buffer_arg for each, to fill. False with the exception set.
+// (an iterable, taken once), their count and a buffer_arg for each, to fill. False with the
+// exception set.
 bool sequence_args(const char* what, const char* first, PyObject* const* args, Py_ssize_t nargs,
-                   PyObject* kwnames, ref& items, std::unique_ptr<buffer_arg[]>& buffers, int& flags) {
+                   PyObject* kwnames, ref& items, Py_ssize_t& n, std::unique_ptr<buffer_arg[]>& buffers,
+                   int& flags) {
     const char* const names[] = {first, "flags"};
     PyObject* a[2];
     if (!parse_args(what, args, nargs, kwnames, names, 1, 2, a) || !flags_of(a[1], flags)) return false;
     const std::string message = std::string(what) + "() argument 1 must be an iterable";
     items = ref(PySequence_Fast(a[0], message.c_str()));
     if (!items) return false;
-    buffers.reset(new (std::nothrow) buffer_arg[static_cast<std::size_t>(PySequence_Fast_GET_SIZE(items.get()))]);
+    n = PySequence_Fast_GET_SIZE(items.get());
+    buffers.reset(new (std::nothrow) buffer_arg[static_cast<std::size_t>(n)]);
     if (!buffers) PyErr_NoMemory();
     return buffers != nullptr;
 }
@@ -36,10 +39,10 @@ bool sequence_args(const char* what, const char* first, PyObject* const* args, P
 // waits as the socket's timeout says.
 PyObject* socket_send_many(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     ref items;
+    Py_ssize_t n = 0;
     std::unique_ptr<buffer_arg[]> buffers;
     int flags = 0;
-    if (!sequence_args("send_many", "datagrams", args, nargs, kwnames, items, buffers, flags)) return nullptr;
-    const Py_ssize_t n = PySequence_Fast_GET_SIZE(items.get());
+    if (!sequence_args("send_many", "datagrams", args, nargs, kwnames, items, n, buffers, flags)) return nullptr;
     const auto count = static_cast<std::size_t>(n);
     std::vector<address> addresses;
     std::vector<outgoing_datagram> datagrams;
@@ -145,10 +148,10 @@ PyObject* socket_recv_many(PyObject* self, PyObject* const* args, Py_ssize_t nar
 // each writable buffer, from the first, with no copy.
 PyObject* socket_recv_many_into(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
     ref items;
+    Py_ssize_t n = 0;
     std::unique_ptr<buffer_arg[]> buffers;
     int flags = 0;
-    if (!sequence_args("recv_many_into", "buffers", args, nargs, kwnames, items, buffers, flags)) return nullptr;
-    const Py_ssize_t n = PySequence_Fast_GET_SIZE(items.get());
+    if (!sequence_args("recv_many_into", "buffers", args, nargs, kwnames, items, n, buffers, flags)) return nullptr;
     std::vector<incoming_datagram> datagrams;
     try {
         datagrams.resize(static_cast<std::size_t>(n));
