@@ -48,6 +48,13 @@ public:
         m_.lock();
         owner_.store(self(), std::memory_order_relaxed);
     }
+    /// Takes the lock when it is free, never waiting (false when another thread, or this
+    /// one, holds it).
+    bool try_lock() noexcept {
+        if (!m_.try_lock()) return false;
+        owner_.store(self(), std::memory_order_relaxed);
+        return true;
+    }
     void unlock() noexcept {
         owner_.store(nullptr, std::memory_order_relaxed);
         m_.unlock();

@@ -1,17 +1,26 @@
 // MicroPython's stream methods on the socket (seed 001): read, readinto, readline, write (with
 // MicroPython's max_len and offset forms), over usocket::socket's own (no short reads or writes
 // on a blocking socket; on a non-blocking one what could be done now, None when nothing).
+//
+// A read the read-ahead buffer can serve whole (a line in it, n bytes in it) is served with the
+// GIL held, straight from the buffer into the bytes object: only a read that must wait (for the
+// socket, or for the read lock another read holds) releases the GIL, through the library's
+// call, which keeps its deadline, interrupt check and reentrancy check.
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 
 #include "module.hpp"
+#include "stream_hold.hpp"
 #include "usocket/socket_file.hpp"
 
 namespace usocket::python {
 
 namespace {
+
+using usocket::detail::nowait_hold;
 
 PyObject* bytes_or_none(PyObject* self, const std::optional<std::string>& data, const std::error_code& ec,
                         const char* what) {
@@ -42,6 +51,15 @@ PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("read", nargs, 0, 1)) return nullptr;
     std::optional<std::size_t> size;
     if (!limit_arg(args, nargs, size)) return nullptr;
+    if (size) {
+        nowait_hold hold(sock_of(self));
+        if (hold && hold.size() >= *size) {
+            PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(hold.head()),
+                                                       static_cast<Py_ssize_t>(*size));
+            if (data != nullptr) hold.consume(*size);
+            return data;
+        }
+    }
     std::error_code ec;
     const auto data = socket_call(self, [&] { return size ? sock_of(self).read(*size, ec) : sock_of(self).read(ec); });
     return bytes_or_none(self, data, ec, "read");
@@ -58,6 +76,15 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
         PyErr_SetString(PyExc_ValueError, "negative buffersize in readinto");
         return nullptr;
     }
+    const auto want = nbytes == 0 ? buf.size() : static_cast<std::size_t>(nbytes);
+    if (want <= buf.size()) {  // more is the library's error, reported below
+        nowait_hold hold(sock_of(self));
+        if (hold && hold.size() >= want) {
+            if (want != 0) std::memcpy(buf.data(), hold.head(), want);
+            hold.consume(want);
+            return PyLong_FromSize_t(want);
+        }
+    }
     std::error_code ec;
     const auto n = socket_call(self, [&] {
         return sock_of(self).readinto(mutable_buffer(buf.data(), buf.size()), static_cast<std::size_t>(nbytes), ec);
@@ -67,11 +94,32 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
 
 // readline([limit]): one line with its '\n', b"" at the end of the stream.
 PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("readline", nargs, 0, 1)) return nullptr;
-    std::optional<std::size_t> limit;
-    if (!limit_arg(args, nargs, limit)) return nullptr;
+    std::size_t limit = no_limit;
+    if (nargs != 0) [[unlikely]] {
+        if (!check_nargs("readline", nargs, 0, 1)) return nullptr;
+        std::optional<std::size_t> given;
+        if (!limit_arg(args, nargs, given)) return nullptr;
+        limit = given.value_or(no_limit);
+    }
+    {
+        nowait_hold hold(sock_of(self));
+        if (hold) {
+            // The line is served from the buffer when it is there whole: its '\n' within the
+            // first `limit` bytes, or `limit` bytes buffered.
+            const std::size_t avail = std::min(hold.size(), limit);
+            const void* nl = avail != 0 ? std::memchr(hold.head(), '\n', avail) : nullptr;
+            if (nl != nullptr || avail == limit) {
+                const std::size_t n =
+                    nl != nullptr ? static_cast<std::size_t>(static_cast<const std::byte*>(nl) - hold.head()) + 1 : avail;
+                PyObject* line =
+                    PyBytes_FromStringAndSize(reinterpret_cast<const char*>(hold.head()), static_cast<Py_ssize_t>(n));
+                if (line != nullptr) hold.consume(n);
+                return line;
+            }
+        }
+    }
     std::error_code ec;
-    const auto line = socket_call(self, [&] { return sock_of(self).readline(limit.value_or(no_limit), ec); });
+    const auto line = socket_call(self, [&] { return sock_of(self).readline(limit, ec); });
     return bytes_or_none(self, line, ec, "readline");
 }
 
