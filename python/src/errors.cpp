@@ -97,6 +97,7 @@ bool check_signals() noexcept {
     // CPython).
     PyThreadState* ts = detail::released_thread;
     if (ts == nullptr || !detail::handles_signals) return false;  // nothing to run here
+    if (detail::progress_made) return true;
     if (finalizing_elsewhere()) return true;  // the call ends, and without_gil() parks the thread
     PyEval_RestoreThread(ts);
     const bool raised = PyErr_CheckSignals() != 0;

@@ -65,6 +65,9 @@ inline thread_local bool released_finalizing = false;
 /// This thread runs Python's signal handlers (the main thread of the main interpreter): only
 /// then does check_signals() take the GIL (elsewhere PyErr_CheckSignals() does nothing).
 inline thread_local bool handles_signals = false;
+/// A call on this thread made progress that an error must not lose (the rest of a send):
+/// check_signals() gives up at once, leaving the handlers to run when the call has returned.
+inline thread_local bool progress_made = false;
 
 /// With the GIL held: this thread runs the signal handlers.
 inline bool runs_signal_handlers() noexcept {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "module.hpp"
+#include "nowait.hpp"
 
 #include <structmember.h>  // after Python.h
 
@@ -295,8 +296,9 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     int flags = 0;
     if (!data.get(args[0], true) || !flags_arg(args, nargs, 1, flags)) return nullptr;
     std::error_code ec;
-    const std::size_t n =
-        socket_call(self, [&] { return sock_of(self).send(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
+    std::size_t n = 0;
+    if (!send_nowait(self, const_buffer(data.data(), data.size()), flags, ec, n))
+        n = socket_call(self, [&] { return sock_of(self).send(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
     if (ec) return set_error(self, ec, "send");
     return new_int(n);
 }
@@ -357,10 +359,18 @@ bool size_args(const char* what, PyObject* const* args, Py_ssize_t nargs, Py_ssi
 // The thread's buffer is not used by a call nested in one that uses it (a signal handler's).
 constexpr Py_ssize_t small_receive = 64 * 1024;
 
-// receive(mutable_buffer) -> count runs with the GIL released; on its error (`ec`) the result
-// is null with no Python exception set.
+// receive(mutable_buffer, msg_flags) -> count: its first try with the GIL held (nowait.hpp),
+// then, when that would block, with the GIL released; on its error (`ec`) the result is null
+// with no Python exception set.
 template <class Receive>
-PyObject* receive_bytes(PyObject* self, Py_ssize_t size, const std::error_code& ec, Receive&& receive) {
+std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::error_code& ec, Receive&& receive) {
+    std::size_t got = 0;
+    if (receive_nowait(self, flags, ec, got, [&](msg_flags f) { return receive(buf, f); })) return got;
+    return socket_call(self, [&] { return receive(buf, msg_flags{flags}); });
+}
+
+template <class Receive>
+PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_code& ec, Receive&& receive) {
     thread_local std::unique_ptr<char[]> buffer;
     thread_local bool busy = false;
     if (size <= small_receive && !busy) {
@@ -368,15 +378,14 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, const std::error_code& 
         if (!buffer) return PyErr_NoMemory();
         busy = true;
         const std::size_t got =
-            socket_call(self, [&] { return receive(mutable_buffer(buffer.get(), static_cast<std::size_t>(size))); });
+            receive_into(self, mutable_buffer(buffer.get(), static_cast<std::size_t>(size)), flags, ec, receive);
         busy = false;
         return ec ? nullptr : PyBytes_FromStringAndSize(buffer.get(), static_cast<Py_ssize_t>(got));
     }
     ref bytes(PyBytes_FromStringAndSize(nullptr, size));
     if (!bytes) return nullptr;
     char* data = PyBytes_AS_STRING(bytes.get());
-    const std::size_t got =
-        socket_call(self, [&] { return receive(mutable_buffer(data, static_cast<std::size_t>(size))); });
+    const std::size_t got = receive_into(self, mutable_buffer(data, static_cast<std::size_t>(size)), flags, ec, receive);
     if (ec) return nullptr;
     if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
     return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(got));
@@ -390,8 +399,8 @@ PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!size_args("recv", args, nargs, size, flags)) return nullptr;
     if (size == 0) return PyBytes_FromStringAndSize(nullptr, 0);
     std::error_code ec;
-    PyObject* data =
-        receive_bytes(self, size, ec, [&](mutable_buffer buf) { return sock_of(self).recv_into(buf, 0, msg_flags{flags}, ec); });
+    PyObject* data = receive_bytes(self, size, flags, ec,
+                                   [&](mutable_buffer buf, msg_flags f) { return sock_of(self).recv_into(buf, 0, f, ec); });
     return ec ? set_error(self, ec, "recv") : data;
 }
 
@@ -401,8 +410,9 @@ PyObject* socket_recvfrom(PyObject* self, PyObject* const* args, Py_ssize_t narg
     if (!size_args("recvfrom", args, nargs, size, flags)) return nullptr;
     address from;
     std::error_code ec;
-    ref data(receive_bytes(self, size, ec,
-                           [&](mutable_buffer buf) { return sock_of(self).recvfrom_into(buf, 0, msg_flags{flags}, from, ec); }));
+    ref data(receive_bytes(self, size, flags, ec, [&](mutable_buffer buf, msg_flags f) {
+        return sock_of(self).recvfrom_into(buf, 0, f, from, ec);
+    }));
     if (ec) return set_error(self, ec, "recvfrom");
     if (!data) return nullptr;
     ref addr(from_address(from));
@@ -436,9 +446,8 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     // As recv(): 0 bytes wanted (an empty buffer, nbytes 0) asks the socket nothing.
     if (nbytes == 0 && buf.size() == 0) return new_int(0);
     std::error_code ec;
-    const std::size_t got = socket_call(self, [&] {
-        return sock_of(self).recv_into(mutable_buffer(buf.data(), buf.size()), nbytes, msg_flags{flags}, ec);
-    });
+    const std::size_t got = receive_into(self, mutable_buffer(buf.data(), buf.size()), flags, ec,
+                                         [&](mutable_buffer b, msg_flags f) { return sock_of(self).recv_into(b, nbytes, f, ec); });
     if (ec) return set_error(self, ec, "recv_into");
     return new_int(got);
 }
@@ -712,6 +721,32 @@ PyObject* wrap_socket(const module_state* state, usocket::socket&& s) {
     PyObject* self = socket_new(state->socket_type, nullptr, nullptr);
     if (self != nullptr) sock_of(self) = std::move(s);
     return self;
+}
+
+bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent) {
+    usocket::socket& s = sock_of(self);
+    const usocket::detail::socket_state* st = socket_access::state(s);
+    if (st == nullptr || st->tr != nullptr) return false;
+    {
+        const gil_held_call held;
+        sent = s.send(data, msg_flags{flags} | msg_dontwait, ec);
+    }
+    if (ec) {
+        if (!is_would_block(ec) || !waits(*st, flags)) return true;
+        ec.clear();
+        return false;
+    }
+    if (sent == data.size() || !waits(*st, flags) || st->timeout_ns() > 0) return true;
+    // A blocking send the try cut short: the rest, waiting.
+    std::error_code rest_ec;
+    const std::size_t rest = socket_call(self, [&] {
+        detail::progress_made = true;
+        const std::size_t n = s.send(const_buffer(data.data() + sent, data.size() - sent), msg_flags{flags}, rest_ec);
+        detail::progress_made = false;
+        return n;
+    });
+    if (!rest_ec) sent += rest;
+    return true;
 }
 
 }  // namespace usocket::python

@@ -1,0 +1,61 @@
+#pragma once
+// The first try of recv and send, made with the GIL held: the system call with MSG_DONTWAIT,
+// which never waits. Only when it would block does the call release the GIL and go the way
+// that may wait (the library's call with the socket's timeout, deadline and interrupt check),
+// so a call whose answer is ready costs no GIL hand-over. A try that cannot be made without
+// waiting (bytes buffered by the stream methods, a transport such as TLS, the read lock held by
+// another read) goes that way at once.
+
+#include <utility>
+
+#include "module.hpp"
+#include "stream_hold.hpp"
+
+namespace usocket::python {
+
+/// A library call made with the GIL held: the interrupt check must not take back a GIL this
+/// thread holds (a signal handler's call nested in an outer call's check), so it sees no
+/// released thread state meanwhile (and then lets the library retry an EINTR).
+class gil_held_call {
+public:
+    gil_held_call() noexcept : saved_(std::exchange(detail::released_thread, nullptr)) {}
+    gil_held_call(const gil_held_call&) = delete;
+    gil_held_call& operator=(const gil_held_call&) = delete;
+    ~gil_held_call() { detail::released_thread = saved_; }
+
+private:
+    PyThreadState* saved_;
+};
+
+/// True when a try that would block must wait: a blocking socket or one with a timeout, and the
+/// caller did not ask for MSG_DONTWAIT.
+inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
+    return st.timeout_ns() != 0 && !has_any(msg_flags{flags}, msg_dontwait);
+}
+
+/// A receive's first try: `receive(flags)` (the socket's receive call, with `ec`) with
+/// MSG_DONTWAIT added, under a hold of the read lock (so that no stream read fills the buffer
+/// meanwhile). True when it answered (`got`, or the error in `ec`); false when the call must
+/// go the way that may wait.
+template <class Receive>
+bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t& got, Receive&& receive) {
+    const usocket::detail::nowait_hold hold(sock_of(self));
+    if (!hold || !hold.plain_and_empty()) return false;
+    {
+        const gil_held_call held;
+        got = receive(msg_flags{flags} | msg_dontwait);
+    }
+    if (ec && is_would_block(ec) && waits(hold.state(), flags)) {
+        ec.clear();
+        return false;
+    }
+    return true;
+}
+
+/// send's first try. A blocking socket's send sends everything (fewer only when a signal cuts
+/// it short): when the try sent part of it, the rest is sent with the GIL released, and an
+/// error or a signal there ends the call with the count sent so far, as the kernel's blocking
+/// send does (the signal's handler runs when the call has returned). True when it answered.
+bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent);
+
+}  // namespace usocket::python
