@@ -116,9 +116,14 @@ std::error_code socket_state::try_close_descriptor() noexcept {
     } while (!use_.compare_exchange_weak(u, u | released_bit, std::memory_order_acq_rel));
     // From here no call can enter: the descriptor and the buffer are this thread's alone.
     registry::remove(*this);
-    if (rb.settle_fn == nullptr) {  // a socket_streambuf may still point into the bytes
-        rb.release();
-        buffered.store(0, std::memory_order_relaxed);
+    {
+        // Under the read lock: a hold that reads the buffer without entering as a call
+        // (nowait_hold, src/stream_hold.hpp) counts on it.
+        const read_step step(read_lock);
+        if (rb.settle_fn == nullptr) {  // a socket_streambuf may still point into the bytes
+            rb.release();
+            buffered.store(0, std::memory_order_relaxed);
+        }
     }
     std::error_code ec;
     // As CPython: ECONNRESET from close() means the peer went first, not a failure.

@@ -10,21 +10,23 @@
 
 namespace usocket::detail {
 
-/// The call is in flight on the socket (as use_guard: a close() racing it leaves the descriptor
-/// and the state alone until it ends) and holds its read lock, taken only when free: when the
-/// socket is closed, has no state, or the lock is held (by another thread's read, or by a read
-/// this thread is inside: a reentrant call), the hold is empty and the caller goes the way that
-/// may wait, which reports or waits as usual.
+/// The socket's read lock, taken only when free, on an open socket: when the socket is closed,
+/// has no state, or the lock is held (by another thread's read, or by a read this thread is
+/// inside: a reentrant call), the hold is empty and the caller goes the way that may wait,
+/// which reports or waits as usual. The hold reads the buffer only: it does not enter as a call
+/// on the descriptor (the buffer's memory is released under the read lock when the descriptor
+/// closes, and the caller's socket object keeps the state alive); a system call made under it
+/// enters as usual (the socket's own call).
 class nowait_hold {
 public:
     explicit nowait_hold(const socket& s) noexcept : st_(socket_access::state(s)) {
         if (st_ == nullptr) return;
-        if (!st_->enter()) [[unlikely]] {
+        if (!st_->read_lock.try_lock()) [[unlikely]] {
             st_ = nullptr;
             return;
         }
-        if (!st_->read_lock.try_lock()) [[unlikely]] {
-            st_->leave();
+        if (st_->closed()) [[unlikely]] {  // after the lock: the buffer is not released under it
+            st_->read_lock.unlock();
             st_ = nullptr;
             return;
         }
@@ -36,7 +38,6 @@ public:
         if (st_ == nullptr) return;
         if (consumed_) st_->publish();
         st_->read_lock.unlock();
-        st_->leave();
     }
     explicit operator bool() const noexcept { return st_ != nullptr; }
     socket_state& state() const noexcept { return *st_; }
