@@ -4,13 +4,15 @@
     /usr/bin/python3 bench/report.py RESULTS_DIR OUT_DIR [--check]
     /usr/bin/python3 bench/report.py --section echo RESULTS_DIR OUT_DIR
     /usr/bin/python3 bench/report.py --section batch RESULTS_DIR OUT_DIR
+    /usr/bin/python3 bench/report.py --section python RESULTS_DIR OUT_DIR
 
 RESULTS_DIR holds timed.jsonl (usocket_bench), counts.jsonl (callgrind and strace counts),
-annotate_*.txt, python.json, py_counts.jsonl, readline*.txt, echo.jsonl (bench/echo/), machine.txt
+annotate_*.txt, python.json, py_counts.jsonl, python_stream.json, py_stream_counts.jsonl, readline*.txt, echo.jsonl (bench/echo/), machine.txt
 and run.txt.
 OUT_DIR receives BENCHMARKS.md, bench_cost.svg, bench_instructions.svg and bench_echo.svg (gnuplot).
 --check only verifies that every figure is a positive number (the CI smoke pass). --section echo
-replaces only the echo servers' section of OUT_DIR/BENCHMARKS.md (scripts/bench.sh --part echo).
+replaces only the echo servers' section of OUT_DIR/BENCHMARKS.md (scripts/bench.sh --part echo),
+--section python only the Python module's (scripts/bench.sh --part python).
 Standard library only.
 """
 
@@ -24,6 +26,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "echo"))
 import echo_report  # noqa: E402  (bench/echo/echo_report.py)
 import batch_report  # noqa: E402  (bench/batch_report.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+import python_report  # noqa: E402  (bench/python/python_report.py)
 
 # Implementations in the order tables and plots show them.
 ORDER = ["raw", "usocket", "usocket_ec", "usocket_timeout", "raw_try_first", "raw_poll_first", "asio",
@@ -269,7 +273,7 @@ def main():
         i = argv.index("--section")
         section = argv[i + 1] if i + 1 < len(argv) else None
         del argv[i:i + 2]
-        if section not in ("echo", "batch"):
+        if section not in ("echo", "batch", "python"):
             sys.exit(__doc__)
     args = [a for a in argv if not a.startswith("--")]
     if len(args) != 2:
@@ -285,6 +289,11 @@ def main():
         plot_echo(results, out_dir)
         echo_report.splice(path, echo_report.section(results))
         print(f"report: wrote the echo section of {path}")
+        return
+    if section == "python":
+        path = os.path.join(out_dir, "BENCHMARKS.md")
+        echo_report.splice(path, python_report.section(results), python_report.TITLE)
+        print(f"report: wrote the Python section of {path}")
         return
     if "--check" in sys.argv:
         sys.exit(check(results))
@@ -518,34 +527,7 @@ def main():
                "had not landed. `scripts/bench.sh` builds and runs it as soon as it exists.", ""]
 
     # --- Python -------------------------------------------------------------------------------------
-    md += ["## 7. The Python module against CPython's socket", ""]
-    py = read_text(os.path.join(results, "python.json"))
-    if py:
-        pj = json.loads(py)
-        meta = pj["meta"]
-        md += [f"`bench/python/send_recv.py`: 64-byte send + receive on a socketpair in one process, "
-               f"Python {meta['python']} (`{meta['executable']}`), {meta['rounds']} rounds of "
-               f"{meta['iterations']} iterations alternating the modules, medians; the empty Python loop "
-               "is subtracted.", "",
-               "| operation | module | ns per pair | ns per call | ÷ CPython |", "|---|---|---:|---:|---:|"]
-        for op, by_impl in pj["results"].items():
-            for name, r in by_impl.items():
-                md.append(f"| {op} | {name} | {r['ns_per_pair']:.0f} | {r['ns_per_call']:.0f} | "
-                          f"{r['ratio_to_cpython']:.3f} |")
-        md.append("")
-    else:
-        md += ["`bench/python/send_recv.py` did not run (the script or the built module was missing).", ""]
-    if py_counts:
-        md += ["Instructions per send + receive pair under callgrind (`bench/py_loop.py`, the same loop at",
-               "two sizes; the loop's own cost is the `empty` row, included in the others):", "",
-               "| module | mode | user-space instructions per pair | system calls per pair |",
-               "|---|---|---:|---:|"]
-        for p in py_counts:
-            sc = f"{p['syscalls']:.2f}" if p.get("syscalls") is not None else "—"
-            md.append(f"| {p['module']} | {p['mode']} | {p['ir']:.0f} | {sc} |")
-        md += ["", "`recv` allocates a new `bytes` per call; `recv_into` fills a preallocated `bytearray` (no",
-               "copy out); `timeout` is `recv_into` on sockets with `settimeout(5.0)`, where CPython polls",
-               "before every call.", ""]
+    md += python_report.section(results)
 
     plot_echo(results, out_dir)
     md += echo_report.section(results)
@@ -553,6 +535,7 @@ def main():
     md += ["## Reproducing", "", "```", "scripts/bench.sh            # everything: about 20 minutes on 2 cores",
            "scripts/bench.sh --part echo    # only the echo servers (section 8), about 9 minutes",
            "scripts/bench.sh --part batch   # only the batched datagrams (section 5), 3 to 9 minutes",
+           "scripts/bench.sh --part python  # only the Python module against CPython (section 7), about 4 minutes",
            "scripts/bench.sh --smoke    # a few iterations of each, report under build-bench-smoke/",
            "build-bench/bench/usocket_bench --rounds 9 pingpong     # one workload, JSON samples",
            "valgrind --tool=callgrind build-bench/bench/usocket_bench loop perop usocket 20000",

@@ -8,11 +8,14 @@
 #                               that section of docs/BENCHMARKS.md and keeps the rest
 #   scripts/bench.sh --part batch   only the batched datagrams, C++ and Python (3 to 9 minutes);
 #                               replaces that part of docs/BENCHMARKS.md and keeps the rest
+#   scripts/bench.sh --part python  only the Python module against CPython's socket (about 4
+#                               minutes); replaces that section of docs/BENCHMARKS.md
 #
 # It installs what is missing from .ci/packages.txt, builds in its own build directory
 # (build-bench, or build-bench-smoke), runs bench/usocket_bench (timed workloads, all pinned to
 # one core), callgrind and strace counts of the single-thread loops, the Python module against
-# CPython's socket (bench/python/send_recv.py and bench/py_loop.py under callgrind), the readline
+# CPython's socket (bench/python/send_recv.py, bench/python/stream.py, and both under callgrind:
+# bench/py_loop.py, stream.py --one), the readline
 # benchmark (bench/readline/) when present, the echo servers (bench/echo/: usock --echo, the
 # library's selector example, raw epoll, Asio and libuv under one load generator; the server on
 # BENCH_CPU, the generator on the other core) and bench/report.py. Loopback only.
@@ -28,18 +31,18 @@ while (($#)); do
     --part)
       part=${2:-}
       shift
-      [[ $part == echo || $part == batch ]] || { echo "bench.sh: --part takes: echo, batch" >&2; exit 2; }
+      [[ $part == echo || $part == batch || $part == python ]] || { echo "bench.sh: --part takes: echo, batch, python" >&2; exit 2; }
       ;;
-    *) echo "usage: scripts/bench.sh [--smoke] [--part echo|batch]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--smoke] [--part echo|batch|python]" >&2; exit 2 ;;
   esac
   shift
 done
 if ((smoke)); then
   build=build-bench-smoke rounds=1 scale=0.01 out=$build/report
-  n1=160 n2=800 py_n1=200 py_n2=1000
+  n1=160 n2=800 py_n1=200 py_n2=1000 st_lines=2000 st_n1=1000 st_n2=3000
 else
   build=build-bench rounds=${BENCH_ROUNDS:-15} scale=1 out=docs
-  n1=1600 n2=17600 py_n1=2000 py_n2=22000
+  n1=1600 n2=17600 py_n1=2000 py_n2=22000 st_lines=200000 st_n1=20000 st_n2=120000
 fi
 cpu=${BENCH_CPU:-0}
 python=/usr/bin/python3
@@ -57,6 +60,9 @@ if [[ $part == echo ]]; then
 elif [[ $part == batch ]]; then
   cmake --build "$build" -j2 --target batch_bench usocket_python
   results=$build/bench-results-batch
+elif [[ $part == python ]]; then
+  cmake --build "$build" -j2 --target usocket_python
+  results=$build/bench-results-python
 else
   cmake --build "$build" -j2
 fi
@@ -147,6 +153,68 @@ if [[ $part == echo ]]; then
   exit 0
 fi
 
+# --- the Python module against CPython's socket ------------------------------------------------
+run_python() {
+pypath=$root/$build/python
+if [[ -d "$pypath/usocket" ]] && ls "$pypath"/usocket/_usocket*.so >/dev/null 2>&1; then
+  if [[ -f bench/python/send_recv.py ]]; then
+    echo "== bench/python/send_recv.py"
+    py_args=()
+    ((smoke)) && py_args=(--rounds 1 --iterations 200)
+    PYTHONPATH=$pypath taskset -c "$cpu" $python bench/python/send_recv.py --json "${py_args[@]}" \
+      >"$results/python.json"
+  fi
+  echo "== Python instruction counts (bench/py_loop.py)"
+  py_modes=(empty recv recv_into timeout)
+  ((smoke)) && py_modes=(recv_into)
+  for module in socket usocket; do
+    for mode in "${py_modes[@]}"; do
+      [[ $module == usocket && $mode == empty ]] && continue
+      export PYTHONPATH=$pypath
+      ir1=$(callgrind_ir $py_n1 $python bench/py_loop.py $module $mode)
+      ir2=$(callgrind_ir $py_n2 $python bench/py_loop.py $module $mode)
+      sc1=0 sc2=0
+      if ((!smoke)); then
+        sc1=$(strace_calls $py_n1 $python bench/py_loop.py $module $mode)
+        sc2=$(strace_calls $py_n2 $python bench/py_loop.py $module $mode)
+      fi
+      unset PYTHONPATH
+      pi=$(n1=$py_n1 n2=$py_n2 per_iteration "$ir1" "$ir2")
+      ps=$(n1=$py_n1 n2=$py_n2 per_iteration "$sc1" "$sc2")
+      printf '{"module":"%s","mode":"%s","ir":%s,"syscalls":%s}\n' $module $mode "$pi" "$ps" \
+        >>"$results/py_counts.jsonl"
+      echo "   $module $mode: $pi instructions/iteration"
+    done
+  done
+  echo "== bench/python/stream.py (the stream methods against makefile('rb'))"
+  st_args=(--lines $st_lines)
+  ((smoke)) && st_args+=(--rounds 1)
+  PYTHONPATH=$pypath taskset -c "$cpu" $python bench/python/stream.py --json "${st_args[@]}" \
+    >"$results/python_stream.json"
+  for module in socket usocket; do
+    for op in readline read readinto drain; do
+      ((smoke)) && [[ $op != readline ]] && continue
+      export PYTHONPATH=$pypath
+      ir1=$(callgrind_ir $st_n1 $python bench/python/stream.py --one $module $op --lines)
+      ir2=$(callgrind_ir $st_n2 $python bench/python/stream.py --one $module $op --lines)
+      unset PYTHONPATH
+      pi=$(n1=$st_n1 n2=$st_n2 per_iteration "$ir1" "$ir2")
+      printf '{"module":"%s","op":"%s","ir":%s}\n' $module $op "$pi" >>"$results/py_stream_counts.jsonl"
+      echo "   $module $op: $pi instructions/line"
+    done
+  done
+else
+  echo "== the Python module was not built (no Python headers?): Python figures skipped"
+fi
+}
+if [[ $part == python ]]; then
+  run_python
+  echo "Python: $($python --version 2>&1) ($python), pinned to CPU $cpu" >"$results/run.txt"
+  $python bench/report.py --section python "$results" "$out"
+  echo "== bench (python part) finished in $((SECONDS - start)) s"
+  exit 0
+fi
+
 # --- timed workloads: every implementation in the same run, alternating ------------------------
 echo "== timed workloads (rounds=$rounds, pinned to CPU $cpu)"
 for w in perop udp bulk-tcp bulk-unix pingpong connrate; do
@@ -195,41 +263,7 @@ if ((!smoke)); then
   done
 fi
 
-# --- the Python module against CPython's socket ------------------------------------------------
-pypath=$root/$build/python
-if [[ -d "$pypath/usocket" ]] && ls "$pypath"/usocket/_usocket*.so >/dev/null 2>&1; then
-  if [[ -f bench/python/send_recv.py ]]; then
-    echo "== bench/python/send_recv.py"
-    py_args=()
-    ((smoke)) && py_args=(--rounds 1 --iterations 200)
-    PYTHONPATH=$pypath taskset -c "$cpu" $python bench/python/send_recv.py --json "${py_args[@]}" \
-      >"$results/python.json"
-  fi
-  echo "== Python instruction counts (bench/py_loop.py)"
-  py_modes=(empty recv recv_into timeout)
-  ((smoke)) && py_modes=(recv_into)
-  for module in socket usocket; do
-    for mode in "${py_modes[@]}"; do
-      [[ $module == usocket && $mode == empty ]] && continue
-      export PYTHONPATH=$pypath
-      ir1=$(callgrind_ir $py_n1 $python bench/py_loop.py $module $mode)
-      ir2=$(callgrind_ir $py_n2 $python bench/py_loop.py $module $mode)
-      sc1=0 sc2=0
-      if ((!smoke)); then
-        sc1=$(strace_calls $py_n1 $python bench/py_loop.py $module $mode)
-        sc2=$(strace_calls $py_n2 $python bench/py_loop.py $module $mode)
-      fi
-      unset PYTHONPATH
-      pi=$(n1=$py_n1 n2=$py_n2 per_iteration "$ir1" "$ir2")
-      ps=$(n1=$py_n1 n2=$py_n2 per_iteration "$sc1" "$sc2")
-      printf '{"module":"%s","mode":"%s","ir":%s,"syscalls":%s}\n' $module $mode "$pi" "$ps" \
-        >>"$results/py_counts.jsonl"
-      echo "   $module $mode: $pi instructions/iteration"
-    done
-  done
-else
-  echo "== the Python module was not built (no Python headers?): Python figures skipped"
-fi
+run_python
 
 # --- readline (bench/readline/, when it exists) --------------------------------------------------
 readline_bin=$build/bench/readline/readline_bench

@@ -220,13 +220,13 @@ def check(results):
     return bad
 
 
-def splice(md_path, lines):
-    """Replaces this section of an existing page (or adds it before "## Reproducing")."""
+def splice(md_path, lines, title=TITLE):
+    """Replaces the section `title` of an existing page (or adds it before "## Reproducing")."""
     text = open(md_path).read() if os.path.exists(md_path) else "# Benchmarks\n\n## Reproducing\n"
     body = "\n".join(lines).rstrip("\n") + "\n\n"
-    start = text.find(TITLE + "\n")
+    start = text.find(title + "\n")
     if start >= 0:
-        end = text.find("\n## ", start + len(TITLE))
+        end = text.find("\n## ", start + len(title))
         text = text[:start] + body + (text[end + 1:] if end >= 0 else "")
     else:
         at = text.find("## Reproducing")

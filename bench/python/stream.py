@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""The Python module's stream methods against CPython's buffered file, Python against Python.
+
+A writer thread fills one end of a socketpair with LINES lines of 34 bytes (sendall, then
+shutdown); the reader reads them one call at a time: the usocket socket's own MicroPython stream
+methods (sock.readline(), sock.read(34), sock.readinto(buf)) against CPython's
+sock.makefile('rb') (f.readline(), f.read(34), f.readinto(buf)), the same loop in the same
+process, alternating the modules round by round (drift between runs on a shared VM is larger
+than the difference); medians of the rounds. Pin it to one core: both threads then share it.
+
+    PYTHONPATH=<build>/python taskset -c 0 /usr/bin/python3 bench/python/stream.py
+        [--lines 200000] [--rounds 9] [--json]
+
+One run of one loop, for instruction counts under callgrind (two sizes, the difference):
+
+    PYTHONPATH=<build>/python valgrind --tool=callgrind /usr/bin/python3 bench/python/stream.py
+        --one MODULE OP --lines N          (MODULE: socket or usocket; OP: readline, read, readinto, drain)
+
+`drain` reads the same stream with recv(65536): the writer's and the loop's share, subtracted
+from nothing (reported beside the others).
+"""
+
+import argparse
+import json
+import os
+import socket as cpython_socket
+import statistics
+import sys
+import threading
+import time
+
+LINE = b"line 0123456789 .................\n"
+LINE_SIZE = len(LINE)
+assert LINE_SIZE == 34
+
+
+def reader_of(module, sock, op):
+    """The bound method and its argument for one read of one line."""
+    if module is cpython_socket:
+        f = sock.makefile("rb")
+        src = f
+    else:
+        f = None
+        src = sock
+    if op == "readline":
+        return f, src.readline, ()
+    if op == "read":
+        return f, src.read, (LINE_SIZE,)
+    if op == "readinto":
+        return f, src.readinto, (bytearray(LINE_SIZE),)
+    raise SystemExit("unknown op " + op)
+
+
+def run(module, op, n):
+    """Seconds to read n lines with `op`, the writer feeding the socketpair meanwhile."""
+    a, b = module.socketpair()
+    data = LINE * n
+
+    def writer():
+        a.sendall(data)
+        a.shutdown(cpython_socket.SHUT_WR)
+
+    t = threading.Thread(target=writer)
+    if op == "drain":
+        recv = b.recv
+        t.start()
+        t0 = time.perf_counter()
+        got = 0
+        while got < len(data):
+            chunk = recv(65536)
+            if not chunk:
+                raise SystemExit("short stream")
+            got += len(chunk)
+        elapsed = time.perf_counter() - t0
+    else:
+        f, call, args = reader_of(module, b, op)
+        t.start()
+        t0 = time.perf_counter()
+        if args:
+            arg = args[0]
+            for _ in range(n):
+                call(arg)
+        else:
+            for _ in range(n):
+                call()
+        elapsed = time.perf_counter() - t0
+        # The stream must be exactly used up: the loop read whole lines.
+        last = call(*args)
+        if last not in (b"", 0):
+            raise SystemExit(f"{module.__name__} {op}: the stream was not read whole ({last!r})")
+        if f is not None:
+            f.close()
+    t.join()
+    a.close()
+    b.close()
+    return elapsed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=200_000)
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--one", nargs=2, metavar=("MODULE", "OP"))
+    args = ap.parse_args()
+
+    import usocket
+    modules = {"socket": cpython_socket, "usocket": usocket}
+    if args.one:
+        run(modules[args.one[0]], args.one[1], args.lines)
+        return
+
+    results = {"python": sys.version.split()[0], "executable": sys.executable, "module": os.path.relpath(os.path.dirname(usocket.__file__)),
+               "lines": args.lines,
+               "line_size": LINE_SIZE, "rounds": args.rounds, "ops": {}}
+    for op in ("readline", "read", "readinto"):
+        for m in modules.values():  # warm-up
+            run(m, op, min(args.lines, 20000))
+        rates = {"socket": [], "usocket": []}
+        ratios = []
+        for _ in range(args.rounds):
+            r = {}
+            for name, m in modules.items():
+                r[name] = args.lines / run(m, op, args.lines)
+                rates[name].append(r[name])
+            ratios.append(r["usocket"] / r["socket"])
+        results["ops"][op] = {
+            "cpython_lines_per_s": statistics.median(rates["socket"]),
+            "usocket_lines_per_s": statistics.median(rates["usocket"]),
+            "ratio": statistics.median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+        }
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return
+    print(f"python {results['python']} ({results['executable']}), usocket from {results['module']}")
+    print(f"{args.lines} lines of {LINE_SIZE} bytes, {args.rounds} rounds alternating, medians")
+    names = {"readline": ("sock.readline()", "makefile('rb').readline()"),
+             "read": (f"sock.read({LINE_SIZE})", f"makefile('rb').read({LINE_SIZE})"),
+             "readinto": ("sock.readinto(buf)", "makefile('rb').readinto(buf)")}
+    for op, r in results["ops"].items():
+        ours, theirs = names[op]
+        print(f"{op:9} usocket {ours:22} {r['usocket_lines_per_s'] / 1e6:6.2f} M lines/s   "
+              f"CPython {theirs:32} {r['cpython_lines_per_s'] / 1e6:6.2f} M lines/s   "
+              f"x{r['ratio']:.2f} (rounds {r['ratio_min']:.2f}-{r['ratio_max']:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""The calls served with the GIL held: stream reads from bytes already buffered, and the first
+try of recv/send with MSG_DONTWAIT. Whatever path a call takes, the bytes come whole and in
+order, a call that must wait still waits (with the GIL released, its timeout kept), and a
+blocking send still sends everything."""
+
+import socket as cpython_socket
+import threading
+import time
+
+import pytest
+
+import usocket
+
+
+@pytest.fixture
+def pair():
+    a, b = usocket.socketpair()
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_mixed_reads_keep_every_byte_in_order(pair):
+    a, b = pair
+    data = bytes(range(256)) * 64 + b"\n".join(b"line %d" % i for i in range(500)) + b"\n"
+    a.sendall(data)
+    a.shutdown(cpython_socket.SHUT_WR)
+    got = bytearray()
+    buf = bytearray(3)
+    step = 0
+    while True:
+        kind = step % 6
+        step += 1
+        if kind == 0:
+            part = b.readline()
+        elif kind == 1:
+            part = b.read(5)
+        elif kind == 2:
+            n = b.readinto(buf)
+            part = bytes(buf[:n])
+        elif kind == 3:
+            part = b.recv(7)
+        elif kind == 4:
+            part = b.readline(4)
+            assert len(part) <= 4
+        else:
+            tmp = bytearray(10)
+            n = b.readinto(tmp, 2)
+            part = bytes(tmp[:n])
+        if not part and kind in (0, 1):
+            break
+        got += part
+    assert bytes(got) == data
+
+
+def test_readline_limit_from_the_buffer(pair):
+    a, b = pair
+    a.sendall(b"abcdefgh\nxy\n")
+    assert b.readline(3) == b"abc"     # the first read fills the buffer
+    assert b.readline(0) == b""
+    assert b.readline(6) == b"defgh\n"
+    assert b.readline(100) == b"xy\n"
+
+
+def test_read_and_readinto_served_whole_or_waiting(pair):
+    a, b = pair
+    a.sendall(b"0123456789")
+    assert b.readline(2) == b"01"      # buffers the rest
+    assert b.read(3) == b"234"
+    buf = bytearray(4)
+    assert b.readinto(buf) == 4 and buf == b"5678"
+    b.settimeout(0.2)
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError):
+        b.read(4)                      # one byte buffered, three more never come
+    assert time.monotonic() - t0 >= 0.15
+    assert b.read(1) == b"9"           # kept through the timeout
+    with pytest.raises(ValueError):
+        b.readinto(bytearray(2), 3)    # more than the buffer: the library's error, not a fast path
+
+
+def test_recv_after_stream_reads_takes_the_buffer_first(pair):
+    a, b = pair
+    a.sendall(b"first\nsecond\nthird")
+    assert b.readline() == b"first\n"
+    assert b.recv(100) == b"second\nthird"
+    a.sendall(b"more")
+    assert b.recv(100) == b"more"
+
+
+def test_recv_waits_with_the_gil_released(pair):
+    a, b = pair
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set() and len(ticks) < 10000:
+            ticks.append(1)
+            time.sleep(0.001)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    b.settimeout(0.3)
+    try:
+        with pytest.raises(TimeoutError):
+            b.recv(10)
+        with pytest.raises(TimeoutError):
+            b.readline()
+    finally:
+        stop.set()
+        t.join()
+    assert len(ticks) > 10  # the other thread ran while this one waited
+
+
+def test_nonblocking_recv_and_send(pair):
+    a, b = pair
+    b.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        b.recv(10)
+    a.setblocking(False)
+    sent = 0
+    with pytest.raises(BlockingIOError):
+        for _ in range(100000):
+            sent += a.send(b"x" * 4096)
+    assert sent > 0
+    b.setblocking(True)
+    got = 0
+    while got < sent:
+        got += len(b.recv(65536))
+    assert got == sent
+
+
+def test_blocking_send_sends_everything(pair):
+    a, b = pair
+    data = b"y" * (4 * 1024 * 1024)  # far more than the socket buffer holds
+    # A nearly full socket: the first try sends part of it, the rest waits for the reader.
+    a.setblocking(False)
+    filled = 0
+    try:
+        while True:
+            filled += a.send(b"z" * 1000)
+    except BlockingIOError:
+        pass
+    a.setblocking(True)
+    drained = 0
+    while drained < 5000:
+        drained += len(b.recv(5000 - drained))
+    expected = filled - drained + len(data)
+    received = []
+
+    def reader():
+        n = 0
+        while n < expected:
+            chunk = b.recv(65536)
+            if not chunk:
+                break
+            n += len(chunk)
+        received.append(n)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    assert a.send(data) == len(data)
+    t.join(30)
+    assert received == [expected]
+
+
+def test_readline_waits_for_another_reader(pair):
+    a, b = pair
+    results = []
+
+    def reader():
+        results.append(b.readline())
+
+    t = threading.Thread(target=reader)
+    t.start()
+    time.sleep(0.1)                    # the thread waits in readline, holding the read lock
+    a.sendall(b"one\ntwo\n")
+    t.join(10)
+    assert results == [b"one\n"]
+    assert b.readline() == b"two\n"    # from the buffer
