@@ -33,12 +33,14 @@ inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
     return st.timeout_ns() != 0 && !has_any(msg_flags{flags}, msg_dontwait);
 }
 
-/// A receive's first try: `receive(flags)` (the socket's receive call, with `ec`) with
-/// MSG_DONTWAIT added, under a hold of the read lock (so that no stream read fills the buffer
+/// A receive's first try (not with MSG_WAITALL): `receive(flags)` (the socket's receive call,
+/// with `ec`) with MSG_DONTWAIT added, under a hold of the read lock (so that no stream read fills the buffer
 /// meanwhile). True when it answered (`got`, or the error in `ec`); false when the call must
 /// go the way that may wait.
 template <class Receive>
 bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t& got, Receive&& receive) {
+    // MSG_DONTWAIT would turn MSG_WAITALL's "all of it" into "what is there".
+    if (has_any(msg_flags{flags}, msg_waitall)) return false;
     const usocket::detail::nowait_hold hold(sock_of(self));
     if (!hold || !hold.plain_and_empty()) return false;
     {

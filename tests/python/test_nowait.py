@@ -178,3 +178,19 @@ def test_readline_waits_for_another_reader(pair):
     t.join(10)
     assert results == [b"one\n"]
     assert b.readline() == b"two\n"    # from the buffer
+
+
+def test_recv_waitall_still_waits_for_all(pair):
+    a, b = pair
+    a.sendall(b"abc")
+
+    def later():
+        time.sleep(0.1)
+        a.sendall(b"defgh")
+
+    t = threading.Thread(target=later)
+    t.start()
+    try:
+        assert b.recv(8, usocket.MSG_WAITALL) == b"abcdefgh"
+    finally:
+        t.join()
