@@ -4,7 +4,10 @@
 // weak-referenceable and a context manager; makefile() follows CPython's _io_refs rules.
 
 #include <cerrno>
+#include <algorithm>
 #include <climits>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
@@ -511,6 +514,23 @@ PyObject* socket_setsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
     unsigned int optlen = 0;
     std::error_code ec;
     usocket::socket& s = sock_of(self);
+#ifdef USOCKET_HAS_AF_VSOCK
+    if (s.family() == af_vsock) {
+        // As CPython: AF_VSOCK's options are 64-bit, and only setsockopt(level, option, int)
+        // is taken ("iiK": the int masked to 64 bits).
+        if (!check_nargs("setsockopt", nargs, 3, 3) || !to_int(args[0], level) || !to_int(args[1], option))
+            return nullptr;
+        if (!PyLong_Check(args[2])) {
+            PyErr_Format(PyExc_TypeError, "an integer is required (got type %.200s)", Py_TYPE(args[2])->tp_name);
+            return nullptr;
+        }
+        const std::uint64_t v64 = PyLong_AsUnsignedLongLongMask(args[2]);
+        if (v64 == static_cast<std::uint64_t>(-1) && PyErr_Occurred()) return nullptr;
+        s.setsockopt(option_level{level}, option_name{option}, const_buffer(&v64, sizeof v64), ec);
+        if (ec) return set_error(self, ec, "setsockopt");
+        Py_RETURN_NONE;
+    }
+#endif
     const auto ints = [&] { return to_int(args[0], level) && to_int(args[1], option); };
     const bool int_form = nargs == 3 && ints() && to_int(args[2], value);
     PyErr_Clear();
@@ -538,6 +558,15 @@ PyObject* socket_getsockopt(PyObject* self, PyObject* const* args, Py_ssize_t na
         return nullptr;
     std::error_code ec;
     if (nargs == 2 || buflen == 0) {  // as CPython, buflen 0 asks for the int form
+#ifdef USOCKET_HAS_AF_VSOCK
+        if (sock_of(self).family() == af_vsock) {  // as CPython: a 64-bit value
+            const std::string v = sock_of(self).getsockopt(option_level{level}, option_name{option}, 8, ec);
+            if (ec) return set_error(self, ec, "getsockopt");
+            std::uint64_t v64 = 0;
+            std::memcpy(&v64, v.data(), std::min(v.size(), sizeof v64));
+            return PyLong_FromUnsignedLongLong(v64);
+        }
+#endif
         const int v = sock_of(self).getsockopt(option_level{level}, option_name{option}, ec);
         if (ec) return set_error(self, ec, "getsockopt");
         return PyLong_FromLong(v);
