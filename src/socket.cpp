@@ -363,7 +363,9 @@ socket socket::open(address_family family, std::error_code& ec) noexcept {
     return open(family, sock_stream, protocol{}, ec);
 }
 
-socket socket::adopt(native_handle fd, std::error_code& ec) noexcept {
+socket socket::adopt(native_handle fd, std::optional<address_family> given_family,
+                     std::optional<socket_type> given_type, std::optional<protocol> given_proto,
+                     std::error_code& ec) noexcept {
     detail::clear_error(ec);
     if (fd == invalid_handle || fd < 0) {
         ec = errc::invalid_argument;
@@ -373,9 +375,16 @@ socket socket::adopt(native_handle fd, std::error_code& ec) noexcept {
     socket_type type;
     protocol proto;
     if (!sys::describe(fd, family, type, proto, ec)) return {};
+    if (given_family) family = *given_family;
+    if (given_type) type = *given_type & ~creation_flags;
+    if (given_proto) proto = *given_proto;
     const std::int64_t t = getdefaulttimeout().nanoseconds();
     if (!sys::set_non_blocking(fd, t >= 0, ec)) return {};
     return make_socket(fd, family, type, proto, t, ec);
+}
+
+socket socket::adopt(native_handle fd, std::error_code& ec) noexcept {
+    return adopt(fd, std::nullopt, std::nullopt, std::nullopt, ec);
 }
 
 socket socket::adopt(native_handle fd) {

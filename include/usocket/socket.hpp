@@ -109,6 +109,12 @@ public:
     /// from getdefaulttimeout().
     [[nodiscard]] static socket adopt(native_handle fd, std::error_code& ec) noexcept;
     [[nodiscard]] static socket adopt(native_handle fd);
+    /// The same keeping the family, type and protocol given (CPython's socket(family, type,
+    /// proto, fileno=)); each one not given is read from the descriptor, which must be a
+    /// socket (ENOTSOCK) whatever is given.
+    [[nodiscard]] static socket adopt(native_handle fd, std::optional<address_family> family,
+                                      std::optional<socket_type> type, std::optional<protocol> proto,
+                                      std::error_code& ec) noexcept;
 
     socket(socket&&) noexcept = default;
     socket& operator=(socket&&) noexcept = default;

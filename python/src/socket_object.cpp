@@ -101,8 +101,11 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
     if (fileno != Py_None) {
         int fd = -1;
         if (!fd_arg(fileno, fd)) return -1;
-        // Family, type and protocol are read from the descriptor itself.
-        s = usocket::socket::adopt(fd, ec);
+        // As CPython: the family, type and protocol given are kept; those not given (-1) are
+        // read from the descriptor.
+        s = usocket::socket::adopt(fd, family == -1 ? std::nullopt : std::optional(address_family{family}),
+                                   type == -1 ? std::nullopt : std::optional(usocket::socket_type{type}),
+                                   proto == -1 ? std::nullopt : std::optional(protocol{proto}), ec);
     } else {
         s = usocket::socket::open(family == -1 ? af_inet : address_family{family},
                                   type == -1 ? sock_stream : usocket::socket_type{type}, protocol{proto == -1 ? 0 : proto}, ec);

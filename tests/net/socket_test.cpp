@@ -140,6 +140,33 @@ TEST_F(socket_test, adopt_reads_family_type_and_protocol_and_sets_the_mode) {
     EXPECT_EQ(t.gettimeout(), usocket::timeout_type(1500ms));
 }
 
+// CPython's socket(family, type, proto, fileno=): what is given is kept, what is not is read.
+TEST_F(socket_test, adopt_keeps_the_identity_given_and_reads_the_rest) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "adopts kernel sockets; lwIP has only its own";
+#endif
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    std::error_code ec;
+    usocket::socket s = usocket::socket::adopt(fd, usocket::address_family{47}, std::nullopt, usocket::protocol{23}, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(s.family(), usocket::address_family{47});
+    EXPECT_EQ(s.type(), usocket::sock_stream);  // read from the descriptor
+    EXPECT_EQ(s.proto(), usocket::protocol{23});
+    EXPECT_NE(s.to_string().find("family=47"), std::string::npos) << s.to_string();
+    s.close();
+
+    // Whatever is given, the descriptor must be a socket; nothing is taken otherwise.
+    int p[2];
+    ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+    usocket::socket bad = usocket::socket::adopt(p[0], usocket::af_inet, usocket::sock_stream, usocket::protocol{}, ec);
+    EXPECT_EQ(ec, std::errc::not_a_socket);
+    EXPECT_FALSE(bad.is_open());
+    EXPECT_EQ(::fcntl(p[0], F_GETFD), FD_CLOEXEC) << "still open, still the caller's";
+    ::close(p[0]);
+    ::close(p[1]);
+}
+
 TEST_F(socket_test, adopt_refuses_bad_descriptors_and_takes_nothing) {
 #ifdef USOCKET_BACKEND_LWIP
     GTEST_SKIP() << "adopts a pipe; lwIP descriptors are not the kernel's";
