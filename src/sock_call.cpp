@@ -37,6 +37,22 @@ bool wait_ready(sys::handle fd, sys::wait_for what, deadline& dl, std::error_cod
     return false;
 }
 
+bool wait_ready(const socket_state& st, bool (*gone)(const socket_state&), sys::wait_for what, deadline& dl,
+                std::error_code& ec) noexcept {
+    bool resumed = false;
+    const int n = wait_loop(dl, [&](std::int64_t left, std::error_code& e) {
+        if (resumed && gone(st)) {
+            e = bad_descriptor();
+            return -1;
+        }
+        resumed = true;
+        return sys::wait(st.fd, what, left, e);
+    }, ec);
+    if (n > 0) return true;
+    if (n == 0) ec = timed_out_code();
+    return false;
+}
+
 bool kernel_timeout_set(const socket_state& st, sys::wait_for what) noexcept {
 #if defined(USOCKET_HAS_SO_RCVTIMEO) && defined(USOCKET_HAS_SO_SNDTIMEO)
     unsigned char value[32] = {};  // a struct timeval
@@ -65,13 +81,13 @@ bool retry_after_failure(socket_state& st, caller who, sys::wait_for what, deadl
         // on blocking, as it began (with no limit). Only with the kernel's own timeout set by
         // hand (SO_RCVTIMEO/SO_SNDTIMEO) is EAGAIN that timeout, and reported.
         if (dl.unlimited() && kernel_timeout_set(st, what)) return false;
-        if (!wait_ready(st.fd, what, dl, ec)) return false;
+        if (!wait_ready(st, who == caller::socket ? socket_gone : file_gone, what, dl, ec)) return false;
     } else {
         return false;
     }
     // Closed meanwhile by another thread: the descriptor is still ours (the call is in flight),
     // but the socket is not, and a retry must not go on as if nothing happened.
-    if (who == caller::socket ? st.closed() : st.released()) {
+    if (who == caller::socket ? socket_gone(st) : file_gone(st)) {
         ec = bad_descriptor();
         return false;
     }

@@ -56,6 +56,15 @@ int wait_loop(deadline& dl, Wait&& wait, std::error_code& ec) noexcept {
 
 /// Waits for `what` on `fd` until ready or until `dl` expires (ec = ETIMEDOUT).
 bool wait_ready(sys::handle fd, sys::wait_for what, deadline& dl, std::error_code& ec) noexcept;
+/// Whether a call on `st` from a socket method (closed) or from a file of makefile() (the
+/// descriptor released) must stop with EBADF.
+inline bool socket_gone(const socket_state& st) { return st.closed(); }
+inline bool file_gone(const socket_state& st) { return st.released(); }
+/// The same for a call on `st`'s descriptor: a wait that the interrupt check resumed (a signal
+/// handler ran) ends with EBADF at once when `gone(st)` says the call's socket went meanwhile
+/// (a handler that closed it), instead of waiting on for the peer or the deadline.
+bool wait_ready(const socket_state& st, bool (*gone)(const socket_state&), sys::wait_for what, deadline& dl,
+                std::error_code& ec) noexcept;
 
 /// What may call on a state: a socket method (refused once the socket is closed), or a file of
 /// makefile() (refused once the descriptor is gone).

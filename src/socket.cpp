@@ -413,7 +413,7 @@ void socket::connect(const address& peer, std::error_code& ec) noexcept {
     }
     if (!wait) return;
     ec.assign(0, ec.category());
-    if (!detail::wait_ready(st->fd, sys::wait_for::write, dl, ec)) return;
+    if (!detail::wait_ready(*st, detail::socket_gone, sys::wait_for::write, dl, ec)) return;
     if (st->closed()) {
         ec = detail::bad_descriptor();
         return;
@@ -589,7 +589,7 @@ namespace {
                 break;
             }
             if (wait_after_short && n > 0) {
-                if (!detail::wait_ready(st->fd, sys::wait_for::write, dl, ec)) break;
+                if (!detail::wait_ready(*st, detail::socket_gone, sys::wait_for::write, dl, ec)) break;
                 if (st->closed()) {
                     ec = detail::bad_descriptor();
                     break;

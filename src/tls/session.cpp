@@ -203,7 +203,7 @@ sys::ssize tls_transport::drive(socket_state& st, deadline& dl, Step&& step, std
             ec = tls_error(reading ? errc::want_read : errc::want_write);
             return -1;
         }
-        if (!usocket::detail::wait_ready(st.fd, reading ? sys::wait_for::read : sys::wait_for::write, dl, ec))
+        if (!usocket::detail::wait_ready(st, gone, reading ? sys::wait_for::read : sys::wait_for::write, dl, ec))
             return -1;
         if (gone(st)) {
             ec = usocket::detail::bad_descriptor();

@@ -356,6 +356,37 @@ bool read_the_same_socket() noexcept {
 
 }  // namespace
 
+namespace {
+usocket::socket* closed_by_handler = nullptr;
+bool close_the_socket() noexcept {
+    std::error_code ignored;
+    if (closed_by_handler != nullptr) closed_by_handler->close(ignored);
+    return false;  // the handler returned: the call goes on, and finds its socket gone
+}
+}  // namespace
+
+// A handler that closes the socket a timed call waits on ends that call with EBADF as soon as
+// it returns (as a blocking call's retry after EINTR does), not when the peer or the deadline
+// comes.
+TEST_F(signals, a_handler_that_closes_the_socket_ends_the_timed_call_waiting_on_it) {
+    auto [a, b] = usocket::socketpair();
+    b.settimeout(10s);
+    closed_by_handler = &b;
+    const usocket_test::interrupt_check_guard restore;
+    usocket::set_interrupt_check(close_the_socket);
+    std::error_code ec;
+    const auto t0 = usocket_test::clock::now();
+    {
+        const usocket_test::signaller sig(::pthread_self(), 100ms);
+        char buf[8];
+        (void)b.recv_into(usocket::mutable_buffer(buf, sizeof buf), ec);
+    }
+    closed_by_handler = nullptr;
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor) << ec.message();
+    EXPECT_LT(usocket_test::seconds_since(t0), 5.0) << "waited on after the handler closed the socket";
+    EXPECT_FALSE(b.is_open());
+}
+
 // A read begun from inside a read of the same socket on the same thread (the interrupt check
 // running a handler) is refused with reentrant_call, as CPython's buffered reader raises
 // RuntimeError there; it used to wait for itself for ever.

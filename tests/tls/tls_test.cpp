@@ -1429,3 +1429,33 @@ TEST_F(Tls, WrapInsideAReadOfTheSameSocketIsRefused) {
     for (const auto& e : reentrant_errors) EXPECT_EQ(e, usocket::errc::reentrant_call) << e.message();
     EXPECT_TRUE(b.is_open());
 }
+
+namespace {
+tls::socket* closed_by_handler = nullptr;
+bool close_the_tls_socket() noexcept {
+    std::error_code ignored;
+    if (closed_by_handler != nullptr) closed_by_handler->close(ignored);
+    return false;  // the handler returned: the call goes on, and finds its socket gone
+}
+}  // namespace
+
+// A signal handler that closes the TLS socket a read waits on ends that read with EBADF as soon
+// as it returns, as for a plain socket, not when the peer or the deadline comes.
+TEST_F(Tls, AHandlerThatClosesTheSocketEndsTheReadWaitingOnIt) {
+    auto [c, s] = tls_pair(10s);
+    closed_by_handler = &c;
+    const interrupt_check_guard restore;
+    usocket::set_interrupt_check(close_the_tls_socket);
+    std::error_code ec;
+    const auto t0 = std::chrono::steady_clock::now();
+    {
+        const signaller sig(::pthread_self(), 100ms);
+        char buf[16];
+        (void)c.recv_into(usocket::mutable_buffer(buf, sizeof buf), ec);
+    }
+    closed_by_handler = nullptr;
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor) << ec.message();
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0)
+        << "waited on after the handler closed the socket";
+    EXPECT_FALSE(c.is_open());
+}
