@@ -355,7 +355,8 @@ public:
 
     /// Sends datagrams in as few system calls as the backend allows (sendmmsg; one call per
     /// datagram otherwise); returns how many were sent, from the first: fewer than asked when
-    /// the socket would block after some went. Waits, as the timeout says, only for the first.
+    /// the socket would block after some went, and at most the backend's batch (Linux's
+    /// UIO_MAXIOV, 1024) per call. Waits, as the timeout says, only for the first.
     [[nodiscard]] std::size_t send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags = {});
     [[nodiscard]] std::size_t send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags,
                                         std::error_code& ec) noexcept;
