@@ -80,11 +80,12 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
 // out to answer (the buffer emptied meanwhile): the plain path then.
 [[gnu::noinline]] sys::ssize receive_special(detail::socket_state& st, std::byte* data, std::size_t n,
                                              msg_flags flags, std::error_code& ec) noexcept {
-    if (st.buffered.load(std::memory_order_acquire) != 0 && n != 0) {
+    if (st.buffered.load(std::memory_order_acquire) != 0) {
         if (st.read_lock.held_here()) [[unlikely]] {
             ec = errc::reentrant_call;  // the bytes belong to the read this thread is inside
             return -1;
         }
+        if (n == 0) return 0;  // readable now (select says so): a zero-size read does not wait
         std::size_t got = 0;
         if (take_buffered(st, data, n, has_any(flags, msg_peek), got)) return static_cast<sys::ssize>(got);
     }

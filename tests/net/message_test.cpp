@@ -503,3 +503,19 @@ TEST_F(message_test, eintr_at_the_seam_is_retried) {
 }
 
 }  // namespace
+
+// Bytes a stream read left in the socket's buffer make it readable (select says so): a receive
+// of zero bytes returns at once, takes nothing, and does not wait for the kernel.
+TEST_F(message_test, zero_size_receives_return_at_once_when_bytes_are_buffered) {
+    auto [a, b] = usocket::socketpair();
+    b.settimeout(5s);
+    a.sendall("line\nrest");
+    ASSERT_EQ(b.readline(), "line\n");
+    const auto t0 = std::chrono::steady_clock::now();
+    char none[1];
+    EXPECT_EQ(b.recvfrom_into(usocket::mutable_buffer(none, 0)).first, 0u);
+    EXPECT_EQ(b.recvmsg(0).size, 0u);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 2.0)
+        << "a zero-size receive waited on the kernel";
+    EXPECT_EQ(b.recv(16), "rest") << "nothing was taken";
+}
