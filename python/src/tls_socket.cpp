@@ -122,18 +122,21 @@ PyObject* ssl_getpeercert(PyObject* self, PyObject* const* args, Py_ssize_t narg
 }
 
 PyObject* ssl_cipher(PyObject* self, PyObject*) {
+    if (!sock_of(self).is_open()) Py_RETURN_NONE;  // as CPython's, once closed or unwrapped
     const auto c = tls_of(self).cipher();
     if (!c) Py_RETURN_NONE;
     return Py_BuildValue("(NNi)", str(c->name), str(c->protocol), c->secret_bits);
 }
 
 PyObject* ssl_version(PyObject* self, PyObject*) {
+    if (!sock_of(self).is_open()) Py_RETURN_NONE;  // as CPython's, once closed or unwrapped
     const std::string v = tls_of(self).version();
     if (v.empty()) Py_RETURN_NONE;
     return str(v);
 }
 
 PyObject* ssl_selected_alpn_protocol(PyObject* self, PyObject*) {
+    if (!sock_of(self).is_open()) Py_RETURN_NONE;  // as CPython's, once closed or unwrapped
     const std::string p = tls_of(self).selected_alpn_protocol();
     if (p.empty()) Py_RETURN_NONE;
     return str(p);
@@ -209,16 +212,19 @@ PyObject* ssl_dup(PyObject*, PyObject*) {
     return nullptr;
 }
 
-// recvfrom & co. carry no addresses over TLS: ValueError, as CPython's.
-template <const char* Name>
+// recvfrom & co. carry no addresses over TLS: ValueError, as CPython's; the message calls would
+// pass bytes unencrypted: NotImplementedError, as CPython's.
+template <const char* Name, bool Message = false>
 PyObject* ssl_not_allowed(PyObject* self, PyObject*, PyObject*) {
-    PyErr_Format(PyExc_ValueError, "%s not allowed on instances of %s", Name, Py_TYPE(self)->tp_name);
+    PyErr_Format(Message ? PyExc_NotImplementedError : PyExc_ValueError, "%s not allowed on instances of %s", Name,
+                 Py_TYPE(self)->tp_name);
     return nullptr;
 }
 constexpr char recvfrom_name[] = "recvfrom";
 constexpr char recvfrom_into_name[] = "recvfrom_into";
 constexpr char sendto_name[] = "sendto";
 constexpr char recvmsg_name[] = "recvmsg";
+constexpr char recvmsg_into_name[] = "recvmsg_into";
 constexpr char sendmsg_name[] = "sendmsg";
 
 PyObject* get_server_side(PyObject* self, void*) { return PyBool_FromLong(tls_of(self).server_side()); }
@@ -265,8 +271,10 @@ PyMethodDef ssl_methods[] = {
     {"recvfrom_into", USOCKET_METHOD(ssl_not_allowed<recvfrom_into_name>), METH_VARARGS | METH_KEYWORDS,
      "not allowed"},
     {"sendto", USOCKET_METHOD(ssl_not_allowed<sendto_name>), METH_VARARGS | METH_KEYWORDS, "not allowed"},
-    {"recvmsg", USOCKET_METHOD(ssl_not_allowed<recvmsg_name>), METH_VARARGS | METH_KEYWORDS, "not allowed"},
-    {"sendmsg", USOCKET_METHOD(ssl_not_allowed<sendmsg_name>), METH_VARARGS | METH_KEYWORDS, "not allowed"},
+    {"recvmsg", USOCKET_METHOD((ssl_not_allowed<recvmsg_name, true>)), METH_VARARGS | METH_KEYWORDS, "not allowed"},
+    {"recvmsg_into", USOCKET_METHOD((ssl_not_allowed<recvmsg_into_name, true>)), METH_VARARGS | METH_KEYWORDS,
+     "not allowed"},
+    {"sendmsg", USOCKET_METHOD((ssl_not_allowed<sendmsg_name, true>)), METH_VARARGS | METH_KEYWORDS, "not allowed"},
     {nullptr, nullptr, 0, nullptr},
 };
 

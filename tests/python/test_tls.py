@@ -589,3 +589,18 @@ def test_import_forms():
     assert pkg_ssl.SSLContext is ssl.SSLContext and pkg_ssl.wrap_socket is ssl.wrap_socket
     assert ssl.SSLSocket.__module__ == "ussl" and issubclass(ssl.SSLError, OSError)
     assert ssl.ENGINE_VERSION.startswith(("OpenSSL", "mbed TLS"))
+
+
+def test_message_calls_are_not_implemented_and_a_closed_socket_negotiated_nothing():
+    # As CPython's SSLSocket: the message calls would bypass TLS (NotImplementedError), and
+    # once closed, cipher(), version() and selected_alpn_protocol() are None.
+    with cpython_tls_server(echo_line) as (port, _):
+        t = tls_client(port)
+        for name, args in (("recvmsg", (16,)), ("recvmsg_into", ([bytearray(4)],)), ("sendmsg", ([b"x"],))):
+            with pytest.raises(NotImplementedError, match="not allowed on instances"):
+                getattr(t, name)(*args)
+        assert t.cipher() is not None and t.version() is not None
+        t.sendall(b"still fine")
+        assert t.recv(64) == b"STILL FINE"
+        t.close()
+        assert t.cipher() is None and t.version() is None and t.selected_alpn_protocol() is None
