@@ -49,9 +49,10 @@ public:
         owner_.store(self(), std::memory_order_relaxed);
     }
     /// Takes the lock when it is free, never waiting (false when another thread, or this
-    /// one, holds it).
+    /// one, holds it; always false over a backend whose mutex cannot try, lwIP's: the caller
+    /// then takes its waiting way).
     bool try_lock() noexcept {
-        if (!m_.try_lock()) return false;
+        if (!try_lock_of(m_)) return false;
         owner_.store(self(), std::memory_order_relaxed);
         return true;
     }
@@ -66,6 +67,13 @@ private:
     static const void* self() noexcept {
         static thread_local const char tag = 0;
         return &tag;
+    }
+    template <class M>
+    static bool try_lock_of(M& m) noexcept {
+        if constexpr (requires { m.try_lock(); })
+            return m.try_lock();
+        else
+            return false;
     }
     sys::mutex m_;
     std::atomic<const void*> owner_{nullptr};
