@@ -612,6 +612,12 @@ def allowed(name, args, cpython, usocket, kwargs=None, timeout=None):
         # CPython truncates an index past an unsigned int (2**32 + 1 names interface 1) and
         # fails with SystemError at 2**64 - 1.
         return "an interface index past 32 bits"
+    if name in ("send_fds", "recv_fds"):
+        extra = list(args[3:5]) + [(kwargs or {}).get("flags"), (kwargs or {}).get("address")]
+        if any(v is not None and not (isinstance(v, int) and not isinstance(v, bool) and v == 0) for v in extra):
+            # CPython 3.11's send_fds()/recv_fds() call sendmsg()/recvmsg() and drop their flags
+            # (and send_fds its address); usocket's pass them on (docs/python.md).
+            return "send_fds/recv_fds pass flags and address on (CPython 3.11's drop them)"
     if (timeout is None and cpython[:2] == ("raise", "BlockingIOError") and usocket[:2] == ("raise", "Hang") and
             name in BLOCKING_CALLS):
         # A blocking socket whose descriptor shares its open file description (a dup(), a
