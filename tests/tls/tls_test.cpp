@@ -542,7 +542,7 @@ thread_server ragged_server(std::string payload) {
     return thread_server(test_server_context(), [payload = std::move(payload)](tls::socket& t) {
         t.sendall(payload);
         std::error_code ignored;
-        usocket::sys::close(t.detach(), ignored);  // no TLS goodbye
+        usocket::close(t.detach(), ignored);  // no TLS goodbye
     });
 }
 
