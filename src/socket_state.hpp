@@ -32,6 +32,7 @@
 #include "read_buffer.hpp"
 #include "sys.hpp"
 #include "usocket/constants.hpp"
+#include "usocket/export.hpp"
 
 namespace usocket::detail {
 
@@ -196,8 +197,9 @@ public:
     /// under read_lock by publish().
     std::atomic<std::size_t> buffered{0};
     /// After a change of `rb` under read_lock: publishes its size, and tells a selector that
-    /// watches this socket when bytes are left over.
-    void publish() noexcept;
+    /// watches this socket when bytes are left over. Exported: the Python module's
+    /// never-waiting reads (src/stream_hold.hpp) call it across a shared library.
+    USOCKET_API void publish() noexcept;
 
     // --- the transport slot ----------------------------------------------------------------------
 
