@@ -167,6 +167,10 @@ io_status status_of(engine_session& s, int ret, std::error_code& ec) {
             s.failure = verify_text(flags);
             break;
         }
+        case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED:  // verification asked for with no CA trusted at all
+            ec = tls_error(errc::certificate_untrusted);
+            s.failure = "certificate verify failed: no CA certificate is trusted";
+            break;
         case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE: ec = tls_error(errc::no_peer_certificate); break;
         case 0:  // a read that returned 0: the transport ended
         case MBEDTLS_ERR_SSL_CONN_EOF:
