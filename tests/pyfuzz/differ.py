@@ -553,10 +553,25 @@ BLOCKING_CALLS = {"accept", "connect", "recv", "recvfrom", "recv_into", "recvfro
                   "send", "sendall", "sendto", "sendmsg", "sendfile", "read", "readinto", "readline", "write"}
 
 
-def allowed(name, args, cpython, usocket, kwargs=None, timeout=None):
+def descriptor_made_non_blocking(sock):
+    """True when CPython's socket object is blocking (timeout None) but its descriptor is
+    O_NONBLOCK: another object sharing the open file description (a dup(), a fromfd()) made it
+    non-blocking, and CPython's blocking calls then fail with EAGAIN or EINPROGRESS."""
+    try:
+        if not isinstance(sock, cpython_socket.socket) or sock.gettimeout() is not None or sock.fileno() < 0:
+            return False
+        import fcntl
+        return bool(fcntl.fcntl(sock.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK)
+    except (OSError, ValueError):
+        return False
+
+
+def allowed(name, args, cpython, usocket, kwargs=None, timeout=None, made_non_blocking=False):
     """Why outcomes that differ are not a defect (usocket follows the seeds or the SPEC there,
     or the difference is CPython's own accident), or None. `timeout`: the timeout of the socket
-    the call was made on (None: blocking, or no socket)."""
+    the call was made on (None: blocking, or no socket). `made_non_blocking`: that CPython
+    socket was blocking on a descriptor another object made non-blocking, when called
+    (descriptor_made_non_blocking)."""
     timed = timeout is not None and timeout > 0
     if timed and timeout * 1000 > 2 ** 31 - 1 and cpython[:2] == ("raise", "TimeoutError"):
         # CPython hands poll() its timeout in milliseconds cast to an int: past 2**31 ms
@@ -613,17 +628,19 @@ def allowed(name, args, cpython, usocket, kwargs=None, timeout=None):
         # fails with SystemError at 2**64 - 1.
         return "an interface index past 32 bits"
     if name in ("send_fds", "recv_fds"):
-        extra = list(args[3:5]) + [(kwargs or {}).get("flags"), (kwargs or {}).get("address")]
-        if any(v is not None and not (isinstance(v, int) and not isinstance(v, bool) and v == 0) for v in extra):
+        # (Passed at all, None included: CPython ignores whatever is there; usocket checks it.)
+        given = list(args[3:5]) + [v for k, v in (kwargs or {}).items() if k in ("flags", "address")]
+        if any(not (isinstance(v, int) and not isinstance(v, bool) and v == 0) for v in given):
             # CPython 3.11's send_fds()/recv_fds() call sendmsg()/recvmsg() and drop their flags
             # (and send_fds its address); usocket's pass them on (docs/python.md).
             return "send_fds/recv_fds pass flags and address on (CPython 3.11's drop them)"
-    if (timeout is None and cpython[:2] == ("raise", "BlockingIOError") and usocket[:2] == ("raise", "Hang") and
-            name in BLOCKING_CALLS):
+    if (timeout is None and cpython[:2] == ("raise", "BlockingIOError") and name in BLOCKING_CALLS and
+            (usocket[:2] == ("raise", "Hang") or made_non_blocking)):
         # A blocking socket whose descriptor shares its open file description (a dup(), a
         # fromfd()) with one set non-blocking: O_NONBLOCK belongs to the description, so
-        # CPython's blocking call fails with EAGAIN; usocket's blocking call stays blocking
-        # whatever the descriptor's mode (SPEC: timeout distinct from would-block).
+        # CPython's blocking call fails with EAGAIN (connect(): EINPROGRESS); usocket's
+        # blocking call stays blocking whatever the descriptor's mode (SPEC: timeout distinct
+        # from would-block), and ends as the blocking call ends (a connect() refused, data).
         return "a blocking call on a descriptor another socket object made non-blocking"
     if (timed and cpython[:2] in (("raise", "Hang"), ("raise", "TimeoutError")) and
             usocket[:2] not in (("raise", "Hang"), ("raise", "TimeoutError"), ("raise", "BlockingIOError"))):

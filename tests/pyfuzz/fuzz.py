@@ -116,14 +116,15 @@ class Pair:
         return self.label
 
 
-def check(label, name, args, kwargs, outcomes, timeout):
+def check(label, name, args, kwargs, outcomes, timeout, made_non_blocking=False):
     """Counts a compared call; False when the outcomes differ (on purpose or not: either way the
     worlds may no longer be alike)."""
     STATS["calls"] += 1
     STATS["hangs"] += outcomes[0] == ("raise", "Hang")
     if outcomes[0] == outcomes[1]:
         return True
-    reason = differ.allowed(name, args, *outcomes, kwargs=kwargs, timeout=timeout)
+    reason = differ.allowed(name, args, *outcomes, kwargs=kwargs, timeout=timeout,
+                            made_non_blocking=made_non_blocking)
     if reason:
         STATS["allowed"] += 1
         REASONS[reason] = REASONS.get(reason, 0) + 1
@@ -224,6 +225,9 @@ class Sockets(RuleBasedStateMachine):
     def _both(self, label, name, fn, args, kwargs, exact):
         timeouts = [v.timeout() for v in args if isinstance(v, Pair) and v.timeout() is not None]
         timeout = timeouts[0] if timeouts else None
+        # Before the call: the call may close the socket or change its mode.
+        made_non_blocking = bool(args) and isinstance(args[0], Pair) and \
+            differ.descriptor_made_non_blocking(args[0].objs[0])
         outcomes, values, resolved = [], [], []
         for i, w in enumerate(self.worlds):
             a = [self.resolve(i, w, v) for v in args]
@@ -243,7 +247,7 @@ class Sockets(RuleBasedStateMachine):
             # CPython stores the timeout, then fails to set the descriptor's mode (a closed
             # socket: EBADF) and keeps the new value; usocket changes nothing on an error.
             args[0].timeout_unknown = True
-        if not check(text, name, resolved, resolved_kwargs, outcomes, timeout):
+        if not check(text, name, resolved, resolved_kwargs, outcomes, timeout, made_non_blocking):
             self.diverged = True
         if name == "setblocking" and outcomes[0][0] == "ok" and resolved and quirky_blocking_flag(resolved[0]):
             # CPython records "blocking" but hands the flag to an int parameter: its low 32 bits,
