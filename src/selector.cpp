@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "or_throw.hpp"
+#include "registry.hpp"
 #include "selector_core.hpp"
 #include "sock_call.hpp"
 #include "socket_access.hpp"
@@ -310,8 +311,18 @@ namespace {
 
 void add_impl(selector_core* core, native_handle fd, detail::socket_state* st, std::uint32_t interest,
               std::uint64_t token, std::error_code& ec) noexcept {
+    // A bare descriptor that a usocket socket owns is that socket (asyncio registers numbers):
+    // its buffered bytes count too. Its descriptor is watched while open, as a file of
+    // makefile() holds it after the socket's close().
+    detail::state_hold owner;
+    bool by_number = false;
+    if (st == nullptr && fd >= 0) {
+        owner = detail::registry::find(fd);
+        st = owner.get();
+        by_number = st != nullptr;
+    }
     const core_use in_use(core);
-    const socket_use sock_in_use(st);
+    const socket_use sock_in_use(st, by_number);
     if (!in_use || !sock_in_use) {
         ec = detail::bad_descriptor();
         return;

@@ -17,7 +17,7 @@ namespace usocket::detail {
 
 namespace {
 
-constexpr std::size_t shard_count = 16;
+constexpr std::size_t shard_count = 256;
 
 struct shard {
     sys::mutex lock;
@@ -29,15 +29,15 @@ std::array<shard, shard_count>& shards() noexcept {
     return all;
 }
 
-shard& shard_of(const void* p) noexcept {
-    const auto bits = reinterpret_cast<std::uintptr_t>(p);
-    return shards()[(bits >> 6) % shard_count];
+// A state's fd is constant for its life, so the shard it joined is the one it leaves.
+shard& shard_of(sys::handle fd) noexcept {
+    return shards()[static_cast<std::uintptr_t>(fd) % shard_count];
 }
 
 }  // namespace
 
 void registry::add(socket_state& st) noexcept {
-    shard& s = shard_of(&st);
+    shard& s = shard_of(st.fd);
     const std::lock_guard<sys::mutex> lock(s.lock);
     st.reg_prev_ = nullptr;
     st.reg_next_ = s.head;
@@ -47,7 +47,7 @@ void registry::add(socket_state& st) noexcept {
 }
 
 void registry::remove(socket_state& st) noexcept {
-    shard& s = shard_of(&st);
+    shard& s = shard_of(st.fd);
     const std::lock_guard<sys::mutex> lock(s.lock);
     if (!st.registered_) return;
     if (st.reg_prev_ != nullptr)
@@ -57,6 +57,21 @@ void registry::remove(socket_state& st) noexcept {
     if (st.reg_next_ != nullptr) st.reg_next_->reg_prev_ = st.reg_prev_;
     st.reg_prev_ = st.reg_next_ = nullptr;
     st.registered_ = false;
+}
+
+state_hold registry::find(sys::handle fd) noexcept {
+    shard& s = shard_of(fd);
+    const std::lock_guard<sys::mutex> lock(s.lock);
+    for (socket_state* p = s.head; p != nullptr; p = p->reg_next_) {
+        // Listed means alive: a state leaves the list (under this lock) before it is freed or
+        // its descriptor closed. Its last holder may be letting go right now, though: a hold
+        // is taken only while another one exists.
+        if (p->fd != fd || !p->try_retain()) continue;
+        state_hold hold(p);
+        p->release();  // try_retain()'s, now that `hold` has its own
+        return hold;
+    }
+    return {};
 }
 
 void registry::walk(void (*visit)(socket_state&, void*), void* ctx) {

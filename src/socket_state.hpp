@@ -124,6 +124,15 @@ public:
     // --- holders -------------------------------------------------------------------------------
 
     void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    /// retain(), unless the last holder already let go (the state is being freed): for one
+    /// found without a hold (registry::find, under the registry's lock).
+    bool try_retain() noexcept {
+        std::uint32_t n = refs_.load(std::memory_order_relaxed);
+        do {
+            if (n == 0) return false;
+        } while (!refs_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+        return true;
+    }
     /// Lets go of one hold. The last one frees the state, or, when calls are still in flight
     /// (a socket object destroyed while another thread is inside one of its calls), leaves that
     /// to the last call out.

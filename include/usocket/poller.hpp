@@ -243,7 +243,8 @@ public:
     /// Watches `fd` for `interest` (readable | writable | priority | read_hangup, optionally
     /// | edge_triggered | oneshot); wait() reports it with `token`. Throws value_error for a
     /// negative fd or unknown bits, os_error EEXIST if already added, EBADF, EPERM (a regular
-    /// file), ENOSPC (the kernel's per-user limit).
+    /// file), ENOSPC (the kernel's per-user limit). A descriptor that a usocket socket owns is
+    /// added as that socket (as below: its buffered bytes count), found by its number.
     void add(native_handle fd, std::uint32_t interest, std::uint64_t token);
     void add(native_handle fd, std::uint32_t interest, std::uint64_t token, std::error_code& ec) noexcept;
     /// The same for a socket, whose buffered bytes count as readable. A socket's buffered bytes

@@ -5,11 +5,10 @@
     loop = asyncio.SelectorEventLoop(usocket.selectors.DefaultSelector())
 
 It behaves as the standard library's EpollSelector (the same keys, errors and exception
-classes), with one more thing: a usocket socket registered as the socket object (not its
-descriptor) is also reported readable while it holds bytes in its read-ahead buffer (bytes a
-readline() or another stream method read ahead), which no selector over the bare descriptor
-can see. asyncio registers descriptors, so over asyncio only the system's readiness counts:
-its sock_recv() and its transports' reads call recv(), which returns buffered bytes first.
+classes), with one more thing: a usocket socket is also reported readable while it holds bytes
+in its read-ahead buffer (bytes a readline() or another stream method read ahead), which no
+selector over the bare descriptor can see. It may be registered as the socket object or by its
+descriptor number (as asyncio registers): the library finds the socket that owns a number.
 """
 
 import selectors as _selectors
@@ -43,8 +42,8 @@ def _fileobj_to_fd(fileobj):
 
 
 def _target(key):
-    """What the library's selector is given for a key: a usocket socket as itself (its buffered
-    bytes count), anything else as the descriptor the key was made with."""
+    """What the library's selector is given for a key: a usocket socket as itself, anything else
+    as the descriptor the key was made with (the library finds a usocket socket that owns it)."""
     return key.fileobj if isinstance(key.fileobj, _usocket_socket) else key.fd
 
 

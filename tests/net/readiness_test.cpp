@@ -130,6 +130,71 @@ TEST_F(readiness, selector_closed_before_its_socket_reads_again) {
     EXPECT_EQ(b.pending(), 2u);
 }
 
+// asyncio registers descriptor numbers: a number that a usocket socket owns is that socket,
+// before and after the read that buffers, and its registration ends as a socket's does.
+TEST_F(readiness, selector_given_a_sockets_number_sees_its_buffered_line) {
+    for (const bool portable : {false, true}) {
+        SCOPED_TRACE(portable ? "portable selector" : "kernel selector");
+        usocket::testing::force_portable_selector(portable);
+        auto [a, b] = pair_with_a_buffered_line();  // buffered before the add
+        usocket::selector sel;
+        sel.add(b.fileno(), usocket::selector::readable, 3);
+        std::array<usocket::selector_event, 4> out{};
+        const auto t0 = usocket_test::clock::now();
+        ASSERT_EQ(sel.wait(out, 2s), 1u) << "the buffered line is not seen";
+        EXPECT_LT(seconds_since(t0), 1.0);
+        EXPECT_EQ(out[0].token, 3u);
+        EXPECT_EQ(b.readline(), "second\n");
+        EXPECT_EQ(sel.wait(out, 50ms), 0u);
+        // A read after the add that leaves bytes behind reaches the selector too.
+        a.sendall("3\n4\n");
+        ASSERT_EQ(sel.wait(out, 2s), 1u);
+        EXPECT_EQ(b.readline(), "3\n");
+        ASSERT_EQ(sel.wait(out, 2s), 1u) << "bytes buffered after the add are not seen";
+        EXPECT_EQ(b.readline(), "4\n");
+        EXPECT_EQ(sel.wait(out, 50ms), 0u);
+        sel.remove(b.fileno());
+        a.sendall("5\n6\n");
+        EXPECT_EQ(b.readline(), "5\n");
+        EXPECT_EQ(sel.wait(out, 50ms), 0u) << "removed, yet reported";
+        // A descriptor no usocket socket owns is the system's view, as before.
+        auto [c, d] = usocket::socketpair();
+        const usocket::native_handle raw = d.detach();
+        sel.add(raw, usocket::selector::readable, 4);
+        EXPECT_EQ(sel.wait(out, 50ms), 0u);
+        c.sendall("z");
+        ASSERT_EQ(sel.wait(out, 2s), 1u);
+        EXPECT_EQ(out[0].token, 4u);
+        sel.remove(raw);
+        usocket::socket::adopt(raw).close();
+    }
+    usocket::testing::force_portable_selector(false);
+}
+
+// The socket a registration by number found may be closed and freed while the selector still
+// has it: its registration keeps the state, never the descriptor, and a new socket that gets
+// the same number is found as itself.
+TEST_F(readiness, selector_by_number_outlives_the_socket_and_finds_the_next_owner) {
+    usocket::selector sel;
+    std::array<usocket::selector_event, 4> out{};
+    usocket::native_handle n = -1;
+    {
+        auto [a, b] = pair_with_a_buffered_line();
+        n = b.fileno();
+        sel.add(n, usocket::selector::readable, 1);
+    }  // both closed and freed; the selector's registration still holds b's state
+    auto [c, d] = usocket::socketpair();
+    auto& same = c.fileno() == n ? c : d;
+    ASSERT_EQ(same.fileno(), n) << "the number was not reused";
+    auto& other = &same == &c ? d : c;
+    sel.add(n, usocket::selector::readable, 2);  // the stale registration of a closed socket goes
+    other.sendall("p\nq\n");
+    ASSERT_EQ(sel.wait(out, 2s), 1u);
+    EXPECT_EQ(same.readline(), "p\n");
+    ASSERT_EQ(sel.wait(out, 2s), 1u) << "the new owner's buffered bytes are not seen";
+    EXPECT_EQ(out[0].token, 2u);
+}
+
 // --- recv(0) --------------------------------------------------------------------------------
 
 TEST_F(readiness, recv_zero_returns_at_once_in_every_mode) {

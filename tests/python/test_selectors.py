@@ -5,6 +5,7 @@ running over it with usocket sockets. Loopback and socket pairs only."""
 
 import asyncio
 import contextlib
+import os
 import selectors
 import signal
 import threading
@@ -207,13 +208,29 @@ def test_buffered_bytes_are_readable():
             assert time.monotonic() - t0 < 2
             assert b.readline() == b"second\n"
             assert sel.select(0) == []
-            # A descriptor registered as an int is the kernel's view only.
+            # Registered by its number (as asyncio registers): the same socket, found by the
+            # descriptor it owns.
             sel.unregister(b)
             key_fd = sel.register(b.fileno(), R)
             a.sendall(b"third\nfourth\n")
             assert sel.select(5) == [(key_fd, R)]
             assert b.readline() == b"third\n"
+            assert epoll.select(0) == []
+            assert sel.select(5) == [(key_fd, R)]
+            assert b.readline() == b"fourth\n"
             assert sel.select(0) == []
+            # A descriptor no usocket socket owns: the kernel's view.
+            sel.unregister(b.fileno())
+            r, w = os.pipe()
+            try:
+                key_pipe = sel.register(r, R)
+                assert sel.select(0) == []
+                os.write(w, b"x")
+                assert sel.select(5) == [(key_pipe, R)]
+                sel.unregister(r)
+            finally:
+                os.close(r)
+                os.close(w)
         finally:
             a.close()
             b.close()
@@ -345,6 +362,31 @@ def test_asyncio_sock_methods():
         finally:
             c.close()
             lst.close()
+
+    run(main)
+
+
+def test_asyncio_streams_see_bytes_a_readline_left_buffered():
+    """A socket read with readline() before asyncio takes it over (a header line, then the
+    protocol): asyncio registers its descriptor number, and the lines left in the socket's
+    buffer must still wake the reader, with no new bytes from the peer."""
+    async def main(loop):
+        a, b = usocket.socketpair()
+        try:
+            a.sendall(b"header\nfirst\nsecond\n")
+            b.settimeout(5)
+            assert b.readline() == b"header\n"  # reads ahead: two lines stay in b's buffer
+            b.setblocking(False)
+            reader, writer = await asyncio.open_connection(sock=b)
+            assert await asyncio.wait_for(reader.readline(), 5) == b"first\n"
+            assert await asyncio.wait_for(reader.readline(), 5) == b"second\n"
+            a.sendall(b"third\n")
+            assert await asyncio.wait_for(reader.readline(), 5) == b"third\n"
+            writer.close()
+            await writer.wait_closed()
+        finally:
+            a.close()
+            b.close()
 
     run(main)
 
