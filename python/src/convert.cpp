@@ -64,11 +64,37 @@ bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t
     return false;
 }
 
+bool keyword_errors::check() const {
+    if (!pending_) return true;
+    PyErr_SetString(PyExc_TypeError, text_);
+    return false;
+}
+
+void keyword_errors::note(const char* format, const char* fname, const char* key, Py_ssize_t position,
+                          bool given_twice) {
+    // CPython reports a keyword given twice before an unknown one, else the first found.
+    if (pending_ && (given_twice_ || !given_twice)) return;
+    if (given_twice)
+        PyOS_snprintf(text_, sizeof text_, format, fname, key, position);
+    else
+        PyOS_snprintf(text_, sizeof text_, format, key, fname);
+    pending_ = true;
+    given_twice_ = given_twice;
+}
+
 bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                const char* const* names, Py_ssize_t min, Py_ssize_t max, PyObject** out) {
+                const char* const* names, Py_ssize_t min, Py_ssize_t max, PyObject** out,
+                keyword_errors* later) {
     if (nargs > max) return check_nargs(fname, nargs, min, max);
     for (Py_ssize_t i = 0; i < max; ++i) out[i] = i < nargs ? args[i] : nullptr;
     const Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (later != nullptr && nargs + nkw > max) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %zd argument%s (%zd given)", fname, max,
+                     max == 1 ? "" : "s", nargs + nkw);
+        return false;
+    }
+    static const char* const unknown = "'%s' is an invalid keyword argument for %s()";
+    static const char* const twice = "argument for %s() given by name ('%s') and position (%zd)";
     for (Py_ssize_t k = 0; k < nkw; ++k) {
         const char* key = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
         if (key == nullptr) return false;
@@ -76,13 +102,20 @@ bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyOb
         for (Py_ssize_t i = 0; i < max; ++i)
             if (names[i] != nullptr && std::strcmp(names[i], key) == 0) slot = i;
         if (slot < 0) {
-            PyErr_Format(PyExc_TypeError, "'%s' is an invalid keyword argument for %s()", key, fname);
-            return false;
+            if (later == nullptr) {
+                PyErr_Format(PyExc_TypeError, unknown, key, fname);
+                return false;
+            }
+            later->note(unknown, fname, key);
+            continue;
         }
         if (out[slot] != nullptr) {
-            PyErr_Format(PyExc_TypeError, "argument for %s() given by name ('%s') and position (%zd)", fname, key,
-                         slot + 1);
-            return false;
+            if (later == nullptr) {
+                PyErr_Format(PyExc_TypeError, twice, fname, key, slot + 1);
+                return false;
+            }
+            later->note(twice, fname, key, slot + 1, true);
+            continue;
         }
         out[slot] = args[nargs + k];
     }

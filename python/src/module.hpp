@@ -203,11 +203,30 @@ private:
     std::size_t size_ = 0;
 };
 
+/// A keyword given twice or unknown, reported only after the arguments were converted: CPython's
+/// PyArg_ParseTupleAndKeywords converts first and checks the names last, so a bad value wins
+/// over a bad name there.
+class keyword_errors {
+public:
+    /// True when there was none; else raises the first (TypeError) and returns false.
+    bool check() const;
+    void note(const char* format, const char* fname, const char* key, Py_ssize_t position = 0, bool given_twice = false);
+
+private:
+    char text_[192] = {};
+    bool pending_ = false;
+    bool given_twice_ = false;
+};
+
 /// Binds the arguments of a METH_FASTCALL | METH_KEYWORDS call to `out[0..max)` by position,
 /// then by keyword (`names`, nullptr for positional-only ones); the first `min` are required.
-/// Slots not given stay nullptr. TypeError with CPython's messages.
+/// Slots not given stay nullptr. TypeError with CPython's messages. With `later`, a keyword
+/// given twice or unknown is recorded there instead (the caller converts the arguments, then
+/// calls later->check()), as functions that CPython parses with PyArg_ParseTupleAndKeywords
+/// order their errors; too many arguments in all is still reported at once, as there.
 bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                const char* const* names, Py_ssize_t min, Py_ssize_t max, PyObject** out);
+                const char* const* names, Py_ssize_t min, Py_ssize_t max, PyObject** out,
+                keyword_errors* later = nullptr);
 /// Checks a positional-only call: TypeError "f() takes at most N arguments (M given)" & co.
 bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max);
 

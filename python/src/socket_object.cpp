@@ -431,11 +431,13 @@ bool into_args(const char* what, PyObject* const* args, Py_ssize_t nargs, PyObje
                std::size_t& nbytes, int& flags) {
     static const char* const names[] = {"buffer", "nbytes", "flags"};
     PyObject* a[3];
-    if (!parse_args(what, args, nargs, kwnames, names, 1, 3, a)) return false;
+    keyword_errors later;  // CPython: "w*|ni" converted first, the names checked last
+    if (!parse_args(what, args, nargs, kwnames, names, 1, 3, a, &later)) return false;
     if (!buf.get_writable(a[0], what)) return false;
     Py_ssize_t n = 0;
     flags = 0;
     if ((a[1] != nullptr && !to_ssize(a[1], n)) || (a[2] != nullptr && !to_int(a[2], flags))) return false;
+    if (!later.check()) return false;
     if (n < 0) {
         PyErr_Format(PyExc_ValueError, "negative buffersize in %s", what);
         return false;

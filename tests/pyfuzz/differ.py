@@ -627,6 +627,14 @@ def allowed(name, args, cpython, usocket, kwargs=None, timeout=None, made_non_bl
         # CPython truncates an index past an unsigned int (2**32 + 1 names interface 1) and
         # fails with SystemError at 2**64 - 1.
         return "an interface index past 32 bits"
+    if name in ("recvmsg", "recvmsg_into", "sendmsg") and usocket == ("raise", "OSError", errno.EBADF) and \
+            cpython == ("raise", "OSError", errno.EINVAL):
+        flags = args[2] if len(args) > 2 else (kwargs or {}).get("flags")
+        if isinstance(flags, int) and flags & 0x80000000:
+            # A closed socket: usocket says EBADF without a system call; CPython calls, and
+            # Linux refuses MSG_CMSG_COMPAT in the flags (bit 31) before it looks the
+            # descriptor up.
+            return "a closed socket and MSG_CMSG_COMPAT: the kernel checks the flags first"
     if name in ("send_fds", "recv_fds"):
         # (Passed at all, None included: CPython ignores whatever is there; usocket checks it.)
         given = list(args[3:5]) + [v for k, v in (kwargs or {}).items() if k in ("flags", "address")]

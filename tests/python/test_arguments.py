@@ -202,6 +202,20 @@ CASES = [
     ("recv 0 unconnected", lambda c: c.sock().recv(0), ("ok", "bytes")),
     ("recv 0 listening", lambda c: c.listener().recv(0), ("ok", "bytes")),
     ("recv 0 closed", lambda c: c.closed().recv(0), ("ok", "bytes")),
+    # recv_into/recvfrom_into convert their values before they check the names (CPython's
+    # PyArg_ParseTupleAndKeywords): a bad value wins over an unknown keyword, too many in all
+    # wins over both; getaddrinfo (Python code in CPython) checks the names first.
+    ("recv_into bad nbytes and unknown keyword", lambda c: c.sock().recv_into(bytearray(4), 2 ** 63, bogus=1),
+     ("raise", "OverflowError")),
+    ("recvfrom_into bad flags and unknown keyword",
+     lambda c: c.sock().recvfrom_into(bytearray(4), 1, "x", bogus=1), ("raise", "TypeError")),
+    ("recv_into bad buffer and name twice", lambda c: c.sock().recv_into(b"", 1, nbytes=1), ("raise", "TypeError")),
+    ("recv_into too many with a bad value", lambda c: c.sock().recv_into(bytearray(4), 2 ** 63, flags=0, bogus=1),
+     ("raise", "TypeError")),
+    ("recv_into name twice, valid values", lambda c: c.sock().recv_into(bytearray(4), 1, nbytes=1),
+     ("raise", "TypeError")),
+    ("getaddrinfo bad family and unknown keyword", lambda c: c.mod.getaddrinfo("127.0.0.1", 80, 2 ** 70, bogus=1),
+     ("raise", "TypeError")),
     ("recv_into empty buffer", lambda c: c.sock().recv_into(bytearray()), ("ok", "int")),
     ("recv_into empty, closed", lambda c: c.closed().recv_into(bytearray(), 0), ("ok", "int")),
     ("recv_into nbytes 0 is the buffer", lambda c: c.nonblocking().recv_into(bytearray(4), 0),
