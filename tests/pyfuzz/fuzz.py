@@ -249,6 +249,14 @@ class Sockets(RuleBasedStateMachine):
             args[0].timeout_unknown = True
         if not check(text, name, resolved, resolved_kwargs, outcomes, timeout, made_non_blocking):
             self.diverged = True
+        elif made_non_blocking and name in differ.BLOCKING_CALLS | {"connect_ex"}:
+            # Alike in shape (connect_ex's errno is an int either way), yet CPython's call did
+            # not block and usocket's did: the sockets' states differ from here on (a connect
+            # in progress in one world, refused in the other).
+            STATS["allowed"] += 1
+            reason = "a blocking call on a descriptor another socket object made non-blocking"
+            REASONS[reason] = REASONS.get(reason, 0) + 1
+            self.diverged = True
         if name == "setblocking" and outcomes[0][0] == "ok" and resolved and quirky_blocking_flag(resolved[0]):
             # CPython records "blocking" but hands the flag to an int parameter: its low 32 bits,
             # 0, make the descriptor non-blocking (recv() is then BlockingIOError with
