@@ -65,21 +65,22 @@ bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t
 }
 
 bool keyword_errors::check() const {
-    if (!pending_) return true;
-    PyErr_SetString(PyExc_TypeError, text_);
+    if (message_ == nullptr) return true;
+    PyErr_SetObject(PyExc_TypeError, message_);
     return false;
 }
 
-void keyword_errors::note(const char* format, const char* fname, const char* key, Py_ssize_t position,
-                          bool given_twice) {
+bool keyword_errors::note(const char* fname, PyObject* key, Py_ssize_t position) {
     // CPython reports a keyword given twice before an unknown one, else the first found.
-    if (pending_ && (given_twice_ || !given_twice)) return;
-    if (given_twice)
-        PyOS_snprintf(text_, sizeof text_, format, fname, key, position);
-    else
-        PyOS_snprintf(text_, sizeof text_, format, key, fname);
-    pending_ = true;
-    given_twice_ = given_twice;
+    const bool twice = position > 0;
+    if (message_ != nullptr && (given_twice_ || !twice)) return true;
+    PyObject* m = twice ? PyUnicode_FromFormat("argument for %s() given by name ('%U') and position (%zd)", fname,
+                                               key, position)
+                        : PyUnicode_FromFormat("'%U' is an invalid keyword argument for %s()", key, fname);
+    if (m == nullptr) return false;
+    Py_XSETREF(message_, m);
+    given_twice_ = twice;
+    return true;
 }
 
 bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
@@ -93,28 +94,18 @@ bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyOb
                      max == 1 ? "" : "s", nargs + nkw);
         return false;
     }
-    static const char* const unknown = "'%s' is an invalid keyword argument for %s()";
-    static const char* const twice = "argument for %s() given by name ('%s') and position (%zd)";
+    keyword_errors now;
+    keyword_errors& errors = later != nullptr ? *later : now;
     for (Py_ssize_t k = 0; k < nkw; ++k) {
-        const char* key = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
-        if (key == nullptr) return false;
+        // Compared as the str it is: a name with a NUL in it, or one UTF-8 cannot encode (a
+        // lone surrogate), is simply no parameter's.
+        PyObject* key = PyTuple_GET_ITEM(kwnames, k);
         Py_ssize_t slot = -1;
-        for (Py_ssize_t i = 0; i < max; ++i)
-            if (names[i] != nullptr && std::strcmp(names[i], key) == 0) slot = i;
-        if (slot < 0) {
-            if (later == nullptr) {
-                PyErr_Format(PyExc_TypeError, unknown, key, fname);
-                return false;
-            }
-            later->note(unknown, fname, key);
-            continue;
-        }
-        if (out[slot] != nullptr) {
-            if (later == nullptr) {
-                PyErr_Format(PyExc_TypeError, twice, fname, key, slot + 1);
-                return false;
-            }
-            later->note(twice, fname, key, slot + 1, true);
+        for (Py_ssize_t i = 0; i < max && slot < 0; ++i)
+            if (names[i] != nullptr && PyUnicode_CompareWithASCIIString(key, names[i]) == 0) slot = i;
+        if (slot < 0 || out[slot] != nullptr) {
+            if (!errors.note(fname, key, slot < 0 ? 0 : slot + 1)) return false;
+            if (later == nullptr) return now.check();
             continue;
         }
         out[slot] = args[nargs + k];

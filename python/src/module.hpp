@@ -208,13 +208,19 @@ private:
 /// over a bad name there.
 class keyword_errors {
 public:
+    keyword_errors() = default;
+    keyword_errors(const keyword_errors&) = delete;
+    keyword_errors& operator=(const keyword_errors&) = delete;
+    ~keyword_errors() { Py_XDECREF(message_); }
     /// True when there was none; else raises the first (TypeError) and returns false.
     bool check() const;
-    void note(const char* format, const char* fname, const char* key, Py_ssize_t position = 0, bool given_twice = false);
+    /// Records "'key' is an invalid keyword argument for f()", or, `position` > 0, "argument
+    /// for f() given by name ('key') and position (n)" (which CPython reports first). False
+    /// when even the message could not be made (the error is set).
+    bool note(const char* fname, PyObject* key, Py_ssize_t position = 0);
 
 private:
-    char text_[192] = {};
-    bool pending_ = false;
+    PyObject* message_ = nullptr;
     bool given_twice_ = false;
 };
 
