@@ -379,7 +379,10 @@ socket socket::adopt(native_handle fd, std::optional<address_family> given_famil
     if (given_family) family = *given_family;
     if (given_type) type = *given_type & ~creation_flags;
     if (given_proto) proto = *given_proto;
-    const std::int64_t t = getdefaulttimeout().nanoseconds();
+    // As CPython's socket(type=..., fileno=): sock_nonblock in the type given means a
+    // non-blocking socket, else the default timeout.
+    const std::int64_t t =
+        given_type && has_any(*given_type, sock_nonblock) ? 0 : getdefaulttimeout().nanoseconds();
     if (!sys::set_non_blocking(fd, t >= 0, ec)) return {};
     return make_socket(fd, family, type, proto, t, ec);
 }

@@ -111,7 +111,8 @@ public:
     [[nodiscard]] static socket adopt(native_handle fd);
     /// The same keeping the family, type and protocol given (CPython's socket(family, type,
     /// proto, fileno=)); each one not given is read from the descriptor, which must be a
-    /// socket (ENOTSOCK) whatever is given.
+    /// socket (ENOTSOCK) whatever is given. A type given with sock_nonblock makes the socket
+    /// non-blocking (timeout 0), as CPython's.
     [[nodiscard]] static socket adopt(native_handle fd, std::optional<address_family> family,
                                       std::optional<socket_type> type, std::optional<protocol> proto,
                                       std::error_code& ec) noexcept;

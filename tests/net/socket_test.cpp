@@ -154,7 +154,18 @@ TEST_F(socket_test, adopt_keeps_the_identity_given_and_reads_the_rest) {
     EXPECT_EQ(s.type(), usocket::sock_stream);  // read from the descriptor
     EXPECT_EQ(s.proto(), usocket::protocol{23});
     EXPECT_NE(s.to_string().find("family=47"), std::string::npos) << s.to_string();
+    EXPECT_EQ(s.gettimeout(), usocket::timeout_type(usocket::blocking));
     s.close();
+
+    // sock_nonblock in the type given: a non-blocking socket, whatever the default timeout.
+    const int fd2 = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd2, 0);
+    usocket::socket nb = usocket::socket::adopt(fd2, std::nullopt, usocket::sock_stream | usocket::sock_nonblock,
+                                                std::nullopt, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(nb.gettimeout(), usocket::timeout_type(usocket::duration::zero()));
+    EXPECT_NE(::fcntl(nb.fileno(), F_GETFL) & O_NONBLOCK, 0);
+    EXPECT_EQ(nb.type(), usocket::sock_stream);
 
     // Whatever is given, the descriptor must be a socket; nothing is taken otherwise.
     int p[2];
