@@ -52,8 +52,11 @@ PyObject* py_socketpair(PyObject* module, PyObject* const* args, Py_ssize_t narg
 // dup(fd) then socket(family, type, proto, fileno=): the descriptor is checked first (EBADF;
 // a number past a C int cannot be one), then the other arguments, and a descriptor that is
 // not a socket is ENOTSOCK.
-PyObject* py_fromfd(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
-    if (!check_nargs("fromfd", nargs, 3, 4)) return nullptr;
+PyObject* py_fromfd(PyObject* module, PyObject* const* argv, Py_ssize_t nargs, PyObject* kwnames) {
+    // A Python function in CPython: its arguments bind (by position or name) before any check.
+    static const char* const names[] = {"fd", "family", "type", "proto"};
+    PyObject* args[4];
+    if (!parse_args("fromfd", argv, nargs, kwnames, names, 3, 4, args)) return nullptr;
     long fd = 0;
     if (!to_long(args[0], fd)) return nullptr;
     if (fd < 0 || fd > INT_MAX) return set_errno(EBADF);
@@ -63,8 +66,8 @@ PyObject* py_fromfd(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
     if (ec && ec != std::errc::not_a_socket) return set_error(module, ec, "fromfd");
     const std::error_code not_socket = ec;
     int v[3] = {0, 0, 0};
-    for (Py_ssize_t i = 1; i < nargs; ++i)
-        if (!to_int(args[i], v[i - 1])) return nullptr;
+    for (Py_ssize_t i = 1; i < 4; ++i)
+        if (args[i] != nullptr && !to_int(args[i], v[i - 1])) return nullptr;
     if (not_socket) return set_error(module, not_socket, "fromfd");
     s = fromfd(s.fileno(), address_family{v[0]}, usocket::socket_type{v[1]}, protocol{v[2]}, ec);
     if (ec) return set_error(module, ec, "fromfd");
@@ -102,7 +105,7 @@ PyMethodDef module_functions[] = {
     {"setdefaulttimeout", py_setdefaulttimeout, METH_O, "setdefaulttimeout(seconds or None)"},
     {"socketpair", USOCKET_METHOD(py_socketpair), METH_FASTCALL | METH_KEYWORDS,
      "socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0) -> (socket, socket)"},
-    {"fromfd", USOCKET_METHOD(py_fromfd), METH_FASTCALL, "fromfd(fd, family, type, proto=0) -> socket on dup(fd)"},
+    {"fromfd", USOCKET_METHOD(py_fromfd), METH_FASTCALL | METH_KEYWORDS, "fromfd(fd, family, type, proto=0) -> socket on dup(fd)"},
     {"print_pcbs", py_print_pcbs, METH_NOARGS, "print_pcbs(): prints every open socket, its state and addresses"},
     {"reset", py_reset, METH_NOARGS, "reset(): shuts every open socket down (blocked calls return)"},
     {"callback", USOCKET_METHOD(py_callback), METH_VARARGS | METH_KEYWORDS, "callback(): not documented by the seeds"},

@@ -15,12 +15,12 @@ _DEFAULT = object()  # "no timeout given": the socket keeps getdefaulttimeout()
 
 
 def install(module_globals):
-    """Wraps the module's create_connection, create_server, socketpair and fromfd in
-    `module_globals` (the usocket package's namespace) so that each checks, per call, whether
-    `socket` there is still the native type."""
+    """Wraps the module's create_connection, create_server, has_dualstack_ipv6, socketpair and
+    fromfd in `module_globals` (the usocket package's namespace) so that each checks, per call,
+    whether `socket` there is still the native type."""
     native_socket = module_globals["socket"]
     fallbacks = {"create_connection": _create_connection, "create_server": _create_server,
-                 "socketpair": _socketpair, "fromfd": _fromfd}
+                 "has_dualstack_ipv6": _has_dualstack_ipv6, "socketpair": _socketpair, "fromfd": _fromfd}
     for name, fallback in fallbacks.items():
         module_globals[name] = _follow(module_globals, native_socket, module_globals[name], fallback)
 
@@ -28,7 +28,10 @@ def install(module_globals):
 def _follow(module_globals, native_socket, native, fallback):
     @functools.wraps(native)
     def call(*args, **kwargs):
-        cls = module_globals["socket"]
+        try:
+            cls = module_globals["socket"]
+        except KeyError:
+            raise NameError("name 'socket' is not defined") from None
         if cls is native_socket:
             return native(*args, **kwargs)
         return fallback(module_globals, cls, *args, **kwargs)
@@ -67,9 +70,10 @@ def _create_connection(m, cls, address, timeout=_DEFAULT, source_address=None, *
     raise OSError("getaddrinfo returns an empty list")
 
 
-def _create_server(m, cls, address, *, family=None, backlog=None, reuse_port=False, dualstack_ipv6=False):
-    # CPython 3.11's socket.create_server(), with `cls`.
-    if family is None:
+def _create_server(m, cls, address, *, family=_DEFAULT, backlog=None, reuse_port=False, dualstack_ipv6=False):
+    # CPython 3.11's socket.create_server(), with `cls` (and the module's has_dualstack_ipv6,
+    # which makes its probe with `cls` too).
+    if family is _DEFAULT:
         family = m["AF_INET"]
     if reuse_port and "SO_REUSEPORT" not in m:
         raise ValueError("SO_REUSEPORT not supported on this platform")
@@ -80,8 +84,10 @@ def _create_server(m, cls, address, *, family=None, backlog=None, reuse_port=Fal
             raise ValueError("dualstack_ipv6 requires AF_INET6 family")
     sock = cls(family, m["SOCK_STREAM"])
     try:
-        if family in (m["AF_INET"], m["AF_INET6"]):
+        try:
             sock.setsockopt(m["SOL_SOCKET"], m["SO_REUSEADDR"], 1)
+        except OSError:
+            pass  # as CPython: bind() fails later where the option is missing
         if reuse_port:
             sock.setsockopt(m["SOL_SOCKET"], m["SO_REUSEPORT"], 1)
         if m["has_ipv6"] and family == m["AF_INET6"]:
@@ -101,22 +107,35 @@ def _create_server(m, cls, address, *, family=None, backlog=None, reuse_port=Fal
         raise
 
 
-def _socketpair(m, cls, *args, **kwargs):
-    # CPython: the pair is made natively, then each end becomes a `cls` over its descriptor.
-    a, b = m["_usocket"].socketpair(*args, **kwargs)
+def _has_dualstack_ipv6(m, cls):
+    # CPython 3.11's: a probe socket made with `cls`.
+    if not m["has_ipv6"]:
+        return False
     try:
-        return (cls(a.family, a.type, a.proto, a.detach()), cls(b.family, b.type, b.proto, b.detach()))
-    finally:
-        a.close()
-        b.close()
+        with cls(m["AF_INET6"], m["SOCK_STREAM"]) as sock:
+            sock.setsockopt(m["IPPROTO_IPV6"], m["IPV6_V6ONLY"], 0)
+            return True
+    except OSError:
+        return False
+
+
+def _socketpair(m, cls, family=None, type=_DEFAULT, proto=0):  # noqa: A002 - CPython's parameter names
+    # CPython 3.11's: the pair is made natively, then each end becomes a `cls` over its
+    # descriptor, with the caller's family, type (flags included) and proto.
+    if family is None:
+        family = m["AF_UNIX"]
+    if type is _DEFAULT:
+        type = m["SOCK_STREAM"]  # noqa: A001
+    a, b = m["_usocket"].socketpair(family, type, proto)
+    return cls(family, type, proto, a.detach()), cls(family, type, proto, b.detach())
 
 
 def _fromfd(m, cls, fd, family, type, proto=0):  # noqa: A002 - CPython's parameter names
-    # CPython: socket(family, type, proto, dup(fd)).
-    return cls(family, type, proto, m["dup"](fd))
+    # CPython 3.11's: socket(family, type, proto, dup(fd)).
+    return cls(family, type, proto, os.dup(fd))
 
 
-def dup(fd):
+def dup(fd, /):
     """dup(fd) -> int: a duplicate of descriptor `fd`, not inherited by child processes (as
     CPython's socket.dup())."""
     return os.dup(fd)

@@ -137,3 +137,108 @@ def test_dup_is_cpythons():
             usocket.dup(bad)
         with pytest.raises(cls):
             cpython_socket.dup(bad)
+
+
+class Record:
+    """What the replacements of the next test saw."""
+    made = []
+    options = []
+    reuseaddr_fails = False
+
+
+def recording(base):
+    """A subclass of `base` that records what it is made with and the options set on it;
+    SO_REUSEADDR fails when Record.reuseaddr_fails."""
+
+    class Recording(base):
+        def __init__(self, *args, **kwargs):
+            base.__init__(self, *args, **kwargs)
+            Record.made.append(args)
+
+        def setsockopt(self, level, name, value, *rest):
+            Record.options.append((level, name))
+            if Record.reuseaddr_fails and name == cpython_socket.SO_REUSEADDR:
+                raise OSError(errno.ENOPROTOOPT, "no such option")
+            return base.setsockopt(self, level, name, value, *rest)
+
+    return Recording
+
+
+def refusing(base):
+    class Refused(base):
+        def __init__(self, *args, **kwargs):
+            raise RuntimeError("replacement used")
+
+    return Refused
+
+
+@pytest.mark.parametrize("module", [cpython_socket, usocket], ids=["cpython", "usocket"])
+def test_a_replacement_sees_what_cpythons_code_does(module, tmp_path):
+    """Each case run against CPython's module with the same replacement: the same calls reach
+    it, with the same arguments, and the same errors come out."""
+    base = module.socket
+
+    def run(cls, fn):
+        Record.made, Record.options = [], []
+        old = module.socket
+        module.socket = cls
+        try:
+            return fn()
+        finally:
+            module.socket = old
+            Record.reuseaddr_fails = False
+
+    # A failing SO_REUSEADDR is ignored (bind() decides); an AF_UNIX server gets it too.
+    cls = recording(base)
+
+    def failing_option():
+        Record.reuseaddr_fails = True
+        return module.create_server(("127.0.0.1", 0))
+
+    with run(cls, failing_option) as s:
+        assert type(s) is cls
+    with run(cls, lambda: module.create_server(str(tmp_path / "s"), family=module.AF_UNIX)) as s:
+        assert (module.SOL_SOCKET, module.SO_REUSEADDR) in Record.options
+    with pytest.raises(TypeError):
+        run(cls, lambda: module.create_server(("127.0.0.1", 0), family=None))
+    # has_dualstack_ipv6's probe is made with the replacement.
+    refused = refusing(base)
+    with pytest.raises(RuntimeError):
+        run(refused, lambda: module.create_server(("::1", 0), family=module.AF_INET6, dualstack_ipv6=True))
+    with pytest.raises(RuntimeError):
+        run(refused, module.has_dualstack_ipv6)
+    # socketpair passes the caller's family, type (flags included) and proto.
+    pair = run(cls, lambda: module.socketpair(module.AF_UNIX, module.SOCK_STREAM | module.SOCK_NONBLOCK))
+    with pair[0], pair[1]:
+        assert Record.made[0][:3] == (module.AF_UNIX, module.SOCK_STREAM | module.SOCK_NONBLOCK, 0)
+        assert pair[0].gettimeout() == 0.0 and not pair[0].getblocking()
+    # fromfd takes its arguments by name too; dup does not.
+    with module.socket() as s:
+        with run(cls, lambda: module.fromfd(fd=s.fileno(), family=module.AF_INET, type=module.SOCK_STREAM)) as d:
+            assert type(d) is cls
+        with module.fromfd(fd=s.fileno(), family=module.AF_INET, type=module.SOCK_STREAM) as d:
+            assert type(d) is base
+        with pytest.raises(TypeError):
+            module.dup(fd=s.fileno())
+    # Without a `socket` at all, as a Python function finds no global.
+    old = module.socket
+    del module.socket
+    try:
+        with pytest.raises(NameError):
+            module.socketpair()
+    finally:
+        module.socket = old
+
+
+def test_a_type_with_sock_nonblock_makes_an_adopted_socket_non_blocking():
+    a, b = usocket.socketpair()
+    with a, b:
+        usocket.setdefaulttimeout(2.5)
+        try:
+            s = usocket.socket(usocket.AF_UNIX, usocket.SOCK_STREAM | usocket.SOCK_NONBLOCK, 0, os.dup(a.fileno()))
+            t = usocket.socket(fileno=os.dup(a.fileno()))
+        finally:
+            usocket.setdefaulttimeout(None)
+        with s, t:
+            assert s.gettimeout() == 0.0 and not s.getblocking()
+            assert t.gettimeout() == 2.5
