@@ -316,7 +316,16 @@ bool inet_address(PyObject* origin, PyObject* o, int family, const char* what, a
     if (!v6 && (PyUnicode_Check(o) || PyBytes_Check(o))) {  // seed 002: "192.168.1.10" (port 0)
         ref holder;
         std::string_view host;
-        return host_arg(o, holder, host) && resolve_host(origin, host, 0, family, what, out);
+        if (!host_arg(o, holder, host)) return false;
+        // An IPv4 address, as the seed says, never a name to look up: anything else is the
+        // TypeError CPython gives for a str.
+        std::error_code ec;
+        if (!host.empty()) {  // (ipv4("") is the wildcard: not an address the seed writes)
+            out = address::ipv4(host, 0, ec);
+            if (!ec) return true;
+        }
+        PyErr_Format(PyExc_TypeError, "%s(): AF_INET address must be tuple, not %.500s", what, Py_TYPE(o)->tp_name);
+        return false;
     }
     const bool list_ok = forms != address_forms::plain && PyList_Check(o);  // seed 001
     if (!PyTuple_Check(o) && !list_ok) {

@@ -212,6 +212,12 @@ CASES = [
     ("recv_into bad buffer and name twice", lambda c: c.sock().recv_into(b"", 1, nbytes=1), ("raise", "TypeError")),
     ("recv_into too many with a bad value", lambda c: c.sock().recv_into(bytearray(4), 2 ** 63, flags=0, bogus=1),
      ("raise", "TypeError")),
+    # A bare str is an address only as seed 002's IPv4 form ("192.168.1.10"); a name is never
+    # looked up from it: the TypeError CPython gives for any str.
+    ("bind a bare host name", lambda c: c.sock().bind("x" * 64 + ".invalid"), ("raise", "TypeError")),
+    ("connect a bare empty str", lambda c: c.sock().connect(""), ("raise", "TypeError")),
+    ("sendto a bare host name", lambda c: c.sock(type=c.mod.SOCK_DGRAM).sendto(b"x", "x" * 64 + ".invalid"),
+     ("raise", "TypeError")),
     ("recv_into a name with a NUL in it", lambda c: c.sock().recv_into(bytearray(4), **{"nbytes\0x": 1}),
      ("raise", "TypeError")),
     ("recvfrom_into a name with a NUL in it", lambda c: c.sock().recvfrom_into(**{"buffer\0": bytearray(4)}),
