@@ -196,8 +196,10 @@ int portable_wait(selector_core& core, std::span<selector_event> out, std::size_
                   std::error_code& ec) {
     std::vector<detail::poll_slot> slots;
     std::vector<std::pair<std::uint64_t, std::uint32_t>> regs;  // token, interest
-    // The sockets polled stay open for the wait (their numbers cannot go to others); one
-    // closed while registered is left out, as the kernel selector forgets it.
+    // The sockets polled keep their descriptors for the wait (their numbers cannot go to
+    // others); one whose descriptor is gone is left out, as the kernel selector forgets it. A
+    // socket closed while a file of makefile() holds its descriptor is still watched, as the
+    // kernel's selector still watches it.
     std::vector<detail::state_hold> held;
     struct leave_all {
         std::vector<detail::state_hold>& held;
@@ -212,7 +214,7 @@ int portable_wait(selector_core& core, std::span<selector_event> out, std::size_
         for (const auto& [fd, r] : core.regs) {
             if (r.disarmed) continue;
             if (r.st) {
-                if (!r.st->enter()) continue;
+                if (!r.st->enter_for_file()) continue;
                 held.push_back(r.st);
             }
             slots.push_back({fd, to_poll(r.interest), 0});

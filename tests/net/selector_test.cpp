@@ -437,7 +437,7 @@ TEST_F(selector_test, SocketClosedWhileRegisteredCanBeRemoved) {
     }
 }
 
-TEST_F(selector_test, SocketClosedWhileAFileHoldsItsDescriptor) {
+static void socket_closed_while_a_file_holds_its_descriptor() {
     // The descriptor stays open (CPython's _io_refs): the kernel still watches it, so remove()
     // tells the kernel, and the number is not free for another registration.
     {
@@ -472,6 +472,16 @@ TEST_F(selector_test, SocketClosedWhileAFileHoldsItsDescriptor) {
         EXPECT_EQ(f.readline(), "line1\n");  // leaves "line2\n" buffered
         EXPECT_EQ(f.readline(), "line2\n");
     }
+}
+
+TEST_F(selector_test, SocketClosedWhileAFileHoldsItsDescriptor) {
+    // Both selectors (the portable one is lwIP's).
+    for (const bool portable : {false, true}) {
+        SCOPED_TRACE(portable ? "portable selector" : "kernel selector");
+        usocket::testing::force_portable_selector(portable);
+        socket_closed_while_a_file_holds_its_descriptor();
+    }
+    usocket::testing::force_portable_selector(false);
 }
 
 TEST_F(selector_test, InjectedEintrIsRetried) {
