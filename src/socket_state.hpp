@@ -29,6 +29,7 @@
 #include <system_error>
 #include <utility>
 
+#include "fast_tls.hpp"
 #include "read_buffer.hpp"
 #include "sys.hpp"
 #include "usocket/constants.hpp"
@@ -66,7 +67,7 @@ public:
 
 private:
     static const void* self() noexcept {
-        static thread_local const char tag = 0;
+        USOCKET_FAST_TLS static thread_local const char tag = 0;
         return &tag;
     }
     template <class M>

@@ -25,6 +25,12 @@ bool buffer_arg::get(PyObject* o, bool allow_str) {
         size_ = static_cast<std::size_t>(n);
         return true;
     }
+    if (PyBytes_CheckExact(o)) {
+        // Immutable, and alive as long as the caller's argument: no view to take and release.
+        data_ = PyBytes_AS_STRING(o);
+        size_ = static_cast<std::size_t>(PyBytes_GET_SIZE(o));
+        return true;
+    }
     // As CPython's "y*": the exporter's own error stands (TypeError "a bytes-like object is
     // required", BufferError for a non-contiguous view).
     if (PyObject_GetBuffer(o, &view_, PyBUF_SIMPLE) != 0) {
@@ -50,8 +56,7 @@ bool buffer_arg::get_writable(PyObject* o, const char* what) {
 
 // --- calls -------------------------------------------------------------------------------
 
-bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max) {
-    if (nargs >= min && nargs <= max) return true;
+bool nargs_error(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max) {
     if (min == max)
         PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd argument%s (%zd given)", fname, min, min == 1 ? "" : "s",
                      nargs);

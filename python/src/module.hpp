@@ -20,6 +20,7 @@
 #include <system_error>
 #include <utility>
 
+#include "fast_tls.hpp"
 #include "usocket/usocket.hpp"
 
 namespace usocket::python {
@@ -58,16 +59,16 @@ inline module_state* state_of(PyObject* origin) noexcept {
 
 namespace detail {
 /// The thread state without_gil() released on this thread (for check_signals()), or null.
-inline thread_local PyThreadState* released_thread = nullptr;
+USOCKET_FAST_TLS inline thread_local PyThreadState* released_thread = nullptr;
 /// without_gil() released the GIL on this thread during finalization: this is the finalizing
 /// thread (no other holds the GIL then), which takes it back as usual.
-inline thread_local bool released_finalizing = false;
+USOCKET_FAST_TLS inline thread_local bool released_finalizing = false;
 /// This thread runs Python's signal handlers (the main thread of the main interpreter): only
 /// then does check_signals() take the GIL (elsewhere PyErr_CheckSignals() does nothing).
-inline thread_local bool handles_signals = false;
+USOCKET_FAST_TLS inline thread_local bool handles_signals = false;
 /// A call on this thread made progress that an error must not lose (the rest of a send):
 /// check_signals() gives up at once, leaving the handlers to run when the call has returned.
-inline thread_local bool progress_made = false;
+USOCKET_FAST_TLS inline thread_local bool progress_made = false;
 
 /// With the GIL held: this thread runs the signal handlers.
 inline bool runs_signal_handlers() noexcept {
@@ -233,8 +234,14 @@ private:
 bool parse_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                 const char* const* names, Py_ssize_t min, Py_ssize_t max, PyObject** out,
                 keyword_errors* later = nullptr);
+/// check_nargs()'s error: TypeError "f() takes at most N arguments (M given)" & co. Returns false.
+bool nargs_error(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max);
 /// Checks a positional-only call: TypeError "f() takes at most N arguments (M given)" & co.
-bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max);
+inline bool check_nargs(const char* fname, Py_ssize_t nargs, Py_ssize_t min, Py_ssize_t max) {
+    if (nargs >= min && nargs <= max) [[likely]]
+        return true;
+    return nargs_error(fname, nargs, min, max);
+}
 
 /// A C int from an integer-like object: TypeError for non-integers (floats too), OverflowError
 /// out of range, as CPython's "i" format.

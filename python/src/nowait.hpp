@@ -34,20 +34,23 @@ inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
 }
 
 /// A receive's first try (not with MSG_WAITALL): `receive(flags)` (the socket's receive call,
-/// with `ec`) with MSG_DONTWAIT added, under a hold of the read lock (so that no stream read fills the buffer
-/// meanwhile). True when it answered (`got`, or the error in `ec`); false when the call must
-/// go the way that may wait.
+/// with `ec`) with MSG_DONTWAIT added, when the socket is plain (no transport) and holds no
+/// buffered bytes, the library's own test on its receive's fast path (the buffered count is
+/// published after every change of the buffer; a stream read that fills it meanwhile on
+/// another thread is a concurrent reader, whose bytes come first to whoever reads next). True
+/// when it answered (`got`, or the error in `ec`); false when the call must go the way that
+/// may wait.
 template <class Receive>
 bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t& got, Receive&& receive) {
     // MSG_DONTWAIT would turn MSG_WAITALL's "all of it" into "what is there".
     if (has_any(msg_flags{flags}, msg_waitall)) return false;
-    const usocket::detail::nowait_hold hold(sock_of(self));
-    if (!hold || !hold.plain_and_empty()) return false;
+    const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
+    if (st == nullptr || st->tr != nullptr || st->buffered.load(std::memory_order_acquire) != 0) return false;
     {
         const gil_held_call held;
         got = receive(msg_flags{flags} | msg_dontwait);
     }
-    if (ec && is_would_block(ec) && waits(hold.state(), flags)) {
+    if (ec && is_would_block(ec) && waits(*st, flags)) {
         ec.clear();
         return false;
     }

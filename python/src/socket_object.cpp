@@ -377,8 +377,8 @@ std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::err
 
 template <class Receive>
 PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_code& ec, Receive&& receive) {
-    thread_local std::unique_ptr<char[]> buffer;
-    thread_local bool busy = false;
+    USOCKET_FAST_TLS thread_local std::unique_ptr<char[]> buffer;
+    USOCKET_FAST_TLS thread_local bool busy = false;
     if (size <= small_receive && !busy) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();
