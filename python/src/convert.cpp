@@ -26,7 +26,10 @@ bool buffer_arg::get(PyObject* o, bool allow_str) {
         return true;
     }
     if (PyBytes_CheckExact(o)) {
-        // Immutable, and alive as long as the caller's argument: no view to take and release.
+        // Immutable: a reference is all a view would give (the object may be a list's item
+        // that another thread drops while the call waits), at a fraction of the cost.
+        Py_INCREF(o);
+        Py_XSETREF(bytes_, o);
         data_ = PyBytes_AS_STRING(o);
         size_ = static_cast<std::size_t>(PyBytes_GET_SIZE(o));
         return true;

@@ -188,6 +188,7 @@ public:
     buffer_arg& operator=(const buffer_arg&) = delete;
     ~buffer_arg() {
         if (view_.obj != nullptr) PyBuffer_Release(&view_);
+        Py_XDECREF(bytes_);
     }
     /// Read-only bytes-like (bytes, bytearray, memoryview, array...); with `allow_str`, a str
     /// is taken as its UTF-8 bytes. TypeError as CPython's "y*" otherwise.
@@ -200,6 +201,7 @@ public:
 
 private:
     Py_buffer view_;
+    PyObject* bytes_ = nullptr;  ///< an exact bytes object held instead of a view (immutable)
     void* data_ = nullptr;
     std::size_t size_ = 0;
 };

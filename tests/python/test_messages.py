@@ -385,3 +385,77 @@ def test_recvmsg_into_holds_its_buffers():
         n, _, _, _ = b.recvmsg_into([buf])
         t.join()
         assert errors and n == 4 and buf[:4] == b"data"
+
+
+class FreshItem:
+    """An ancillary item that is a sequence, not a tuple, whose data is a new bytes object at
+    each access: only the call's own reference keeps it alive while the call uses it."""
+
+    def __init__(self, mod, fd):
+        self.parts = (mod.SOL_SOCKET, mod.SCM_RIGHTS, fd)
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, i):
+        v = self.parts[i]
+        return array.array("i", [v]).tobytes() if i == 2 else v
+
+
+def test_an_item_made_at_each_access_stays_alive_for_the_call(mod, unix_pair):
+    a, b = unix_pair
+    readers, writers = pipe_fds(1)
+    try:
+        for _ in range(20):  # freed memory is reused soon: one round would almost always tell
+            assert a.sendmsg([b"x"], [FreshItem(mod, readers[0])]) == 1
+            data, ancdata, _, _ = b.recvmsg(1, mod.CMSG_SPACE(INT))
+            got = fds_of(ancdata, mod)
+            try:
+                assert data == b"x" and len(got) == 1
+                os.write(writers[0], b"ok")
+                assert os.read(got[0], 4) == b"ok"
+            finally:
+                close_all(got)
+    finally:
+        close_all(readers + writers)
+
+
+@pytest.mark.parametrize("how", ["sendmsg", "send_many"])
+def test_buffers_a_list_drops_while_the_call_waits_are_still_sent(mod, how):
+    """The list's bytes objects die while the send waits with the GIL released: what is sent is
+    still theirs (each call holds its own references)."""
+    if how == "send_many" and mod is not usocket:
+        pytest.skip("CPython has no send_many")
+    kind = mod.SOCK_DGRAM if how == "send_many" else mod.SOCK_STREAM
+    a, b = mod.socketpair(mod.AF_UNIX, kind)
+    with a, b:
+        a.setblocking(False)
+        filled = 0
+        try:
+            for _ in range(100000):  # until the peer's buffer is full
+                filled += a.send(b"f" * 256)
+        except BlockingIOError:
+            pass
+        a.settimeout(10)
+        items = [bytes([65 + i]) * 200 for i in range(4)]
+        expected = b"".join(items)
+        pending = list(items)
+        del items
+        result = {}
+
+        def sender():
+            result["n"] = a.sendmsg(pending) if how == "sendmsg" else a.send_many(pending)
+
+        t = threading.Thread(target=sender)
+        t.start()
+        time.sleep(0.3)  # the sender waits for room, the GIL released
+        pending.clear()
+        junk = [bytes(200) for _ in range(100)]  # noqa: F841 - reuses the freed memory
+        got = bytearray()
+        b.settimeout(5)
+        deadline = time.monotonic() + 10
+        while len(got) < filled + len(expected) and time.monotonic() < deadline:
+            got += b.recv(65536)
+        t.join(10)
+        assert not t.is_alive()
+        assert bytes(got[filled:]) == expected
