@@ -61,7 +61,7 @@ std::size_t batch_call(detail::socket_state* st, std::span<Datagram> datagrams, 
             Datagram& d = datagrams.front();
             std::size_t got = 0;
             if (detail::take_buffered(*st, std::span<const mutable_buffer>(&d.buffer, 1), has_any(flags, msg_peek),
-                                      got, ec)) {
+                                      has_any(flags, msg_dontwait), got, ec)) {
                 d.size = got;
                 d.from = address();
                 d.flags = msg_flags{};

@@ -42,7 +42,7 @@ void receive_message(detail::socket_state* st, std::span<const mutable_buffer> b
     if (st->buffered.load(std::memory_order_acquire) != 0) [[unlikely]] {
         if (total == 0) return;  // readable now: nothing to take, and no wait (out.size is 0)
         std::size_t got = 0;
-        if (detail::take_buffered(*st, buffers, has_any(flags, msg_peek), got, ec)) {
+        if (detail::take_buffered(*st, buffers, has_any(flags, msg_peek), has_any(flags, msg_dontwait), got, ec)) {
             out.size = got;
             return;
         }

@@ -31,14 +31,20 @@ inline bool plain_descriptor(const use_guard& use, const socket_state* st, std::
 
 // Bytes the stream methods left in the read-ahead buffer, copied into `buffers` in order (a
 // message of their own: no ancillary data, no sender). False when the buffer turned out empty, or with `ec`
-// (reentrant_call) inside a read of the socket on this thread.
+// (reentrant_call) inside a read of the socket on this thread, or (EAGAIN) with `dontwait`
+// while another thread's read holds the buffer.
 inline bool take_buffered(detail::socket_state& st, std::span<const mutable_buffer> buffers, bool peek,
-                   std::size_t& got, std::error_code& ec) noexcept {
+                          bool dontwait, std::size_t& got, std::error_code& ec) noexcept {
     if (st.read_lock.held_here()) [[unlikely]] {
         ec = errc::reentrant_call;  // the bytes belong to the read this thread is inside
         return false;
     }
-    const std::lock_guard<detail::read_mutex> lock(st.read_lock);
+    if (dontwait && !st.read_lock.lock_unless_busy()) {
+        ec = sys::make_error(sys::err_again);
+        return false;
+    }
+    if (!dontwait) st.read_lock.lock();
+    const std::lock_guard<detail::read_mutex> lock(st.read_lock, std::adopt_lock);
     if (st.rb.empty()) {
         st.publish();
         return false;

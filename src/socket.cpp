@@ -47,8 +47,14 @@ T on_descriptor(detail::socket_state* st, std::error_code& ec, F&& f) noexcept {
 
 // recv's path for bytes the stream methods left in the read-ahead buffer: taken under the read
 // lock. Returns false when the buffer turned out empty (another reader took the bytes).
-bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool peek, std::size_t& got) noexcept {
-    const std::lock_guard<detail::read_mutex> lock(st.read_lock);
+bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool peek, bool dontwait, std::size_t& got,
+                   std::error_code& ec) noexcept {
+    if (dontwait && !st.read_lock.lock_unless_busy()) {
+        ec = sys::make_error(sys::err_again);  // another thread's read holds the buffer
+        return false;
+    }
+    if (!dontwait) st.read_lock.lock();
+    const std::lock_guard<detail::read_mutex> lock(st.read_lock, std::adopt_lock);
     if (st.rb.empty()) {
         st.publish();
         return false;
@@ -87,7 +93,9 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
         }
         if (n == 0) return 0;  // readable now (select says so): a zero-size read does not wait
         std::size_t got = 0;
-        if (take_buffered(st, data, n, has_any(flags, msg_peek), got)) return static_cast<sys::ssize>(got);
+        if (take_buffered(st, data, n, has_any(flags, msg_peek), has_any(flags, msg_dontwait), got, ec))
+            return static_cast<sys::ssize>(got);
+        if (ec) return -1;
     }
     if (st.tr != nullptr) {
         if (!transport_flags_ok(flags, ec)) return -1;

@@ -40,6 +40,10 @@ namespace usocket::detail {
 class transport;
 class selector_core;
 
+/// Whether a backend's mutex can be tried (lwIP's cannot).
+template <class M>
+inline constexpr bool mutex_can_try = requires(M& m) { m.try_lock(); };
+
 /// A mutex that knows the thread holding it (the read lock, a file's write lock), so that a call
 /// begun on that same thread while it holds it (a signal handler run by the interrupt check of
 /// a blocked read or write) is refused with errc::reentrant_call instead of waiting for itself
@@ -64,6 +68,17 @@ public:
     }
     /// True when the calling thread holds the lock (only it can have stored its own tag).
     bool held_here() const noexcept { return owner_.load(std::memory_order_relaxed) == self(); }
+    /// For a call that must not wait (MSG_DONTWAIT): takes the lock when it is free, and false
+    /// when another thread holds it (the call would wait for that read); over a backend whose
+    /// mutex cannot try (lwIP's), it takes the lock, waiting for such a read to end.
+    bool lock_unless_busy() noexcept {
+        if constexpr (mutex_can_try<sys::mutex>) {
+            return try_lock();
+        } else {
+            lock();
+            return true;
+        }
+    }
 
 private:
     static const void* self() noexcept {

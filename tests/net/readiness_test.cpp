@@ -4,6 +4,8 @@
 // system sees (the docs say so). And recv(0) returns at once, as CPython's does.
 
 #include <array>
+#include <string>
+#include <thread>
 
 #include "fault.hpp"
 #include "test_support.hpp"
@@ -193,6 +195,46 @@ TEST_F(readiness, selector_by_number_outlives_the_socket_and_finds_the_next_owne
     EXPECT_EQ(same.readline(), "p\n");
     ASSERT_EQ(sel.wait(out, 2s), 1u) << "the new owner's buffered bytes are not seen";
     EXPECT_EQ(out[0].token, 2u);
+}
+
+// A receive with msg_dontwait never waits for another thread's stream read: bytes are buffered,
+// but a readline() on another thread holds the buffer while it waits for the rest of its line.
+// The call says it would block (the Python module's first try, made with the GIL held, then
+// waits the usual way, without the GIL); before, it waited for that read to end.
+TEST_F(readiness, dontwait_receive_does_not_wait_for_another_threads_read) {
+#ifdef USOCKET_BACKEND_LWIP
+    GTEST_SKIP() << "lwIP's mutex cannot be tried: a msg_dontwait receive waits for the read that holds the buffer";
+#endif
+    bool reader_was_inside = false;
+    for (int round = 0; round < 5 && !reader_was_inside; ++round) {
+        auto [a, b] = usocket::socketpair();
+        a.sendall("line1\nrest");
+        ASSERT_EQ(b.readline(), "line1\n");  // "rest" stays buffered
+        std::string got;
+        std::thread reader([&, &b = b] { got = b.readline().value_or("(none)"); });  // holds the buffer, waits for "\n"
+        std::this_thread::sleep_for(100ms);
+        std::thread finisher([&, &a = a] {
+            std::this_thread::sleep_for(2s);
+            a.sendall("\n");
+        });
+        std::array<std::byte, 16> buf{};
+        std::error_code ec;
+        const auto t0 = usocket_test::clock::now();
+        const std::size_t n = b.recv_into(usocket::mutable_buffer(buf), 0, usocket::msg_dontwait, ec);
+        EXPECT_LT(seconds_since(t0), 1.0) << "a msg_dontwait receive waited for another thread's read";
+        if (ec) {
+            EXPECT_TRUE(usocket::is_would_block(ec)) << ec.message();
+            reader_was_inside = true;
+        } else {
+            EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), n), "rest");  // the reader came late
+        }
+        finisher.join();
+        reader.join();
+        if (reader_was_inside) {
+            EXPECT_EQ(got, "rest\n");
+        }
+    }
+    EXPECT_TRUE(reader_was_inside) << "the reader never held the buffer in time";
 }
 
 // --- recv(0) --------------------------------------------------------------------------------
