@@ -85,6 +85,9 @@ void track(int fd, bool blocking) noexcept;
 void forget(int fd) noexcept;
 /// Whether a call on `fd` blocks (its mode as the library set it; lwIP's is always non-blocking).
 bool blocking(int fd) noexcept;
+/// A connected stream socket whose end of stream was read or whose reading was shut down:
+/// readable for ever, as on POSIX (lwIP reports it once, then says ENOTCONN and never readable).
+bool at_end_of_stream(int fd) noexcept;
 
 // --- waiting (src/lwip/poll.cpp) --------------------------------------------------------------
 

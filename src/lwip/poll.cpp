@@ -157,8 +157,21 @@ int poll_native(detail::poll_slot* slots, std::size_t n, std::int64_t timeout_ns
             return count;
         }
         flush_loopback();  // what lwIP's timers queued since
+        // A stream at its end is readable for ever on POSIX; lwIP reports it once only.
+        std::size_t at_end = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if ((slots[i].events & POLLIN) != 0 && slots[i].fd >= 0 && at_end_of_stream(slots[i].fd)) ++at_end;
         errno = 0;
-        const int r = poll_lwip(slots, n, to_ms(timeout_ns));
+        const int r = poll_lwip(slots, n, at_end != 0 ? 0 : to_ms(timeout_ns));
+        if (at_end != 0 && r >= 0) {
+            int count = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                if ((slots[i].events & POLLIN) != 0 && slots[i].fd >= 0 && at_end_of_stream(slots[i].fd))
+                    slots[i].revents = static_cast<short>(slots[i].revents | POLLIN);
+                if (slots[i].revents != 0) ++count;
+            }
+            return count;
+        }
         if (r >= 0 || errno != 0) return r;
         // lwip_poll gives up without an errno when a socket is closed while it waits: look
         // again (that slot is POLLNVAL now).

@@ -102,6 +102,13 @@ void forget(int fd) noexcept {
 
 bool blocking(int fd) noexcept { return has_mode(fd, mode_blocking); }
 
+bool at_end_of_stream(int fd) noexcept {
+    const auto* m = mode_of(fd);
+    if (m == nullptr) return false;
+    const std::uint8_t bits = m->load(std::memory_order_relaxed);
+    return (bits & (mode_stream | mode_read_closed | mode_listening)) == (mode_stream | mode_read_closed);
+}
+
 bool stack_ready(std::error_code& ec) noexcept {
 #ifdef USOCKET_LWIP_HOST
     char why[512] = "";
@@ -641,10 +648,11 @@ ssize recv_loop(handle fd, std::size_t size, msg_flags flags, Recv&& one, std::e
             if (size != 0 && stream_socket(fd)) lw::set_mode_bit(fd, lw::mode_read_closed, true);
             return static_cast<ssize>(done);
         }
+        // After the end of the stream lwIP says ENOTCONN, and its socket is never readable
+        // again; POSIX says 0 again at once, blocking or not (a wait would last for ever).
+        if (errno == ENOTCONN && lw::has_mode(fd, lw::mode_read_closed)) return static_cast<ssize>(done);
         if (!should_wait(blocking_call, flags)) {
             if (done != 0) return static_cast<ssize>(done);
-            // After the end of the stream lwIP says ENOTCONN; POSIX says 0 again.
-            if (errno == ENOTCONN && lw::has_mode(fd, lw::mode_read_closed)) return 0;
             ec = call_error(fd);
             return -1;
         }

@@ -150,6 +150,30 @@ TEST_F(stream, every_byte_once_in_order_under_a_mix_of_calls_and_piece_sizes) {
     EXPECT_EQ(got, all);
 }
 
+// The end of a stream is for ever: once a call has read it (here a read(3) that returns the
+// last byte with it), every later read returns nothing at once, blocking or timed, and
+// readiness says readable. (lwIP reports the end once, then ENOTCONN and never readable: a
+// blocking recv after it waited for ever.)
+TEST_F(stream, the_end_of_a_stream_reads_empty_again_at_once_and_stays_readable) {
+    for (const usocket::timeout_type t : {usocket::timeout_type(usocket::blocking), usocket::timeout_type(5s)}) {
+        auto [a, b] = usocket_test::tcp_pair();
+        b.settimeout(t);
+        a.sendall("xy");
+        a.close();
+        EXPECT_EQ(b.read(3), "xy");  // the end came with it
+        for (int i = 0; i < 3; ++i) {
+            const auto t0 = usocket_test::clock::now();
+            EXPECT_EQ(b.recv(10), "");
+            EXPECT_EQ(b.read(4), "");
+            EXPECT_EQ(b.readline(), "");
+            EXPECT_EQ(usocket::select({b}, {}, {}, 2s).read.size(), 1u);
+            const std::vector<usocket::native_handle> fds{b.fileno()};
+            EXPECT_EQ(usocket::select(fds, {}, {}, 2s).read.size(), 1u) << "the bare descriptor";
+            EXPECT_LT(seconds_since(t0), 1.0) << "a read or a wait after the end of the stream waited";
+        }
+    }
+}
+
 TEST_F(stream, readline_makes_well_under_one_recv_per_short_line) {
     if (!usocket::testing::fault_injection_enabled()) GTEST_SKIP() << "built without the test counter";
     auto [a, b] = usocket::socketpair();
