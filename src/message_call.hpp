@@ -39,11 +39,10 @@ inline bool take_buffered(detail::socket_state& st, std::span<const mutable_buff
         ec = errc::reentrant_call;  // the bytes belong to the read this thread is inside
         return false;
     }
-    if (dontwait && !st.read_lock.lock_unless_busy()) {
+    if (!st.read_lock.lock_for_receive(dontwait)) {
         ec = sys::make_error(sys::err_again);
         return false;
     }
-    if (!dontwait) st.read_lock.lock();
     const std::lock_guard<detail::read_mutex> lock(st.read_lock, std::adopt_lock);
     if (st.rb.empty()) {
         st.publish();

@@ -49,11 +49,10 @@ T on_descriptor(detail::socket_state* st, std::error_code& ec, F&& f) noexcept {
 // lock. Returns false when the buffer turned out empty (another reader took the bytes).
 bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool peek, bool dontwait, std::size_t& got,
                    std::error_code& ec) noexcept {
-    if (dontwait && !st.read_lock.lock_unless_busy()) {
+    if (!st.read_lock.lock_for_receive(dontwait)) {
         ec = sys::make_error(sys::err_again);  // another thread's read holds the buffer
         return false;
     }
-    if (!dontwait) st.read_lock.lock();
     const std::lock_guard<detail::read_mutex> lock(st.read_lock, std::adopt_lock);
     if (st.rb.empty()) {
         st.publish();

@@ -68,16 +68,16 @@ public:
     }
     /// True when the calling thread holds the lock (only it can have stored its own tag).
     bool held_here() const noexcept { return owner_.load(std::memory_order_relaxed) == self(); }
-    /// For a call that must not wait (MSG_DONTWAIT): takes the lock when it is free, and false
-    /// when another thread holds it (the call would wait for that read); over a backend whose
-    /// mutex cannot try (lwIP's), it takes the lock, waiting for such a read to end.
-    bool lock_unless_busy() noexcept {
+    /// Takes the lock for a receive; one that must not wait (`dontwait`, MSG_DONTWAIT) only
+    /// when it is free, false when another thread holds it (the call would wait for that
+    /// read). Over a backend whose mutex cannot try (lwIP's) it always takes it, waiting for
+    /// such a read to end.
+    bool lock_for_receive(bool dontwait) noexcept {
         if constexpr (mutex_can_try<sys::mutex>) {
-            return try_lock();
-        } else {
-            lock();
-            return true;
+            if (dontwait) return try_lock();
         }
+        lock();
+        return true;
     }
 
 private:

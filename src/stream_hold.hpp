@@ -50,8 +50,6 @@ public:
         st_->rb.trim();
         consumed_ = true;
     }
-    /// A plain socket (no transport) with nothing buffered: a system call is its whole answer.
-    bool plain_and_empty() const noexcept { return st_->tr == nullptr && st_->rb.size() == 0; }
 
 private:
     socket_state* st_;
