@@ -66,7 +66,12 @@ u32_t sys_now(void) {
 
 void sys_init(void) {}
 
-uint32_t sys_arch_rand(void) {
+/* A test's source of "random" numbers instead of getrandom(2), set before the stack starts
+ * (tests/lwip/first_port_test.cpp). */
+uint32_t (*usocket_lwip_rand_source)(void) = NULL;
+
+static uint32_t raw_rand(void) {
+  if (usocket_lwip_rand_source != NULL) return usocket_lwip_rand_source();
   uint32_t v;
   if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v) return v;
   /* No entropy yet (early boot): a different value per call is all lwIP needs. */
@@ -77,6 +82,17 @@ uint32_t sys_arch_rand(void) {
   s ^= s << 5;
   __atomic_store_n(&x, s, __ATOMIC_RELAXED);
   return s;
+}
+
+/* lwIP 2.1.3's tcp_init() starts its ephemeral ports at TCP_ENSURE_LOCAL_PORT_RANGE(LWIP_RAND()):
+ * 0xffff when the value's low 14 bits are all ones (one start in 16384). Its tcp_new_port()
+ * increments before it compares with the range's end, wraps 0xffff to 0 and returns 0: the
+ * process's first bind to port 0 or connect fails with ERR_BUF (ENOBUFS), and the next ones
+ * take ports 1, 2, ... outside the range. So no value given has those bits all ones
+ * (lwip/board/include/arch/cc.h does the same for a board's generator). */
+uint32_t sys_arch_rand(void) {
+  const uint32_t v = raw_rand();
+  return (v & 0x3fffu) == 0x3fffu ? v ^ 1u : v;
 }
 
 static void cond_init_monotonic(pthread_cond_t* c) {

@@ -25,4 +25,11 @@ void board_lwip_assert(const char* message);
 #ifdef __cplusplus
 }
 #endif
-#define LWIP_RAND() board_rand()
+/* lwIP 2.1.3 starts its TCP ephemeral ports at 0xffff when a value's low 14 bits are all ones,
+ * and then fails the first bind to port 0 or connect with ENOBUFS (lwip/port/sys_arch.c,
+ * sys_arch_rand): never such a value. */
+static inline uint32_t usocket_board_rand(void) {
+  const uint32_t v = board_rand();
+  return (v & 0x3fffu) == 0x3fffu ? v ^ 1u : v;
+}
+#define LWIP_RAND() usocket_board_rand()
