@@ -4,7 +4,7 @@
 // intrusive list through each socket_state (no allocation, nothing in a noexcept path that can
 // fail), split into shards by descriptor number, so that sockets opened and closed on different
 // threads rarely meet on a lock and a lookup walks one short list (descriptors are dense small
-// numbers: 10000 sockets make about 40 a shard).
+// numbers: 10000 sockets make about 40 a shard of the 256 POSIX has; lwIP has 8).
 
 #include <type_traits>
 

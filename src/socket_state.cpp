@@ -17,7 +17,7 @@ namespace usocket::detail {
 
 namespace {
 
-constexpr std::size_t shard_count = 256;
+constexpr std::size_t shard_count = sys::registry_shards;
 
 struct shard {
     sys::mutex lock;

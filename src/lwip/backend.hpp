@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 
 namespace usocket::sys {
 
@@ -34,5 +35,9 @@ private:
     void* get() noexcept;
     std::atomic<void*> impl_{nullptr};
 };
+
+/// Shards of the socket registry and of the selectors' watch locks (src/socket_state.cpp): a
+/// board holds tens of sockets, and each shard's two mutexes are RTOS mutexes once used.
+inline constexpr std::size_t registry_shards = 8;
 
 }  // namespace usocket::sys

@@ -4,6 +4,7 @@
 // puts the chosen backend's folder on the library's private include path).
 
 #include <cerrno>
+#include <cstddef>
 #include <mutex>
 
 namespace usocket::sys {
@@ -16,5 +17,9 @@ inline constexpr int err_intr = EINTR, err_again = EAGAIN, err_wouldblock = EWOU
 
 /// A mutex for the library's short critical sections (the C++ library's own here).
 using mutex = std::mutex;
+
+/// Shards of the socket registry and of the selectors' watch locks (src/socket_state.cpp):
+/// a server holds thousands of sockets opened and closed on many threads.
+inline constexpr std::size_t registry_shards = 256;
 
 }  // namespace usocket::sys
