@@ -111,7 +111,7 @@ TEST_F(create_connection, happy_eyeballs_skips_a_dead_ipv6_address) {
     dead_listener dead(usocket::af_inet6);
     auto alive = usocket_test::tcp_listener(usocket::af_inet);
     const std::vector<address> candidates{dead.addr, alive.getsockname()};
-    const int fds_before = usocket_test::open_fd_count();
+    [[maybe_unused]] const int fds_before = usocket_test::open_fd_count();
     const auto t0 = usocket_test::clock::now();
     auto s = usocket::create_connection(candidates, timed(5s));
     const double took = seconds_since(t0);

@@ -45,15 +45,15 @@ struct tagged_pipe {
     int reader() const { return fds[0]; }
 };
 
-std::string read_some(int fd) {
+[[maybe_unused]] std::string read_some(int fd) {
     char buf[64];
     const ssize_t n = ::read(fd, buf, sizeof buf);
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
+[[maybe_unused]] bool is_open(int fd) { return ::fcntl(fd, F_GETFD) >= 0; }
 
-int int_at(const std::string& data, std::size_t i) {
+[[maybe_unused]] int int_at(const std::string& data, std::size_t i) {
     int v = 0;
     std::memcpy(&v, data.data() + i * sizeof v, sizeof v);
     return v;
