@@ -26,7 +26,7 @@ const std::set<std::string> absent_on_purpose = {
     "ALG_OP_VERIFY",
 };
 
-std::map<std::string, long long> cpython_constants() {
+[[maybe_unused]] std::map<std::string, long long> cpython_constants() {
     std::map<std::string, long long> out;
     const std::string cmd = std::string(python) +
                             " -c \"import socket, re\n"
