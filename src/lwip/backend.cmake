@@ -20,6 +20,7 @@ set(USOCKET_LWIP_INCLUDE_DIRS "" CACHE STRING "A firmware's own lwIP: its includ
 set(USOCKET_LWIP_LIBRARIES "" CACHE STRING "A firmware's own lwIP: what to link (with USOCKET_LWIP_INCLUDE_DIRS)")
 
 set(USOCKET_BACKEND_SOURCES
+  src/lwip/end_of_stream.cpp
   src/lwip/errors.cpp
   src/lwip/files.cpp
   src/lwip/interfaces.cpp

@@ -107,6 +107,13 @@ int wait_slice(int fd, wait_for what, std::error_code& ec) noexcept;
 int flag_descriptor_open(const std::atomic<bool>* flag) noexcept;
 void flag_descriptor_close(int fd) noexcept;
 
+// --- the end of a stream (src/lwip/end_of_stream.cpp) ------------------------------------------
+
+/// Wraps the TCP callbacks of `fd`'s PCB (a connection's receive, a listener's accept) so that
+/// an end of stream that finds the receive queue full is offered again instead of lost. Does
+/// nothing for other sockets. Without the core lock.
+void keep_the_end_of_streams(int fd) noexcept;
+
 // --- loopback (src/lwip/loopback.cpp) -----------------------------------------------------------
 
 /// Delivers the packets this process queued to itself, when the backend is the one that

@@ -94,6 +94,7 @@ void track(int fd, bool is_blocking) noexcept {
         bits |= mode_inet6;
 #endif
     m->store(bits, std::memory_order_relaxed);
+    if ((bits & mode_stream) != 0) keep_the_end_of_streams(fd);
 }
 
 void forget(int fd) noexcept {
@@ -496,6 +497,7 @@ bool listen(handle fd, int backlog, std::error_code& ec) noexcept {
         return false;
     }
     lw::set_mode_bit(fd, lw::mode_listening, true);
+    lw::keep_the_end_of_streams(fd);  // lwIP made a new PCB for listening
     return true;
 }
 
