@@ -8,12 +8,19 @@
 // once it has emptied the queue, waits for ever for an end that never comes (a peer that sends
 // a few small segments and closes is enough; espressif/esp-lwip#18).
 //
-// Here each TCP PCB of a usocket socket gets a callback around lwIP's own. When lwIP's refuses
-// the end of the stream, the wrapper keeps it as the PCB's refused data: an empty marker pbuf
-// that lwIP offers again as it does refused segments (its fast timer; on the host also the
-// loopback flush of src/lwip/loopback.cpp), and that the wrapper turns back into the end of the
-// stream once it fits. A listening PCB's accept callback is wrapped too, so that a connection
-// is covered from its first segment, before accept() returns it. Core lock held throughout.
+// Here the receive callback of each netconn TCP PCB is wrapped: when lwIP's refuses the end of
+// the stream, the wrapper keeps it as the PCB's refused data, an empty marker pbuf that lwIP
+// offers again as it does refused segments (its fast timer; on the host also the loopback flush
+// of src/lwip/loopback.cpp), and that the wrapper turns back into the end of the stream once it
+// fits.
+//
+// lwIP's netconn layer sets its callback when it makes a PCB, and again when a connection is
+// established (connect, accept). The profiles' LWIP_HOOK_TCP_INPACKET_PCB
+// (lwip/profiles/usocket_hooks.h) wraps it before lwIP processes each segment of a connection:
+// no segment reaches an unwrapped PCB. Without the hook (a firmware's lwipopts.h that does not
+// include it), the backend wraps what it can reach: a socket's PCB when it is made, tracked or
+// connected, a connecting PCB's "connected" callback, a listener's accept callback (a connection
+// established between lwIP's listen and that wrap is not covered). Core lock held throughout.
 
 #include "lwip.hpp"
 #include "lwip/api.h"
@@ -26,10 +33,11 @@ namespace usocket::sys::lw {
 
 namespace {
 
-// lwIP's own callbacks (api_msg.c's recv_tcp and accept_function, static there), learnt from
-// the first PCB seen. Written and read under the core lock.
+// lwIP's own callbacks (api_msg.c's recv_tcp, accept_function and lwip_netconn_do_connected,
+// static there), learnt from the first socket's PCB. Written and read under the core lock.
 tcp_recv_fn netconn_recv = nullptr;
 tcp_accept_fn netconn_accept = nullptr;
+tcp_connected_fn netconn_connected = nullptr;
 
 // The marker's payload: an address no received data has.
 const unsigned char end_of_stream_tag = 0;
@@ -67,7 +75,18 @@ err_t accept_keeping_the_end(void* arg, tcp_pcb* newpcb, err_t err) {
     return r;
 }
 
+err_t connected_keeping_the_end(void* arg, tcp_pcb* pcb, err_t err) {
+    const err_t r = netconn_connected(arg, pcb, err);  // sets lwIP's receive callback again
+    if (r == ERR_OK && pcb != nullptr) wrap_recv(pcb);
+    return r;
+}
+
 }  // namespace
+
+extern "C" signed char usocket_lwip_tcp_segment_hook(struct tcp_pcb* pcb) {
+    if (pcb->state != LISTEN && netconn_recv != nullptr && pcb->recv == netconn_recv) pcb->recv = recv_keeping_the_end;
+    return ERR_OK;
+}
 
 void keep_the_end_of_streams(int fd) noexcept {
     LOCK_TCPIP_CORE();
@@ -81,7 +100,12 @@ void keep_the_end_of_streams(int fd) noexcept {
                 if (lpcb->accept == netconn_accept) lpcb->accept = accept_keeping_the_end;
             }
         } else {
-            wrap_recv(conn->pcb.tcp);
+            tcp_pcb* pcb = conn->pcb.tcp;
+            wrap_recv(pcb);
+            if (pcb->state == SYN_SENT && pcb->connected != nullptr && pcb->connected != connected_keeping_the_end) {
+                if (netconn_connected == nullptr) netconn_connected = pcb->connected;
+                if (pcb->connected == netconn_connected) pcb->connected = connected_keeping_the_end;
+            }
         }
     }
     UNLOCK_TCPIP_CORE();

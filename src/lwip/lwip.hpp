@@ -109,8 +109,9 @@ void flag_descriptor_close(int fd) noexcept;
 
 // --- the end of a stream (src/lwip/end_of_stream.cpp) ------------------------------------------
 
-/// Wraps the TCP callbacks of `fd`'s PCB (a connection's receive, a listener's accept) so that
-/// an end of stream that finds the receive queue full is offered again instead of lost. Does
+/// Wraps the TCP callbacks of `fd`'s PCB (a connection's receive, a connecting one's
+/// "connected", a listener's accept) so that an end of stream that finds the receive queue full
+/// is offered again instead of lost; the profiles' hook covers every PCB (usocket_hooks.h). Does
 /// nothing for other sockets. Without the core lock.
 void keep_the_end_of_streams(int fd) noexcept;
 

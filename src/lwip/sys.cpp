@@ -455,6 +455,7 @@ bool connect(handle fd, const address& peer, std::error_code& ec) noexcept {
     bool ok;
     const int rc = lwip_connect(fd, sa(peer), static_cast<socklen_t>(peer.size()));
     const int err = errno;
+    lw::keep_the_end_of_streams(fd);  // lwIP set its callbacks again
     lw::flush_loopback();
     errno = err;
     if (rc == 0) {

@@ -102,3 +102,5 @@
 #define LWIP_NETIF_STATUS_CALLBACK 1
 
 #define LWIP_STATS 0
+
+#include "../usocket_hooks.h"

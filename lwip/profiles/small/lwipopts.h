@@ -70,3 +70,5 @@
 #define LWIP_LOOPBACK_MAX_PBUFS 8
 
 #define LWIP_STATS 0
+
+#include "../usocket_hooks.h"
