@@ -30,7 +30,7 @@ inline bool plain_descriptor(const use_guard& use, const socket_state* st, std::
 }
 
 // Bytes the stream methods left in the read-ahead buffer, copied into `buffers` in order (a
-// message of their own: no ancillary data, no sender). False when the buffer turned out empty, or with `ec`
+// message of their own: no ancillary data, no sender; recv's one buffer too). False when the buffer turned out empty, or with `ec`
 // (reentrant_call) inside a read of the socket on this thread, or (EAGAIN) with `dontwait`
 // while another thread's read holds the buffer.
 inline bool take_buffered(detail::socket_state& st, std::span<const mutable_buffer> buffers, bool peek,

@@ -13,6 +13,7 @@
 #include <ostream>
 #include <type_traits>
 
+#include "message_call.hpp"
 #include "or_throw.hpp"
 #include "registry.hpp"
 #include "sock_call.hpp"
@@ -45,24 +46,6 @@ T on_descriptor(detail::socket_state* st, std::error_code& ec, F&& f) noexcept {
         return f(*st);
 }
 
-// recv's path for bytes the stream methods left in the read-ahead buffer: taken under the read
-// lock. Returns false when the buffer turned out empty (another reader took the bytes).
-bool take_buffered(detail::socket_state& st, std::byte* out, std::size_t n, bool peek, bool dontwait, std::size_t& got,
-                   std::error_code& ec) noexcept {
-    if (!st.read_lock.lock_for_receive(dontwait)) {
-        ec = sys::make_error(sys::err_again);  // another thread's read holds the buffer
-        return false;
-    }
-    const std::lock_guard<detail::read_mutex> lock(st.read_lock, std::adopt_lock);
-    if (st.rb.empty()) {
-        st.publish();
-        return false;
-    }
-    got = st.rb.take(out, n, peek);
-    st.publish();
-    return true;
-}
-
 // A transport (TLS) has no flags of its own but msg_dontwait: any other is refused, as
 // CPython's SSLSocket refuses them.
 bool transport_flags_ok(msg_flags flags, std::error_code& ec) noexcept {
@@ -92,9 +75,11 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
         }
         if (n == 0) return 0;  // readable now (select says so): a zero-size read does not wait
         std::size_t got = 0;
-        if (take_buffered(st, data, n, has_any(flags, msg_peek), has_any(flags, msg_dontwait), got, ec))
+        const mutable_buffer into(data, n);
+        if (detail::take_buffered(st, std::span<const mutable_buffer>(&into, 1), has_any(flags, msg_peek),
+                                  has_any(flags, msg_dontwait), got, ec))
             return static_cast<sys::ssize>(got);
-        if (ec) return -1;
+        if (ec) return -1;  // another thread's read holds the buffer (dontwait)
     }
     if (st.tr != nullptr) {
         if (!transport_flags_ok(flags, ec)) return -1;
