@@ -48,9 +48,9 @@ err_t recv_keeping_the_end(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
     if (is_marker(p)) {
         // The end of the stream, offered again as refused data.
         const err_t r = netconn_recv(arg, pcb, nullptr, ERR_OK);
-        if (r == ERR_MEM) return ERR_MEM;  // still full: lwIP keeps the marker refused
+        if (r != ERR_OK) return r;  // refused (still full): lwIP keeps the marker, offers it again
         pbuf_free(p);
-        return r;
+        return ERR_OK;
     }
     const err_t r = netconn_recv(arg, pcb, p, err);
     if (r == ERR_MEM && p == nullptr && pcb->refused_data == nullptr) {
