@@ -23,15 +23,20 @@ std::error_code gai(int negative_code) noexcept { return {negative_code, gai_cat
 
 // "getaddrinfo('example.org', 80)" for error messages.
 std::string lookup_context(const std::optional<std::string_view>& host, const port_arg& port) {
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, its bug 105329) on "'" + std::string.
     std::string out = "getaddrinfo(";
-    out += host ? "'" + std::string(*host) + "'" : std::string("None");
+    auto quoted = [&out](std::string_view s) { out.append(1, '\'').append(s).append(1, '\''); };
+    if (host)
+        quoted(*host);
+    else
+        out += "None";
     out += ", ";
     if (port.is_number())
         out += std::to_string(port.number());
     else if (port.is_none())
         out += "None";
     else
-        out += "'" + std::string(port.text()) + "'";
+        quoted(port.text());
     out += ')';
     return out;
 }
