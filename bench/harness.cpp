@@ -78,13 +78,13 @@ void print_json(const result& r) {
     out.append(",\"higher_is_better\":").append(r.higher_is_better ? "true" : "false");
     out.append(",\"baseline\":").append(quoted(r.baseline)).append(",\"params\":{");
     for (std::size_t i = 0; i < r.params.size(); ++i)
-        out += (i ? "," : "") + quoted(r.params[i].first) + ":" + quoted(r.params[i].second);
+        out.append(i ? "," : "").append(quoted(r.params[i].first)).append(":").append(quoted(r.params[i].second));
     out += "},\"labels\":{";
     for (std::size_t i = 0; i < r.labels.size(); ++i)
-        out += (i ? "," : "") + quoted(r.labels[i].first) + ":" + quoted(r.labels[i].second);
+        out.append(i ? "," : "").append(quoted(r.labels[i].first)).append(":").append(quoted(r.labels[i].second));
     out += "},\"samples\":{";
     for (std::size_t i = 0; i < r.samples.size(); ++i) {
-        out += (i ? "," : "") + quoted(r.samples[i].first) + ":[";
+        out.append(i ? "," : "").append(quoted(r.samples[i].first)).append(":[");
         char num[64];
         for (std::size_t j = 0; j < r.samples[i].second.size(); ++j) {
             std::snprintf(num, sizeof num, "%s%.6g", j ? "," : "", r.samples[i].second[j]);

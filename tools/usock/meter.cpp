@@ -48,8 +48,8 @@ std::string meter::progress_line(double seconds) const {
         constexpr int width = 24;
         const double done = static_cast<double>(out) / static_cast<double>(*send_total_);
         const int filled = static_cast<int>(done * width);
-        line += "[" + std::string(static_cast<std::size_t>(filled), '#') +
-                std::string(static_cast<std::size_t>(width - filled), '.') + "] ";
+        line.append(1, '[').append(static_cast<std::size_t>(filled), '#');
+        line.append(static_cast<std::size_t>(width - filled), '.').append("] ");
         char percent[8];
         std::snprintf(percent, sizeof percent, "%3d%% ", static_cast<int>(done * 100));
         line += percent;
@@ -72,7 +72,8 @@ void meter::maybe_draw() {
     if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
     drawn_ = true;
-    const std::string line = "\r" + progress_line(std::chrono::duration<double>(now - start_).count()) + "\033[K";
+    const std::string line =
+        std::string(1, '\r').append(progress_line(std::chrono::duration<double>(now - start_).count())).append("\033[K");
     std::fwrite(line.data(), 1, line.size(), stderr);
     std::fflush(stderr);
 }
@@ -81,7 +82,7 @@ void meter::finish(bool stats) {
     std::lock_guard lock(draw_mutex_);
     const double seconds = std::chrono::duration<double>(clock::now() - start_).count();
     if (progress_) {
-        const std::string line = "\r" + progress_line(seconds) + "\033[K\n";
+        const std::string line = std::string(1, '\r').append(progress_line(seconds)).append("\033[K\n");
         std::fwrite(line.data(), 1, line.size(), stderr);
         drawn_ = false;
     }
