@@ -73,7 +73,7 @@ public:
     /// read). Over a backend whose mutex cannot try (lwIP's) it always takes it, waiting for
     /// such a read to end.
     bool lock_for_receive(bool dontwait) noexcept {
-        if constexpr (mutex_can_try<sys::mutex>) {
+        if constexpr (mutex_can_try<sys::stream_mutex>) {
             if (dontwait) return try_lock();
         }
         lock();
@@ -92,7 +92,7 @@ private:
         else
             return false;
     }
-    sys::mutex m_;
+    sys::stream_mutex m_;
     std::atomic<const void*> owner_{nullptr};
 };
 using read_mutex = owned_mutex;

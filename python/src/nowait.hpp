@@ -46,7 +46,7 @@ bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t&
     if (has_any(msg_flags{flags}, msg_waitall)) return false;
     // Over a backend whose mutex cannot be tried (lwIP's), bytes buffered by another thread
     // meanwhile would make the library's call wait for the read lock, with the GIL held.
-    if constexpr (!usocket::detail::mutex_can_try<usocket::sys::mutex>) return false;
+    if constexpr (!usocket::detail::mutex_can_try<usocket::sys::stream_mutex>) return false;
     const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
     if (st == nullptr || st->tr != nullptr || st->buffered.load(std::memory_order_acquire) != 0) return false;
     {

@@ -36,6 +36,9 @@ private:
     std::atomic<void*> impl_{nullptr};
 };
 
+/// The lock every stream call takes (owned_mutex): the same RTOS mutex, which cannot be tried.
+using stream_mutex = mutex;
+
 /// Shards of the socket registry and of the selectors' watch locks (src/socket_state.cpp): a
 /// board holds tens of sockets, and each shard's two mutexes are RTOS mutexes once used.
 inline constexpr std::size_t registry_shards = 8;

@@ -14,7 +14,7 @@ set(USOCKET_BACKEND_SOURCES
   src/posix/interfaces.cpp
 )
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
-  list(APPEND USOCKET_BACKEND_SOURCES src/linux/epoll.cpp)
+  list(APPEND USOCKET_BACKEND_SOURCES src/linux/epoll.cpp src/linux/stream_mutex.cpp)
 else()
   list(APPEND USOCKET_BACKEND_SOURCES src/posix/no_selector.cpp)
 endif()

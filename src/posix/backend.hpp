@@ -3,6 +3,7 @@
 // mutex. Included through src/sys.hpp only (each backend folder has a backend.hpp; the build
 // puts the chosen backend's folder on the library's private include path).
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <mutex>
@@ -17,6 +18,38 @@ inline constexpr int err_intr = EINTR, err_again = EAGAIN, err_wouldblock = EWOU
 
 /// A mutex for the library's short critical sections (the C++ library's own here).
 using mutex = std::mutex;
+
+#if defined(__linux__)
+/// The lock every stream call takes (a socket's read lock, a file's write lock: owned_mutex in
+/// src/socket_state.hpp), so its free path is one atomic instruction each way: a glibc mutex
+/// costs about 60 instructions a try and release, a tenth of a Python readline(). A futex word,
+/// Drepper's "Futexes Are Tricky" mutex 3: 0 free, 1 held, 2 held and maybe waited for; only a
+/// release that finds 2 makes a system call. Unfair, as glibc's default mutex.
+class stream_mutex {
+public:
+    void lock() noexcept {
+        int seen = 0;
+        if (!word_.compare_exchange_strong(seen, 1, std::memory_order_acquire, std::memory_order_relaxed))
+            [[unlikely]]
+            lock_contended(seen);
+    }
+    bool try_lock() noexcept {
+        int seen = 0;
+        return word_.compare_exchange_strong(seen, 1, std::memory_order_acquire, std::memory_order_relaxed);
+    }
+    void unlock() noexcept {
+        if (word_.exchange(0, std::memory_order_release) == 2) [[unlikely]]
+            wake_one();
+    }
+
+private:
+    void lock_contended(int seen) noexcept;  // src/linux/stream_mutex.cpp
+    void wake_one() noexcept;
+    std::atomic<int> word_{0};
+};
+#else
+using stream_mutex = std::mutex;
+#endif
 
 /// Shards of the socket registry and of the selectors' watch locks (src/socket_state.cpp):
 /// a server holds thousands of sockets opened and closed on many threads.
