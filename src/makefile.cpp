@@ -183,6 +183,7 @@ socket_file socket::makefile(std::string_view mode, std::ptrdiff_t buffering, st
             return {};
         }
         st->rb.chunk = f->buffer_size;
+        st->rb.grows = buffering < 0;  // a size the caller chose stays
     }
     return socket_file(std::move(f));
 }

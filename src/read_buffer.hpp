@@ -63,6 +63,9 @@ struct read_buffer {
     std::size_t begin = 0;  ///< first unread byte
     std::size_t end = 0;    ///< one past the last unread byte
     std::size_t chunk = default_chunk;  ///< how much one refill asks the source for
+    /// Whether a refill that fills all the room doubles `chunk`, up to sys::max_read_chunk (a
+    /// flowing stream then takes fewer, larger calls); false once a file set its own size.
+    bool grows = true;
 
     // A socket_streambuf whose get area lies over [begin, end) consumes bytes without telling
     // the buffer; settle() makes it commit what it consumed (and drop its get area) before
@@ -131,8 +134,9 @@ std::optional<T> result_or_none(T&& value, std::error_code& ec) {
 // could be read now; when that is nothing, `ec` is would-block and nothing is consumed. On any
 // other error (a timeout included) nothing is consumed: every byte received stays in `rb`.
 
-/// One refill: reads up to `rb.chunk` bytes from `src` to the end of `rb`. The count, 0 at the
-/// end of the stream, -1 with `ec`.
+/// One refill: reads up to `rb.chunk` bytes from `src` to the end of `rb` (the room there, at
+/// least half a chunk). The count, 0 at the end of the stream, -1 with `ec`. A refill that
+/// fills all the room doubles the next ones' size when `rb.grows`, up to sys::max_read_chunk.
 sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) noexcept;
 /// A line: up to and including '\n', or to the end of the stream, or `limit` bytes.
 std::string read_line(read_buffer& rb, byte_source& src, std::size_t limit, deadline& dl, std::error_code& ec);

@@ -77,8 +77,14 @@ sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code
         ec = out_of_memory();
         return -1;
     }
-    const sys::ssize n = src.read_some(rb.data.get() + rb.end, rb.capacity - rb.end, dl, ec);
-    if (n > 0) rb.end += static_cast<std::size_t>(n);
+    const std::size_t room = rb.capacity - rb.end;
+    const sys::ssize n = src.read_some(rb.data.get() + rb.end, room, dl, ec);
+    if (n > 0) {
+        rb.end += static_cast<std::size_t>(n);
+        // All the room taken: more is likely waiting, so the stream flows faster than refills of
+        // this size carry it. The buffer follows on the next refill that needs room.
+        if (static_cast<std::size_t>(n) == room && rb.grows && rb.chunk < sys::max_read_chunk) rb.chunk *= 2;
+    }
     return n;
 }
 

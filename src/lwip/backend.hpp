@@ -39,6 +39,10 @@ private:
 /// The lock every stream call takes (owned_mutex): the same RTOS mutex, which cannot be tried.
 using stream_mutex = mutex;
 
+/// The largest refill a read-ahead buffer grows to: its starting 8 KiB, no growth (a board's
+/// RAM is counted in tens of KiB, and lwIP's receive window is smaller still).
+inline constexpr std::size_t max_read_chunk = 8 * 1024;
+
 /// Shards of the socket registry and of the selectors' watch locks (src/socket_state.cpp): a
 /// board holds tens of sockets, and each shard's two mutexes are RTOS mutexes once used.
 inline constexpr std::size_t registry_shards = 8;

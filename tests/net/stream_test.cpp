@@ -252,6 +252,105 @@ TEST(stream_mutex, four_threads_contending_each_get_it_alone_and_all_finish) {
 #endif
 }
 
+// The read-ahead's refills grow for a flowing stream, up to the backend's bound, and only then.
+namespace {
+/// A source that fills the room it is given, at most `limit` bytes a call.
+class filling_source final : public usocket::detail::byte_source {
+public:
+    explicit filling_source(std::size_t limit) : limit_(limit) {}
+    usocket::sys::ssize read_some(std::byte* data, std::size_t size, usocket::detail::deadline&,
+                                  std::error_code&) noexcept override {
+        const std::size_t n = std::min(size, limit_);
+        std::fill_n(data, n, std::byte{'x'});
+        return static_cast<usocket::sys::ssize>(n);
+    }
+    usocket::sys::ssize write_some(const std::byte*, std::size_t, usocket::detail::deadline&,
+                                   std::error_code& ec) noexcept override {
+        ec = std::make_error_code(std::errc::operation_not_supported);
+        return -1;
+    }
+
+private:
+    std::size_t limit_;
+};
+
+/// The chunk after `refills` refills from `src`, each after the buffer was read empty.
+std::size_t chunk_after(usocket::detail::read_buffer& rb, filling_source& src, int refills) {
+    usocket::detail::deadline dl(-1);
+    std::error_code ec;
+    for (int i = 0; i < refills; ++i) {
+        EXPECT_GT(usocket::detail::fill(rb, src, dl, ec), 0) << ec.message();
+        rb.consume(rb.size());
+    }
+    return rb.chunk;
+}
+}  // namespace
+
+TEST(read_ahead, refills_that_fill_the_room_double_up_to_the_backends_bound) {
+    usocket::detail::read_buffer rb;
+    filling_source flowing(std::size_t{1} << 30);
+    const std::size_t start = usocket::detail::read_buffer::default_chunk;
+    EXPECT_EQ(chunk_after(rb, flowing, 1), std::min(2 * start, usocket::sys::max_read_chunk));
+    EXPECT_EQ(chunk_after(rb, flowing, 20), usocket::sys::max_read_chunk) << "grows to the bound and stops there";
+    EXPECT_LE(rb.capacity, usocket::sys::max_read_chunk) << "the buffer follows the chunk, no further";
+    EXPECT_GE(rb.capacity, usocket::sys::max_read_chunk / 2);
+}
+
+TEST(read_ahead, refills_that_leave_room_keep_the_size) {
+    usocket::detail::read_buffer rb;
+    filling_source trickle(100);
+    EXPECT_EQ(chunk_after(rb, trickle, 50), usocket::detail::read_buffer::default_chunk);
+    EXPECT_EQ(rb.capacity, usocket::detail::read_buffer::default_chunk);
+}
+
+TEST(read_ahead, a_size_the_caller_chose_stays) {
+    usocket::detail::read_buffer rb;
+    rb.chunk = 4096;
+    rb.grows = false;
+    filling_source flowing(std::size_t{1} << 30);
+    EXPECT_EQ(chunk_after(rb, flowing, 20), 4096u);
+}
+
+#ifndef USOCKET_BACKEND_LWIP  // its read-ahead does not grow (sys::max_read_chunk)
+TEST_F(stream, a_flowing_stream_is_read_in_refills_larger_than_the_first) {
+    if (!usocket::testing::fault_injection_enabled()) GTEST_SKIP() << "built without the test counter";
+    auto [a, b] = usocket::socketpair();
+    // 1 MiB of lines, sent faster than lines are parsed: the refills find the socket full.
+    const int lines = 100000;
+    const std::string all = numbered_lines(lines);
+    piece_sender sender(a, {all}, 0ms, true);
+    std::this_thread::sleep_for(50ms);  // the socket's buffer full before the first refill
+    const auto before = usocket::testing::recv_calls();
+    int read = 0;
+    while (!b.readline()->empty()) ++read;
+    const auto calls = usocket::testing::recv_calls() - before;
+    EXPECT_EQ(read, lines);
+    // 8 KiB refills would take over 120 calls; grown ones take a fraction of that.
+    EXPECT_LT(calls, all.size() / usocket::detail::read_buffer::default_chunk / 2)
+        << calls << " recv calls for " << all.size() << " bytes";
+}
+#endif
+
+TEST_F(stream, a_file_with_its_own_buffer_size_keeps_it) {
+    if (!usocket::testing::fault_injection_enabled()) GTEST_SKIP() << "built without the test counter";
+    auto [a, b] = usocket::socketpair();
+    const std::string all = numbered_lines(20000);  // ~190 KB
+    piece_sender sender(a, {all}, 0ms, true);
+    auto f = b.makefile("rb", 4096);
+    const auto before = usocket::testing::recv_calls();
+    std::size_t got = 0;
+    while (true) {
+        const auto line = f.readline();
+        if (!line || line->empty()) break;
+        got += line->size();
+    }
+    const auto calls = usocket::testing::recv_calls() - before;
+    EXPECT_EQ(got, all.size());
+    // Each refill takes at most the room of a buffer made for 4096 bytes (8 KiB, the library's
+    // smallest allocation): grown refills would take a few calls.
+    EXPECT_GE(calls, all.size() / (2 * 4096)) << "refills grew past the size asked for";
+}
+
 // --- read / readinto ------------------------------------------------------------------------
 
 TEST_F(stream, read_n_has_no_short_reads_on_a_blocking_socket) {
