@@ -8,13 +8,24 @@ sock.makefile('rb') (f.readline(), f.read(34), f.readinto(buf)), the same loop i
 process, alternating the modules round by round (drift between runs on a shared VM is larger
 than the difference); medians of the rounds. Pin it to one core: both threads then share it.
 
+The floor (bench/python/floor.c, the module _usocket_floor beside the package; skipped with a note
+when it is not built) is a third row in the same rounds: the same loop reads the same lines from a
+_usocket_floor.Lines object holding the same bytes in memory, with no socket and no writer thread.
+It is the least work any C extension can do for the call (the interpreter's call, the argument,
+the result object), the upper bound of a socket's stream methods when the bytes are already
+buffered. Any socket reader also pays for the bytes crossing the socket (the writer's sendall,
+the kernel's copies, a large recv per refill): the row "floor + drain" adds, round by round, the
+time of CPython's recv(65536) draining the same stream from the writer thread to the floor's
+time, an estimate of the best a socket-backed implementation could do.
+
     PYTHONPATH=<build>/python taskset -c 0 /usr/bin/python3 bench/python/stream.py
         [--lines 200000] [--rounds 9] [--json]
 
 One run of one loop, for instruction counts under callgrind (two sizes, the difference):
 
     PYTHONPATH=<build>/python valgrind --tool=callgrind /usr/bin/python3 bench/python/stream.py
-        --one MODULE OP --lines N          (MODULE: socket or usocket; OP: readline, read, readinto, drain)
+        --one MODULE OP --lines N          (MODULE: socket, usocket or floor;
+                                            OP: readline, read, readinto, drain (not floor))
 
 `drain` reads the same stream with recv(65536): the writer's and the loop's share, subtracted
 from nothing (reported beside the others).
@@ -51,8 +62,45 @@ def reader_of(module, sock, op):
     raise SystemExit("unknown op " + op)
 
 
+def floor_module():
+    """_usocket_floor (bench/python/floor.c) or None when it was not built."""
+    try:
+        import _usocket_floor
+    except ImportError:
+        return None
+    return _usocket_floor
+
+
+def run_floor(floor, op, n):
+    """Seconds to read n lines with `op` from a floor Lines object: the same loop, no socket."""
+    src = floor.Lines(LINE * n)
+    if op == "readline":
+        call, args = src.readline, ()
+    elif op == "read":
+        call, args = src.read, (LINE_SIZE,)
+    elif op == "readinto":
+        call, args = src.readinto, (bytearray(LINE_SIZE),)
+    else:
+        raise SystemExit(f"floor: no {op}")
+    t0 = time.perf_counter()
+    if args:
+        arg = args[0]
+        for _ in range(n):
+            call(arg)
+    else:
+        for _ in range(n):
+            call()
+    elapsed = time.perf_counter() - t0
+    last = call(*args)
+    if last not in (b"", 0):
+        raise SystemExit(f"floor {op}: the lines were not read whole ({last!r})")
+    return elapsed
+
+
 def run(module, op, n):
     """Seconds to read n lines with `op`, the writer feeding the socketpair meanwhile."""
+    if module.__name__ == "_usocket_floor":
+        return run_floor(module, op, n)
     a, b = module.socketpair()
     data = LINE * n
 
@@ -106,24 +154,36 @@ def main():
 
     import usocket
     modules = {"socket": cpython_socket, "usocket": usocket}
+    floor = floor_module()
+    if floor is not None:
+        modules["floor"] = floor
     if args.one:
+        if args.one[0] not in modules:
+            raise SystemExit(f"no module {args.one[0]}" + (" (_usocket_floor is not built)" if args.one[0] == "floor" else ""))
         run(modules[args.one[0]], args.one[1], args.lines)
         return
 
     results = {"python": sys.version.split()[0], "executable": sys.executable, "module": os.path.relpath(os.path.dirname(usocket.__file__)),
                "lines": args.lines,
-               "line_size": LINE_SIZE, "rounds": args.rounds, "ops": {}}
+               "line_size": LINE_SIZE, "rounds": args.rounds, "ops": {},
+               "floor": "in-memory Lines, no socket, no writer thread" if floor else "not built: rows skipped"}
     for op in ("readline", "read", "readinto"):
         for m in modules.values():  # warm-up
             run(m, op, min(args.lines, 20000))
-        rates = {"socket": [], "usocket": []}
+        rates = {name: [] for name in modules}
         ratios = []
+        floor_ratios = []
+        drained_ratios = []
         for _ in range(args.rounds):
             r = {}
             for name, m in modules.items():
                 r[name] = args.lines / run(m, op, args.lines)
                 rates[name].append(r[name])
             ratios.append(r["usocket"] / r["socket"])
+            if floor:
+                floor_ratios.append(r["floor"] / r["socket"])
+                drain = run(cpython_socket, "drain", args.lines)
+                drained_ratios.append((args.lines / r["socket"]) / (args.lines / r["floor"] + drain))
         results["ops"][op] = {
             "cpython_lines_per_s": statistics.median(rates["socket"]),
             "usocket_lines_per_s": statistics.median(rates["usocket"]),
@@ -131,6 +191,16 @@ def main():
             "ratio_min": min(ratios),
             "ratio_max": max(ratios),
         }
+        if floor:
+            results["ops"][op].update({
+                "floor_lines_per_s": statistics.median(rates["floor"]),
+                "floor_ratio": statistics.median(floor_ratios),
+                "floor_ratio_min": min(floor_ratios),
+                "floor_ratio_max": max(floor_ratios),
+                "floor_drain_ratio": statistics.median(drained_ratios),
+                "floor_drain_ratio_min": min(drained_ratios),
+                "floor_drain_ratio_max": max(drained_ratios),
+            })
     if args.json:
         print(json.dumps(results, indent=1))
         return
@@ -144,6 +214,15 @@ def main():
         print(f"{op:9} usocket {ours:22} {r['usocket_lines_per_s'] / 1e6:6.2f} M lines/s   "
               f"CPython {theirs:32} {r['cpython_lines_per_s'] / 1e6:6.2f} M lines/s   "
               f"x{r['ratio']:.2f} (rounds {r['ratio_min']:.2f}-{r['ratio_max']:.2f})")
+        if "floor_ratio" in r:
+            print(f"{'':9} floor   {'Lines.' + ours[5:]:22} {r['floor_lines_per_s'] / 1e6:6.2f} M lines/s   "
+                  f"{'(bytes in memory: no socket, no writer thread)':60}"
+                  f"x{r['floor_ratio']:.2f} (rounds {r['floor_ratio_min']:.2f}-{r['floor_ratio_max']:.2f})")
+            print(f"{'':9} floor + drain: the floor's time plus CPython's recv(65536) draining the same stream"
+                  f"{'':14}x{r['floor_drain_ratio']:.2f} (rounds {r['floor_drain_ratio_min']:.2f}-"
+                  f"{r['floor_drain_ratio_max']:.2f})")
+    if not floor:
+        print("floor: _usocket_floor is not built (bench/python/floor.c): its rows are skipped")
 
 
 if __name__ == "__main__":
