@@ -11,6 +11,12 @@ difference), and the medians of the rounds are reported, with the ratio to CPyth
 
 Output: one line per implementation and operation: median ns per send+recv pair and per call,
 and the ratio to CPython's socket. --json prints the same as one JSON object.
+
+The floor (bench/python/floor.c, the module _usocket_floor beside the package; skipped with a note
+when it is not built) is measured in the same rounds on a socketpair of the same kind:
+_usocket_floor.send(a_fd, payload) and _usocket_floor.recv(b_fd, size), one system call each and
+nothing else, the GIL held ("floor") and released around the system call ("floor_nogil"). It is
+the least any C extension can spend on the pair. Only send+recv has floor rows.
 """
 
 import argparse
@@ -37,6 +43,14 @@ def into_loop(a, b, payload, size, n):
     for _ in range(n):
         send(payload)
         recv_into(buf)
+    return time.perf_counter_ns() - t0
+
+
+def floor_loop(send, recv, a_fd, b_fd, payload, size, n):
+    t0 = time.perf_counter_ns()
+    for _ in range(n):
+        send(a_fd, payload)
+        recv(b_fd, size)
     return time.perf_counter_ns() - t0
 
 
@@ -67,6 +81,14 @@ def main():
         import usocket_pybind11_probe
         impls["pybind11"] = usocket_pybind11_probe
     pairs = {name: mod.socketpair() for name, mod in impls.items()}
+    try:
+        import _usocket_floor as floor
+    except ImportError:
+        floor = None
+    floors = {}
+    if floor is not None:
+        floors = {"floor": (floor.send, floor.recv), "floor_nogil": (floor.send_nogil, floor.recv_nogil)}
+    floor_pairs = {name: cpython_socket.socketpair() for name in floors}
     payload = b"x" * args.size
     results = {}
     for op, loop in OPERATIONS.items():
@@ -75,12 +97,21 @@ def main():
             if op == "send+recv_into" and not hasattr(b, "recv_into"):
                 continue
             loop(a, b, payload, args.size, 1000)
+        floor_here = floors if op == "send+recv" else {}
+        for name, (send, recv) in floor_here.items():
+            a, b = floor_pairs[name]
+            floor_loop(send, recv, a.fileno(), b.fileno(), payload, args.size, 1000)
+            samples[name] = []
         for _ in range(args.rounds):
             base = empty_loop(None, None, None, 0, args.iterations)
             for name, (a, b) in pairs.items():
                 if not hasattr(b, "recv_into") and op == "send+recv_into":
                     continue
                 ns = loop(a, b, payload, args.size, args.iterations) - base
+                samples[name].append(ns / args.iterations)
+            for name, (send, recv) in floor_here.items():
+                a, b = floor_pairs[name]
+                ns = floor_loop(send, recv, a.fileno(), b.fileno(), payload, args.size, args.iterations) - base
                 samples[name].append(ns / args.iterations)
         ref = statistics.median(samples["cpython"])
         for name, values in samples.items():
@@ -92,20 +123,24 @@ def main():
                 "ns_per_call": round(med / 2, 1),
                 "ratio_to_cpython": round(med / ref, 3),
             }
-    for a, b in pairs.values():
+    for a, b in list(pairs.values()) + list(floor_pairs.values()):
         for s in (a, b):
             if hasattr(s, "close"):
                 s.close()
     meta = {"python": sys.version.split()[0], "executable": sys.executable, "rounds": args.rounds,
-            "iterations": args.iterations, "size": args.size}
+            "iterations": args.iterations, "size": args.size,
+            "floor": ("_usocket_floor.send/recv on a CPython socketpair's descriptors" if floor is not None
+                      else "not built: rows skipped")}
     if args.json:
         print(json.dumps({"meta": meta, "results": results}, indent=2))
         return
     print("# %(python)s %(executable)s, %(rounds)d rounds x %(iterations)d iterations, %(size)d-byte messages" % meta)
     for op, by_impl in results.items():
         for name, r in by_impl.items():
-            print("%-15s %-9s %8.1f ns/pair %8.1f ns/call  x%.3f of CPython" %
+            print("%-15s %-11s %8.1f ns/pair %8.1f ns/call  x%.3f of CPython" %
                   (op, name, r["ns_per_pair"], r["ns_per_call"], r["ratio_to_cpython"]))
+    if floor is None:
+        print("# floor: _usocket_floor is not built (bench/python/floor.c): its rows are skipped")
 
 
 if __name__ == "__main__":
