@@ -78,6 +78,22 @@ def section(results):
                "Wall-clock ratios of this benchmark vary from round to round on a shared VM (the writer and",
                "the reader share one core, and when each runs decides how full the socket is at each",
                "refill); the instruction counts are the stable figure.", ""]
+        floor_ops = {op: r for op, r in st["ops"].items() if "floor_ratio" in r}
+        if floor_ops:
+            md += ["The floor (`bench/python/floor.c`, module `_usocket_floor`): the same loop over a `Lines`",
+                   "object holding the same bytes in memory, no socket and no writer thread, the least any C",
+                   "extension can do for the call; \"+ drain\" adds the time CPython's `recv(65536)` takes to",
+                   "drain the same stream from the writer, round by round.", "",
+                   "| operation | floor lines/s | floor ÷ CPython | floor + drain ÷ CPython | target | "
+                   "instructions per line, floor |", "|---|---:|---:|---:|---:|---:|"]
+            for op, r in floor_ops.items():
+                ir_f = counts.get(("floor", op))
+                md.append(f"| {op} | {r['floor_lines_per_s'] / 1e6:.2f} M | ×{r['floor_ratio']:.2f} "
+                          f"({r['floor_ratio_min']:.2f}–{r['floor_ratio_max']:.2f}) | "
+                          f"×{r['floor_drain_ratio']:.2f} ({r['floor_drain_ratio_min']:.2f}–"
+                          f"{r['floor_drain_ratio_max']:.2f}) | ≥ ×{TARGETS[op]:.1f} | "
+                          f"{f'{ir_f:.0f}' if ir_f is not None else '—'} |")
+            md.append("")
     else:
         md += ["`bench/python/stream.py` did not run (the script or the built module was missing).", ""]
 
