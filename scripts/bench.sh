@@ -61,7 +61,7 @@ elif [[ $part == batch ]]; then
   cmake --build "$build" -j2 --target batch_bench usocket_python
   results=$build/bench-results-batch
 elif [[ $part == python ]]; then
-  cmake --build "$build" -j2 --target usocket_python
+  cmake --build "$build" -j2 --target usocket_python usocket_floor
   results=$build/bench-results-python
 else
   cmake --build "$build" -j2
@@ -167,9 +167,16 @@ if [[ -d "$pypath/usocket" ]] && ls "$pypath"/usocket/_usocket*.so >/dev/null 2>
   echo "== Python instruction counts (bench/py_loop.py)"
   py_modes=(empty recv recv_into timeout)
   ((smoke)) && py_modes=(recv_into)
-  for module in socket usocket; do
-    for mode in "${py_modes[@]}"; do
+  floor=
+  ls "$pypath"/_usocket_floor*.so >/dev/null 2>&1 && floor=floor
+  for module in socket usocket $floor; do
+    for mode in "${py_modes[@]}" recv_nogil; do
       [[ $module == usocket && $mode == empty ]] && continue
+      if [[ $module == floor ]]; then
+        [[ $mode == recv || $mode == recv_nogil ]] || continue
+      elif [[ $mode == recv_nogil ]]; then
+        continue
+      fi
       export PYTHONPATH=$pypath
       ir1=$(callgrind_ir $py_n1 $python bench/py_loop.py $module $mode)
       ir2=$(callgrind_ir $py_n2 $python bench/py_loop.py $module $mode)
@@ -191,9 +198,10 @@ if [[ -d "$pypath/usocket" ]] && ls "$pypath"/usocket/_usocket*.so >/dev/null 2>
   ((smoke)) && st_args+=(--rounds 1)
   PYTHONPATH=$pypath taskset -c "$cpu" $python bench/python/stream.py --json "${st_args[@]}" \
     >"$results/python_stream.json"
-  for module in socket usocket; do
+  for module in socket usocket $floor; do
     for op in readline read readinto drain; do
       ((smoke)) && [[ $op != readline ]] && continue
+      [[ $module == floor && $op == drain ]] && continue
       export PYTHONPATH=$pypath
       ir1=$(callgrind_ir $st_n1 $python bench/python/stream.py --one $module $op --lines)
       ir2=$(callgrind_ir $st_n2 $python bench/python/stream.py --one $module $op --lines)
