@@ -158,11 +158,7 @@ bool to_uint_mask(PyObject* o, unsigned int& out) {
     return true;
 }
 
-bool to_ssize(PyObject* o, Py_ssize_t& out) {
-    if (PyLong_CheckExact(o)) [[likely]] {  // an int is its own index
-        out = PyLong_AsSsize_t(o);
-        return !(out == -1 && PyErr_Occurred() != nullptr);
-    }
+bool to_ssize_index(PyObject* o, Py_ssize_t& out) {
     ref index(PyNumber_Index(o));
     if (!index) return false;
     out = PyLong_AsSsize_t(index.get());

@@ -252,8 +252,15 @@ bool to_int(PyObject* o, int& out);
 bool to_long(PyObject* o, long& out);
 /// An unsigned int as CPython's "I" format: masked to its width, never an OverflowError.
 bool to_uint_mask(PyObject* o, unsigned int& out);
-/// A Py_ssize_t as CPython's "n" format.
-bool to_ssize(PyObject* o, Py_ssize_t& out);
+/// A Py_ssize_t as CPython's "n" format: an exact int inline (a size on every hot call), any
+/// other index-like object out of line.
+bool to_ssize_index(PyObject* o, Py_ssize_t& out);
+inline bool to_ssize(PyObject* o, Py_ssize_t& out) {
+    if (!PyLong_CheckExact(o)) [[unlikely]]
+        return to_ssize_index(o, out);
+    out = PyLong_AsSsize_t(o);
+    return !(out == -1 && PyErr_Occurred() != nullptr);
+}
 /// A timeout in seconds: None (blocking), or a non-negative int/float, stored in nanoseconds
 /// rounded up as CPython's _PyTime_ROUND_TIMEOUT. ValueError (with `negative` for a negative
 /// one)/TypeError/OverflowError.

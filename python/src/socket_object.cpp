@@ -297,6 +297,17 @@ bool flags_arg(PyObject* const* args, Py_ssize_t nargs, Py_ssize_t index, int& f
 }
 
 PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs == 1 && PyBytes_CheckExact(args[0])) [[likely]] {
+        // send(bytes): the caller's argument stays alive for the whole call, and bytes never
+        // change; the first try, then, when it would block, the general way.
+        const const_buffer data(PyBytes_AS_STRING(args[0]), static_cast<std::size_t>(PyBytes_GET_SIZE(args[0])));
+        std::error_code ec;
+        std::size_t n = 0;
+        if (!send_nowait(self, data, 0, ec, n))
+            n = socket_call(self, [&] { return sock_of(self).send(data, msg_flags{}, ec); });
+        if (ec) return set_error(self, ec, "send");
+        return new_int(n);
+    }
     if (!check_nargs("send", nargs, 1, 2)) return nullptr;
     buffer_arg data;
     int flags = 0;
