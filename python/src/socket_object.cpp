@@ -290,6 +290,12 @@ PyObject* socket_getpeername(PyObject* self, PyObject*) {
 
 // --- data --------------------------------------------------------------------------------------
 
+// send's way that may wait, after a first try that would have blocked (out of line: the first
+// try's path stays a straight line).
+[[gnu::noinline]] std::size_t send_waiting(PyObject* self, const_buffer data, int flags, std::error_code& ec) {
+    return socket_call(self, [&] { return sock_of(self).send(data, msg_flags{flags}, ec); });
+}
+
 // The flags argument of a data call (optional, at `index`).
 bool flags_arg(PyObject* const* args, Py_ssize_t nargs, Py_ssize_t index, int& flags) {
     flags = 0;
@@ -303,9 +309,10 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
         const const_buffer data(PyBytes_AS_STRING(args[0]), static_cast<std::size_t>(PyBytes_GET_SIZE(args[0])));
         std::error_code ec;
         std::size_t n = 0;
-        if (!send_nowait(self, data, 0, ec, n))
-            n = socket_call(self, [&] { return sock_of(self).send(data, msg_flags{}, ec); });
-        if (ec) return set_error(self, ec, "send");
+        if (!send_nowait(self, data, 0, ec, n)) [[unlikely]]
+            n = send_waiting(self, data, 0, ec);
+        if (ec) [[unlikely]]
+            return set_error(self, ec, "send");
         return new_int(n);
     }
     if (!check_nargs("send", nargs, 1, 2)) return nullptr;
@@ -315,7 +322,7 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     std::error_code ec;
     std::size_t n = 0;
     if (!send_nowait(self, const_buffer(data.data(), data.size()), flags, ec, n))
-        n = socket_call(self, [&] { return sock_of(self).send(const_buffer(data.data(), data.size()), msg_flags{flags}, ec); });
+        n = send_waiting(self, const_buffer(data.data(), data.size()), flags, ec);
     if (ec) return set_error(self, ec, "send");
     return new_int(n);
 }
@@ -380,10 +387,15 @@ constexpr Py_ssize_t small_receive = 64 * 1024;
 // then, when that would block, with the GIL released; on its error (`ec`) the result is null
 // with no Python exception set.
 template <class Receive>
+[[gnu::noinline]] std::size_t receive_waiting(PyObject* self, mutable_buffer buf, int flags, Receive& receive) {
+    return socket_call(self, [&] { return receive(buf, msg_flags{flags}); });
+}
+template <class Receive>
 std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::error_code& ec, Receive&& receive) {
     std::size_t got = 0;
-    if (receive_nowait(self, flags, ec, got, [&](msg_flags f) { return receive(buf, f); })) return got;
-    return socket_call(self, [&] { return receive(buf, msg_flags{flags}); });
+    if (receive_nowait(self, flags, ec, got, [&](msg_flags f) { return receive(buf, f); })) [[likely]]
+        return got;
+    return receive_waiting(self, buf, flags, receive);
 }
 
 template <class Receive>
@@ -768,6 +780,21 @@ PyObject* wrap_socket(const module_state* state, usocket::socket&& s) {
     return self;
 }
 
+namespace {
+// A blocking send the first try cut short: the rest, waiting (out of line: the first try's
+// path stays a straight line). The count sent by the rest, 0 on its error.
+[[gnu::noinline]] std::size_t send_rest(PyObject* self, const_buffer rest, int flags) {
+    std::error_code rest_ec;
+    const std::size_t n = socket_call(self, [&] {
+        detail::progress_made = true;
+        const std::size_t sent = sock_of(self).send(rest, msg_flags{flags}, rest_ec);
+        detail::progress_made = false;
+        return sent;
+    });
+    return rest_ec ? 0 : n;
+}
+}  // namespace
+
 bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent) {
     usocket::socket& s = sock_of(self);
     const usocket::detail::socket_state* st = socket_access::state(s);
@@ -776,21 +803,14 @@ bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& 
         const gil_held_call held;
         sent = s.send(data, msg_flags{flags} | msg_dontwait, ec);
     }
-    if (ec) {
+    if (ec) [[unlikely]] {
         if (!is_would_block(ec) || !waits(*st, flags)) return true;
         ec.clear();
         return false;
     }
-    if (sent == data.size() || !waits(*st, flags) || st->timeout_ns() > 0) return true;
-    // A blocking send the try cut short: the rest, waiting.
-    std::error_code rest_ec;
-    const std::size_t rest = socket_call(self, [&] {
-        detail::progress_made = true;
-        const std::size_t n = s.send(const_buffer(data.data() + sent, data.size() - sent), msg_flags{flags}, rest_ec);
-        detail::progress_made = false;
-        return n;
-    });
-    if (!rest_ec) sent += rest;
+    if (sent == data.size() || !waits(*st, flags) || st->timeout_ns() > 0) [[likely]]
+        return true;
+    sent += send_rest(self, const_buffer(data.data() + sent, data.size() - sent), flags);
     return true;
 }
 
