@@ -137,7 +137,8 @@ std::optional<T> result_or_none(T&& value, std::error_code& ec) {
 /// One refill: reads up to `rb.chunk` bytes from `src` to the end of `rb` (the room there, at
 /// least half a chunk). The count, 0 at the end of the stream, -1 with `ec`. A refill that
 /// fills all the room doubles the next ones' size when `rb.grows`, up to sys::max_read_chunk.
-sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) noexcept;
+/// (Exported for the tests, which link the shared library in that build.)
+USOCKET_API sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) noexcept;
 /// A line: up to and including '\n', or to the end of the stream, or `limit` bytes.
 std::string read_line(read_buffer& rb, byte_source& src, std::size_t limit, deadline& dl, std::error_code& ec);
 /// `n` bytes (fewer at the end of the stream).

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <mutex>
 
+#include "usocket/export.hpp"
+
 namespace usocket::sys {
 
 /// Error numbers the portable code must recognise, with this backend's values.
@@ -43,8 +45,9 @@ public:
     }
 
 private:
-    void lock_contended(int seen) noexcept;  // src/linux/stream_mutex.cpp
-    void wake_one() noexcept;
+    // src/linux/stream_mutex.cpp; exported: the Python module's stream calls inline the free path.
+    USOCKET_API void lock_contended(int seen) noexcept;
+    USOCKET_API void wake_one() noexcept;
     std::atomic<int> word_{0};
 };
 #else
