@@ -160,10 +160,4 @@ sys::handle socket_state::detach() noexcept {
     return fd;
 }
 
-void socket_state::publish() noexcept {
-    const std::size_t n = rb.size();
-    buffered.store(n, std::memory_order_release);
-    if (n != 0 && watcher.load(std::memory_order_acquire) != nullptr) notify_watcher(*this);
-}
-
 }  // namespace usocket::detail

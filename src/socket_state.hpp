@@ -222,9 +222,8 @@ public:
     /// under read_lock by publish().
     std::atomic<std::size_t> buffered{0};
     /// After a change of `rb` under read_lock: publishes its size, and tells a selector that
-    /// watches this socket when bytes are left over. Exported: the Python module's
-    /// never-waiting reads (src/stream_hold.hpp) call it across a shared library.
-    USOCKET_API void publish() noexcept;
+    /// watches this socket when bytes are left over (inline: every stream call ends with it).
+    void publish() noexcept;
 
     // --- the transport slot ----------------------------------------------------------------------
 
@@ -265,8 +264,16 @@ private:
 
 /// The lock that guards socket_state::watcher of `st` (a few locks shared by all sockets).
 sys::mutex& watch_lock_for(const socket_state* st) noexcept;
-/// Tells the selector watching `st` that bytes are buffered (src/poller.cpp).
-void notify_watcher(socket_state& st) noexcept;
+/// Tells the selector watching `st` that bytes are buffered (src/selector.cpp). Exported: the
+/// Python module's never-waiting reads (src/stream_hold.hpp) reach it across a shared library.
+USOCKET_API void notify_watcher(socket_state& st) noexcept;
+
+inline void socket_state::publish() noexcept {
+    const std::size_t n = rb.size();
+    buffered.store(n, std::memory_order_release);
+    if (n != 0 && watcher.load(std::memory_order_acquire) != nullptr) [[unlikely]]
+        notify_watcher(*this);
+}
 
 /// An owning handle to a socket_state (one ref), movable, null when empty.
 class state_ref {

@@ -46,23 +46,51 @@ bool limit_arg(PyObject* const* args, Py_ssize_t nargs, std::optional<std::size_
     return true;
 }
 
-// read([size]): size bytes (fewer only at the end of the stream), or to the end without size.
-PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+// n bytes from the read-ahead buffer when it holds them (the hold taken only when free), else
+// null with no error set.
+PyObject* read_buffered(PyObject* self, std::size_t n) {
+    nowait_hold hold(sock_of(self));
+    if (!hold || hold.size() < n) return nullptr;
+    PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(hold.head()), static_cast<Py_ssize_t>(n));
+    if (data != nullptr) hold.consume(n);
+    return data;
+}
+
+// read's arguments in any form, and the read that may wait (out of line: read(n) served from
+// the buffer stays a straight line).
+[[gnu::noinline]] PyObject* read_general(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!check_nargs("read", nargs, 0, 1)) return nullptr;
     std::optional<std::size_t> size;
     if (!limit_arg(args, nargs, size)) return nullptr;
     if (size) {
-        nowait_hold hold(sock_of(self));
-        if (hold && hold.size() >= *size) {
-            PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(hold.head()),
-                                                       static_cast<Py_ssize_t>(*size));
-            if (data != nullptr) hold.consume(*size);
-            return data;
-        }
+        if (PyObject* data = read_buffered(self, *size)) return data;
+        if (PyErr_Occurred() != nullptr) return nullptr;
     }
     std::error_code ec;
     const auto data = socket_call(self, [&] { return size ? sock_of(self).read(*size, ec) : sock_of(self).read(ec); });
     return bytes_or_none(self, data, ec, "read");
+}
+
+// read([size]): size bytes (fewer only at the end of the stream), or to the end without size.
+PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs == 1 && PyLong_CheckExact(args[0])) [[likely]] {
+        const Py_ssize_t n = PyLong_AsSsize_t(args[0]);
+        if (n >= 0) [[likely]] {
+            if (PyObject* data = read_buffered(self, static_cast<std::size_t>(n))) [[likely]]
+                return data;
+            if (PyErr_Occurred() != nullptr) return nullptr;
+        } else if (PyErr_Occurred() != nullptr) {
+            return nullptr;  // OverflowError, as the general way would raise
+        }
+    }
+    return read_general(self, args, nargs);
+}
+
+// readinto's read that may wait (out of line: one served from the buffer stays a straight line).
+[[gnu::noinline]] PyObject* readinto_waiting(PyObject* self, mutable_buffer buf, Py_ssize_t nbytes) {
+    std::error_code ec;
+    const auto n = socket_call(self, [&] { return sock_of(self).readinto(buf, static_cast<std::size_t>(nbytes), ec); });
+    return count_or_none(self, n, ec, "readinto");
 }
 
 // readinto(buf[, nbytes]): fills buf (or its first nbytes) with no short read.
@@ -85,11 +113,14 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
             return PyLong_FromSize_t(want);
         }
     }
+    return readinto_waiting(self, mutable_buffer(buf.data(), buf.size()), nbytes);
+}
+
+// readline's read that may wait (out of line: a line served from the buffer stays a straight line).
+[[gnu::noinline]] PyObject* readline_waiting(PyObject* self, std::size_t limit) {
     std::error_code ec;
-    const auto n = socket_call(self, [&] {
-        return sock_of(self).readinto(mutable_buffer(buf.data(), buf.size()), static_cast<std::size_t>(nbytes), ec);
-    });
-    return count_or_none(self, n, ec, "readinto");
+    const auto line = socket_call(self, [&] { return sock_of(self).readline(limit, ec); });
+    return bytes_or_none(self, line, ec, "readline");
 }
 
 // readline([limit]): one line with its '\n', b"" at the end of the stream.
@@ -118,9 +149,7 @@ PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t narg
             }
         }
     }
-    std::error_code ec;
-    const auto line = socket_call(self, [&] { return sock_of(self).readline(limit, ec); });
-    return bytes_or_none(self, line, ec, "readline");
+    return readline_waiting(self, limit);
 }
 
 // write(buf[, max_len]) / write(buf, off, max_len): MicroPython's stream.write, which its own
