@@ -149,6 +149,9 @@ public:
         } while (!refs_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
         return true;
     }
+    /// True when one holder alone holds the state (a selector or a second socket object sharing
+    /// it holds another). Exact only for a holder that no other thread can duplicate meanwhile.
+    bool sole_holder() const noexcept { return refs_.load(std::memory_order_relaxed) == 1; }
     /// Lets go of one hold. The last one frees the state, or, when calls are still in flight
     /// (a socket object destroyed while another thread is inside one of its calls), leaves that
     /// to the last call out.

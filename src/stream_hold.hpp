@@ -19,8 +19,21 @@ namespace usocket::detail {
 /// enters as usual (the socket's own call).
 class nowait_hold {
 public:
-    explicit nowait_hold(const socket& s) noexcept : st_(socket_access::state(s)) {
+    /// `exclusive`: the caller vouches that no other thread can touch the state's read lock or
+    /// buffer until the hold ends (the Python module under the GIL, for a socket object with no
+    /// call in flight that alone holds its state: every other way to the buffer goes through
+    /// that object's calls, counted under the GIL). The hold then takes no lock: the GIL orders
+    /// it with every earlier holder of the lock. Otherwise the lock is tried.
+    explicit nowait_hold(const socket& s, bool exclusive = false) noexcept
+        : st_(socket_access::state(s)), locked_(!exclusive) {
         if (st_ == nullptr) return;
+        if (exclusive) {
+            if (st_->closed()) [[unlikely]]
+                st_ = nullptr;
+            else
+                st_->rb.settle();
+            return;
+        }
         if (!st_->read_lock.try_lock()) [[unlikely]] {
             st_ = nullptr;
             return;
@@ -37,7 +50,7 @@ public:
     ~nowait_hold() {
         if (st_ == nullptr) return;
         if (consumed_) st_->publish();
-        st_->read_lock.unlock();
+        if (locked_) st_->read_lock.unlock();
     }
     explicit operator bool() const noexcept { return st_ != nullptr; }
     socket_state& state() const noexcept { return *st_; }
@@ -53,6 +66,7 @@ public:
 
 private:
     socket_state* st_;
+    bool locked_;
     bool consumed_ = false;
 };
 

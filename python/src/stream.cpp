@@ -22,6 +22,22 @@ namespace {
 
 using usocket::detail::nowait_hold;
 
+// True when a hold on the socket's buffer needs no lock (nowait_hold's `exclusive`): the GIL is
+// held, none of this object's calls is in flight with the GIL released (each is counted in
+// `calls` under the GIL, socket_call()), and the object alone holds its plain socket's state,
+// so no other thread can reach the buffer until this thread releases the GIL. A free-threaded
+// build has no GIL to vouch for it.
+bool sole_user(PyObject* self) noexcept {
+#ifdef Py_GIL_DISABLED
+    static_cast<void>(self);
+    return false;
+#else
+    const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
+    return reinterpret_cast<const py_socket*>(self)->calls == 0 && st != nullptr && st->tr == nullptr &&
+           st->sole_holder();
+#endif
+}
+
 PyObject* bytes_or_none(PyObject* self, const std::optional<std::string>& data, const std::error_code& ec,
                         const char* what) {
     if (ec) return set_error(self, ec, what);
@@ -49,7 +65,7 @@ bool limit_arg(PyObject* const* args, Py_ssize_t nargs, std::optional<std::size_
 // n bytes from the read-ahead buffer when it holds them (the hold taken only when free), else
 // null with no error set.
 PyObject* read_buffered(PyObject* self, std::size_t n) {
-    nowait_hold hold(sock_of(self));
+    nowait_hold hold(sock_of(self), sole_user(self));
     if (!hold || hold.size() < n) return nullptr;
     PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(hold.head()), static_cast<Py_ssize_t>(n));
     if (data != nullptr) hold.consume(n);
@@ -106,7 +122,7 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
     }
     const auto want = nbytes == 0 ? buf.size() : static_cast<std::size_t>(nbytes);
     if (want <= buf.size()) {  // more is the library's error, reported below
-        nowait_hold hold(sock_of(self));
+        nowait_hold hold(sock_of(self), sole_user(self));
         if (hold && hold.size() >= want) {
             if (want != 0) std::memcpy(buf.data(), hold.head(), want);
             hold.consume(want);
@@ -133,7 +149,7 @@ PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t narg
         limit = given.value_or(no_limit);
     }
     {
-        nowait_hold hold(sock_of(self));
+        nowait_hold hold(sock_of(self), sole_user(self));
         if (hold) {
             // The line is served from the buffer when it is there whole: its '\n' within the
             // first `limit` bytes, or `limit` bytes buffered.

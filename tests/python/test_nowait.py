@@ -194,3 +194,43 @@ def test_recv_waitall_still_waits_for_all(pair):
         assert b.recv(8, usocket.MSG_WAITALL) == b"abcdefgh"
     finally:
         t.join()
+
+
+def test_threads_reading_one_stream_get_every_line_once(pair):
+    # Readers that find the line buffered serve it with the GIL held; a reader waiting for the
+    # socket holds the buffer with the GIL released meanwhile: none may touch the buffer while
+    # another does (a lost, doubled or torn line, or a crash, would show it).
+    a, b = pair
+    lines = [b"%015d\n" % i for i in range(20000)]
+    size = len(lines[0])
+    got = [[] for _ in range(4)]
+
+    def writer():
+        for i in range(0, len(lines), 97):
+            a.sendall(b"".join(lines[i:i + 97]))
+        a.shutdown(cpython_socket.SHUT_WR)
+
+    def reader(k):
+        buf = bytearray(size)
+        step = k
+        while True:
+            step += 1
+            if step % 3 == 0:
+                line = b.readline()
+            elif step % 3 == 1:
+                line = b.read(size)
+            else:
+                n = b.readinto(buf)
+                line = bytes(buf[:n])
+            if not line:
+                return
+            got[k].append(line)
+
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(4)]
+    threads.append(threading.Thread(target=writer))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(line for part in got for line in part) == lines
