@@ -108,9 +108,11 @@ struct read_buffer {
     bool reserve_tail(std::size_t n) noexcept;
     /// Puts `n` bytes back in front of the unread ones (they will be read first).
     bool unread(const std::byte* bytes, std::size_t n) noexcept;
-    /// Frees the memory of an empty buffer grown far beyond its chunk (after a very long line).
+    /// Frees the memory of an empty buffer grown far beyond its chunk (after a very long line),
+    /// or beyond the starting size by growing refills: a connection that streamed fast and went
+    /// idle keeps none of it (the next refill allocates `chunk` again).
     void trim() noexcept {
-        if (begin == end && capacity > 8 * chunk) release();
+        if (begin == end && (capacity > 8 * chunk || (grows && capacity > default_chunk))) release();
     }
     /// Frees the memory (the buffer must be empty or its bytes no longer wanted).
     void release() noexcept {
