@@ -50,6 +50,11 @@ PyObject* py_adopt(PyObject* module, PyObject* const* args, Py_ssize_t nargs) {
         PyErr_SetString(PyExc_TypeError, "_adopt(): the class did not make a new, unused socket object");
         return nullptr;
     }
+    if (from->calls > 0 || from->io_refs > 0) {  // again: the class's __new__ is Python code
+        Py_DECREF(obj);
+        PyErr_SetString(PyExc_RuntimeError, "_adopt(): the socket is in use (a call or a file from makefile())");
+        return nullptr;
+    }
     sock_of(obj) = std::move(from->sock);
     from->closed = 1;
     return obj;

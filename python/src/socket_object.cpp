@@ -89,9 +89,12 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
     if ((a[0] != nullptr && !to_int(a[0], family)) || (a[1] != nullptr && !to_int(a[1], type)) ||
         (a[2] != nullptr && !to_int(a[2], proto)))
         return -1;
+    int fd = -1;
+    if (fileno != Py_None && !fd_arg(fileno, fd)) return -1;
     // __init__ again on a socket another thread is using (blocked in recv(), readline()...):
     // replacing the usocket::socket would free what that call uses. (CPython overwrites its
-    // descriptor number and leaks the old descriptor.)
+    // descriptor number and leaks the old descriptor.) Checked after every conversion: an
+    // argument's __index__ is Python code, which may start such a call.
     if (as_py(self)->calls > 0) {
         PyErr_SetString(PyExc_RuntimeError, "socket.__init__() on a socket another thread is using");
         return -1;
@@ -99,8 +102,6 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
     std::error_code ec;
     usocket::socket s;
     if (fileno != Py_None) {
-        int fd = -1;
-        if (!fd_arg(fileno, fd)) return -1;
         // As CPython: the family, type and protocol given are kept; those not given (-1) are
         // read from the descriptor.
         s = usocket::socket::adopt(fd, family == -1 ? std::nullopt : std::optional(address_family{family}),
@@ -127,7 +128,10 @@ void socket_finalize(PyObject* self) {
     if (PyErr_ResourceWarning(self, 1, "unclosed %R", self) != 0 && PyErr_ExceptionMatches(PyExc_Warning))
         PyErr_WriteUnraisable(self);
     std::error_code ignored;
-    without_gil([&] { sock_of(self).close(ignored); });
+    // Counted as a call: another thread may still reach the object (a weakref, or __del__
+    // called on a socket in use), and a stream read of its counts on no call being in flight
+    // to read the buffer without the lock (python/src/stream.cpp, sole_user()).
+    socket_call(self, [&] { sock_of(self).close(ignored); });
     PyErr_Restore(type, value, tb);
 }
 

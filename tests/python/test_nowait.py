@@ -234,3 +234,95 @@ def test_threads_reading_one_stream_get_every_line_once(pair):
         t.join(60)
     assert not any(t.is_alive() for t in threads)
     assert sorted(line for part in got for line in part) == lines
+
+
+def test_del_on_a_socket_another_thread_reads():
+    # socket.__del__ (the finalizer, callable on a live socket, as a subclass's super().__del__()
+    # does) closes with the GIL released; that close counts as a call, so a reader's buffered
+    # reads take the lock meanwhile instead of reading a buffer being freed (ASan/TSan legs).
+    for _ in range(3):
+        a, b = usocket.socketpair()
+        a.setblocking(False)
+        try:
+            while True:
+                a.send(b"\n" * 65536)
+        except BlockingIOError:
+            pass
+        b.readline()                   # the read-ahead buffer now holds many lines
+        result = []
+        armed = []
+
+        def reader():
+            while not armed:
+                pass
+            try:
+                while b.readline():
+                    pass
+                result.append("end")
+            except OSError as e:
+                result.append(type(e))
+
+        t = threading.Thread(target=reader)
+        t.start()
+        junk = [float(i) for i in range(300000)]
+        armed.append(1)
+        del junk                       # the GIL held a while: the reader waits for it, then
+        b.__del__()                    # reads while the close runs without it
+        a.close()                      # wakes a reader that emptied the buffer and waits
+        t.join(10)
+        assert not t.is_alive()
+        assert result in (["end"], [OSError])
+
+
+def test_init_again_checks_for_calls_after_converting_its_arguments(pair):
+    # An __index__ (Python code) may start a call on the socket; __init__ must see it.
+    a, b = pair
+    c, d = usocket.socketpair()
+    got = []
+
+    def blocked_reader():
+        got.append(b.readline())
+
+    class Fd:
+        def __index__(self):
+            threading.Thread(target=blocked_reader, daemon=True).start()
+            time.sleep(0.2)            # the reader now waits in b.readline(), a call on b
+            return c.fileno()
+
+    with pytest.raises(RuntimeError, match="another thread is using"):
+        b.__init__(fileno=Fd())
+    a.sendall(b"still the old socket\n")
+    for _ in range(100):
+        if got:
+            break
+        time.sleep(0.05)
+    assert got == [b"still the old socket\n"]
+    c.close()
+    d.close()
+
+
+def test_adopt_checks_for_calls_after_the_class_made_its_object(pair):
+    # _adopt (the dialects' classes) runs the class's __new__, Python code that may start a call
+    # on the socket it is about to take over.
+    from usocket import _usocket
+    a, b = pair
+    got = []
+
+    def blocked_reader():
+        got.append(b.readline())
+
+    class Starts(_usocket.socket):
+        def __new__(cls, *args):
+            obj = _usocket.socket.__new__(cls)
+            threading.Thread(target=blocked_reader, daemon=True).start()
+            time.sleep(0.2)            # the reader now waits in b.readline(), a call on b
+            return obj
+
+    with pytest.raises(RuntimeError, match="in use"):
+        _usocket._adopt(Starts, b)
+    a.sendall(b"still b's\n")
+    for _ in range(100):
+        if got:
+            break
+        time.sleep(0.05)
+    assert got == [b"still b's\n"]
