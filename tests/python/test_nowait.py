@@ -236,6 +236,14 @@ def test_threads_reading_one_stream_get_every_line_once(pair):
     assert sorted(line for part in got for line in part) == lines
 
 
+def wait_until(done, seconds=5.0):
+    """Polls done() until it is true or `seconds` passed (bounded: 100 tries)."""
+    for _ in range(100):
+        if done():
+            return
+        time.sleep(seconds / 100)
+
+
 def test_del_on_a_socket_another_thread_reads():
     # socket.__del__ (the finalizer, callable on a live socket, as a subclass's super().__del__()
     # does) closes with the GIL released; that close counts as a call, so a reader's buffered
@@ -292,10 +300,7 @@ def test_init_again_checks_for_calls_after_converting_its_arguments(pair):
     with pytest.raises(RuntimeError, match="another thread is using"):
         b.__init__(fileno=Fd())
     a.sendall(b"still the old socket\n")
-    for _ in range(100):
-        if got:
-            break
-        time.sleep(0.05)
+    wait_until(lambda: got)
     assert got == [b"still the old socket\n"]
     c.close()
     d.close()
@@ -321,8 +326,5 @@ def test_adopt_checks_for_calls_after_the_class_made_its_object(pair):
     with pytest.raises(RuntimeError, match="in use"):
         _usocket._adopt(Starts, b)
     a.sendall(b"still b's\n")
-    for _ in range(100):
-        if got:
-            break
-        time.sleep(0.05)
+    wait_until(lambda: got)
     assert got == [b"still b's\n"]
