@@ -9,7 +9,7 @@
 
 #include "../sys.hpp"
 
-namespace usocket::sys {
+namespace usocket::detail {
 
 namespace {
 
@@ -20,18 +20,18 @@ int* word_of(std::atomic<int>& w) noexcept { return reinterpret_cast<int*>(&w); 
 
 }  // namespace
 
-void stream_mutex::lock_contended(int seen) noexcept {
+void stream_lock_wait(std::atomic<int>& word, int seen) noexcept {
     // Mark the word "held and waited for" before sleeping, so that the holder's release wakes
     // a sleeper; a wake-up (or EINTR, EAGAIN when the word changed first) tries again.
-    if (seen != 2) seen = word_.exchange(2, std::memory_order_acquire);
+    if (seen != 2) seen = word.exchange(2, std::memory_order_acquire);
     while (seen != 0) {
-        ::syscall(SYS_futex, word_of(word_), FUTEX_WAIT_PRIVATE, 2, nullptr, nullptr, 0);
-        seen = word_.exchange(2, std::memory_order_acquire);
+        ::syscall(SYS_futex, word_of(word), FUTEX_WAIT_PRIVATE, 2, nullptr, nullptr, 0);
+        seen = word.exchange(2, std::memory_order_acquire);
     }
 }
 
-void stream_mutex::wake_one() noexcept {
-    ::syscall(SYS_futex, word_of(word_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+void stream_lock_wake(std::atomic<int>& word) noexcept {
+    ::syscall(SYS_futex, word_of(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
-}  // namespace usocket::sys
+}  // namespace usocket::detail

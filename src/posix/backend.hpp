@@ -22,6 +22,18 @@ inline constexpr int err_intr = EINTR, err_again = EAGAIN, err_wouldblock = EWOU
 using mutex = std::mutex;
 
 #if defined(__linux__)
+}  // namespace usocket::sys
+
+namespace usocket::detail {
+/// The contended half of sys::stream_mutex (src/linux/stream_mutex.cpp): waits on the futex
+/// word, wakes one waiter. Exported (not the backend's seam): the Python module's and the
+/// tests' stream calls inline the free path, which calls them.
+USOCKET_API void stream_lock_wait(std::atomic<int>& word, int seen) noexcept;
+USOCKET_API void stream_lock_wake(std::atomic<int>& word) noexcept;
+}  // namespace usocket::detail
+
+namespace usocket::sys {
+
 /// The lock every stream call takes (a socket's read lock, a file's write lock: owned_mutex in
 /// src/socket_state.hpp), so its free path is one atomic instruction each way: a glibc mutex
 /// costs about 60 instructions a try and release, a tenth of a Python readline(). A futex word,
@@ -33,7 +45,7 @@ public:
         int seen = 0;
         if (!word_.compare_exchange_strong(seen, 1, std::memory_order_acquire, std::memory_order_relaxed))
             [[unlikely]]
-            lock_contended(seen);
+            detail::stream_lock_wait(word_, seen);
     }
     bool try_lock() noexcept {
         int seen = 0;
@@ -41,13 +53,10 @@ public:
     }
     void unlock() noexcept {
         if (word_.exchange(0, std::memory_order_release) == 2) [[unlikely]]
-            wake_one();
+            detail::stream_lock_wake(word_);
     }
 
 private:
-    // src/linux/stream_mutex.cpp; exported: the Python module's stream calls inline the free path.
-    USOCKET_API void lock_contended(int seen) noexcept;
-    USOCKET_API void wake_one() noexcept;
     std::atomic<int> word_{0};
 };
 #else
