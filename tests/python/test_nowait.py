@@ -4,6 +4,7 @@ order, a call that must wait still waits (with the GIL released, its timeout kep
 blocking send still sends everything."""
 
 import socket as cpython_socket
+import sys
 import threading
 import time
 
@@ -309,7 +310,9 @@ def test_init_again_checks_for_calls_after_converting_its_arguments(pair):
 def test_adopt_checks_for_calls_after_the_class_made_its_object(pair):
     # _adopt (the dialects' classes) runs the class's __new__, Python code that may start a call
     # on the socket it is about to take over.
-    from usocket import _usocket
+    # The module instance usocket.socketpair() comes from (a test of the same process imports
+    # a second instance, which then stays the package's attribute).
+    _usocket = sys.modules["usocket._usocket"]
     a, b = pair
     got = []
 
