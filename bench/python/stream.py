@@ -71,6 +71,19 @@ def floor_module():
     return _usocket_floor
 
 
+def timed_calls(call, args, n):
+    """Seconds for n calls of call(*args), the loop kept as lean for every module."""
+    t0 = time.perf_counter()
+    if args:
+        arg = args[0]
+        for _ in range(n):
+            call(arg)
+    else:
+        for _ in range(n):
+            call()
+    return time.perf_counter() - t0
+
+
 def run_floor(floor, op, n):
     """Seconds to read n lines with `op` from a floor Lines object: the same loop, no socket."""
     src = floor.Lines(LINE * n)
@@ -82,15 +95,7 @@ def run_floor(floor, op, n):
         call, args = src.readinto, (bytearray(LINE_SIZE),)
     else:
         raise SystemExit(f"floor: no {op}")
-    t0 = time.perf_counter()
-    if args:
-        arg = args[0]
-        for _ in range(n):
-            call(arg)
-    else:
-        for _ in range(n):
-            call()
-    elapsed = time.perf_counter() - t0
+    elapsed = timed_calls(call, args, n)
     last = call(*args)
     if last not in (b"", 0):
         raise SystemExit(f"floor {op}: the lines were not read whole ({last!r})")
@@ -123,15 +128,7 @@ def run(module, op, n):
     else:
         f, call, args = reader_of(module, b, op)
         t.start()
-        t0 = time.perf_counter()
-        if args:
-            arg = args[0]
-            for _ in range(n):
-                call(arg)
-        else:
-            for _ in range(n):
-                call()
-        elapsed = time.perf_counter() - t0
+        elapsed = timed_calls(call, args, n)
         # The stream must be exactly used up: the loop read whole lines.
         last = call(*args)
         if last not in (b"", 0):
