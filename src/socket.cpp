@@ -19,6 +19,7 @@
 #include "sock_call.hpp"
 #include "socket_access.hpp"
 #include "socket_state.hpp"
+#include "stream_hold.hpp"
 #include "sys.hpp"
 #include "transport.hpp"
 
@@ -741,6 +742,39 @@ std::pair<std::string, address> socket::recvfrom(std::size_t bufsize, msg_flags 
     std::pair<std::string, address> r;
     r.first = detail::or_throw("recvfrom", [&](std::error_code& ec) { return recvfrom(bufsize, flags, r.second, ec); });
     return r;
+}
+
+// The calls without a guard, for a caller that vouches no other thread can reach the socket
+// meanwhile (stream_hold.hpp): the fast paths' tests and system call, less enter() and leave().
+namespace {
+template <class Call>
+sys::ssize vouched_try(bool socket_answers, std::error_code& ec, Call&& call) noexcept {
+    if (socket_answers) [[unlikely]]
+        return -2;
+    int err = 0;
+    const sys::ssize n = call(err);
+    if (n >= 0) [[likely]]
+        return n;
+    if (err == sys::err_intr) return -2;
+    ec = sys::make_error(err);
+    return -1;
+}
+}  // namespace
+
+sys::ssize detail::vouched_send(const socket& s, const_buffer data, msg_flags flags, std::error_code& ec) noexcept {
+    const detail::socket_state* st = socket_access::state(s);
+    return vouched_try(st == nullptr || st->closed() || st->tr != nullptr, ec, [&](int& err) {
+        return sys::send(st->fd, data.data(), data.size(), flags | msg_dontwait, err);
+    });
+}
+
+sys::ssize detail::vouched_recv(const socket& s, mutable_buffer buf, msg_flags flags, std::error_code& ec) noexcept {
+    const detail::socket_state* st = socket_access::state(s);
+    const bool socket_answers = st == nullptr || st->closed() || st->buffered.load(std::memory_order_relaxed) != 0 ||
+                                st->tr != nullptr || buf.size() == 0;
+    return vouched_try(socket_answers, ec, [&](int& err) {
+        return sys::recv(st->fd, buf.data(), buf.size(), flags | msg_dontwait, err);
+    });
 }
 
 std::size_t socket::pending() const noexcept {

@@ -70,4 +70,13 @@ private:
     bool consumed_ = false;
 };
 
+/// One send(2) or recv(2) with MSG_DONTWAIT added, made with neither the use guard nor the read
+/// lock, for a caller that vouches, as nowait_hold's `exclusive`, that no other thread can
+/// close the socket, detach it or reach its buffer until the call returns (the Python module
+/// under the GIL). The count; -1 with the error in `ec`; -2 when the socket's own call must
+/// answer instead (the socket closed, a transport, bytes buffered for a receive, or the system
+/// call interrupted, whose retry runs the interrupt check).
+USOCKET_API sys::ssize vouched_send(const socket& s, const_buffer data, msg_flags flags, std::error_code& ec) noexcept;
+USOCKET_API sys::ssize vouched_recv(const socket& s, mutable_buffer buf, msg_flags flags, std::error_code& ec) noexcept;
+
 }  // namespace usocket::detail

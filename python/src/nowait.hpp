@@ -27,6 +27,24 @@ private:
     PyThreadState* saved_;
 };
 
+/// True when the GIL vouches that no other thread can reach the socket's state until this thread
+/// releases the GIL: none of this object's calls is in flight with the GIL released (each is
+/// counted in `calls` under the GIL, socket_call(), close()'s and the finalizer's included),
+/// and the object alone holds its plain socket's state (a selector's registration or a file
+/// would hold it too). A hold on the buffer then needs no lock (nowait_hold's `exclusive`), and
+/// a try of the system call no use guard (detail::vouched_send/recv): no other thread can close
+/// the descriptor meanwhile. A free-threaded build has no GIL to vouch for it.
+inline bool sole_user(PyObject* self) noexcept {
+#ifdef Py_GIL_DISABLED
+    static_cast<void>(self);
+    return false;
+#else
+    const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
+    return reinterpret_cast<const py_socket*>(self)->calls == 0 && st != nullptr && st->tr == nullptr &&
+           st->sole_holder();
+#endif
+}
+
 /// True when a try that would block must wait: a blocking socket or one with a timeout, and the
 /// caller did not ask for MSG_DONTWAIT.
 inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
@@ -39,9 +57,11 @@ inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
 /// published after every change of the buffer; a stream read that fills it meanwhile on
 /// another thread is a concurrent reader, whose bytes come first to whoever reads next). True
 /// when it answered (`got`, or the error in `ec`); false when the call must go the way that
-/// may wait.
+/// may wait. `plain`, when not empty: `receive` is recv(2) into it, which sole_user() lets this
+/// try make without the use guard.
 template <class Receive>
-bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t& got, Receive&& receive) {
+bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t& got, Receive&& receive,
+                    mutable_buffer plain = {}) {
     // MSG_DONTWAIT would turn MSG_WAITALL's "all of it" into "what is there".
     if (has_any(msg_flags{flags}, msg_waitall)) return false;
     // Over a backend whose mutex cannot be tried (lwIP's), bytes buffered by another thread
@@ -49,9 +69,16 @@ bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t&
     if constexpr (!usocket::detail::mutex_can_try<usocket::sys::stream_mutex>) return false;
     const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
     if (st == nullptr || st->tr != nullptr || st->buffered.load(std::memory_order_acquire) != 0) return false;
-    {
+    const sys::ssize r = plain.size() != 0 && sole_user(self)
+                             ? usocket::detail::vouched_recv(sock_of(self), plain, msg_flags{flags}, ec)
+                             : -2;
+    if (r >= 0) [[likely]] {
+        got = static_cast<std::size_t>(r);
+    } else if (r == -2) {
         const gil_held_call held;
         got = receive(msg_flags{flags} | msg_dontwait);
+    } else {
+        got = 0;
     }
     if (ec && is_would_block(ec) && waits(*st, flags)) {
         ec.clear();

@@ -130,7 +130,8 @@ void socket_finalize(PyObject* self) {
     std::error_code ignored;
     // Counted as a call: another thread may still reach the object (a weakref, or __del__
     // called on a socket in use), and a stream read of its counts on no call being in flight
-    // to read the buffer without the lock (python/src/stream.cpp, sole_user()).
+    // to read the buffer without the lock or make a call without the use guard (nowait.hpp,
+    // sole_user()).
     socket_call(self, [&] { sock_of(self).close(ignored); });
     PyErr_Restore(type, value, tb);
 }
@@ -394,31 +395,37 @@ template <class Receive>
 [[gnu::noinline]] std::size_t receive_waiting(PyObject* self, mutable_buffer buf, int flags, Receive& receive) {
     return socket_call(self, [&] { return receive(buf, msg_flags{flags}); });
 }
+// `plain`: the receive is recv(2) of buf's first `plain` bytes (0: another call, recvfrom).
 template <class Receive>
-std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::error_code& ec, Receive&& receive) {
+std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::error_code& ec, Receive&& receive,
+                         std::size_t plain = 0) {
     std::size_t got = 0;
-    if (receive_nowait(self, flags, ec, got, [&](msg_flags f) { return receive(buf, f); })) [[likely]]
+    if (receive_nowait(self, flags, ec, got, [&](msg_flags f) { return receive(buf, f); },
+                       mutable_buffer(buf.data(), plain))) [[likely]]
         return got;
     return receive_waiting(self, buf, flags, receive);
 }
 
+// `plain`: receive is recv(2) (as receive_into's).
 template <class Receive>
-PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_code& ec, Receive&& receive) {
+PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_code& ec, Receive&& receive,
+                        bool plain = false) {
     USOCKET_FAST_TLS thread_local std::unique_ptr<char[]> buffer;
     USOCKET_FAST_TLS thread_local bool busy = false;
     if (size <= small_receive && !busy) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();
         busy = true;
-        const std::size_t got =
-            receive_into(self, mutable_buffer(buffer.get(), static_cast<std::size_t>(size)), flags, ec, receive);
+        const std::size_t got = receive_into(self, mutable_buffer(buffer.get(), static_cast<std::size_t>(size)), flags,
+                                             ec, receive, plain ? static_cast<std::size_t>(size) : 0);
         busy = false;
         return ec ? nullptr : PyBytes_FromStringAndSize(buffer.get(), static_cast<Py_ssize_t>(got));
     }
     ref bytes(PyBytes_FromStringAndSize(nullptr, size));
     if (!bytes) return nullptr;
     char* data = PyBytes_AS_STRING(bytes.get());
-    const std::size_t got = receive_into(self, mutable_buffer(data, static_cast<std::size_t>(size)), flags, ec, receive);
+    const std::size_t got = receive_into(self, mutable_buffer(data, static_cast<std::size_t>(size)), flags, ec, receive,
+                                         plain ? static_cast<std::size_t>(size) : 0);
     if (ec) return nullptr;
     if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
     return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(got));
@@ -432,8 +439,9 @@ PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (!size_args("recv", args, nargs, size, flags)) return nullptr;
     if (size == 0) return PyBytes_FromStringAndSize(nullptr, 0);
     std::error_code ec;
-    PyObject* data = receive_bytes(self, size, flags, ec,
-                                   [&](mutable_buffer buf, msg_flags f) { return sock_of(self).recv_into(buf, 0, f, ec); });
+    PyObject* data = receive_bytes(
+        self, size, flags, ec, [&](mutable_buffer buf, msg_flags f) { return sock_of(self).recv_into(buf, 0, f, ec); },
+        true);
     return ec ? set_error(self, ec, "recv") : data;
 }
 
@@ -481,8 +489,12 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     // As recv(): 0 bytes wanted (an empty buffer, nbytes 0) asks the socket nothing.
     if (nbytes == 0 && buf.size() == 0) return new_int(0);
     std::error_code ec;
-    const std::size_t got = receive_into(self, mutable_buffer(buf.data(), buf.size()), flags, ec,
-                                         [&](mutable_buffer b, msg_flags f) { return sock_of(self).recv_into(b, nbytes, f, ec); });
+    // The plain try receives nbytes (0: the whole buffer); more than the buffer holds is the
+    // library's error to report.
+    const std::size_t want = nbytes == 0 ? buf.size() : nbytes <= buf.size() ? nbytes : 0;
+    const std::size_t got = receive_into(
+        self, mutable_buffer(buf.data(), buf.size()), flags, ec,
+        [&](mutable_buffer b, msg_flags f) { return sock_of(self).recv_into(b, nbytes, f, ec); }, want);
     if (ec) return set_error(self, ec, "recv_into");
     return new_int(got);
 }
@@ -803,9 +815,14 @@ bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& 
     usocket::socket& s = sock_of(self);
     const usocket::detail::socket_state* st = socket_access::state(s);
     if (st == nullptr || st->tr != nullptr) return false;
-    {
+    const sys::ssize r = sole_user(self) ? usocket::detail::vouched_send(s, data, msg_flags{flags}, ec) : -2;
+    if (r >= 0) [[likely]] {
+        sent = static_cast<std::size_t>(r);
+    } else if (r == -2) {
         const gil_held_call held;
         sent = s.send(data, msg_flags{flags} | msg_dontwait, ec);
+    } else {
+        sent = 0;
     }
     if (ec) [[unlikely]] {
         if (!is_would_block(ec) || !waits(*st, flags)) return true;

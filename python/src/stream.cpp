@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "module.hpp"
+#include "nowait.hpp"
 #include "stream_hold.hpp"
 #include "usocket/socket_file.hpp"
 
@@ -21,22 +22,6 @@ namespace usocket::python {
 namespace {
 
 using usocket::detail::nowait_hold;
-
-// True when a hold on the socket's buffer needs no lock (nowait_hold's `exclusive`): the GIL is
-// held, none of this object's calls is in flight with the GIL released (each is counted in
-// `calls` under the GIL, socket_call()), and the object alone holds its plain socket's state,
-// so no other thread can reach the buffer until this thread releases the GIL. A free-threaded
-// build has no GIL to vouch for it.
-bool sole_user(PyObject* self) noexcept {
-#ifdef Py_GIL_DISABLED
-    static_cast<void>(self);
-    return false;
-#else
-    const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
-    return reinterpret_cast<const py_socket*>(self)->calls == 0 && st != nullptr && st->tr == nullptr &&
-           st->sole_holder();
-#endif
-}
 
 PyObject* bytes_or_none(PyObject* self, const std::optional<std::string>& data, const std::error_code& ec,
                         const char* what) {

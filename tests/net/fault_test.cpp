@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "fault.hpp"
+#include "stream_hold.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -178,6 +179,54 @@ TEST_F(fault_test, faults_belong_to_the_injecting_thread) {
     other.join();
     EXPECT_EQ(b.recv(64), "from another thread");
     EXPECT_THROW((void)a.send("x"), usocket::os_error);
+}
+
+// The unguarded tries the Python module makes under the GIL (stream_hold.hpp): a count or the
+// error of one system call that never waits; the socket's own call whenever it must answer.
+TEST_F(fault_test, a_vouched_try_answers_with_one_call_or_hands_over_to_the_socket) {
+    using usocket::detail::vouched_recv;
+    using usocket::detail::vouched_send;
+    auto [a, b] = usocket::socketpair();  // blocking: the tries never wait all the same
+    char buf[16];
+    const usocket::mutable_buffer into(buf, sizeof buf);
+    std::error_code ec;
+    EXPECT_EQ(vouched_recv(b, into, 0, ec), -1);
+    EXPECT_EQ(ec, std::errc::resource_unavailable_try_again);
+    ec.clear();
+    EXPECT_EQ(vouched_send(a, usocket::const_buffer("abc", 3), 0, ec), 3);
+    EXPECT_EQ(vouched_recv(b, usocket::mutable_buffer(buf, 2), 0, ec), 2);
+    EXPECT_EQ(std::string(buf, 2), "ab");
+    EXPECT_FALSE(ec);
+
+    // An interrupted call is the socket's to retry (its interrupt check runs): nothing lost.
+    usocket::testing::inject({op::recv, EINTR});
+    EXPECT_EQ(vouched_recv(b, into, 0, ec), -2);
+    usocket::testing::inject({op::send, EINTR});
+    EXPECT_EQ(vouched_send(a, usocket::const_buffer("d", 1), 0, ec), -2);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(checks.load(), 0);
+    EXPECT_EQ(b.recv(16), "c");
+
+    // Any other error is the answer, reported once (a second try would read the end instead).
+    usocket::testing::inject({op::recv, ECONNRESET});
+    EXPECT_EQ(vouched_recv(b, into, 0, ec), -1);
+    EXPECT_EQ(ec, std::errc::connection_reset);
+    ec.clear();
+
+    // Bytes the stream methods buffered come first: the socket's call serves them.
+    a.sendall("line\nrest");
+    EXPECT_EQ(b.readline(), "line\n");
+    EXPECT_EQ(vouched_recv(b, into, 0, ec), -2);
+    EXPECT_EQ(b.recv(16), "rest");
+    EXPECT_EQ(vouched_recv(b, usocket::mutable_buffer(buf, 0), 0, ec), -2);  // nothing asked
+
+    // Detached or closed: the descriptor is no longer the socket's to use.
+    const usocket::native_handle fd = a.detach();
+    EXPECT_EQ(vouched_send(a, usocket::const_buffer("x", 1), 0, ec), -2);
+    b.close();
+    EXPECT_EQ(vouched_recv(b, into, 0, ec), -2);
+    EXPECT_FALSE(ec);
+    usocket::close(fd);
 }
 
 }  // namespace

@@ -131,6 +131,58 @@ def test_nonblocking_recv_and_send(pair):
     assert got == sent
 
 
+def test_recv_into_with_bytes_ready_keeps_to_its_buffer(pair):
+    a, b = pair
+    a.sendall(b"0123456789")
+    small = bytearray(4)
+    with pytest.raises(ValueError):
+        b.recv_into(small, 8)  # more than the buffer holds: refused before receiving
+    assert small == bytearray(4)
+    view = memoryview(bytearray(b"." * 8))[2:6]
+    assert b.recv_into(view, 3) == 3
+    assert view.obj == bytearray(b"..012...")
+    assert b.recv_into(view, 0, cpython_socket.MSG_PEEK) == 4
+    assert b.recv(16) == b"3456789"
+
+
+def test_calls_after_detach_or_close_leave_the_descriptor_alone(pair):
+    import os
+    a, b = pair
+    fd = a.detach()
+    try:
+        with pytest.raises(OSError):
+            a.send(b"x")
+        with pytest.raises(OSError):
+            a.recv(1)
+        b.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            b.recv(1)  # nothing went through the descriptor a gave away
+        os.write(fd, b"still mine")
+        assert b.recv(16) == b"still mine"
+    finally:
+        os.close(fd)
+    b.close()
+    with pytest.raises(OSError):
+        b.recv(1)
+    with pytest.raises(OSError):
+        b.send(b"x")
+
+
+def test_a_reset_is_reported_once_then_the_end(pair):
+    import struct
+    with usocket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        client = usocket.create_connection(server.getsockname())
+        peer, _ = server.accept()
+        peer.setsockopt(cpython_socket.SOL_SOCKET, cpython_socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.close()  # an RST: loopback delivers it before close() returns
+        with client:
+            with pytest.raises(ConnectionResetError):
+                client.recv(16)
+            assert client.recv(16) == b""
+
+
 def test_blocking_send_sends_everything(pair):
     a, b = pair
     data = b"y" * (4 * 1024 * 1024)  # far more than the socket buffer holds
