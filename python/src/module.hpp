@@ -25,6 +25,10 @@
 
 namespace usocket::python {
 
+/// A cleared std::error_code, for the hot calls to copy: two moves, where std::error_code's
+/// default constructor calls std::system_category() out of line.
+inline const std::error_code no_error{};
+
 // --- the module's state (module.cpp) ---------------------------------------------------------
 
 /// What one module object owns: its types and exception classes.

@@ -51,6 +51,26 @@ inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
     return st.timeout_ns() != 0 && !has_any(msg_flags{flags}, msg_dontwait);
 }
 
+/// receive_nowait()'s way when the unguarded try did not answer with a count (out of line): `r`
+/// is that try's -1 (its error in `ec`), or -2 when none was made or it handed over.
+template <class Receive>
+[[gnu::noinline]] bool receive_answer(PyObject* self, int flags, std::error_code& ec, std::size_t& got, sys::ssize r,
+                                      Receive& receive) {
+    const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
+    if (r == -2) {
+        if (st == nullptr || st->tr != nullptr || st->buffered.load(std::memory_order_acquire) != 0) return false;
+        const gil_held_call held;
+        got = receive(msg_flags{flags} | msg_dontwait);
+    } else {
+        got = 0;
+    }
+    if (ec && is_would_block(ec) && waits(*st, flags)) {
+        ec.clear();
+        return false;
+    }
+    return true;
+}
+
 /// A receive's first try (not with MSG_WAITALL): `receive(flags)` (the socket's receive call,
 /// with `ec`) with MSG_DONTWAIT added, when the socket is plain (no transport) and holds no
 /// buffered bytes, the library's own test on its receive's fast path (the buffered count is
@@ -67,30 +87,37 @@ bool receive_nowait(PyObject* self, int flags, std::error_code& ec, std::size_t&
     // Over a backend whose mutex cannot be tried (lwIP's), bytes buffered by another thread
     // meanwhile would make the library's call wait for the read lock, with the GIL held.
     if constexpr (!usocket::detail::mutex_can_try<usocket::sys::stream_mutex>) return false;
-    const usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
-    if (st == nullptr || st->tr != nullptr || st->buffered.load(std::memory_order_acquire) != 0) return false;
-    const sys::ssize r = plain.size() != 0 && sole_user(self)
-                             ? usocket::detail::vouched_recv(sock_of(self), plain, msg_flags{flags}, ec)
-                             : -2;
-    if (r >= 0) [[likely]] {
-        got = static_cast<std::size_t>(r);
-    } else if (r == -2) {
-        const gil_held_call held;
-        got = receive(msg_flags{flags} | msg_dontwait);
-    } else {
-        got = 0;
+    sys::ssize r = -2;
+    if (plain.size() != 0 && sole_user(self)) [[likely]] {
+        r = usocket::detail::vouched_recv(sock_of(self), plain, msg_flags{flags}, ec);
+        if (r >= 0) [[likely]] {
+            got = static_cast<std::size_t>(r);
+            return true;
+        }
     }
-    if (ec && is_would_block(ec) && waits(*st, flags)) {
-        ec.clear();
-        return false;
-    }
-    return true;
+    return receive_answer(self, flags, ec, got, r, receive);
 }
+
+/// send_nowait's way when the unguarded try did not send everything (out of line): `r` is
+/// that try's count or -1 (its error in `ec`), or -2 when none was made or it handed over.
+bool send_answer(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent, sys::ssize r);
 
 /// send's first try. A blocking socket's send sends everything (fewer only when a signal cuts
 /// it short): when the try sent part of it, the rest is sent with the GIL released, and an
 /// error or a signal there ends the call with the count sent so far, as the kernel's blocking
 /// send does (the signal's handler runs when the call has returned). True when it answered.
-bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent);
+/// The unguarded try when sole_user() allows it; everything but its whole success goes on in
+/// send_answer().
+inline bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent) {
+    sys::ssize r = -2;
+    if (sole_user(self)) [[likely]] {
+        r = usocket::detail::vouched_send(sock_of(self), data, msg_flags{flags}, ec);
+        if (r >= 0 && static_cast<std::size_t>(r) == data.size()) [[likely]] {
+            sent = data.size();
+            return true;
+        }
+    }
+    return send_answer(self, data, flags, ec, sent, r);
+}
 
 }  // namespace usocket::python

@@ -312,7 +312,7 @@ PyObject* socket_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
         // send(bytes): the caller's argument stays alive for the whole call, and bytes never
         // change; the first try, then, when it would block, the general way.
         const const_buffer data(PyBytes_AS_STRING(args[0]), static_cast<std::size_t>(PyBytes_GET_SIZE(args[0])));
-        std::error_code ec;
+        std::error_code ec = no_error;
         std::size_t n = 0;
         if (!send_nowait(self, data, 0, ec, n)) [[unlikely]]
             n = send_waiting(self, data, 0, ec);
@@ -438,7 +438,7 @@ PyObject* socket_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     int flags = 0;
     if (!size_args("recv", args, nargs, size, flags)) return nullptr;
     if (size == 0) return PyBytes_FromStringAndSize(nullptr, 0);
-    std::error_code ec;
+    std::error_code ec = no_error;
     PyObject* data = receive_bytes(
         self, size, flags, ec, [&](mutable_buffer buf, msg_flags f) { return sock_of(self).recv_into(buf, 0, f, ec); },
         true);
@@ -488,7 +488,7 @@ PyObject* socket_recv_into(PyObject* self, PyObject* const* args, Py_ssize_t nar
     if (!into_args("recv_into", args, nargs, kwnames, buf, nbytes, flags)) return nullptr;
     // As recv(): 0 bytes wanted (an empty buffer, nbytes 0) asks the socket nothing.
     if (nbytes == 0 && buf.size() == 0) return new_int(0);
-    std::error_code ec;
+    std::error_code ec = no_error;
     // The plain try receives nbytes (0: the whole buffer); more than the buffer holds is the
     // library's error to report.
     const std::size_t want = nbytes == 0 ? buf.size() : nbytes <= buf.size() ? nbytes : 0;
@@ -811,12 +811,11 @@ namespace {
 }
 }  // namespace
 
-bool send_nowait(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent) {
+bool send_answer(PyObject* self, const_buffer data, int flags, std::error_code& ec, std::size_t& sent, sys::ssize r) {
     usocket::socket& s = sock_of(self);
     const usocket::detail::socket_state* st = socket_access::state(s);
     if (st == nullptr || st->tr != nullptr) return false;
-    const sys::ssize r = sole_user(self) ? usocket::detail::vouched_send(s, data, msg_flags{flags}, ec) : -2;
-    if (r >= 0) [[likely]] {
+    if (r >= 0) {
         sent = static_cast<std::size_t>(r);
     } else if (r == -2) {
         const gil_held_call held;
