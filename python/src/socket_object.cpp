@@ -381,11 +381,14 @@ bool size_args(const char* what, PyObject* const* args, Py_ssize_t nargs, Py_ssi
 }
 
 // What recv() and recvfrom() receive into. The public C API has no way to shrink a bytes object
-// (_PyBytes_Resize is CPython's own), so the bytes object is made once the count is known:
-// up to small_receive bytes are received into a buffer of the thread's and copied once into a
-// bytes object of their size; more into a bytes object of the size asked for (allocated first,
-// as CPython: MemoryError before anything is received), copied again only when fewer arrived.
-// The thread's buffer is not used by a call nested in one that uses it (a signal handler's).
+// (_PyBytes_Resize is CPython's own), so a bytes object is made again when fewer bytes arrived
+// than asked for. Up to tiny_receive bytes (CPython's small objects, whose allocator makes
+// them for less than a copy costs) are received straight into a bytes object of the size asked
+// for; up to small_receive into a buffer of the thread's, copied once into a bytes object of
+// their size; more into a bytes object of the size asked for (allocated first, as CPython:
+// MemoryError before anything is received), copied again only when fewer arrived. The
+// thread's buffer is not used by a call nested in one that uses it (a signal handler's).
+constexpr Py_ssize_t tiny_receive = 512;
 constexpr Py_ssize_t small_receive = 64 * 1024;
 
 // receive(mutable_buffer, msg_flags) -> count: its first try with the GIL held (nowait.hpp),
@@ -412,7 +415,7 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
                         bool plain = false) {
     USOCKET_FAST_TLS thread_local std::unique_ptr<char[]> buffer;
     USOCKET_FAST_TLS thread_local bool busy = false;
-    if (size <= small_receive && !busy) {
+    if (size > tiny_receive && size <= small_receive && !busy) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();
         busy = true;
