@@ -2,6 +2,7 @@
 // one call per datagram where the backend has none): send_many, recv_many, recv_many_into.
 // Methods of the socket type, added at init as the stream methods are.
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <string>
@@ -135,7 +136,10 @@ PyObject* socket_recv_many(PyObject* self, PyObject* const* args, Py_ssize_t nar
     if (!out) return nullptr;
     for (std::size_t i = 0; i < got; ++i) {
         const incoming_datagram& d = datagrams[i];
-        ref data(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(d.buffer.data()), static_cast<Py_ssize_t>(d.size)));
+        // With MSG_TRUNC a datagram's size is its whole length: the data is only what fitted,
+        // as recvmsg()'s.
+        ref data(PyBytes_FromStringAndSize(reinterpret_cast<const char*>(d.buffer.data()),
+                                           static_cast<Py_ssize_t>(std::min(d.size, d.buffer.size()))));
         ref from(from_address(d.from));
         if (!data || !from) return nullptr;
         PyList_SET_ITEM(out.get(), static_cast<Py_ssize_t>(i), PyTuple_Pack(2, data.get(), from.get()));

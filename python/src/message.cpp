@@ -169,7 +169,10 @@ PyObject* socket_recvmsg(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     });
     if (ec) return set_error(self, ec, "recvmsg");
     if (static_cast<Py_ssize_t>(msg.size) != bufsize) {
-        bytes = ref(PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes.get()), static_cast<Py_ssize_t>(msg.size)));
+        // With MSG_TRUNC the count is the datagram's whole length: as CPython, the data is only
+        // what fitted.
+        bytes = ref(PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes.get()),
+                                              std::min(static_cast<Py_ssize_t>(msg.size), bufsize)));
         if (!bytes) return nullptr;
     }
     return message_result(bytes.get(), msg);

@@ -422,7 +422,7 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
         const std::size_t got = receive_into(self, mutable_buffer(buffer.get(), static_cast<std::size_t>(size)), flags,
                                              ec, receive, plain ? static_cast<std::size_t>(size) : 0);
         busy = false;
-        return ec ? nullptr : PyBytes_FromStringAndSize(buffer.get(), static_cast<Py_ssize_t>(got));
+        return ec ? nullptr : received_bytes(buffer.get(), static_cast<std::size_t>(size), got);
     }
     ref bytes(PyBytes_FromStringAndSize(nullptr, size));
     if (!bytes) return nullptr;
@@ -431,7 +431,7 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
                                          plain ? static_cast<std::size_t>(size) : 0);
     if (ec) return nullptr;
     if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
-    return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(got));
+    return received_bytes(data, static_cast<std::size_t>(size), got);
 }
 
 // recv(bufsize[, flags]): at most bufsize bytes. As CPython, asking for 0 bytes asks the socket
@@ -769,6 +769,14 @@ PyMemberDef socket_members[] = {
 };
 
 }  // namespace
+
+PyObject* truncated_datagram(const char* data, std::size_t room, std::size_t count) {
+    PyObject* out = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(count));
+    if (out == nullptr) return nullptr;
+    std::memcpy(PyBytes_AS_STRING(out), data, room);
+    std::memset(PyBytes_AS_STRING(out) + room, 0, count - room);
+    return out;
+}
 
 PyTypeObject* make_socket_type(PyObject* module) {
     // (PyType_FromModuleAndSpec copies the slots: only what they point to must outlive the type.)

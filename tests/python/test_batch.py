@@ -98,6 +98,20 @@ def test_recv_many_truncates_to_bufsize_and_into_buffers(udp):
     assert all(addr == a.getsockname() for _, addr in got)
 
 
+def test_recv_many_with_msg_trunc_keeps_to_bufsize(udp):
+    # With MSG_TRUNC the kernel reports each datagram's whole length: the data is still only
+    # what fitted, as recvmsg()'s.
+    import socket as cpython_socket
+    a, b = udp
+    assert a.send_many([b"A" * 3000, b"B" * 10]) == 2
+    got = []
+    for _ in range(2):  # bounded: at least one per call
+        got += b.recv_many(2 - len(got), 100, cpython_socket.MSG_TRUNC)
+        if len(got) == 2:
+            break
+    assert [d for d, _ in got] == [b"A" * 100, b"B" * 10]
+
+
 def test_recv_many_waits_as_the_timeout_says(udp):
     _, b = udp
     b.settimeout(0.2)

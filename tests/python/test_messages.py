@@ -85,6 +85,44 @@ def test_datagram_addresses_and_truncation(mod):
         assert isinstance(flags, int)
 
 
+@pytest.mark.parametrize("room", [10, 512, 513, 1000])
+def test_msg_trunc_gives_the_datagrams_length_and_only_its_bytes(mod, room):
+    # With MSG_TRUNC, Linux returns a datagram's whole length. recv's and recvfrom's result
+    # is that long, as CPython's; what lies past the room is zeros here (CPython's is
+    # uninitialised), never bytes of an earlier receive or from beyond the buffer.
+    big = 150000
+    a, b = mod.socketpair(mod.AF_UNIX, mod.SOCK_DGRAM)
+    r = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    s = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    with a, b, r, s:
+        a.setsockopt(mod.SOL_SOCKET, mod.SO_SNDBUF, 1 << 20)
+        b.setsockopt(mod.SOL_SOCKET, mod.SO_RCVBUF, 1 << 20)
+        r.bind(("127.0.0.1", 0))
+        s.connect(r.getsockname())
+        a.send(b"S" * 4000)  # an earlier receive leaves its bytes in any buffer it went through
+        assert b.recv(4000) == b"S" * 4000
+        results = []
+        a.send(b"x" * big)
+        results.append(b.recv(room, mod.MSG_TRUNC))
+        a.send(b"y" * big)
+        results.append(b.recvfrom(room, mod.MSG_TRUNC)[0])
+        a.send(b"z" * big)
+        data, _, flags, _ = b.recvmsg(room, 0, mod.MSG_TRUNC)
+        assert flags & mod.MSG_TRUNC
+        assert data == b"z" * room  # recvmsg: only what fitted, as CPython
+        s.send(b"u" * 2000)
+        results.append(r.recv(room, mod.MSG_TRUNC))
+        into = bytearray(room)
+        s.send(b"v" * 2000)
+        assert r.recv_into(into, 0, mod.MSG_TRUNC) == 2000
+        assert into == b"v" * room
+        for data, sent, length in zip(results, b"xyu", (big, big, 2000)):
+            assert len(data) == length
+            assert data[:room] == bytes([sent]) * room
+            if mod is usocket:
+                assert data[room:] == bytes(length - room)
+
+
 def test_descriptors_pass_close_on_exec(mod, unix_pair):
     a, b = unix_pair
     readers, writers = pipe_fds(2)
