@@ -115,6 +115,11 @@ int socket_init(PyObject* self, PyObject* args, PyObject* kwds) {
         set_error(self, ec, "socket");
         return -1;
     }
+    // Given the descriptor the socket already has (s.__init__(fileno=s.fileno())), the new
+    // socket is that descriptor's owner now: replacing the old one must not close it (CPython
+    // only writes the number again).
+    if (usocket::socket& old = sock_of(self); fileno != Py_None && old.is_open() && old.fileno() == fd)
+        static_cast<void>(old.detach());
     as_py(self)->sock = std::move(s);
     as_py(self)->closed = 0;
     return 0;

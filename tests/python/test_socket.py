@@ -42,6 +42,21 @@ def test_constructor_fileno_adopts(mod):
     assert e.value.errno == errno.EBADF
 
 
+def test_init_again_with_its_own_descriptor_keeps_it(mod):
+    a, b = mod.socketpair()
+    with a, b:
+        fd = a.fileno()
+        a.__init__(mod.AF_UNIX, mod.SOCK_STREAM, 0, fd)
+        assert a.fileno() == fd
+        x, y = mod.socketpair()  # would take the number, had it been closed
+        with x, y:
+            a.send(b"for b only")
+            assert b.recv(100) == b"for b only"
+            y.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                y.recv(1)
+
+
 def test_constructor_errors(mod):
     with pytest.raises(ValueError, match="negative file descriptor"):
         mod.socket(fileno=-1)
