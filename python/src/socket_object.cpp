@@ -814,8 +814,12 @@ PyObject* wrap_socket(const module_state* state, usocket::socket&& s) {
 
 namespace {
 // A blocking send the first try cut short: the rest, waiting (out of line: the first try's
-// path stays a straight line). The count sent by the rest, 0 on its error.
-[[gnu::noinline]] std::size_t send_rest(PyObject* self, const_buffer rest, int flags) {
+// path stays a straight line). The count sent by the rest; 0 when it failed. A signal, or the
+// kernel's own send timeout (SO_SNDTIMEO), ends the call with the count sent so far, as the
+// kernel's blocking send does. Any other error is the call's (`ec`): the kernel's one send
+// would have kept it pending for the next call, but the rest's own send took it (a reset
+// would otherwise read as a clean end of the stream).
+[[gnu::noinline]] std::size_t send_rest(PyObject* self, const_buffer rest, int flags, std::error_code& ec) {
     std::error_code rest_ec;
     const std::size_t n = socket_call(self, [&] {
         detail::progress_made = true;
@@ -823,7 +827,9 @@ namespace {
         detail::progress_made = false;
         return sent;
     });
-    return rest_ec ? 0 : n;
+    if (!rest_ec) return n;
+    if (rest_ec.value() != sys::err_intr && !is_would_block(rest_ec)) ec = rest_ec;
+    return 0;
 }
 }  // namespace
 
@@ -846,7 +852,7 @@ bool send_answer(PyObject* self, const_buffer data, int flags, std::error_code& 
     }
     if (sent == data.size() || !waits(*st, flags) || st->timeout_ns() > 0) [[likely]]
         return true;
-    sent += send_rest(self, const_buffer(data.data() + sent, data.size() - sent), flags);
+    sent += send_rest(self, const_buffer(data.data() + sent, data.size() - sent), flags, ec);
     return true;
 }
 

@@ -217,6 +217,35 @@ def test_blocking_send_sends_everything(pair):
     assert received == [expected]
 
 
+def test_a_reset_while_a_blocking_send_waits_is_reported():
+    # The first try sends part, the rest waits; the peer resets without reading. The reset is
+    # an error, of this send or (as CPython's, whose one send leaves it pending) of the next
+    # call: never a clean end of the stream.
+    import struct
+    with usocket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        client = usocket.create_connection(server.getsockname())
+        peer, _ = server.accept()
+
+    def reset():
+        time.sleep(0.2)
+        peer.setsockopt(cpython_socket.SOL_SOCKET, cpython_socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.close()
+
+    resetter = threading.Thread(target=reset)
+    resetter.start()
+    with client:
+        try:
+            client.send(b"x" * 20_000_000)  # more than loopback's buffers hold
+        except ConnectionResetError:
+            pass
+        else:
+            with pytest.raises(ConnectionResetError):
+                client.recv(10)
+        resetter.join()
+
+
 def test_readline_waits_for_another_reader(pair):
     a, b = pair
     results = []
