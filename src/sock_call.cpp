@@ -81,6 +81,12 @@ bool retry_after_failure(socket_state& st, caller who, sys::wait_for what, deadl
         // on blocking, as it began (with no limit). Only with the kernel's own timeout set by
         // hand (SO_RCVTIMEO/SO_SNDTIMEO) is EAGAIN that timeout, and reported.
         if (dl.unlimited() && kernel_timeout_set(st, what)) return false;
+        // Would-block again once the time is up: a timeout, though the wait would find the
+        // socket ready (readiness the call cannot use must not keep it going past its deadline).
+        if (!dl.unlimited() && dl.remaining() == 0) {
+            ec = timed_out_code();
+            return false;
+        }
         if (!wait_ready(st, who == caller::socket ? socket_gone : file_gone, what, dl, ec)) return false;
     } else {
         return false;

@@ -136,6 +136,22 @@ TEST_F(fault_test, eintr_on_the_wait_keeps_the_deadline) {
     EXPECT_LT(took, 1.5);
 }
 
+// A socket that polls readable while its call keeps saying would-block (the call cannot use
+// what made it readable): the call ends at its deadline, where it used to retry for ever.
+TEST_F(fault_test, would_block_while_readable_ends_at_the_deadline) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("x");
+    b.settimeout(200ms);
+    usocket::testing::inject({op::recv, EAGAIN, 0, 1 << 30});
+    const auto t0 = usocket_test::clock::now();
+    EXPECT_THROW((void)b.recv(16), usocket::timeout_error);
+    const double took = usocket_test::seconds_since(t0);
+    usocket::testing::clear_faults();
+    EXPECT_GE(took, 0.15);
+    EXPECT_LT(took, 1.5);
+    EXPECT_EQ(b.recv(16), "x");  // nothing lost
+}
+
 TEST_F(fault_test, eintr_on_accept_is_retried) {
     auto l = usocket_test::tcp_listener();
     usocket::socket c(usocket::af_inet, usocket::sock_stream);
