@@ -101,9 +101,19 @@ sys::ssize retry_loop(socket_state& st, caller who, sys::wait_for what, deadline
     return -1;
 }
 
-/// The deadline of one call on `st`: its timeout (0 with msg_dontwait) and its absolute deadline.
+/// The deadline of one call on `st`: its timeout (0 when `dont_wait`) and its absolute deadline.
 inline deadline call_deadline(const socket_state& st, bool dont_wait = false) noexcept {
     return deadline(dont_wait ? 0 : st.timeout_ns(), st.deadline_ns());
+}
+
+/// True when a call given `flags` never waits: MSG_DONTWAIT, or MSG_ERRQUEUE (the kernel reads
+/// the error queue without waiting, and a socket readable for its data would have the call
+/// wake, find the queue empty and wait again, for ever).
+inline bool never_waits(msg_flags flags) noexcept { return has_any(flags, msg_dontwait | msg_errqueue); }
+
+/// The deadline of one call on `st` given `flags`.
+inline deadline call_deadline(const socket_state& st, msg_flags flags) noexcept {
+    return call_deadline(st, never_waits(flags));
 }
 
 }  // namespace usocket::detail

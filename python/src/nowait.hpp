@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "module.hpp"
+#include "sock_call.hpp"
 #include "stream_hold.hpp"
 
 namespace usocket::python {
@@ -45,10 +46,10 @@ inline bool sole_user(PyObject* self) noexcept {
 #endif
 }
 
-/// True when a try that would block must wait: a blocking socket or one with a timeout, and the
-/// caller did not ask for MSG_DONTWAIT.
+/// True when a try that would block must wait: a blocking socket or one with a timeout, and
+/// flags that may wait (not MSG_DONTWAIT or MSG_ERRQUEUE).
 inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
-    return st.timeout_ns() != 0 && !has_any(msg_flags{flags}, msg_dontwait);
+    return st.timeout_ns() != 0 && !usocket::detail::never_waits(msg_flags{flags});
 }
 
 /// receive_nowait()'s way when the unguarded try did not answer with a count (out of line): `r`

@@ -57,6 +57,27 @@ def test_init_again_with_its_own_descriptor_keeps_it(mod):
                 y.recv(1)
 
 
+def test_msg_errqueue_never_waits_on_a_readable_socket(mod):
+    # The error queue is read without waiting; a datagram queued makes the socket readable,
+    # which must not make the call wait and retry for ever.
+    import time
+    r = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    s = mod.socket(mod.AF_INET, mod.SOCK_DGRAM)
+    with r, s:
+        r.bind(("127.0.0.1", 0))
+        s.sendto(b"data", r.getsockname())
+        with pytest.raises(BlockingIOError):
+            r.recv(16, mod.MSG_ERRQUEUE)
+        if mod is usocket:  # CPython polls until its timeout, then TimeoutError
+            r.settimeout(5.0)
+            t0 = time.monotonic()
+            with pytest.raises(BlockingIOError):
+                r.recv_into(bytearray(16), 0, mod.MSG_ERRQUEUE)
+            assert time.monotonic() - t0 < 1.0
+        r.settimeout(5.0)
+        assert r.recv(16) == b"data"
+
+
 def test_constructor_errors(mod):
     with pytest.raises(ValueError, match="negative file descriptor"):
         mod.socket(fileno=-1)
