@@ -106,14 +106,23 @@ inline deadline call_deadline(const socket_state& st, bool dont_wait = false) no
     return deadline(dont_wait ? 0 : st.timeout_ns(), st.deadline_ns());
 }
 
-/// True when a call given `flags` never waits: MSG_DONTWAIT, or MSG_ERRQUEUE (the kernel reads
-/// the error queue without waiting, and a socket readable for its data would have the call
-/// wake, find the queue empty and wait again, for ever).
-inline bool never_waits(msg_flags flags) noexcept { return has_any(flags, msg_dontwait | msg_errqueue); }
+/// True when a call on `st` given `flags` never waits: MSG_DONTWAIT, or MSG_ERRQUEUE on an IP
+/// socket (the kernel reads the error queue without waiting, and a socket readable for its
+/// data would have the call wake, find the queue empty and wait again, for ever; other
+/// families ignore the flag, and their call is an ordinary one).
+inline bool never_waits(const socket_state& st, msg_flags flags) noexcept {
+    if (has_any(flags, msg_dontwait)) return true;
+#ifdef USOCKET_HAS_MSG_ERRQUEUE
+    return has_any(flags, msg_errqueue) && (st.family == af_inet || st.family == af_inet6);
+#else
+    static_cast<void>(st);
+    return false;
+#endif
+}
 
 /// The deadline of one call on `st` given `flags`.
 inline deadline call_deadline(const socket_state& st, msg_flags flags) noexcept {
-    return call_deadline(st, never_waits(flags));
+    return call_deadline(st, never_waits(st, flags));
 }
 
 }  // namespace usocket::detail

@@ -47,9 +47,9 @@ inline bool sole_user(PyObject* self) noexcept {
 }
 
 /// True when a try that would block must wait: a blocking socket or one with a timeout, and
-/// flags that may wait (not MSG_DONTWAIT or MSG_ERRQUEUE).
+/// flags that may wait (not MSG_DONTWAIT, nor MSG_ERRQUEUE on an IP socket).
 inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
-    return st.timeout_ns() != 0 && !usocket::detail::never_waits(msg_flags{flags});
+    return st.timeout_ns() != 0 && !usocket::detail::never_waits(st, msg_flags{flags});
 }
 
 /// receive_nowait()'s way when the unguarded try did not answer with a count (out of line): `r`

@@ -78,6 +78,20 @@ def test_msg_errqueue_never_waits_on_a_readable_socket(mod):
         assert r.recv(16) == b"data"
 
 
+def test_msg_errqueue_on_a_unix_socket_is_an_ordinary_read(mod):
+    # Unix sockets ignore MSG_ERRQUEUE: the call waits for data as any other.
+    import threading
+    a, b = mod.socketpair()
+    with a, b:
+        a.settimeout(5.0)
+        late = threading.Timer(0.1, b.send, (b"late",))
+        late.start()
+        try:
+            assert a.recv(64, mod.MSG_ERRQUEUE) == b"late"
+        finally:
+            late.join()
+
+
 def test_constructor_errors(mod):
     with pytest.raises(ValueError, match="negative file descriptor"):
         mod.socket(fileno=-1)
