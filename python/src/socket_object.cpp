@@ -814,11 +814,12 @@ PyObject* wrap_socket(const module_state* state, usocket::socket&& s) {
 
 namespace {
 // A blocking send the first try cut short: the rest, waiting (out of line: the first try's
-// path stays a straight line). The count sent by the rest; 0 when it failed. A signal, or the
-// kernel's own send timeout (SO_SNDTIMEO), ends the call with the count sent so far, as the
-// kernel's blocking send does. Any other error is the call's (`ec`): the kernel's one send
-// would have kept it pending for the next call, but the rest's own send took it (a reset
-// would otherwise read as a clean end of the stream).
+// path stays a straight line). The count sent by the rest; 0 when it failed. A signal, the
+// kernel's own send timeout (SO_SNDTIMEO) or EPIPE (a shutdown: the next call says it again)
+// ends the call with the count sent so far, as the kernel's blocking send does. Any other
+// error is the call's (`ec`): the kernel's one send would have kept it pending for the next
+// call, but the rest's own send took it (a reset would otherwise read as a clean end of the
+// stream).
 [[gnu::noinline]] std::size_t send_rest(PyObject* self, const_buffer rest, int flags, std::error_code& ec) {
     std::error_code rest_ec;
     const std::size_t n = socket_call(self, [&] {
@@ -828,7 +829,8 @@ namespace {
         return sent;
     });
     if (!rest_ec) return n;
-    if (rest_ec.value() != sys::err_intr && !is_would_block(rest_ec)) ec = rest_ec;
+    if (rest_ec.value() != sys::err_intr && rest_ec != std::errc::broken_pipe && !is_would_block(rest_ec))
+        ec = rest_ec;
     return 0;
 }
 }  // namespace

@@ -4,6 +4,7 @@ order, a call that must wait still waits (with the GIL released, its timeout kep
 blocking send still sends everything."""
 
 import socket as cpython_socket
+import select
 import sys
 import threading
 import time
@@ -244,6 +245,30 @@ def test_a_reset_while_a_blocking_send_waits_is_reported():
             with pytest.raises(ConnectionResetError):
                 client.recv(10)
         resetter.join()
+
+
+def test_a_shutdown_while_a_blocking_send_waits_ends_it_with_the_count():
+    # SHUT_WR by another thread while the rest of a blocking send waits: as CPython's one
+    # blocking send, the count sent so far; the next send says EPIPE.
+    for mod in (cpython_socket, usocket):
+        with mod.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            client = mod.create_connection(server.getsockname())
+            peer, _ = server.accept()
+        with client, peer:
+            def shut_once_sending():
+                select.select([peer], [], [], 10)  # the send has begun
+                time.sleep(0.1)
+                client.shutdown(cpython_socket.SHUT_WR)
+
+            closer = threading.Thread(target=shut_once_sending)
+            closer.start()
+            sent = client.send(b"x" * 20_000_000)  # more than loopback's buffers hold
+            closer.join()
+            assert 0 < sent < 20_000_000, mod
+            with pytest.raises(BrokenPipeError):
+                client.send(b"y")
 
 
 def test_readline_waits_for_another_reader(pair):
