@@ -414,6 +414,18 @@ std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::err
     return receive_waiting(self, buf, flags, receive);
 }
 
+// True when a receive given `flags` may count bytes it did not copy: MSG_TRUNC on a stream
+// socket discards them. What the result then holds is zeros, never an earlier receive's bytes
+// (CPython's holds whatever its new object had).
+bool copies_nothing(int flags) noexcept {
+#ifdef USOCKET_HAS_MSG_TRUNC
+    return has_any(msg_flags{flags}, msg_trunc);
+#else
+    static_cast<void>(flags);
+    return false;
+#endif
+}
+
 // `plain`: receive is recv(2) (as receive_into's).
 template <class Receive>
 PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_code& ec, Receive&& receive,
@@ -423,6 +435,8 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
     if (size > tiny_receive && size <= small_receive && !busy) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();
+        if (copies_nothing(flags)) [[unlikely]]
+            std::memset(buffer.get(), 0, static_cast<std::size_t>(size));
         busy = true;
         const std::size_t got = receive_into(self, mutable_buffer(buffer.get(), static_cast<std::size_t>(size)), flags,
                                              ec, receive, plain ? static_cast<std::size_t>(size) : 0);
@@ -432,6 +446,8 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
     ref bytes(PyBytes_FromStringAndSize(nullptr, size));
     if (!bytes) return nullptr;
     char* data = PyBytes_AS_STRING(bytes.get());
+    if (copies_nothing(flags)) [[unlikely]]
+        std::memset(data, 0, static_cast<std::size_t>(size));
     const std::size_t got = receive_into(self, mutable_buffer(data, static_cast<std::size_t>(size)), flags, ec, receive,
                                          plain ? static_cast<std::size_t>(size) : 0);
     if (ec) return nullptr;

@@ -92,6 +92,18 @@ def test_msg_errqueue_on_a_unix_socket_is_an_ordinary_read(mod):
             late.join()
 
 
+def test_msg_trunc_on_a_stream_gives_zeros_for_what_it_discards():
+    # A stream socket discards the bytes MSG_TRUNC counts and copies nothing: the result is
+    # zeros, never an earlier receive's bytes (CPython's holds whatever its new object had).
+    listener, client, server = tcp_pair(usocket)
+    with listener, client, server:
+        for size in (100, 1000):
+            client.sendall(b"A" * size)
+            assert server.recv(size, usocket.MSG_WAITALL) == b"A" * size
+            client.sendall(b"B" * size)
+            assert server.recv(size, usocket.MSG_TRUNC | usocket.MSG_WAITALL) == bytes(size)
+
+
 def test_constructor_errors(mod):
     with pytest.raises(ValueError, match="negative file descriptor"):
         mod.socket(fileno=-1)
