@@ -414,15 +414,17 @@ std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::err
     return receive_waiting(self, buf, flags, receive);
 }
 
-// True when a receive given `flags` may count bytes it did not copy: MSG_TRUNC on a stream
-// socket discards them. What the result then holds is zeros, never an earlier receive's bytes
-// (CPython's holds whatever its new object had).
-bool copies_nothing(int flags) noexcept {
+// After a receive into `data` that counted `got`: MSG_TRUNC on a stream socket discards the
+// bytes it counts and copies nothing, so the part of them `data` holds is made zeros, never
+// an earlier receive's bytes (CPython's holds whatever its new object had). Bounded by what
+// arrived, not by the size asked for.
+void zero_discarded(PyObject* self, int flags, char* data, std::size_t room, std::size_t got) noexcept {
 #ifdef USOCKET_HAS_MSG_TRUNC
-    return has_any(msg_flags{flags}, msg_trunc);
+    if (has_any(msg_flags{flags}, msg_trunc) && sock_of(self).type() == sock_stream) [[unlikely]]
+        std::memset(data, 0, std::min(got, room));
 #else
-    static_cast<void>(flags);
-    return false;
+    static_cast<void>(self), static_cast<void>(flags), static_cast<void>(data), static_cast<void>(room);
+    static_cast<void>(got);
 #endif
 }
 
@@ -435,22 +437,21 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
     if (size > tiny_receive && size <= small_receive && !busy) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();
-        if (copies_nothing(flags)) [[unlikely]]
-            std::memset(buffer.get(), 0, static_cast<std::size_t>(size));
         busy = true;
         const std::size_t got = receive_into(self, mutable_buffer(buffer.get(), static_cast<std::size_t>(size)), flags,
                                              ec, receive, plain ? static_cast<std::size_t>(size) : 0);
         busy = false;
-        return ec ? nullptr : received_bytes(buffer.get(), static_cast<std::size_t>(size), got);
+        if (ec) return nullptr;
+        zero_discarded(self, flags, buffer.get(), static_cast<std::size_t>(size), got);
+        return received_bytes(buffer.get(), static_cast<std::size_t>(size), got);
     }
     ref bytes(PyBytes_FromStringAndSize(nullptr, size));
     if (!bytes) return nullptr;
     char* data = PyBytes_AS_STRING(bytes.get());
-    if (copies_nothing(flags)) [[unlikely]]
-        std::memset(data, 0, static_cast<std::size_t>(size));
     const std::size_t got = receive_into(self, mutable_buffer(data, static_cast<std::size_t>(size)), flags, ec, receive,
                                          plain ? static_cast<std::size_t>(size) : 0);
     if (ec) return nullptr;
+    zero_discarded(self, flags, data, static_cast<std::size_t>(size), got);
     if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
     return received_bytes(data, static_cast<std::size_t>(size), got);
 }
