@@ -286,17 +286,6 @@ bool to_address(PyObject* origin, PyObject* o, int family, const char* what, add
 /// (str, or bytes for a Linux abstract name) / None when empty.
 PyObject* from_address(const address& a);
 
-/// received_bytes() when the count is more than the room (socket_object.cpp).
-PyObject* truncated_datagram(const char* data, std::size_t room, std::size_t count);
-/// The bytes of a receive into `room` bytes at `data` that returned `count`. With MSG_TRUNC a
-/// datagram's count is its whole length, more than was received: as CPython's, the object is
-/// that long, and the part beyond what was received is zeros (CPython leaves it uninitialised).
-inline PyObject* received_bytes(const char* data, std::size_t room, std::size_t count) {
-    if (count <= room) [[likely]]
-        return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(count));
-    return truncated_datagram(data, room, count);
-}
-
 // --- the socket type (socket_object.cpp) ------------------------------------------------------
 
 struct py_socket {

@@ -414,6 +414,22 @@ std::size_t receive_into(PyObject* self, mutable_buffer buf, int flags, std::err
     return receive_waiting(self, buf, flags, receive);
 }
 
+// The bytes of a receive into `room` bytes at `data` that returned `count`. With MSG_TRUNC a
+// datagram's count is its whole length, more than was received: as CPython's, the object is
+// that long, and the part beyond what was received is zeros (CPython leaves it uninitialised).
+[[gnu::noinline]] PyObject* truncated_datagram(const char* data, std::size_t room, std::size_t count) {
+    PyObject* out = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(count));
+    if (out == nullptr) return nullptr;
+    std::memcpy(PyBytes_AS_STRING(out), data, room);
+    std::memset(PyBytes_AS_STRING(out) + room, 0, count - room);
+    return out;
+}
+PyObject* received_bytes(const char* data, std::size_t room, std::size_t count) {
+    if (count <= room) [[likely]]
+        return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(count));
+    return truncated_datagram(data, room, count);
+}
+
 // After a receive into `data` that counted `got`: MSG_TRUNC on a stream socket discards the
 // bytes it counts and copies nothing, so the part of them `data` holds is made zeros, never
 // an earlier receive's bytes (CPython's holds whatever its new object had). Bounded by what
@@ -791,14 +807,6 @@ PyMemberDef socket_members[] = {
 };
 
 }  // namespace
-
-PyObject* truncated_datagram(const char* data, std::size_t room, std::size_t count) {
-    PyObject* out = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(count));
-    if (out == nullptr) return nullptr;
-    std::memcpy(PyBytes_AS_STRING(out), data, room);
-    std::memset(PyBytes_AS_STRING(out) + room, 0, count - room);
-    return out;
-}
 
 PyTypeObject* make_socket_type(PyObject* module) {
     // (PyType_FromModuleAndSpec copies the slots: only what they point to must outlive the type.)
