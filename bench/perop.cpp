@@ -9,6 +9,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "guard_floor.hpp"
 #include "loops.hpp"
 #include "peers.hpp"
 #include "usocket/usocket.hpp"
@@ -137,6 +138,35 @@ struct uv_case : loop_case {
 };
 #endif
 
+// The guarded floor (bench/guard_floor.hpp): the least a call can do and keep a call racing
+// close() safe, in three builds. `How` picks the functions.
+enum class floor_build { compiled, inline_, unguarded };
+
+template <floor_build How>
+struct floor_case : loop_case {
+    floor::guarded a, b;
+    char msg[msg_size] = {}, buf[msg_size];
+    floor_case() { std::tie(a.fd, b.fd) = connected_pair(false); }
+    ~floor_case() override {
+        close(a.fd);
+        close(b.fd);
+    }
+    void run(long n) override {
+        for (long i = 0; i < n; ++i) {
+            if constexpr (How == floor_build::compiled) {
+                check(floor::send_compiled(&a, msg, msg_size, 0) == msg_size, "send");
+                check(floor::recv_compiled(&b, buf, msg_size, 0) == msg_size, "recv");
+            } else if constexpr (How == floor_build::inline_) {
+                check(floor::send_inline(&a, msg, msg_size, 0) == msg_size, "send");
+                check(floor::recv_inline(&b, buf, msg_size, 0) == msg_size, "recv");
+            } else {
+                check(floor::send_unguarded(&a, msg, msg_size, 0) == msg_size, "send");
+                check(floor::recv_unguarded(&b, buf, msg_size, 0) == msg_size, "recv");
+            }
+        }
+    }
+};
+
 std::unique_ptr<loop_case> make_usocket_timeout() {
     return std::make_unique<usocket_case<false>>(std::chrono::seconds(5));
 }
@@ -150,6 +180,12 @@ const std::vector<loop_def>& perop_cases() {
         {"usocket_ec", "usocket send()/recv_into(), blocking (std::error_code form)", make_case<usocket_case<true>>},
         {"usocket_timeout", "usocket, 5 s timeout (try first, poll only on EAGAIN)", make_usocket_timeout},
         {"raw_poll_first", "raw, CPython's timeout pattern: clock + poll() before every call", make_case<raw_poll_first_case>},
+        {"floor_unguarded", "floor: raw calls wrapped in a compiled function, no use guard",
+         make_case<floor_case<floor_build::unguarded>>},
+        {"floor_compiled", "floor: a compiled call with the use guard (enter, the call, leave)",
+         make_case<floor_case<floor_build::compiled>>},
+        {"floor_inline", "floor: the guarded call inlined into the caller (header-only)",
+         make_case<floor_case<floor_build::inline_>>},
 #ifdef USOCKET_BENCH_ASIO
         {"asio", "Asio 1.22 synchronous send()/receive()", make_case<asio_case>},
 #endif

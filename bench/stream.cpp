@@ -49,8 +49,10 @@ bool is_unix(int fd) {
 // --- raw ---------------------------------------------------------------------------------
 
 // How each raw call waits: not at all (blocking descriptor), CPython's way (clock + poll
-// before every call) or usocket's way (try, and poll only on EAGAIN).
-enum class raw_mode { blocking, poll_first, try_first };
+// before every call), try first and poll only on EAGAIN, or as usocket's sendall does: try
+// first, and after a short send poll before the rest (the kernel's buffer is full: a try
+// would fail).
+enum class raw_mode { blocking, poll_first, try_first, wait_after_short };
 
 template <raw_mode mode>
 void raw_wait(int fd, short events) {
@@ -69,7 +71,9 @@ ssize_t raw_io(int fd, bool sending, char* p, std::size_t n) {
     for (;;) {
         const ssize_t k = sending ? ::send(fd, p, n, MSG_NOSIGNAL) : ::recv(fd, p, n, 0);
         if (k >= 0) return k;
-        check(mode == raw_mode::try_first && (errno == EAGAIN || errno == EWOULDBLOCK), "send/recv");
+        check((mode == raw_mode::try_first || mode == raw_mode::wait_after_short) &&
+                  (errno == EAGAIN || errno == EWOULDBLOCK),
+              "send/recv");
         raw_wait<mode>(fd, ev);
     }
 }
@@ -81,6 +85,7 @@ void raw_all(int fd, bool sending, char* p, std::size_t n) {
         check(k > 0, "unexpected end of stream");
         p += k;
         n -= static_cast<std::size_t>(k);
+        if (mode == raw_mode::wait_after_short && sending && n > 0) raw_wait<mode>(fd, POLLOUT);
     }
 }
 
@@ -374,6 +379,8 @@ const std::vector<stream_def>& stream_impls() {
                                            "raw, timeout by try first + poll() on EAGAIN (usocket's pattern)"),
         def<raw_impl<raw_mode::poll_first>>("raw_poll_first",
                                             "raw, timeout by clock + poll() before every call (CPython's pattern)"),
+        def<raw_impl<raw_mode::wait_after_short>>(
+            "raw_nonblocking", "raw, O_NONBLOCK: try first, poll() after a short send or EAGAIN (usocket's sendall)"),
 #ifdef USOCKET_BENCH_ASIO
         def<asio_impl>("asio", "Asio 1.22 synchronous write()/read()/receive()"),
 #endif

@@ -7,6 +7,10 @@
 //       Only runs N iterations of one single-thread case, for valgrind --tool=callgrind.
 //   usocket_bench list perop|udp
 //       The case names.
+//   usocket_bench once bulk-tcp|bulk-unix IMPL BYTES
+//       One bulk transfer of one implementation (raw_ variants included), pinned as the
+//       workload is, for an outside counter (bench/bulk_syscalls.py counts the sender's
+//       system calls with perf).
 //
 // Everything is pinned to one core (--cpu, default 0), children included. Loopback only.
 
@@ -52,8 +56,10 @@ std::vector<variant> stream_variants(bool bulk, bool tcp, long n) {
     std::vector<variant> v;
     for (const auto& impl : stream_impls()) {
         const std::string name = impl.name;
-        // The raw poll/try variants model timeout strategies: they matter for latency only.
-        if (bulk && name.rfind("raw_", 0) == 0) continue;
+        // The raw poll/try variants model timeout strategies: they matter for latency only,
+        // but for raw_nonblocking, the least a sender on an O_NONBLOCK descriptor does (the
+        // reference of usocket_timeout's bulk figure).
+        if (bulk ? name.rfind("raw_", 0) == 0 && name != "raw_nonblocking" : name == "raw_nonblocking") continue;
         if (bulk)
             v.push_back({impl.name, impl.label, [&impl, tcp, n] { return bulk_once(impl, tcp, n); }});
         else
@@ -112,7 +118,8 @@ int usage() {
                  "usage: usocket_bench [--rounds R] [--scale S] [--cpu C] "
                  "perop|udp|bulk-tcp|bulk-unix|pingpong|connrate|all...\n"
                  "       usocket_bench loop perop|udp CASE N\n"
-                 "       usocket_bench list perop|udp\n");
+                 "       usocket_bench list perop|udp\n"
+                 "       usocket_bench once bulk-tcp|bulk-unix IMPL BYTES\n");
     return 2;
 }
 
@@ -153,6 +160,17 @@ int main(int argc, char** argv) {
         return usage();
     }
     pin_to_cpu(o.cpu);
+    if (cmd == "once") {
+        if (i + 3 >= argc) return usage();
+        const std::string w = argv[i + 1];
+        if (w != "bulk-tcp" && w != "bulk-unix") return usage();
+        for (const auto& impl : stream_impls()) {
+            if (impl.name != std::string(argv[i + 2])) continue;
+            std::printf("%.1f MB/s\n", bulk_once(impl, w == "bulk-tcp", std::atol(argv[i + 3])));
+            return 0;
+        }
+        return usage();
+    }
     for (; i < argc; ++i) {
         if (std::string(argv[i]) == "all") {
             for (const char* w : {"perop", "udp", "bulk-tcp", "bulk-unix", "pingpong", "connrate"})

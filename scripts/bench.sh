@@ -230,6 +230,13 @@ for w in perop udp bulk-tcp bulk-unix pingpong connrate; do
   "$bench" --rounds "$rounds" --scale "$scale" --cpu "$cpu" "$w" >>"$results/timed.jsonl"
 done
 
+# --- the bulk sender's system calls (perf on tracepoints; skipped where perf cannot count) -------
+echo "== bulk sender's system calls per 64 KiB (bench/bulk_syscalls.py)"
+bulk_reps=5 bulk_bytes=$((512 << 20))
+((smoke)) && bulk_reps=1 bulk_bytes=$((4 << 20))
+$python bench/bulk_syscalls.py --bench "$bench" --out "$results/bulk_syscalls.jsonl" --cpu "$cpu" \
+  --reps $bulk_reps --bytes $bulk_bytes || echo "   (not counted: perf cannot record tracepoints here)"
+
 # --- instruction and system-call counts --------------------------------------------------------
 echo "== callgrind and strace counts"
 for kind in perop udp; do
