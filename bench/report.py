@@ -331,7 +331,9 @@ def summary(results, cnt, wall_ratio):
     wn = wall_ratio("bulk-unix", "raw_nonblocking")
     row("bulk AF_UNIX 64 KiB, 5 s timeout: throughput ÷ raw blocking", f"{w:.3f}" if w else None,
         "raw blocking 1.000" + (f"; raw `O_NONBLOCK` {wn:.3f}" if wn else ""), "≥ 0.98",
-        w is not None and w >= 0.98, "a timed socket is `O_NONBLOCK` ([2](#2-bulk-throughput))")
+        w is not None and w >= 0.98,
+        f"out of reach for an `O_NONBLOCK` descriptor: the raw one reaches {wn:.3f} ([2](#2-bulk-throughput))"
+        if wn and wn < 0.98 else "a timed socket is `O_NONBLOCK` ([2](#2-bulk-throughput))")
     bs = bulk_syscall_medians(results)
     ours, raw, nb = (bs.get(k, {}).get("syscalls") for k in ("usocket_timeout", "raw", "raw_nonblocking"))
     row("bulk AF_UNIX 64 KiB, 5 s timeout: sender's system calls per 64 KiB", f"{ours:.2f}" if ours else None,
@@ -525,7 +527,11 @@ def main():
             f"| usocket | {fl['usocket']:.0f} | {fl['usocket'] / fl['raw']:.2f} |", "",
             "A compiled call must keep the state across the system call (a saved register, its push and",
             "pop), set up a frame and return, on top of the guard's two atomic operations and their",
-            "tests; inlined into the caller, the compiler folds most of that into the loop. So a",
+            "tests; inlined into the caller, the compiler folds most of that into the loop. Even written",
+            "by hand, the compiled call is 15 instructions on x86-64 (`push`, the state into the saved",
+            "register, the `lock xadd` with its operand, test and branch, the descriptor, the flag, the",
+            "call, the same four for leaving, `pop`, `ret`), 69 a pair before the test for an empty",
+            "socket; the compiler's `floor_compiled` has a few more (a frame for its cold path). So a",
             "library whose calls are compiled (the static and shared libraries the Python module,",
             "`usock` and a consumer link) cannot reach Asio's count while it keeps a racing call off",
             "a reused descriptor: the compiled floor is above Asio's. Only a header-only fast path",
