@@ -200,6 +200,46 @@ set yrange [10:*]
 set ylabel 'instructions per message'""")
 
 
+def plot_python(results, out_dir):
+    """Grouped bars: the Python module's speed against CPython's for each target row, beside the
+    floor (with the socket's drain for the stream methods) and the target."""
+    st = python_report._read_json(os.path.join(results, "python_stream.json"))
+    py = python_report._read_json(os.path.join(results, "python.json"))
+    rows = []
+    for op in ("readline", "read", "readinto"):
+        r = st["ops"].get(op) if st else None
+        if r:
+            rows.append((f"{op}()", [r["ratio"], r.get("floor_drain_ratio"), python_report.TARGETS[op]]))
+    pair = py["results"].get("send+recv", {}) if py else {}
+    if "usocket" in pair:
+        floor = pair.get("floor", {}).get("ratio_to_cpython")
+        rows.append(("send+recv pair", [1 / pair["usocket"]["ratio_to_cpython"], 1 / floor if floor else None,
+                                        1 / python_report.TARGET_PAIR]))
+    if not rows:
+        return False
+    return histogram(out_dir, "bench_python", ["usocket", "floor (stream: + the drain)", "target"], rows, """
+set terminal svg size 900,420 dynamic font 'sans,11' background '#ffffff'
+set title "The Python module's speed against CPython's socket (1.0 = CPython; higher is better)"
+set yrange [0:*]
+set ylabel 'speed ÷ CPython (pair: CPython time ÷ usocket time)'
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 1.5 lc rgb '#444444' front""")
+
+
+def plot_bulk(results, out_dir):
+    """Bars: the bulk sender's system calls per 64 KiB, the target as a dashed line."""
+    bs = bulk_syscall_medians(results)
+    rows = [(impl.replace("_", " "), [bs[impl]["syscalls"]]) for impl in
+            ("raw", "raw_nonblocking", "usocket", "usocket_timeout") if impl in bs]
+    if not rows:
+        return False
+    return histogram(out_dir, "bench_bulk", ["sender's system calls per 64 KiB"], rows, """
+set terminal svg size 900,360 dynamic font 'sans,11' background '#ffffff'
+set title "Bulk AF_UNIX, 64 KiB sendall()s: the sender's system calls per 64 KiB (target: 1.05 with a timeout)" noenhanced
+set yrange [0:*]
+set ylabel 'system calls per 64 KiB'
+set arrow from graph 0, first 1.05 to graph 1, first 1.05 nohead dt 2 lw 1.5 lc rgb '#aa3333' front""")
+
+
 def plot_instructions(counts, py_counts, out_dir):
     """Bars on a log scale: user-space instructions per send+recv pair (callgrind)."""
     rows = [(c["case"], c["ir"]) for c in counts if c["kind"] == "perop"]
@@ -381,6 +421,7 @@ def main():
         return
     if section == "python":
         path = os.path.join(out_dir, "BENCHMARKS.md")
+        plot_python(results, out_dir)
         echo_report.splice(path, python_report.section(results), python_report.TITLE)
         print(f"report: wrote the Python section of {path}")
         return
@@ -396,6 +437,8 @@ def main():
 
     cost_ok = plot_cost(timed, out_dir)
     instr_ok = plot_instructions(counts, py_counts, out_dir)
+    plot_python(results, out_dir)
+    bulk_ok = plot_bulk(results, out_dir)
 
     def ir_ratio(kind, case):
         a, b = cnt.get((kind, case)), cnt.get((kind, "raw"))
@@ -577,6 +620,8 @@ def main():
                 b = bs[impl]
                 md.append(f"| `{impl}` | {b['runs']} | {b['sendto']:.3f} | {b['waits']:.3f} | {b['syscalls']:.3f} |")
         md.append("")
+        if bulk_ok:
+            md += ["![bulk sender's system calls per 64 KiB](bench_bulk.svg)", ""]
     else:
         md += ["(Not counted in this run: perf could not record the tracepoints.)", ""]
     md += ["The target (≤ 1.05 system calls and ≥ 0.98× raw wall time) is **out of reach** for a",

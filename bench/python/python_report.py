@@ -97,6 +97,9 @@ def section(results):
     else:
         md += ["`bench/python/stream.py` did not run (the script or the built module was missing).", ""]
 
+    md += ["![the Python module's speed against CPython's](bench_python.svg)", "",
+           "Each target row of the summary: usocket's speed against CPython's, the floor's (for the",
+           "stream methods with CPython's drain of the same stream) and the target.", ""]
     # --- send + recv -----------------------------------------------------------------------------
     md += ["### send + recv", ""]
     py = _read_json(os.path.join(results, "python.json"))
