@@ -55,7 +55,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g \
   -DUSOCKET_BUILD_EXAMPLES=OFF -DUSOCKET_BUILD_TOOLS=ON -DUSOCKET_INSTALL=OFF \
   -DPython3_EXECUTABLE=$python >/dev/null
 if [[ $part == echo ]]; then
-  cmake --build "$build" -j2 --target echo_load echo_raw echo_asio echo_uv echo_selector usock
+  cmake --build "$build" -j2 --target echo_load echo_raw echo_floor echo_floor_selector echo_asio echo_uv echo_selector usock
   results=$build/bench-results-echo
 elif [[ $part == batch ]]; then
   cmake --build "$build" -j2 --target batch_bench usocket_python

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +64,29 @@ inline void say_port(int fd) {
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) die("getsockname");
     std::printf("port %d\n", ntohs(sa.sin_port));
     std::fflush(stdout);
+}
+
+/// epoll_wait() with no time limit, again after a signal: the count of events.
+inline int wait_events(int ep, epoll_event* events) {
+    for (;;) {
+        const int n = ::epoll_wait(ep, events, max_events, -1);
+        if (n >= 0) return n;
+        if (errno != EINTR) die("epoll_wait");
+    }
+}
+
+/// Accepts the pending connections, up to 64 (then the clients get their turn, as usock
+/// --echo), non-blocking and close-on-exec; on_client(fd) watches each.
+template <class F>
+void accept_some(int listener, F&& on_client) {
+    for (int k = 0; k < 64; ++k) {
+        const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == ECONNABORTED || errno == EINTR) return;
+            die("accept4");
+        }
+        on_client(fd);
+    }
 }
 
 }  // namespace echo_bench

@@ -4,7 +4,7 @@ library's selector example.
 
     /usr/bin/python3 bench/echo/echo_bench.py --bin BUILD/bench/echo --usock BUILD/tools/usock \\
         --out RESULTS_DIR [--conns 1000,10000] [--messages 200000] [--reps 3]
-        [--cg-messages 20000,100000] [--servers raw,asio,libuv,selector,usock] [--annotate usock]
+        [--cg-messages 20000,100000] [--servers raw,floor,floor_selector,asio,libuv,selector,usock] [--annotate usock]
         [--cpu-server 0] [--cpu-load 1] [--syscalls auto|perf|strace] [--time-limit 900]
 
 Every server runs alone under the same load generator (echo_load: N connections opened in
@@ -46,7 +46,8 @@ import sys
 import tempfile
 import time
 
-SERVERS = {"raw": "echo_raw", "asio": "echo_asio", "libuv": "echo_uv", "selector": "echo_selector"}
+SERVERS = {"raw": "echo_raw", "floor": "echo_floor", "floor_selector": "echo_floor_selector", "asio": "echo_asio", "libuv": "echo_uv",
+           "selector": "echo_selector"}
 
 # perf tracepoints counted besides the total, by the name the report shows.
 CALLS = ["read", "write", "recvfrom", "sendto", "readv", "writev", "recvmsg", "sendmsg", "epoll_wait",
@@ -374,7 +375,7 @@ def main():
     ap.add_argument("--messages", type=int, default=200000, help="messages per measured run (rounds = this / N)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--cg-messages", default="20000,100000", help="the two run sizes under callgrind")
-    ap.add_argument("--servers", default="raw,asio,libuv,selector,usock")
+    ap.add_argument("--servers", default="raw,floor,floor_selector,asio,libuv,selector,usock")
     ap.add_argument("--annotate", default="usock")
     ap.add_argument("--cpu-server", type=int, default=0)
     ap.add_argument("--cpu-load", type=int, default=1)

@@ -68,11 +68,7 @@ int main(int argc, char** argv) {
     echo_bench::say_port(listener);
     epoll_event events[echo_bench::max_events];
     for (;;) {
-        const int n = ::epoll_wait(ep, events, echo_bench::max_events, -1);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            die("epoll_wait");
-        }
+        const int n = echo_bench::wait_events(ep, events);
         for (int i = 0; i < n; ++i) {
             const int fd = events[i].data.fd;
             if (fd != listener) {
@@ -82,14 +78,7 @@ int main(int argc, char** argv) {
                     serve(fd);
                 continue;
             }
-            for (int k = 0; k < 64; ++k) {  // then the clients get their turn, as usock --echo
-                const int c = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                if (c < 0) {
-                    if (errno == EAGAIN || errno == ECONNABORTED || errno == EINTR) break;
-                    die("accept4");
-                }
-                watch(c, EPOLLIN, EPOLL_CTL_ADD);
-            }
+            echo_bench::accept_some(listener, [](int c) { watch(c, EPOLLIN, EPOLL_CTL_ADD); });
         }
     }
 }
