@@ -430,13 +430,23 @@ PyObject* received_bytes(const char* data, std::size_t room, std::size_t count) 
     return truncated_datagram(data, room, count);
 }
 
-// After a receive into `data` that counted `got`: MSG_TRUNC on a stream socket discards the
+#ifdef USOCKET_HAS_MSG_TRUNC
+// TCP (an IP stream socket of protocol 0 or IPPROTO_TCP) discards the bytes MSG_TRUNC counts;
+// other stream sockets copy them as an ordinary read (AF_UNIX), or may (MPTCP, SCTP): those
+// keep what the kernel wrote.
+bool discards_on_trunc(const usocket::socket& s) noexcept {
+    return s.type() == sock_stream && (s.family() == af_inet || s.family() == af_inet6) &&
+           (s.proto() == protocol{} || s.proto() == ipproto_tcp);
+}
+#endif
+
+// After a receive into `data` that counted `got`: MSG_TRUNC on a TCP socket discards the
 // bytes it counts and copies nothing, so the part of them `data` holds is made zeros, never
 // an earlier receive's bytes (CPython's holds whatever its new object had). Bounded by what
 // arrived, not by the size asked for.
 void zero_discarded(PyObject* self, int flags, char* data, std::size_t room, std::size_t got) noexcept {
 #ifdef USOCKET_HAS_MSG_TRUNC
-    if (has_any(msg_flags{flags}, msg_trunc) && sock_of(self).type() == sock_stream) [[unlikely]]
+    if (has_any(msg_flags{flags}, msg_trunc) && discards_on_trunc(sock_of(self))) [[unlikely]]
         std::memset(data, 0, std::min(got, room));
 #else
     static_cast<void>(self), static_cast<void>(flags), static_cast<void>(data), static_cast<void>(room);

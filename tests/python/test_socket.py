@@ -104,6 +104,18 @@ def test_msg_trunc_on_a_stream_gives_zeros_for_what_it_discards():
             assert server.recv(size, usocket.MSG_TRUNC | usocket.MSG_WAITALL) == bytes(size)
 
 
+def test_msg_trunc_on_a_unix_stream_is_an_ordinary_read(mod):
+    # AF_UNIX copies the bytes MSG_TRUNC counts (only TCP discards them): they are the data.
+    a, b = mod.socketpair()
+    with a, b:
+        for size in (100, 1000):
+            a.sendall(b"C" * size)
+            assert b.recv(size, mod.MSG_TRUNC | mod.MSG_WAITALL) == b"C" * size
+            a.sendall(b"D" * size)
+            data, _ = b.recvfrom(size, mod.MSG_TRUNC | mod.MSG_WAITALL)
+            assert data == b"D" * size
+
+
 def test_constructor_errors(mod):
     with pytest.raises(ValueError, match="negative file descriptor"):
         mod.socket(fileno=-1)
