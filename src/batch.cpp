@@ -70,7 +70,7 @@ std::size_t batch_call(detail::socket_state* st, std::span<Datagram> datagrams, 
             if (ec) return 0;
         }
     }
-    detail::deadline dl = detail::call_deadline(*st, flags);
+    detail::deadline dl = detail::call_deadline(*st, flags, what);
     if (!use_portable()) {
         const auto n = detail::sock_call(*st, detail::caller::socket, what, dl, batch, ec);
         if (n >= 0) return static_cast<std::size_t>(n);

@@ -55,7 +55,7 @@ void receive_message(detail::socket_state* st, std::span<const mutable_buffer> b
         ec = sys::make_error(sys::err_nomem);
         return;
     }
-    detail::deadline dl = detail::call_deadline(*st, flags);
+    detail::deadline dl = detail::call_deadline(*st, flags, sys::wait_for::read);
     std::size_t control_size = 0;
     msg_flags out_flags{};
     const auto n = detail::sock_call(
@@ -162,7 +162,7 @@ std::size_t socket::sendmsg(std::span<const const_buffer> buffers, std::span<con
     if (control_size != 0 &&
         !sys::encode_control(ancillary.data(), ancillary.size(), control.data(), control_size, ec))
         return 0;
-    detail::deadline dl = detail::call_deadline(*st, flags);
+    detail::deadline dl = detail::call_deadline(*st, flags, sys::wait_for::write);
     const auto n = detail::sock_call(
         *st, detail::caller::socket, sys::wait_for::write, dl,
         [&](std::error_code& e) {

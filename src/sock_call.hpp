@@ -106,23 +106,34 @@ inline deadline call_deadline(const socket_state& st, bool dont_wait = false) no
     return deadline(dont_wait ? 0 : st.timeout_ns(), st.deadline_ns());
 }
 
-/// True when a call on `st` given `flags` never waits: MSG_DONTWAIT, or MSG_ERRQUEUE on an IP
-/// socket (the kernel reads the error queue without waiting, and a socket readable for its
-/// data would have the call wake, find the queue empty and wait again, for ever; other
-/// families ignore the flag, and their call is an ordinary one).
-inline bool never_waits(const socket_state& st, msg_flags flags) noexcept {
+/// True when a call on `st` given `flags`, waiting for `what`, never waits: MSG_DONTWAIT, or
+/// a receive with MSG_ERRQUEUE on an IP socket (the kernel reads the error queue without
+/// waiting, and a socket readable for its data would have the call wake, find the queue empty
+/// and wait again, for ever; the flag means nothing to a send).
+inline bool never_waits(const socket_state& st, msg_flags flags, sys::wait_for what) noexcept {
     if (has_any(flags, msg_dontwait)) return true;
 #ifdef USOCKET_HAS_MSG_ERRQUEUE
-    return has_any(flags, msg_errqueue) && (st.family == af_inet || st.family == af_inet6);
+    return what == sys::wait_for::read && has_any(flags, msg_errqueue) &&
+           (st.family == af_inet || st.family == af_inet6);
 #else
-    static_cast<void>(st);
+    static_cast<void>(st), static_cast<void>(what);
     return false;
 #endif
 }
 
-/// The deadline of one call on `st` given `flags`.
-inline deadline call_deadline(const socket_state& st, msg_flags flags) noexcept {
-    return call_deadline(st, never_waits(st, flags));
+/// The deadline of one call on `st` given `flags`, waiting for `what`. A receive with
+/// MSG_ERRQUEUE on a blocking socket (any family) never waits for readiness either: the call's
+/// one system call decides, on the blocking descriptor. A family that reads the error queue
+/// (IP, packet, CAN, vsock...) answers at once, would-block when the queue is empty, and a wait
+/// would find the socket readable for its data and spin for ever; one that ignores the flag
+/// (AF_UNIX) blocks inside that call as an ordinary read. (A timed socket of another family
+/// waits, as CPython's: to its deadline.)
+inline deadline call_deadline(const socket_state& st, msg_flags flags, sys::wait_for what) noexcept {
+    const deadline dl = call_deadline(st, never_waits(st, flags, what));
+#ifdef USOCKET_HAS_MSG_ERRQUEUE
+    if (what == sys::wait_for::read && has_any(flags, msg_errqueue) && dl.unlimited()) return call_deadline(st, true);
+#endif
+    return dl;
 }
 
 }  // namespace usocket::detail

@@ -84,7 +84,7 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
     }
     if (st.tr != nullptr) {
         if (!transport_flags_ok(flags, ec)) return -1;
-        detail::deadline dl = detail::call_deadline(st, flags);
+        detail::deadline dl = detail::call_deadline(st, flags, sys::wait_for::read);
         return st.tr->read_some(st, data, n, dl, ec);
     }
     return -2;
@@ -94,7 +94,7 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
 // and the retries, out of line so that the success path carries none of it.
 [[gnu::noinline]] sys::ssize recv_retry(detail::socket_state& st, std::byte* data, std::size_t n, msg_flags flags,
                                         address* from, std::error_code& ec) noexcept {
-    detail::deadline dl = detail::call_deadline(st, flags);
+    detail::deadline dl = detail::call_deadline(st, flags, sys::wait_for::read);
     return detail::retry_loop(
         st, detail::caller::socket, sys::wait_for::read, dl,
         [&](std::error_code& e) {
@@ -105,7 +105,7 @@ sys::ssize transmit(detail::socket_state& st, const std::byte* data, std::size_t
 
 [[gnu::noinline]] sys::ssize send_retry(detail::socket_state& st, const std::byte* data, std::size_t n,
                                         msg_flags flags, std::error_code& ec) noexcept {
-    detail::deadline dl = detail::call_deadline(st, flags);
+    detail::deadline dl = detail::call_deadline(st, flags, sys::wait_for::write);
     return detail::retry_loop(
         st, detail::caller::socket, sys::wait_for::write, dl,
         [&](std::error_code& e) { return sys::send(st.fd, data, n, flags, e); }, ec);
@@ -205,7 +205,7 @@ template <class Slow>
     const leave_at_end leave{*c.st};
     sys::ssize n;
     if (t == first_try::special) {
-        detail::deadline dl = detail::call_deadline(*c.st, c.flags);
+        detail::deadline dl = detail::call_deadline(*c.st, c.flags, sys::wait_for::write);
         n = transmit(*c.st, c.data, c.size, c.flags, dl, ec);
     } else {
         ec = sys::make_error(c.err);
@@ -630,7 +630,7 @@ std::size_t socket::sendto(const_buffer data, const address& peer, msg_flags fla
         ec = errc::unsupported;
         return 0;
     }
-    detail::deadline dl = detail::call_deadline(*st, flags);
+    detail::deadline dl = detail::call_deadline(*st, flags, sys::wait_for::write);
     const auto n = detail::sock_call(
         *st, detail::caller::socket, sys::wait_for::write, dl,
         [&](std::error_code& e) { return sys::sendto(st->fd, data.data(), data.size(), flags, peer, e); }, ec);

@@ -46,10 +46,11 @@ inline bool sole_user(PyObject* self) noexcept {
 #endif
 }
 
-/// True when a try that would block must wait: a blocking socket or one with a timeout, and
-/// flags that may wait (not MSG_DONTWAIT, nor MSG_ERRQUEUE on an IP socket).
-inline bool waits(const usocket::detail::socket_state& st, int flags) noexcept {
-    return st.timeout_ns() != 0 && !usocket::detail::never_waits(st, msg_flags{flags});
+/// True when a try (for `what`) that would block must wait: a blocking socket or one with a
+/// timeout, and flags that may wait (not MSG_DONTWAIT, nor a receive's MSG_ERRQUEUE on an IP
+/// socket).
+inline bool waits(const usocket::detail::socket_state& st, int flags, usocket::sys::wait_for what) noexcept {
+    return st.timeout_ns() != 0 && !usocket::detail::never_waits(st, msg_flags{flags}, what);
 }
 
 /// receive_nowait()'s way when the unguarded try did not answer with a count (out of line): `r`
@@ -65,7 +66,7 @@ template <class Receive>
     } else {
         got = 0;
     }
-    if (ec && is_would_block(ec) && waits(*st, flags)) {
+    if (ec && is_would_block(ec) && waits(*st, flags, usocket::sys::wait_for::read)) {
         ec.clear();
         return false;
     }

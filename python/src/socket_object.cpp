@@ -883,11 +883,11 @@ bool send_answer(PyObject* self, const_buffer data, int flags, std::error_code& 
         sent = 0;
     }
     if (ec) [[unlikely]] {
-        if (!is_would_block(ec) || !waits(*st, flags)) return true;
+        if (!is_would_block(ec) || !waits(*st, flags, sys::wait_for::write)) return true;
         ec.clear();
         return false;
     }
-    if (sent == data.size() || !waits(*st, flags) || st->timeout_ns() > 0) [[likely]]
+    if (sent == data.size() || !waits(*st, flags, sys::wait_for::write) || st->timeout_ns() > 0) [[likely]]
         return true;
     sent += send_rest(self, const_buffer(data.data() + sent, data.size() - sent), flags, ec);
     return true;

@@ -152,6 +152,25 @@ TEST_F(fault_test, would_block_while_readable_ends_at_the_deadline) {
     EXPECT_EQ(b.recv(16), "x");  // nothing lost
 }
 
+// MSG_ERRQUEUE on a blocking socket of a family that reads the error queue (AF_PACKET, CAN,
+// vsock: here a Unix socket whose receive is made to answer as theirs do, would-block at once
+// while the socket is readable for its data): the call reports would-block, where it used to
+// wait for readiness and retry for ever. Nothing queued is lost.
+#ifdef USOCKET_HAS_MSG_ERRQUEUE
+TEST_F(fault_test, errqueue_on_a_blocking_socket_answers_with_its_one_call) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("x");
+    usocket::testing::inject({op::recv, EAGAIN, 0, 1000});
+    char buf[16];
+    std::error_code ec;
+    const std::size_t n = b.recv_into(usocket::mutable_buffer(buf, sizeof buf), 0, usocket::msg_errqueue, ec);
+    usocket::testing::clear_faults();
+    EXPECT_EQ(n, 0u);
+    EXPECT_TRUE(usocket::is_would_block(ec)) << ec.message();
+    EXPECT_EQ(b.recv(16), "x");
+}
+#endif
+
 TEST_F(fault_test, eintr_on_accept_is_retried) {
     auto l = usocket_test::tcp_listener();
     usocket::socket c(usocket::af_inet, usocket::sock_stream);

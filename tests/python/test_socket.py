@@ -92,6 +92,32 @@ def test_msg_errqueue_on_a_unix_socket_is_an_ordinary_read(mod):
             late.join()
 
 
+def test_msg_errqueue_means_nothing_to_a_send(mod):
+    # A blocking send with MSG_ERRQUEUE into a full buffer waits for room, as any send.
+    import threading
+    listener, client, server = tcp_pair(mod)
+    with listener, client, server:
+        for _ in range(10000):
+            try:
+                client.send(b"x" * 65536, mod.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+        def drain():
+            server.settimeout(5.0)
+            try:
+                while server.recv(1 << 20):
+                    pass
+            except OSError:
+                pass
+        late = threading.Timer(0.2, drain)
+        late.start()
+        try:
+            assert client.send(b"y" * (1 << 20), mod.MSG_ERRQUEUE) == 1 << 20
+        finally:
+            client.close()
+            late.join()
+
+
 def test_msg_trunc_on_a_stream_gives_zeros_for_what_it_discards():
     # A stream socket discards the bytes MSG_TRUNC counts and copies nothing: the result is
     # zeros, never an earlier receive's bytes (CPython's holds whatever its new object had).
