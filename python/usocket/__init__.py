@@ -13,6 +13,9 @@ from usocket._usocket import __doc__, _GiveupOnSendfile  # noqa: F401
 from usocket._messages import recv_fds, send_fds  # noqa: F401,E402
 from usocket import _enums  # noqa: E402
 from usocket import _patching  # noqa: E402
+# makefile()'s classes, loaded now: an import opens a file, which a process out of
+# descriptors could not do at its first makefile() (CPython's socket imports io up front too).
+from usocket import _sockio  # noqa: F401,E402
 from usocket._patching import dup  # noqa: F401,E402
 
 _enums.install(__name__)  # AddressFamily, SocketKind, MsgFlag, AddressInfo

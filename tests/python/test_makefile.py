@@ -2,6 +2,9 @@
 socket and every file made from it are closed)."""
 
 import io
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -90,3 +93,29 @@ def test_timeout_leaves_file_unusable(upair):
     with pytest.raises(OSError, match="timed out object"):
         f.readline()
     f.close()
+
+
+def test_makefile_with_every_descriptor_taken(mod):
+    # Nothing makefile() needs is loaded late (importing a module opens its file): with no
+    # descriptor free, the first makefile() works, as CPython's.
+    code = textwrap.dedent(f"""
+        import os, resource
+        import {mod.__name__} as m
+        a, b = m.socketpair()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+        held = []
+        try:
+            for _ in range(100):
+                held.append(os.open(os.devnull, os.O_RDONLY))
+        except OSError as e:
+            assert e.errno == 24, e
+        else:
+            raise SystemExit("descriptors never ran out")
+        f = a.makefile("wb")
+        f.write(b"ok")
+        f.flush()
+        print(b.recv(2))
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "b'ok'"
