@@ -298,6 +298,9 @@ struct py_socket {
     int closed;
     /// Calls on `sock` in progress with the GIL released (changed with the GIL held).
     int calls;
+    /// The last receive of 513 bytes to 64 KiB filled at least half its size: the next one goes
+    /// straight into its bytes object, not through the thread's buffer (changed with the GIL held).
+    bool large_receives;
 };
 
 /// The usocket::socket of a socket object (of the type or a subclass).

@@ -55,6 +55,7 @@ PyObject* socket_new(PyTypeObject* type, PyObject*, PyObject*) {
     s->io_refs = 0;
     s->closed = 0;
     s->calls = 0;
+    s->large_receives = false;
     return self;
 }
 
@@ -454,13 +455,19 @@ void zero_discarded(PyObject* self, int flags, char* data, std::size_t room, std
 #endif
 }
 
-// `plain`: receive is recv(2) (as receive_into's).
+// `plain`: receive is recv(2) (as receive_into's). A receive of 513 bytes to 64 KiB goes
+// through the thread's buffer and a copy into a bytes object of the size received (a small
+// answer to a large recv() costs no large object), unless the socket's last such receive filled
+// at least half its size (a bulk stream): then, as every other size, straight into a bytes
+// object of the size asked for, shrunk in place to what arrived (no copy of a large result).
 template <class Receive>
 PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_code& ec, Receive&& receive,
                         bool plain = false) {
     USOCKET_FAST_TLS thread_local std::unique_ptr<char[]> buffer;
     USOCKET_FAST_TLS thread_local bool busy = false;
-    if (size > tiny_receive && size <= small_receive && !busy) {
+    bool& large = reinterpret_cast<py_socket*>(self)->large_receives;
+    const bool middle = size > tiny_receive && size <= small_receive;
+    if (middle && !large && !busy) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();
         busy = true;
@@ -468,6 +475,7 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
                                              ec, receive, plain ? static_cast<std::size_t>(size) : 0);
         busy = false;
         if (ec) return nullptr;
+        large = got >= static_cast<std::size_t>(size) / 2;
         zero_discarded(self, flags, buffer.get(), static_cast<std::size_t>(size), got);
         return received_bytes(buffer.get(), static_cast<std::size_t>(size), got);
     }
@@ -477,9 +485,13 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
     const std::size_t got = receive_into(self, mutable_buffer(data, static_cast<std::size_t>(size)), flags, ec, receive,
                                          plain ? static_cast<std::size_t>(size) : 0);
     if (ec) return nullptr;
+    if (middle) large = got >= static_cast<std::size_t>(size) / 2;
     zero_discarded(self, flags, data, static_cast<std::size_t>(size), got);
     if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
-    return received_bytes(data, static_cast<std::size_t>(size), got);
+    if (got > static_cast<std::size_t>(size)) return truncated_datagram(data, static_cast<std::size_t>(size), got);
+    PyObject* out = bytes.release();
+    if (_PyBytes_Resize(&out, static_cast<Py_ssize_t>(got)) != 0) return nullptr;  // out released
+    return out;
 }
 
 // recv(bufsize[, flags]): at most bufsize bytes. As CPython, asking for 0 bytes asks the socket

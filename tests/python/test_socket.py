@@ -142,6 +142,22 @@ def test_msg_trunc_on_a_unix_stream_is_an_ordinary_read(mod):
             assert data == b"D" * size
 
 
+def test_recv_answers_right_between_bulk_and_small_reads(mod):
+    # Large answers send a socket's next receive straight into its bytes object, small ones
+    # back through a buffer: every answer is the bytes sent, whichever way it went.
+    a, b = mod.socketpair()
+    with a, b:
+        for i, n in enumerate((60000, 10, 40000, 1, 65536, 600, 33000, 513, 20000, 100)):
+            data = bytes([65 + i]) * n
+            a.sendall(data)
+            got = b""
+            for _ in range(100):
+                got += b.recv(65536) if i % 2 else b.recvfrom(65536)[0]
+                if len(got) >= n:
+                    break
+            assert got == data, (i, n, len(got))
+
+
 def test_constructor_errors(mod):
     with pytest.raises(ValueError, match="negative file descriptor"):
         mod.socket(fileno=-1)
