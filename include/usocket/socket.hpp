@@ -357,7 +357,10 @@ public:
     /// Sends datagrams in as few system calls as the backend allows (sendmmsg; one call per
     /// datagram otherwise); returns how many were sent, from the first: fewer than asked when
     /// the socket would block after some went, and at most the backend's batch (Linux's
-    /// UIO_MAXIOV, 1024) per call. Waits, as the timeout says, only for the first.
+    /// UIO_MAXIOV, 1024) per call. Waits, as the timeout says, only for the first. On a stream
+    /// socket the messages go one call each, and a message counted went whole: one the kernel
+    /// took in part is finished under the call's deadline (when it cannot be, the call fails
+    /// with that error and the stream holds part of it, as after a failed sendall).
     [[nodiscard]] std::size_t send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags = {});
     [[nodiscard]] std::size_t send_many(std::span<const outgoing_datagram> datagrams, msg_flags flags,
                                         std::error_code& ec) noexcept;

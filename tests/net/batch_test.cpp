@@ -201,6 +201,37 @@ TEST_P(batch_test, a_timed_sender_waits_for_room_for_the_first) {
     EXPECT_TRUE(usocket::is_timeout(ec)) << ec.message();
 }
 
+// On a stream socket a message counted went whole: one the kernel took in part (its buffer
+// filled) is finished under the call's deadline, and one not counted did not go at all, so
+// sending again from the first not counted makes the stream whole.
+TEST_P(batch_test, a_stream_socket_counts_only_whole_messages) {
+    auto [a, b] = usocket::socketpair();
+    a.settimeout(5s);
+    b.settimeout(5s);
+    const std::string m1(1 << 20, 'a'), m2(1 << 20, 'b');
+    std::string got;
+    std::thread reader([&, &b = b] {
+        std::this_thread::sleep_for(100ms);  // the sender fills the kernel's buffer meanwhile
+        std::vector<char> buf(65536);
+        std::error_code ec;
+        while (got.size() < m1.size() + m2.size()) {
+            const std::size_t n = b.recv_into(usocket::mutable_buffer(buf.data(), buf.size()), ec);
+            if (ec || n == 0) break;
+            got.append(buf.data(), n);
+        }
+    });
+    const std::vector<usocket::outgoing_datagram> out{{m1}, {m2}};
+    std::size_t sent = 0;
+    std::error_code ec;
+    for (int round = 0; round < 10 && sent < out.size() && !ec; ++round)
+        sent += a.send_many(std::span(out).subspan(sent), {}, ec);
+    reader.join();
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_EQ(sent, 2u);
+    EXPECT_EQ(got.size(), m1.size() + m2.size());
+    EXPECT_TRUE(got == m1 + m2);
+}
+
 TEST_P(batch_test, empty_batches_and_closed_sockets) {
     udp_pair p;
     EXPECT_EQ(p.a.send_many({}), 0u);
