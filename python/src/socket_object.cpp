@@ -467,7 +467,9 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
     USOCKET_FAST_TLS thread_local bool busy = false;
     bool& large = reinterpret_cast<py_socket*>(self)->large_receives;
     const bool middle = size > tiny_receive && size <= small_receive;
-    if (middle && !large && !busy) {
+    // MSG_TRUNC: a stream that discards what it counts copies nothing, and the thread's buffer
+    // holds an earlier receive's bytes; a new object holds none (zeros on TCP).
+    if (middle && !large && !busy && !has_any(msg_flags{flags}, msg_trunc)) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();
         busy = true;

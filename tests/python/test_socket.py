@@ -130,6 +130,23 @@ def test_msg_trunc_on_a_stream_gives_zeros_for_what_it_discards():
             assert server.recv(size, usocket.MSG_TRUNC | usocket.MSG_WAITALL) == bytes(size)
 
 
+def test_msg_trunc_never_gives_an_earlier_receives_bytes(mod):
+    # Whatever a socket says it is (here TCP adopted as protocol 99, where MPTCP behaves the
+    # same), what MSG_TRUNC makes the kernel skip is never an earlier receive's bytes.
+    a, b = mod.socketpair()
+    listener, client, server = tcp_pair(mod)
+    with a, b, listener, client, server:
+        secret = b"S3CRET-" * 600
+        a.sendall(secret)
+        earlier = b.recv(len(secret), mod.MSG_WAITALL)
+        assert earlier == secret
+        with mod.socket(mod.AF_INET, mod.SOCK_STREAM, 99, fileno=server.detach()) as odd:
+            client.sendall(b"x" * 2000)
+            data = odd.recv(2000, mod.MSG_TRUNC | mod.MSG_WAITALL)
+            assert len(data) == 2000
+            assert b"S3CRET" not in data
+
+
 def test_msg_trunc_on_a_unix_stream_is_an_ordinary_read(mod):
     # AF_UNIX copies the bytes MSG_TRUNC counts (only TCP discards them): they are the data.
     a, b = mod.socketpair()
