@@ -17,7 +17,7 @@ namespace {
 bool flags_of(PyObject* o, int& flags) { return o == nullptr || to_int(o, flags); }
 
 // The (sequence[, flags]) arguments of send_many and recv_many_into: the items of the sequence
-// (an iterable, taken once), their count and a buffer_arg for each, to fill. False with the
+// (an iterable, taken once, a list as a copy), their count and a buffer_arg for each, to fill. False with the
 // exception set.
 bool sequence_args(const char* what, const char* first, PyObject* const* args, Py_ssize_t nargs,
                    PyObject* kwnames, ref& items, Py_ssize_t& n, std::unique_ptr<buffer_arg[]>& buffers,
@@ -27,6 +27,10 @@ bool sequence_args(const char* what, const char* first, PyObject* const* args, P
     if (!parse_args(what, args, nargs, kwnames, names, 1, 2, a) || !flags_of(a[1], flags)) return false;
     const std::string message = std::string(what) + "() argument 1 must be an iterable";
     items = ref(PySequence_Fast(a[0], message.c_str()));
+    if (!items) return false;
+    // A list is taken as it is now: converting an item (an address's port's __index__) runs
+    // Python code, which could change the caller's list under the loop.
+    if (PyList_Check(items.get())) items = ref(PyList_AsTuple(items.get()));
     if (!items) return false;
     n = PySequence_Fast_GET_SIZE(items.get());
     buffers.reset(new (std::nothrow) buffer_arg[static_cast<std::size_t>(n)]);

@@ -70,6 +70,27 @@ def test_send_many_with_addresses(udp):
         c.close()
 
 
+def test_send_many_takes_the_list_as_it_was_called_with(udp):
+    # Converting an address runs Python code (a port's __index__), which may change the list:
+    # the call sends the list as it was given, never items it no longer holds.
+    a, b = udp
+    port = b.getsockname()[1]
+    datagrams = []
+
+    class Port:
+        def __index__(self):
+            datagrams.clear()
+            return port
+
+    datagrams.extend([(b"first", ("127.0.0.1", Port()))] + [b"d%d" % i for i in range(50)])
+    s = usocket.socket(usocket.AF_INET, usocket.SOCK_DGRAM)
+    with s:
+        s.connect(b.getsockname())
+        assert s.send_many(datagrams) == 51
+    assert datagrams == []
+    assert [d for d, _ in receive_all(b, 51)] == [b"first"] + [b"d%d" % i for i in range(50)]
+
+
 def test_recv_many_takes_what_is_queued_up_to_count(udp):
     a, b = udp
     assert a.send_many([b"%d" % i for i in range(10)]) == 10
