@@ -386,14 +386,12 @@ bool size_args(const char* what, PyObject* const* args, Py_ssize_t nargs, Py_ssi
     return true;
 }
 
-// What recv() and recvfrom() receive into. The public C API has no way to shrink a bytes object
-// (_PyBytes_Resize is CPython's own), so a bytes object is made again when fewer bytes arrived
-// than asked for. Up to tiny_receive bytes (CPython's small objects, whose allocator makes
-// them for less than a copy costs) are received straight into a bytes object of the size asked
-// for; up to small_receive into a buffer of the thread's, copied once into a bytes object of
-// their size; more into a bytes object of the size asked for (allocated first, as CPython:
-// MemoryError before anything is received), copied again only when fewer arrived. The
-// thread's buffer is not used by a call nested in one that uses it (a signal handler's).
+// What recv() and recvfrom() receive into (receive_bytes): up to tiny_receive bytes (CPython's
+// small objects, whose allocator makes them for less than a copy costs), and more than
+// small_receive, straight into a bytes object of the size asked for (allocated first, as
+// CPython: MemoryError before anything is received); in between, into a buffer of the
+// thread's, copied once into a bytes object of their size, unless the socket receives in bulk.
+// The thread's buffer is not used by a call nested in one that uses it (a signal handler's).
 constexpr Py_ssize_t tiny_receive = 512;
 constexpr Py_ssize_t small_receive = 64 * 1024;
 
@@ -432,12 +430,25 @@ PyObject* received_bytes(const char* data, std::size_t room, std::size_t count) 
 }
 
 #ifdef USOCKET_HAS_MSG_TRUNC
-// TCP (an IP stream socket of protocol 0 or IPPROTO_TCP) discards the bytes MSG_TRUNC counts;
-// other stream sockets copy them as an ordinary read (AF_UNIX), or may (MPTCP, SCTP): those
-// keep what the kernel wrote.
-bool discards_on_trunc(const usocket::socket& s) noexcept {
-    return s.type() == sock_stream && (s.family() == af_inet || s.family() == af_inet6) &&
-           (s.proto() == protocol{} || s.proto() == ipproto_tcp);
+// TCP and MPTCP discard the bytes MSG_TRUNC counts; other stream sockets copy them as an
+// ordinary read (AF_UNIX), or may: those keep what the kernel wrote. Asked of the descriptor
+// (SO_DOMAIN, SO_PROTOCOL: MSG_TRUNC's rare path only), not of what the socket object was told:
+// an adopted socket may be given another family, type or protocol.
+bool discards_on_trunc(usocket::socket& s) noexcept {
+    if (s.type() != sock_stream) return false;
+#if defined(USOCKET_HAS_SO_DOMAIN) && defined(USOCKET_HAS_SO_PROTOCOL)
+    std::error_code ec;
+    const int domain = s.getsockopt(sol_socket, so_domain, ec);
+    const int proto = ec ? 0 : s.getsockopt(sol_socket, so_protocol, ec);
+    if (ec) return false;
+    const bool ip = domain == af_inet.value() || domain == af_inet6.value();
+#ifdef USOCKET_HAS_IPPROTO_MPTCP
+    if (ip && proto == ipproto_mptcp.value()) return true;
+#endif
+    return ip && proto == ipproto_tcp.value();
+#else
+    return (s.family() == af_inet || s.family() == af_inet6) && (s.proto() == protocol{} || s.proto() == ipproto_tcp);
+#endif
 }
 #endif
 
@@ -468,7 +479,8 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
     bool& large = reinterpret_cast<py_socket*>(self)->large_receives;
     const bool middle = size > tiny_receive && size <= small_receive;
     // MSG_TRUNC: a stream that discards what it counts copies nothing, and the thread's buffer
-    // holds an earlier receive's bytes; a new object holds none (zeros on TCP).
+    // holds an earlier receive's bytes (another connection's): a new object, as CPython's, which
+    // is zeros where the descriptor is TCP or MPTCP.
     if (middle && !large && !busy && !has_any(msg_flags{flags}, msg_trunc)) {
         if (!buffer) buffer.reset(new (std::nothrow) char[small_receive]);
         if (!buffer) return PyErr_NoMemory();

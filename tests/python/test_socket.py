@@ -131,8 +131,8 @@ def test_msg_trunc_on_a_stream_gives_zeros_for_what_it_discards():
 
 
 def test_msg_trunc_never_gives_an_earlier_receives_bytes(mod):
-    # Whatever a socket says it is (here TCP adopted as protocol 99, where MPTCP behaves the
-    # same), what MSG_TRUNC makes the kernel skip is never an earlier receive's bytes.
+    # Whatever a socket says it is (here TCP adopted as protocol 99), what MSG_TRUNC makes the
+    # kernel skip is never an earlier receive's bytes: the descriptor says it is TCP.
     a, b = mod.socketpair()
     listener, client, server = tcp_pair(mod)
     with a, b, listener, client, server:
@@ -145,6 +145,28 @@ def test_msg_trunc_never_gives_an_earlier_receives_bytes(mod):
             data = odd.recv(2000, mod.MSG_TRUNC | mod.MSG_WAITALL)
             assert len(data) == 2000
             assert b"S3CRET" not in data
+            if mod is usocket:  # the descriptor is TCP: zeros (CPython's holds its allocator's memory)
+                assert data == bytes(2000)
+
+
+def test_msg_trunc_on_mptcp_gives_zeros():
+    # MPTCP discards what MSG_TRUNC counts, as TCP does.
+    proto = getattr(usocket, "IPPROTO_MPTCP", None)
+    try:
+        listener = usocket.socket(usocket.AF_INET, usocket.SOCK_STREAM, proto)
+    except (OSError, TypeError):
+        pytest.skip("no MPTCP here")
+    with listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = usocket.create_connection(listener.getsockname(), timeout=5)
+        server, _ = listener.accept()
+        with client, server:
+            server.settimeout(5)
+            client.sendall(b"M" * 3000)
+            assert server.recv(3000, usocket.MSG_WAITALL) == b"M" * 3000
+            client.sendall(b"x" * 3000)
+            assert server.recv(3000, usocket.MSG_TRUNC | usocket.MSG_WAITALL) == bytes(3000)
 
 
 def test_msg_trunc_on_a_unix_stream_is_an_ordinary_read(mod):
