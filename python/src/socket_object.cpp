@@ -470,7 +470,8 @@ void zero_discarded(PyObject* self, int flags, char* data, std::size_t room, std
 // through the thread's buffer and a copy into a bytes object of the size received (a small
 // answer to a large recv() costs no large object), unless the socket's last such receive filled
 // at least half its size (a bulk stream): then, as every other size, straight into a bytes
-// object of the size asked for, shrunk in place to what arrived (no copy of a large result).
+// object of the size asked for, shrunk in place to what arrived when that is at least half of
+// it (no copy of a large result), copied when less.
 template <class Receive>
 PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_code& ec, Receive&& receive,
                         bool plain = false) {
@@ -503,6 +504,9 @@ PyObject* receive_bytes(PyObject* self, Py_ssize_t size, int flags, std::error_c
     zero_discarded(self, flags, data, static_cast<std::size_t>(size), got);
     if (static_cast<Py_ssize_t>(got) == size) return bytes.release();
     if (got > static_cast<std::size_t>(size)) return truncated_datagram(data, static_cast<std::size_t>(size), got);
+    // Much shorter than asked: a copy, so that a kept small result does not keep the large
+    // object's memory (a page of it, once the allocator maps it).
+    if (got < static_cast<std::size_t>(size) / 2) return received_bytes(data, static_cast<std::size_t>(size), got);
     PyObject* out = bytes.release();
     if (_PyBytes_Resize(&out, static_cast<Py_ssize_t>(got)) != 0) return nullptr;  // out released
     return out;
