@@ -70,6 +70,23 @@ private:
     bool consumed_ = false;
 };
 
+/// The state whose read-ahead buffer a caller that vouches as nowait_hold's `exclusive` does
+/// may read with no lock and no hold object (the stream methods' straight line): the socket
+/// open, no stream's get area to settle. Null otherwise: the caller then takes a nowait_hold.
+inline socket_state* vouched_buffer(socket_state* st) noexcept {
+    if (st == nullptr || st->closed() || st->rb.settle_fn != nullptr) [[unlikely]]
+        return nullptr;
+    return st;
+}
+
+/// Drops the first n bytes of a vouched buffer (n <= its size) and publishes its size, as a
+/// nowait_hold's consume() and release do.
+inline void consume_vouched(socket_state& st, std::size_t n) noexcept {
+    st.rb.consume(n);
+    st.rb.trim();
+    st.publish();
+}
+
 /// One send(2) or recv(2) with MSG_DONTWAIT added, made with neither the use guard nor the read
 /// lock, for a caller that vouches, as nowait_hold's `exclusive`, that no other thread can
 /// close the socket, detach it or reach its buffer until the call returns (the Python module

@@ -50,7 +50,13 @@ bool limit_arg(PyObject* const* args, Py_ssize_t nargs, std::optional<std::size_
 // n bytes from the read-ahead buffer when it holds them (the hold taken only when free), else
 // null with no error set.
 PyObject* read_buffered(PyObject* self, std::size_t n) {
-    nowait_hold hold(sock_of(self), sole_user(self));
+    if (usocket::detail::socket_state* st = vouched_state(self)) [[likely]] {
+        if (st->rb.size() < n) return nullptr;
+        PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(st->rb.head()), static_cast<Py_ssize_t>(n));
+        if (data != nullptr) usocket::detail::consume_vouched(*st, n);
+        return data;
+    }
+    nowait_hold hold(sock_of(self), false);
     if (!hold || hold.size() < n) return nullptr;
     PyObject* data = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(hold.head()), static_cast<Py_ssize_t>(n));
     if (data != nullptr) hold.consume(n);
@@ -107,7 +113,15 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
     }
     const auto want = nbytes == 0 ? buf.size() : static_cast<std::size_t>(nbytes);
     if (want <= buf.size()) {  // more is the library's error, reported below
-        nowait_hold hold(sock_of(self), sole_user(self));
+        if (usocket::detail::socket_state* st = vouched_state(self)) [[likely]] {
+            if (st->rb.size() >= want) {
+                if (want != 0) std::memcpy(buf.data(), st->rb.head(), want);
+                usocket::detail::consume_vouched(*st, want);
+                return PyLong_FromSize_t(want);
+            }
+            return readinto_waiting(self, mutable_buffer(buf.data(), buf.size()), nbytes);
+        }
+        nowait_hold hold(sock_of(self), false);
         if (hold && hold.size() >= want) {
             if (want != 0) std::memcpy(buf.data(), hold.head(), want);
             hold.consume(want);
@@ -124,10 +138,12 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
     return bytes_or_none(self, line, ec, "readline");
 }
 
-// readline([limit]): one line with its '\n', b"" at the end of the stream.
-PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+// readline's way when the straight line below does not serve it: a limit, or a buffer that
+// needs the hold (a call in flight, another holder of the state). The line is served from the
+// buffer when the hold is free and the line is there whole, else by the read that may wait.
+[[gnu::noinline]] PyObject* readline_general(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     std::size_t limit = no_limit;
-    if (nargs != 0) [[unlikely]] {
+    if (nargs != 0) {
         if (!check_nargs("readline", nargs, 0, 1)) return nullptr;
         std::optional<std::size_t> given;
         if (!limit_arg(args, nargs, given)) return nullptr;
@@ -151,6 +167,26 @@ PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t narg
         }
     }
     return readline_waiting(self, limit);
+}
+
+// readline([limit]): one line with its '\n', b"" at the end of the stream. The straight line:
+// no limit, the GIL vouching for the buffer (vouched_state) and a whole line in it.
+PyObject* socket_readline(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs == 0) [[likely]] {
+        if (usocket::detail::socket_state* st = vouched_state(self)) [[likely]] {
+            const std::byte* head = st->rb.head();
+            const std::size_t avail = st->rb.size();
+            const void* nl = avail != 0 ? std::memchr(head, '\n', avail) : nullptr;
+            if (nl == nullptr) [[unlikely]]
+                return readline_waiting(self, no_limit);
+            const auto n = static_cast<std::size_t>(static_cast<const std::byte*>(nl) - head) + 1;
+            PyObject* line = PyBytes_FromStringAndSize(reinterpret_cast<const char*>(head), static_cast<Py_ssize_t>(n));
+            if (line != nullptr) [[likely]]
+                usocket::detail::consume_vouched(*st, n);
+            return line;
+        }
+    }
+    return readline_general(self, args, nargs);
 }
 
 // write(buf[, max_len]) / write(buf, off, max_len): MicroPython's stream.write, which its own

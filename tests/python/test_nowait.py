@@ -169,6 +169,41 @@ def test_calls_after_detach_or_close_leave_the_descriptor_alone(pair):
         b.send(b"x")
 
 
+@pytest.mark.parametrize("held", [False, True], ids=["sole-object", "state-shared"])
+@pytest.mark.parametrize("end", ["close", "detach"])
+def test_stream_reads_with_bytes_buffered_fail_once_closed(held, end):
+    """A line, n bytes or a buffer's worth already buffered are not served once the socket is
+    closed or detached: EBADF, as from a socket whose buffer is empty. `held`: a selector's
+    registration also holds the state, so the reads take the read lock instead of the straight
+    line the GIL vouches for."""
+    import errno
+    import os
+    import selectors as std_selectors
+    from usocket import selectors
+
+    a, b = usocket.socketpair()
+    sel = selectors.DefaultSelector() if held else None
+    try:
+        a.sendall(b"one\ntwo\nthree\nfour\n")
+        assert b.readline() == b"one\n"   # the rest waits in b's buffer
+        if sel is not None:
+            sel.register(b, std_selectors.EVENT_READ)
+        assert b.readline() == b"two\n"   # served from the buffer on either path
+        if end == "close":
+            b.close()
+        else:
+            os.close(b.detach())
+        for call in (b.readline, lambda: b.read(3), lambda: b.readinto(bytearray(3))):
+            with pytest.raises(OSError) as e:
+                call()
+            assert e.value.errno == errno.EBADF
+    finally:
+        if sel is not None:
+            sel.close()
+        a.close()
+        b.close()
+
+
 def test_a_reset_is_reported_once_then_the_end(pair):
     import struct
     with usocket.socket() as server:
