@@ -19,7 +19,7 @@ time of CPython's recv(65536) draining the same stream from the writer thread to
 time, an estimate of the best a socket-backed implementation could do.
 
     PYTHONPATH=<build>/python taskset -c 0 /usr/bin/python3 bench/python/stream.py
-        [--lines 200000] [--rounds 9] [--json]
+        [--lines 200000] [--rounds 25] [--json]
 
 One run of one loop, for instruction counts under callgrind (two sizes, the difference):
 
@@ -144,7 +144,7 @@ def run(module, op, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=200_000)
-    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--rounds", type=int, default=25)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--one", nargs=2, metavar=("MODULE", "OP"))
     args = ap.parse_args()
