@@ -54,7 +54,10 @@ inline bool take_buffered(detail::socket_state& st, std::span<const mutable_buff
         if (n != 0) std::memcpy(b.data(), st.rb.head() + got, n);
         got += n;
     }
-    if (!peek) st.rb.consume(got);
+    if (!peek) {
+        st.rb.consume(got);
+        st.rb.trim();
+    }
     st.publish();
     return true;
 }

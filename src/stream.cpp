@@ -122,6 +122,7 @@ std::string read_line(read_buffer& rb, byte_source& src, std::size_t limit, dead
         if (avail > scanned) {
             if (const void* nl = std::memchr(rb.head() + scanned, '\n', avail - scanned)) {
                 rb.take_into(line, static_cast<std::size_t>(static_cast<const std::byte*>(nl) - rb.head()) + 1);
+                rb.trim();
                 return line;
             }
         }
@@ -169,6 +170,7 @@ std::string read_exact(read_buffer& rb, byte_source& src, std::size_t n, deadlin
     std::string out;
     if (rb.size() >= n) {
         rb.take_into(out, n);
+        rb.trim();
         return out;
     }
     // The result grows as the bytes come, so read(huge) on a short stream stays small.
@@ -213,7 +215,11 @@ std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error
 std::size_t read_some(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,
                       std::error_code& ec) noexcept {
     if (n == 0) return 0;
-    if (!rb.empty()) return rb.take(out, n, false);
+    if (!rb.empty()) {
+        const std::size_t got = rb.take(out, n, false);
+        rb.trim();
+        return got;
+    }
     const sys::ssize r = src.read_some(out, n, dl, ec);
     return r < 0 ? 0 : static_cast<std::size_t>(r);
 }

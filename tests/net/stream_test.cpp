@@ -11,6 +11,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -331,6 +332,59 @@ TEST_F(stream, a_flowing_stream_is_read_in_refills_larger_than_the_first) {
         << calls << " recv calls for " << all.size() << " bytes";
     // Read to the end: the grown buffer's memory went back (an idle connection keeps none).
     EXPECT_EQ(usocket::socket_access::state(b)->rb.capacity, 0u);
+}
+#endif
+
+// A buffer grown for a very long line goes back once the lines after it are read: an idle
+// connection does not keep megabytes for one line it once read.
+TEST_F(stream, a_buffer_grown_for_a_long_line_goes_back_once_read_empty) {
+    auto [a, b] = usocket::socketpair();
+    const std::string long_line = std::string(1 << 20, 'x') + "\n";
+    piece_sender sender(a, {long_line, "short\n"}, 0ms);  // no shutdown: the connection stays open
+    EXPECT_EQ(b.readline(), long_line);
+    EXPECT_EQ(b.readline(), "short\n");
+    sender.join();
+    EXPECT_EQ(usocket::socket_access::state(b)->rb.capacity, 0u);
+}
+
+#ifndef USOCKET_BACKEND_LWIP
+// A grown buffer's memory goes back whichever read empties it: recv (the bytes buffered first),
+// a line that ends where the buffered bytes end, read(n) of exactly what is buffered. The
+// connection then stays open and idle: it must hold none of it.
+TEST_F(stream, a_grown_buffer_read_empty_by_any_read_gives_its_memory_back) {
+    for (const char* way : {"recv", "line", "read"}) {
+        SCOPED_TRACE(way);
+        auto [a, b] = usocket::socketpair();
+        const int lines = 100000;
+        const std::string all = numbered_lines(lines);
+        piece_sender sender(a, {all}, 0ms);  // no shutdown: the connection stays open
+        std::this_thread::sleep_for(50ms);    // the socket's buffer full: the refills fill their room
+        const usocket::detail::read_buffer& rb = usocket::socket_access::state(b)->rb;
+        std::size_t got = 0;
+        int read = 0;
+        while (rb.capacity <= usocket::detail::read_buffer::default_chunk && read < lines) {
+            got += b.readline()->size();
+            ++read;
+        }
+        ASSERT_GT(rb.capacity, usocket::detail::read_buffer::default_chunk) << "the refills did not grow";
+        std::vector<std::byte> buf(1 << 20);
+        const auto drain = [&] {  // the rest, with the buffer empty: straight from the socket
+            while (got < all.size()) got += b.recv_into(usocket::mutable_buffer(buf.data(), buf.size()));
+        };
+        if (std::string_view(way) == "recv") {
+            drain();
+        } else if (std::string_view(way) == "line") {
+            for (; read < lines; ++read) got += b.readline()->size();
+        } else {
+            got += b.read(rb.size())->size();  // exactly the buffered bytes
+            EXPECT_EQ(rb.size(), 0u);
+            EXPECT_EQ(rb.capacity, 0u) << "read(n) emptied it";
+            drain();
+        }
+        EXPECT_EQ(got, all.size());
+        EXPECT_EQ(rb.size(), 0u);
+        EXPECT_EQ(rb.capacity, 0u) << "an idle connection keeps the grown buffer";
+    }
 }
 #endif
 
