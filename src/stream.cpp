@@ -84,6 +84,8 @@ sys::ssize fill(read_buffer& rb, byte_source& src, deadline& dl, std::error_code
         // All the room taken: more is likely waiting, so the stream flows faster than refills of
         // this size carry it. The buffer follows on the next refill that needs room.
         if (static_cast<std::size_t>(n) == room && rb.grows && rb.chunk < sys::max_read_chunk) rb.chunk *= 2;
+    } else {
+        rb.trim();  // nothing came (the end, would-block, a timeout): an empty buffer goes back
     }
     return n;
 }

@@ -384,6 +384,17 @@ TEST_F(stream, a_grown_buffer_read_empty_by_any_read_gives_its_memory_back) {
         EXPECT_EQ(got, all.size());
         EXPECT_EQ(rb.size(), 0u);
         EXPECT_EQ(rb.capacity, 0u) << "an idle connection keeps the grown buffer";
+        // A reader that then finds nothing (an event loop's last try, a timed read that runs
+        // out) keeps none either: its refill's room goes back when nothing came.
+        b.setblocking(false);
+        EXPECT_FALSE(b.readline().has_value());
+        EXPECT_FALSE(b.read(100).has_value());
+        EXPECT_EQ(rb.capacity, 0u) << "a would-block refill kept its room";
+        b.settimeout(10ms);
+        std::error_code ec;
+        EXPECT_FALSE(b.readline(ec).has_value());
+        EXPECT_TRUE(usocket::is_timeout(ec)) << ec.message();
+        EXPECT_EQ(rb.capacity, 0u) << "a timed-out refill kept its room";
     }
 }
 #endif
