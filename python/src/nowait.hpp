@@ -49,16 +49,9 @@ inline bool sole_user(PyObject* self) noexcept {
 /// The socket's state when sole_user() holds and its buffer may be read with no lock
 /// (detail::vouched_buffer): the stream methods' straight line. Null otherwise.
 inline usocket::detail::socket_state* vouched_state(PyObject* self) noexcept {
-#ifdef Py_GIL_DISABLED
-    static_cast<void>(self);
-    return nullptr;
-#else
-    usocket::detail::socket_state* st = usocket::socket_access::state(sock_of(self));
-    if (reinterpret_cast<const py_socket*>(self)->calls != 0 || st == nullptr || st->tr != nullptr ||
-        !st->sole_holder()) [[unlikely]]
+    if (!sole_user(self)) [[unlikely]]
         return nullptr;
-    return usocket::detail::vouched_buffer(st);
-#endif
+    return usocket::detail::vouched_buffer(usocket::socket_access::state(sock_of(self)));
 }
 
 /// True when a try (for `what`) that would block must wait: a blocking socket or one with a
