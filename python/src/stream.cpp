@@ -63,6 +63,36 @@ PyObject* read_buffered(PyObject* self, std::size_t n) {
     return data;
 }
 
+// read(n) that may wait. As CPython's buffered read(n), the bytes object is made once, n bytes
+// long, and the library's readinto (one deadline, no short reads, every byte kept on an error)
+// fills it in place: the kernel copies into it, nothing is copied again, and a large n is
+// address space the allocator maps untouched, not memory written twice. Where n bytes cannot
+// be had up front (MemoryError, or n too large for a bytes object) the library's read(n)
+// grows its result as the bytes come, so read(huge) on a short stream still works.
+[[gnu::noinline]] PyObject* read_waiting(PyObject* self, std::size_t n) {
+    std::error_code ec;
+    ref bytes(PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n)));
+    if (!bytes) {
+        if (PyErr_ExceptionMatches(PyExc_MemoryError) == 0 && PyErr_ExceptionMatches(PyExc_OverflowError) == 0)
+            return nullptr;
+        PyErr_Clear();
+        const auto data = socket_call(self, [&] { return sock_of(self).read(n, ec); });
+        return bytes_or_none(self, data, ec, "read");
+    }
+    char* data = PyBytes_AS_STRING(bytes.get());
+    const auto got = socket_call(
+        self, [&] { return sock_of(self).readinto(mutable_buffer(data, n), n, ec); });
+    if (ec) return set_error(self, ec, "read");
+    if (!got) Py_RETURN_NONE;
+    if (*got == n) return bytes.release();
+    // Much shorter than asked (the end of the stream, a non-blocking read): a copy, so that a
+    // kept small result does not keep the large object's memory.
+    if (*got < n / 2) return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(*got));
+    PyObject* out = bytes.release();
+    if (_PyBytes_Resize(&out, static_cast<Py_ssize_t>(*got)) != 0) return nullptr;  // out released
+    return out;
+}
+
 // read's arguments in any form, and the read that may wait (out of line: read(n) served from
 // the buffer stays a straight line).
 [[gnu::noinline]] PyObject* read_general(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
@@ -73,8 +103,9 @@ PyObject* read_buffered(PyObject* self, std::size_t n) {
         if (PyObject* data = read_buffered(self, *size)) return data;
         if (PyErr_Occurred() != nullptr) return nullptr;
     }
+    if (size) return read_waiting(self, *size);
     std::error_code ec;
-    const auto data = socket_call(self, [&] { return size ? sock_of(self).read(*size, ec) : sock_of(self).read(ec); });
+    const auto data = socket_call(self, [&] { return sock_of(self).read(ec); });
     return bytes_or_none(self, data, ec, "read");
 }
 

@@ -1,5 +1,6 @@
 """MicroPython's stream methods on the socket (seed 001): read, readinto, readline, write."""
 
+import sys
 import threading
 import time
 
@@ -134,3 +135,68 @@ def test_timeout_keeps_received_bytes(upair):
         server.read(100)
     client.sendall(b" end\n")
     assert server.readline() == b"partial line end\n"
+
+
+def pattern(n, seed=0):
+    """n bytes no two nearby offsets of which agree: a byte out of place shows."""
+    return bytes((i * 7 + i // 251 + seed) & 0xFF for i in range(n))
+
+
+def test_large_read_is_exact_across_buffered_and_direct_bytes(upair):
+    # read(n) larger than the read-ahead buffer: what is buffered first, then the rest straight
+    # into the result, the bytes arriving in pieces.
+    client, server = upair
+    body = pattern(3 * 1024 * 1024 + 17)
+    pieces = [b"head\n" + body[:1000]] + [body[i:i + 200_000] for i in range(1000, len(body), 200_000)]
+    t = send_slowly(client, pieces, delay=0.01)
+    assert server.readline() == b"head\n"
+    assert server.read(len(body)) == body
+    t.join(10)
+    client.close()
+    assert server.read(10) == b""
+
+
+@pytest.mark.parametrize("sent", [b"abcdef", b"ab"])  # more than half of what is asked, and less
+def test_read_more_than_the_stream_holds(upair, sent):
+    client, server = upair
+    client.sendall(sent)
+    client.close()
+    got = server.read(10)
+    assert got == sent and type(got) is bytes
+    assert server.read(10) == b""
+
+
+@pytest.mark.parametrize("size", [2 ** 40, sys.maxsize])  # no bytes object that large: the result grows
+def test_read_of_a_huge_size_on_a_short_stream(upair, size):
+    client, server = upair
+    client.sendall(b"abc")
+    client.close()
+    assert server.read(size) == b"abc"
+    assert server.read(size) == b""
+
+
+def test_nonblocking_large_read_gives_what_is_there(upair):
+    client, server = upair
+    body = pattern(100_000, seed=3)
+    client.sendall(body)
+    time.sleep(0.05)
+    server.setblocking(False)
+    got = server.read(1024 * 1024)
+    assert 0 < len(got) <= len(body) and body.startswith(got)
+    while len(got) < len(body):  # bounded: the bytes are all sent
+        more = server.read(1024 * 1024)
+        assert more, "the rest of the bytes sent did not come"
+        got += more
+    assert got == body
+    assert server.read(1024 * 1024) is None
+
+
+def test_timeout_in_a_large_read_keeps_the_bytes(upair):
+    client, server = upair
+    body = pattern(300_000, seed=5)
+    client.sendall(body[:1000])
+    server.settimeout(0.3)
+    with pytest.raises(TimeoutError):
+        server.read(len(body))  # 1000 bytes come, then nothing
+    client.sendall(body[1000:])
+    assert server.read(len(body)) == body

@@ -110,6 +110,23 @@ def test_signal_handler_exception_propagates_from_recv(alarm):
         assert time.monotonic() - t0 < 5
 
 
+def test_signal_handler_exception_in_a_large_read_keeps_the_bytes(alarm):
+    # read(n) fills its result in place: bytes taken before the handler raised go back to
+    # the socket's buffer, and the next read has them.
+    def handler(signum, frame):
+        raise Alarm()
+
+    signal.signal(signal.SIGALRM, handler)
+    a, b = usocket.socketpair()
+    with a, b:
+        a.sendall(b"x" * 5000)
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(Alarm):
+            b.read(1024 * 1024)  # 5000 bytes come, then nothing
+        a.sendall(b"y" * 10)
+        assert b.read(5010) == b"x" * 5000 + b"y" * 10
+
+
 def test_signal_handler_exception_propagates_from_timed_accept(alarm):
     signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Alarm()))
     with usocket.socket() as listener:
