@@ -147,6 +147,22 @@ std::string read_line(read_buffer& rb, byte_source& src, std::size_t limit, dead
 std::string read_exact(read_buffer& rb, byte_source& src, std::size_t n, deadline& dl, std::error_code& ec);
 /// Everything to the end of the stream.
 std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec);
+
+/// Storage that read_all() below grows as the bytes come: grow(n) makes room for n bytes in all,
+/// keeping the bytes already there, and returns where they start; on failure it returns null
+/// and leaves the storage as it was (realloc's contract).
+struct growable {
+    virtual std::byte* grow(std::size_t n) noexcept = 0;
+
+protected:
+    growable() = default;
+    growable(const growable&) = default;
+    growable& operator=(const growable&) = default;
+    ~growable() = default;
+};
+/// Everything to the end of the stream into `out`: the count (0 and `ec` on an error, the bytes
+/// given back to `rb`; ENOMEM when `out` cannot grow).
+std::size_t read_all(read_buffer& rb, byte_source& src, growable& out, deadline& dl, std::error_code& ec) noexcept;
 /// `n` bytes into `out` (fewer at the end of the stream). On an error the bytes that were
 /// copied to `out` are put back into `rb` and 0 is returned.
 std::size_t read_into(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,

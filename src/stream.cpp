@@ -13,6 +13,7 @@
 #include "sock_call.hpp"
 #include "socket_access.hpp"
 #include "socket_source.hpp"
+#include "stream_hold.hpp"
 
 namespace usocket {
 
@@ -195,23 +196,49 @@ std::string read_exact(read_buffer& rb, byte_source& src, std::size_t n, deadlin
     return out;
 }
 
-std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) {
+std::size_t read_all(read_buffer& rb, byte_source& src, growable& out, deadline& dl, std::error_code& ec) noexcept {
     rb.settle();
-    std::string out;
+    std::byte* data = nullptr;
+    std::size_t room = 0;
     std::size_t got = 0;
     for (;;) {
-        if (got == out.size()) out.resize(std::max({out.size() * 2, rb.size(), rb.chunk}));
-        const std::size_t r = read_some(rb, src, reinterpret_cast<std::byte*>(out.data()) + got, out.size() - got, dl, ec);
+        if (got == room) {
+            const std::size_t more = std::max({room * 2, rb.size(), rb.chunk});
+            std::byte* grown = out.grow(more);
+            if (grown == nullptr) {
+                ec = out_of_memory();
+                static_cast<void>(rb.unread(data, got));  // when even that fails, the error is the same
+                return 0;
+            }
+            data = grown;
+            room = more;
+        }
+        const std::size_t r = read_some(rb, src, data + got, room - got, dl, ec);
         if (ec) {
-            if (keep_partial_or_give_back(rb, reinterpret_cast<const std::byte*>(out.data()), got, ec)) break;
-            return {};
+            if (keep_partial_or_give_back(rb, data, got, ec)) break;
+            return 0;
         }
         if (r == 0) break;
         got += r;
     }
-    out.resize(got);
     rb.trim();
-    return out;
+    return got;
+}
+
+std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error_code& ec) {
+    struct to_string final : growable {
+        std::string s;
+        std::byte* grow(std::size_t n) noexcept override {
+            try {
+                s.resize(n);
+            } catch (...) {
+                return nullptr;
+            }
+            return reinterpret_cast<std::byte*>(s.data());
+        }
+    } out;
+    out.s.resize(read_all(rb, src, out, dl, ec));
+    return std::move(out.s);
 }
 
 std::size_t read_some(read_buffer& rb, byte_source& src, std::byte* out, std::size_t n, deadline& dl,
@@ -282,6 +309,14 @@ std::optional<std::string> socket::read(std::error_code& ec) {
     return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
         return detail::read_all(rb, src, dl, ec);
     });
+}
+
+std::optional<std::size_t> detail::read_to_end(const socket& s, growable& out, std::error_code& ec) noexcept {
+    detail::clear_error(ec);
+    return stream_read(socket_access::state(s), ec,
+                       [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
+                           return detail::read_all(rb, src, out, dl, ec);
+                       });
 }
 
 std::optional<std::string> socket::read() {

@@ -96,4 +96,9 @@ inline void consume_vouched(socket_state& st, std::size_t n) noexcept {
 USOCKET_API sys::ssize vouched_send(const socket& s, const_buffer data, msg_flags flags, std::error_code& ec) noexcept;
 USOCKET_API sys::ssize vouched_recv(const socket& s, mutable_buffer buf, msg_flags flags, std::error_code& ec) noexcept;
 
+/// socket::read() (to the end of the stream, one deadline, every byte kept on an error) into
+/// storage the caller grows: the Python module grows memory with realloc, which moves the pages
+/// instead of copying them, where a std::string's growth writes each byte again.
+USOCKET_API std::optional<std::size_t> read_to_end(const socket& s, growable& out, std::error_code& ec) noexcept;
+
 }  // namespace usocket::detail

@@ -93,6 +93,32 @@ PyObject* read_buffered(PyObject* self, std::size_t n) {
     return out;
 }
 
+// Memory read() to the end grows with the GIL released (PyMem_RawRealloc needs no GIL): a
+// large block grows by moving its pages (mremap), never by copying its bytes.
+struct raw_growth final : usocket::detail::growable {
+    std::byte* data = nullptr;
+    raw_growth() = default;
+    raw_growth(const raw_growth&) = delete;
+    raw_growth& operator=(const raw_growth&) = delete;
+    ~raw_growth() { PyMem_RawFree(data); }
+    std::byte* grow(std::size_t n) noexcept override {
+        void* p = PyMem_RawRealloc(data, n);
+        if (p != nullptr) data = static_cast<std::byte*>(p);
+        return static_cast<std::byte*>(p);
+    }
+};
+
+// read() with no size: to the end of the stream, one bytes object copied once from memory that
+// grew in place (CPython's buffered read() joins its chunks the same way, once).
+[[gnu::noinline]] PyObject* read_to_end(PyObject* self) {
+    std::error_code ec;
+    raw_growth out;
+    const auto got = socket_call(self, [&] { return usocket::detail::read_to_end(sock_of(self), out, ec); });
+    if (ec) return set_error(self, ec, "read");
+    if (!got) Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(out.data), static_cast<Py_ssize_t>(*got));
+}
+
 // read's arguments in any form, and the read that may wait (out of line: read(n) served from
 // the buffer stays a straight line).
 [[gnu::noinline]] PyObject* read_general(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
@@ -104,9 +130,7 @@ PyObject* read_buffered(PyObject* self, std::size_t n) {
         if (PyErr_Occurred() != nullptr) return nullptr;
     }
     if (size) return read_waiting(self, *size);
-    std::error_code ec;
-    const auto data = socket_call(self, [&] { return sock_of(self).read(ec); });
-    return bytes_or_none(self, data, ec, "read");
+    return read_to_end(self);
 }
 
 // read([size]): size bytes (fewer only at the end of the stream), or to the end without size.

@@ -6,9 +6,11 @@
 #include <read_buffer.hpp>
 #include <socket_access.hpp>
 #include <socket_state.hpp>
+#include <stream_hold.hpp>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -437,6 +439,76 @@ TEST_F(stream, read_without_size_reads_to_the_end) {
     piece_sender sender(a, split_every(big, 70000), 1ms, true);
     EXPECT_EQ(b.read(), big);
     EXPECT_EQ(b.read(), "");
+}
+
+namespace {
+// Storage for detail::read_to_end that grows with realloc, as the Python module's does, and
+// can be told to refuse a growth (out of memory).
+struct realloc_storage final : usocket::detail::growable {
+    std::byte* data = nullptr;
+    int grows_left = 1 << 20;
+    realloc_storage() = default;
+    realloc_storage(const realloc_storage&) = delete;
+    realloc_storage& operator=(const realloc_storage&) = delete;
+    ~realloc_storage() { std::free(data); }
+    std::byte* grow(std::size_t n) noexcept override {
+        if (grows_left-- <= 0) return nullptr;
+        void* p = std::realloc(data, n);
+        if (p != nullptr) data = static_cast<std::byte*>(p);
+        return static_cast<std::byte*>(p);
+    }
+    std::string str(std::size_t n) const { return {reinterpret_cast<const char*>(data), n}; }
+};
+}  // namespace
+
+TEST_F(stream, read_to_end_into_growing_storage_has_every_byte_once) {
+    auto [a, b] = usocket::socketpair();
+    std::string big(700001, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 251);
+    piece_sender sender(a, split_every("head\n" + big, 90000), 1ms, true);
+    EXPECT_EQ(b.readline(), "head\n");  // some of the rest is buffered now
+    realloc_storage out;
+    std::error_code ec;
+    const auto got = usocket::detail::read_to_end(b, out, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(out.str(*got), big);
+    realloc_storage again;
+    EXPECT_EQ(usocket::detail::read_to_end(b, again, ec), std::optional<std::size_t>(0));
+}
+
+TEST_F(stream, read_to_end_that_cannot_grow_keeps_the_bytes) {
+    auto [a, b] = usocket::socketpair();
+    std::string big(100000, 'q');
+    a.sendall(big);
+    a.shutdown(usocket::shut_wr);
+    realloc_storage out;
+    out.grows_left = 1;  // the first room only: 8 KiB of 100000 bytes
+    std::error_code ec;
+    EXPECT_FALSE(usocket::detail::read_to_end(b, out, ec));
+    EXPECT_EQ(ec, std::errc::not_enough_memory);
+    EXPECT_EQ(b.read(), big);  // every byte read before the refusal is still there
+}
+
+TEST_F(stream, read_to_end_error_mid_read_keeps_the_bytes) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("abcdef");
+    usocket::testing::inject({usocket::testing::op::recv, 0, 3, 1});
+    usocket::testing::inject({usocket::testing::op::recv, ECONNRESET, 0, 1});
+    realloc_storage out;
+    std::error_code ec;
+    EXPECT_FALSE(usocket::detail::read_to_end(b, out, ec));
+    EXPECT_EQ(ec, std::errc::connection_reset);
+    EXPECT_EQ(b.read(6), "abcdef");
+}
+
+TEST_F(stream, read_to_end_on_a_closed_socket_is_a_clear_error) {
+    auto [a, b] = usocket::socketpair();
+    b.close();
+    realloc_storage out;
+    std::error_code ec;
+    EXPECT_FALSE(usocket::detail::read_to_end(b, out, ec));
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
 }
 
 TEST_F(stream, readinto_fills_the_buffer_and_checks_nbytes) {

@@ -13,7 +13,10 @@ def send_slowly(sock, pieces, delay=0.05):
     def run():
         for p in pieces:
             time.sleep(delay)
-            sock.sendall(p)
+            if p is None:
+                sock.shutdown(usocket.SHUT_WR)
+            else:
+                sock.sendall(p)
     t = threading.Thread(target=run)
     t.start()
     return t
@@ -200,3 +203,47 @@ def test_timeout_in_a_large_read_keeps_the_bytes(upair):
         server.read(len(body))  # 1000 bytes come, then nothing
     client.sendall(body[1000:])
     assert server.read(len(body)) == body
+
+
+def test_read_to_the_end_is_exact_across_buffered_and_grown_bytes(upair):
+    client, server = upair
+    body = pattern(5 * 1024 * 1024 + 3, seed=7)
+    pieces = [b"head\n" + body[:500]] + [body[i:i + 300_000] for i in range(500, len(body), 300_000)]
+    t = send_slowly(client, pieces + [None], delay=0.005)  # None: the end of the stream
+    assert server.readline() == b"head\n"
+    got = server.read()
+    t.join(10)
+    assert type(got) is bytes and got == body
+    assert server.read() == b""
+
+
+def test_timeout_in_a_read_to_the_end_keeps_the_bytes(upair):
+    client, server = upair
+    body = pattern(400_000, seed=9)
+    client.sendall(body[:300_000])
+    server.settimeout(0.3)
+    with pytest.raises(TimeoutError):
+        server.read()  # the stream does not end
+    client.sendall(body[300_000:])
+    client.close()
+    assert server.read() == body
+
+
+def test_nonblocking_read_to_the_end_gives_what_is_there(upair):
+    client, server = upair
+    server.setblocking(False)
+    assert server.read() is None
+    client.sendall(b"some bytes")
+    time.sleep(0.05)
+    assert server.read() == b"some bytes"
+    assert server.read() is None
+    client.close()
+    time.sleep(0.05)
+    assert server.read() == b""
+
+
+def test_read_to_the_end_of_a_closed_socket_raises_oserror(upair):
+    client, server = upair
+    server.close()
+    with pytest.raises(OSError):
+        server.read()
