@@ -229,11 +229,15 @@ std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error
     struct to_string final : growable {
         std::string s;
         std::byte* grow(std::size_t n) noexcept override {
+#if USOCKET_HAS_EXCEPTIONS
             try {
                 s.resize(n);
             } catch (...) {
                 return nullptr;
             }
+#else
+            s.resize(n);  // without exceptions, std::string's allocation failure aborts
+#endif
             return reinterpret_cast<std::byte*>(s.data());
         }
     } out;
