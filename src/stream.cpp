@@ -21,6 +21,21 @@ namespace {
 
 std::error_code out_of_memory() noexcept { return sys::make_error(sys::err_nomem); }
 
+// Resizes a result string; false when memory fails (the string unchanged). Without exceptions
+// std::string's allocation failure aborts, as everywhere else.
+bool resize_result(std::string& s, std::size_t n) noexcept {
+#if USOCKET_HAS_EXCEPTIONS
+    try {
+        s.resize(n);
+    } catch (...) {
+        return false;
+    }
+#else
+    s.resize(n);
+#endif
+    return true;
+}
+
 }  // namespace
 
 namespace detail {
@@ -132,7 +147,12 @@ std::string read_line(read_buffer& rb, byte_source& src, std::size_t limit, dead
         if (avail == limit) break;
         scanned = avail;
         const sys::ssize n = fill(rb, src, dl, ec);
-        if (n > 0) continue;
+        if (n > 0) {
+            // Part of a line came: a signal may be waiting for its handler (the bytes stay
+            // buffered when it raises).
+            if (interrupted_after_progress(ec)) return line;
+            continue;
+        }
         if (!deliver_what_we_have(n, rb, ec)) return line;
         break;
     }
@@ -149,18 +169,18 @@ std::size_t read_into(read_buffer& rb, byte_source& src, std::byte* out, std::si
         sys::ssize r;
         if (want < rb.chunk) {  // a small read: one refill serves this call and the next ones
             r = fill(rb, src, dl, ec);
-            if (r > 0) {
-                got += rb.take(out + got, want, false);
-                continue;
-            }
+            if (r > 0) got += rb.take(out + got, want, false);
         } else {  // a large one goes straight to the caller's memory
             r = src.read_some(out + got, want, dl, ec);
-            if (r > 0) {
-                got += static_cast<std::size_t>(r);
-                continue;
-            }
+            if (r > 0) got += static_cast<std::size_t>(r);
         }
-        if (r == 0) break;
+        if (r > 0) {
+            // Progress short of the whole: a signal may be waiting for its handler (when it
+            // raises, the bytes go back to the buffer with the error).
+            if (got == n || !interrupted_after_progress(ec)) continue;
+        } else if (r == 0) {
+            break;
+        }
         if (keep_partial_or_give_back(rb, out, got, ec)) break;
         return 0;
     }
@@ -181,16 +201,21 @@ std::string read_exact(read_buffer& rb, byte_source& src, std::size_t n, deadlin
     while (got < n) {
         if (got == out.size()) {
             const std::size_t next = std::max({out.size() * 2, rb.size(), rb.chunk, std::size_t{64} * 1024});
-            out.resize(std::min(n, next));
+            if (!resize_result(out, std::min(n, next))) {
+                ec = out_of_memory();
+                static_cast<void>(keep_partial_or_give_back(rb, reinterpret_cast<const std::byte*>(out.data()), got, ec));
+                return {};
+            }
         }
         const std::size_t r =
             read_into(rb, src, reinterpret_cast<std::byte*>(out.data()) + got, out.size() - got, dl, ec);
-        if (ec) {
-            if (keep_partial_or_give_back(rb, reinterpret_cast<const std::byte*>(out.data()), got, ec)) break;
-            return {};
+        if (!ec) {
+            got += r;
+            if (got < out.size()) break;  // the end of the stream, or a non-blocking read ran dry
+            if (got == n || !interrupted_after_progress(ec)) continue;
         }
-        got += r;
-        if (got < out.size()) break;  // the end of the stream, or a non-blocking read ran dry
+        if (keep_partial_or_give_back(rb, reinterpret_cast<const std::byte*>(out.data()), got, ec)) break;
+        return {};
     }
     out.resize(got);
     return out;
@@ -214,12 +239,14 @@ std::size_t read_all(read_buffer& rb, byte_source& src, growable& out, deadline&
             room = more;
         }
         const std::size_t r = read_some(rb, src, data + got, room - got, dl, ec);
-        if (ec) {
-            if (keep_partial_or_give_back(rb, data, got, ec)) break;
-            return 0;
+        if (!ec) {
+            if (r == 0) break;
+            got += r;
+            // A signal may be waiting for its handler: when it raises, every byte goes back.
+            if (!interrupted_after_progress(ec)) continue;
         }
-        if (r == 0) break;
-        got += r;
+        if (keep_partial_or_give_back(rb, data, got, ec)) break;
+        return 0;
     }
     rb.trim();
     return got;
@@ -229,16 +256,7 @@ std::string read_all(read_buffer& rb, byte_source& src, deadline& dl, std::error
     struct to_string final : growable {
         std::string s;
         std::byte* grow(std::size_t n) noexcept override {
-#if USOCKET_HAS_EXCEPTIONS
-            try {
-                s.resize(n);
-            } catch (...) {
-                return nullptr;
-            }
-#else
-            s.resize(n);  // without exceptions, std::string's allocation failure aborts
-#endif
-            return reinterpret_cast<std::byte*>(s.data());
+            return resize_result(s, n) ? reinterpret_cast<std::byte*>(s.data()) : nullptr;
         }
     } out;
     out.s.resize(read_all(rb, src, out, dl, ec));
@@ -306,6 +324,18 @@ auto stream_read(detail::socket_state* st, std::error_code& ec, Read&& read)
     st->publish();
     return detail::result_or_none(std::move(r), ec);
 }
+
+// A read of nothing: answered at once on an open socket, without waiting for the read lock
+// another thread's read holds.
+template <class T>
+std::optional<T> read_nothing(detail::socket_state* st, std::error_code& ec) noexcept {
+    const detail::use_guard use(st);
+    if (!use) {
+        ec = detail::bad_descriptor();
+        return std::nullopt;
+    }
+    return T{};
+}
 }  // namespace
 
 std::optional<std::string> socket::read(std::error_code& ec) {
@@ -323,6 +353,16 @@ std::optional<std::size_t> detail::read_to_end(const socket& s, growable& out, s
                        });
 }
 
+bool detail::give_back(const socket& s, const std::byte* data, std::size_t n) noexcept {
+    detail::socket_state* st = socket_access::state(s);
+    const detail::use_guard use(st);
+    if (!use || st->read_lock.held_here()) return false;
+    const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+    const bool kept = st->rb.unread(data, n);
+    st->publish();
+    return kept;
+}
+
 std::optional<std::string> socket::read() {
     return detail::or_throw("read", [&](std::error_code& ec) { return read(ec); });
 }
@@ -333,6 +373,7 @@ std::optional<std::string> socket::read(std::size_t size, std::error_code& ec) {
         ec = errc::size_too_large;
         return std::nullopt;
     }
+    if (size == 0) return read_nothing<std::string>(state(), ec);
     return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
         return detail::read_exact(rb, src, size, dl, ec);
     });
@@ -349,6 +390,7 @@ std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbyt
         return std::nullopt;
     }
     if (nbytes == 0) nbytes = buf.size();
+    if (nbytes == 0) return read_nothing<std::size_t>(state(), ec);
     return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
         return detail::read_into(rb, src, buf.data(), nbytes, dl, ec);
     });

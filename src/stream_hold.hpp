@@ -101,4 +101,10 @@ USOCKET_API sys::ssize vouched_recv(const socket& s, mutable_buffer buf, msg_fla
 /// instead of copying them, where a std::string's growth writes each byte again.
 USOCKET_API std::optional<std::size_t> read_to_end(const socket& s, growable& out, std::error_code& ec) noexcept;
 
+/// Puts `n` bytes a stream read returned back in front of the socket's read-ahead buffer, to be
+/// read again: bytes the caller could not deliver (the Python module when memory for their
+/// bytes object fails). Waits for the read lock as a read does. False when the socket is closed
+/// (the bytes are gone with it), the lock is this thread's own, or memory fails.
+USOCKET_API bool give_back(const socket& s, const std::byte* data, std::size_t n) noexcept;
+
 }  // namespace usocket::detail

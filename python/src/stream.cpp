@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <new>
 #include <optional>
 
 #include "module.hpp"
@@ -23,11 +24,35 @@ namespace {
 
 using usocket::detail::nowait_hold;
 
+// The bytes object of `n` bytes a read returned. When memory for it fails, the bytes go back
+// to the read-ahead buffer, to be read again by the next read, and MemoryError is raised: a
+// failed read loses nothing.
+PyObject* deliver(PyObject* self, const char* data, std::size_t n) {
+    if (PyObject* out = PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(n))) [[likely]]
+        return out;
+    static_cast<void>(socket_call(self, [&] {
+        return usocket::detail::give_back(sock_of(self), reinterpret_cast<const std::byte*>(data), n);
+    }));
+    return nullptr;
+}
+
 PyObject* bytes_or_none(PyObject* self, const std::optional<std::string>& data, const std::error_code& ec,
                         const char* what) {
     if (ec) return set_error(self, ec, what);
     if (!data) Py_RETURN_NONE;
-    return PyBytes_FromStringAndSize(data->data(), static_cast<Py_ssize_t>(data->size()));
+    return deliver(self, data->data(), data->size());
+}
+
+// A read whose memory the library could not get (std::string's growth) raises MemoryError,
+// as CPython's; the library kept the bytes buffered.
+template <class F>
+decltype(auto) or_no_memory(F&& f, bool& no_memory) {
+    try {
+        return f();
+    } catch (const std::bad_alloc&) {
+        no_memory = true;
+        return decltype(f()){};
+    }
 }
 
 PyObject* count_or_none(PyObject* self, const std::optional<std::size_t>& n, const std::error_code& ec,
@@ -76,7 +101,9 @@ PyObject* read_buffered(PyObject* self, std::size_t n) {
         if (PyErr_ExceptionMatches(PyExc_MemoryError) == 0 && PyErr_ExceptionMatches(PyExc_OverflowError) == 0)
             return nullptr;
         PyErr_Clear();
-        const auto data = socket_call(self, [&] { return sock_of(self).read(n, ec); });
+        bool no_memory = false;
+        const auto data = socket_call(self, [&] { return or_no_memory([&] { return sock_of(self).read(n, ec); }, no_memory); });
+        if (no_memory || ec == std::errc::not_enough_memory) return PyErr_NoMemory();  // the result's growth
         return bytes_or_none(self, data, ec, "read");
     }
     char* data = PyBytes_AS_STRING(bytes.get());
@@ -87,9 +114,16 @@ PyObject* read_buffered(PyObject* self, std::size_t n) {
     if (*got == n) return bytes.release();
     // Much shorter than asked (the end of the stream, a non-blocking read): a copy, so that a
     // kept small result does not keep the large object's memory.
-    if (*got < n / 2) return PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(*got));
+    if (*got < n / 2) {
+        if (PyObject* copy = PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(*got))) return copy;
+        PyErr_Clear();  // no memory for it: the large object, shortened, keeps the bytes
+    }
+    // Shortened where it stands, which cannot fail (_PyBytes_Resize frees the object when its
+    // realloc fails, bytes and all). The object is new and unshared; the memory past its end
+    // is the kernel's untouched pages, or at most half of it.
     PyObject* out = bytes.release();
-    if (_PyBytes_Resize(&out, static_cast<Py_ssize_t>(*got)) != 0) return nullptr;  // out released
+    Py_SET_SIZE(out, static_cast<Py_ssize_t>(*got));
+    PyBytes_AS_STRING(out)[*got] = '\0';
     return out;
 }
 
@@ -101,9 +135,13 @@ struct raw_growth final : usocket::detail::growable {
     raw_growth(const raw_growth&) = delete;
     raw_growth& operator=(const raw_growth&) = delete;
     ~raw_growth() { PyMem_RawFree(data); }
+    bool refused = false;  // a growth failed: the read's ENOMEM is MemoryError
     std::byte* grow(std::size_t n) noexcept override {
         void* p = PyMem_RawRealloc(data, n);
-        if (p != nullptr) data = static_cast<std::byte*>(p);
+        if (p != nullptr)
+            data = static_cast<std::byte*>(p);
+        else
+            refused = true;
         return static_cast<std::byte*>(p);
     }
 };
@@ -114,9 +152,9 @@ struct raw_growth final : usocket::detail::growable {
     std::error_code ec;
     raw_growth out;
     const auto got = socket_call(self, [&] { return usocket::detail::read_to_end(sock_of(self), out, ec); });
-    if (ec) return set_error(self, ec, "read");
+    if (ec) return out.refused ? PyErr_NoMemory() : set_error(self, ec, "read");
     if (!got) Py_RETURN_NONE;
-    return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(out.data), static_cast<Py_ssize_t>(*got));
+    return deliver(self, reinterpret_cast<const char*>(out.data), *got);
 }
 
 // read's arguments in any form, and the read that may wait (out of line: read(n) served from
@@ -189,7 +227,9 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
 // readline's read that may wait (out of line: a line served from the buffer stays a straight line).
 [[gnu::noinline]] PyObject* readline_waiting(PyObject* self, std::size_t limit) {
     std::error_code ec;
-    const auto line = socket_call(self, [&] { return sock_of(self).readline(limit, ec); });
+    bool no_memory = false;
+    const auto line = socket_call(self, [&] { return or_no_memory([&] { return sock_of(self).readline(limit, ec); }, no_memory); });
+    if (no_memory) return PyErr_NoMemory();
     return bytes_or_none(self, line, ec, "readline");
 }
 

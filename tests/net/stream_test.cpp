@@ -675,3 +675,90 @@ TEST_F(stream, close_drops_the_read_ahead_and_move_keeps_it) {
     moved.close();
     EXPECT_THROW((void)moved.readline(), usocket::os_error);
 }
+
+// A read that made progress short of its whole asks the interrupt check (a signal handler may
+// be waiting to run, for a signal that did not interrupt a system call): when it gives up, the
+// read ends with EINTR and every byte it took goes back, to be read again.
+TEST_F(stream, an_interrupt_after_progress_ends_the_read_and_keeps_every_byte) {
+    struct read_case {
+        const char* name;
+        std::optional<std::string> (*read)(usocket::socket&, std::size_t, std::error_code&);
+    };
+    const read_case cases[] = {
+        {"read(n)", [](usocket::socket& s, std::size_t n, std::error_code& ec) { return s.read(n, ec); }},
+        {"read()", [](usocket::socket& s, std::size_t, std::error_code& ec) { return s.read(ec); }},
+        {"readline()", [](usocket::socket& s, std::size_t, std::error_code& ec) { return s.readline(ec); }},
+        {"readinto", [](usocket::socket& s, std::size_t n, std::error_code& ec) -> std::optional<std::string> {
+             std::string buf(n, '\0');
+             const auto got = s.readinto(usocket::mutable_buffer(buf.data(), n), n, ec);
+             if (!got) return std::nullopt;
+             buf.resize(*got);
+             return buf;
+         }},
+        {"read_to_end", [](usocket::socket& s, std::size_t, std::error_code& ec) -> std::optional<std::string> {
+             realloc_storage out;
+             const auto got = usocket::detail::read_to_end(s, out, ec);
+             if (!got) return std::nullopt;
+             return out.str(*got);
+         }},
+    };
+    std::string first(30000, '\0');
+    for (std::size_t i = 0; i < first.size(); ++i) first[i] = static_cast<char>('a' + i % 26);
+    const std::string rest = std::string(30000, 'z') + "\n";
+    const std::size_t total = first.size() + rest.size();
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        auto [a, b] = usocket::socketpair();
+        b.settimeout(2s);  // without the check, the read would wait for the rest
+        a.sendall(first);
+        std::error_code ec;
+        {
+            usocket_test::interrupt_check_guard guard;
+            usocket::set_interrupt_check(usocket_test::count_and_give_up);
+            usocket_test::interrupt_checks = 0;
+            const auto t0 = usocket_test::clock::now();
+            EXPECT_FALSE(c.read(b, total, ec));
+            EXPECT_TRUE(usocket::is_interrupted(ec)) << ec.message();
+            EXPECT_GE(usocket_test::interrupt_checks.load(), 1);
+            EXPECT_LT(seconds_since(t0), 1.5);
+        }
+        a.sendall(rest);
+        a.shutdown(usocket::shut_wr);
+        ec.clear();
+        EXPECT_EQ(c.read(b, total, ec), std::optional<std::string>(first + rest));
+        EXPECT_FALSE(ec) << ec.message();
+    }
+}
+
+// A read of nothing answers at once, even while another thread's read waits with the read lock.
+TEST_F(stream, a_read_of_nothing_does_not_wait_for_another_read) {
+    auto [a, b] = usocket::socketpair();
+    std::optional<std::string> line;
+    std::thread reader([&b = b, &line] { line = b.readline(); });
+    std::this_thread::sleep_for(50ms);  // the reader waits inside readline, holding the read lock
+    const auto t0 = usocket_test::clock::now();
+    EXPECT_EQ(b.read(0), std::optional<std::string>(""));
+    char none = 0;
+    EXPECT_EQ(b.readinto(usocket::mutable_buffer(&none, 0)), std::optional<std::size_t>(0));
+    EXPECT_LT(seconds_since(t0), 0.5);
+    a.sendall("done\n");
+    reader.join();
+    EXPECT_EQ(line, std::optional<std::string>("done\n"));
+    b.close();
+    std::error_code ec;
+    EXPECT_FALSE(b.read(0, ec));
+    EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+}
+
+// What a stream read gave back to the socket (bytes its caller could not deliver) is read
+// first, before the bytes still buffered.
+TEST_F(stream, bytes_given_back_are_read_first) {
+    auto [a, b] = usocket::socketpair();
+    a.sendall("first\nsecond\n");
+    const auto line = b.readline();
+    ASSERT_EQ(line, std::optional<std::string>("first\n"));
+    EXPECT_TRUE(usocket::detail::give_back(b, reinterpret_cast<const std::byte*>(line->data()), line->size()));
+    EXPECT_EQ(b.read(13), std::optional<std::string>("first\nsecond\n"));
+    b.close();
+    EXPECT_FALSE(usocket::detail::give_back(b, reinterpret_cast<const std::byte*>("x"), 1));
+}

@@ -247,3 +247,58 @@ def test_read_to_the_end_of_a_closed_socket_raises_oserror(upair):
     server.close()
     with pytest.raises(OSError):
         server.read()
+
+
+def test_read_of_nothing_does_not_wait_for_another_threads_read():
+    a, b = usocket.socketpair()
+    with a, b:
+        lines = []
+        t = threading.Thread(target=lambda: lines.append(b.readline()))
+        t.start()
+        time.sleep(0.05)  # the thread waits in readline
+        t0 = time.monotonic()
+        assert b.read(0) == b""
+        assert b.readinto(bytearray(0)) == 0
+        assert time.monotonic() - t0 < 0.5
+        a.sendall(b"done\n")
+        t.join(10)
+        assert lines == [b"done\n"]
+
+
+# Memory that fails at each point of a read in turn: the read raises MemoryError (CPython's
+# class) and loses nothing, or it succeeds; either way every byte is read, once.
+READS_UNDER_MEMORY_FAILURE = {
+    # read(n) far beyond the stream: a bytes object of n, then a copy of what came
+    "read(n)": (lambda s: s.read(100_000), 3000),
+    # read() to the end: memory grown without the GIL, then the bytes object
+    "read()": (lambda s: s.read(), 150_000),
+    # a line longer than the read-ahead buffer
+    "readline()": (lambda s: s.readline(), 100_000),
+}
+
+
+@pytest.mark.parametrize("how", sorted(READS_UNDER_MEMORY_FAILURE))
+def test_memory_failing_in_a_read_loses_no_byte(how):
+    _testcapi = pytest.importorskip("_testcapi")
+    read, size = READS_UNDER_MEMORY_FAILURE[how]
+    body = pattern(size, seed=11)
+    if how == "readline()":
+        body = body.replace(b"\n", b".") + b"\n"
+    outcomes = set()
+    for start in range(40):  # the first failing allocation, counted from the call
+        a, b = usocket.socketpair()
+        with a, b:
+            a.sendall(body)
+            a.shutdown(usocket.SHUT_WR)
+            _testcapi.set_nomemory(start, 0)
+            try:
+                got = read(b)
+            except MemoryError:
+                got = None
+            finally:
+                _testcapi.remove_mem_hooks()
+            outcomes.add(got is None)
+            if got is None:
+                got = read(b)  # every byte is still there
+            assert type(got) is bytes and got == body, f"allocation {start}"
+    assert outcomes == {True, False}, "the failures did not reach the read"

@@ -277,3 +277,56 @@ def test_exit_with_daemon_threads_inside_calls():
     for _ in range(10):
         p = subprocess.run([sys.executable, "-c", DAEMON_CHILD], capture_output=True, timeout=60)
         assert p.returncode == 0, p.stderr.decode(errors="replace")[-500:]
+
+
+# A signal whose handler raises, delivered to another thread while the main thread reads a
+# long stream: no system call of the read is interrupted, but the read asks for the handlers
+# after each piece that comes, so the handler runs mid-read, and the read ends with its
+# exception and gives back every byte it took.
+@pytest.mark.parametrize("how", ["read()", "read(n)", "readline()", "readinto"])
+def test_handler_of_a_signal_sent_to_another_thread_runs_mid_read(how):
+    total = 400_000
+    body = bytes((i * 7 + i // 251) & 0x7F for i in range(total)).replace(b"\n", b".")[:-1] + b"\n"
+    buf = bytearray(total)
+    reads = {
+        "read()": lambda s: s.read(),
+        "read(n)": lambda s: s.read(total),
+        "readline()": lambda s: s.readline(),
+        "readinto": lambda s: bytes(buf[:s.readinto(buf)]),
+    }
+    ran = threading.Event()
+
+    def handler(*_):
+        ran.set()
+        raise Alarm()
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    a, b = usocket.socketpair()
+    state = {}
+
+    def writer():
+        a.sendall(body[:1000])
+        time.sleep(0.05)  # the reader waits in the read with part of it
+        signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)  # this thread, not the reader
+        sent = 1000
+        while sent < total and not ran.is_set():  # bounded: 20 pieces, 0.5 s each at most
+            a.sendall(body[sent:sent + 20_000])
+            sent += 20_000
+            ran.wait(0.5)
+        state["ran_before_the_end"] = ran.is_set()
+        a.sendall(body[sent:])
+        a.shutdown(usocket.SHUT_WR)
+
+    t = threading.Thread(target=writer)
+    try:
+        t.start()
+        with pytest.raises(Alarm):
+            reads[how](b)
+        assert reads[how](b) == body  # every byte, once
+        t.join(30)
+        assert state.get("ran_before_the_end"), "the handler waited for the end of the stream"
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        t.join(30)
+        a.close()
+        b.close()
