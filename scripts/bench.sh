@@ -195,7 +195,7 @@ if [[ -d "$pypath/usocket" ]] && ls "$pypath"/usocket/_usocket*.so >/dev/null 2>
   done
   echo "== bench/python/stream.py (the stream methods against makefile('rb'))"
   st_args=(--lines $st_lines)
-  ((smoke)) && st_args+=(--rounds 1)
+  ((smoke)) && st_args+=(--rounds 1 --bulk-mib 4)
   PYTHONPATH=$pypath taskset -c "$cpu" $python bench/python/stream.py --json "${st_args[@]}" \
     >"$results/python_stream.json"
   for module in socket usocket $floor; do

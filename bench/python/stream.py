@@ -19,7 +19,10 @@ time of CPython's recv(65536) draining the same stream from the writer thread to
 time, an estimate of the best a socket-backed implementation could do.
 
     PYTHONPATH=<build>/python taskset -c 0 /usr/bin/python3 bench/python/stream.py
-        [--lines 200000] [--rounds 25] [--json]
+        [--lines 200000] [--rounds 25] [--bulk-mib 16] [--json]
+
+The bulk rows read a --bulk-mib stream whole, the same way alternating: sock.read(1 MiB),
+sock.readinto(a 1 MiB bytearray) and sock.read() to the end, against makefile('rb')'s.
 
 One run of one loop, for instruction counts under callgrind (two sizes, the difference):
 
@@ -141,10 +144,76 @@ def run(module, op, n):
     return elapsed
 
 
+MIB = 1 << 20
+BULK_OPS = ("read_1m", "readinto_1m", "read_all")
+BULK_NAMES = {"read_1m": ("sock.read(1 MiB)", "makefile('rb').read(1 MiB)"),
+              "readinto_1m": ("sock.readinto(1 MiB buf)", "makefile('rb').readinto(1 MiB buf)"),
+              "read_all": ("sock.read()", "makefile('rb').read()")}
+
+
+def run_bulk(module, op, data):
+    """Seconds to read `data` whole with `op` (a large read per call, or one read to the end),
+    a writer thread sending it meanwhile."""
+    a, b = module.socketpair()
+
+    def writer():
+        a.sendall(data)
+        a.shutdown(cpython_socket.SHUT_WR)
+
+    f = b.makefile("rb") if module is cpython_socket else None
+    src = f if f is not None else b
+    t = threading.Thread(target=writer)
+    t.start()
+    got = 0
+    t0 = time.perf_counter()
+    if op == "read_all":
+        got = len(src.read())
+    elif op == "read_1m":
+        read = src.read
+        while chunk := read(MIB):
+            got += len(chunk)
+    elif op == "readinto_1m":
+        readinto, buf = src.readinto, bytearray(MIB)
+        while n := readinto(buf):
+            got += n
+    else:
+        raise SystemExit("unknown bulk op " + op)
+    elapsed = time.perf_counter() - t0
+    t.join()
+    if f is not None:
+        f.close()
+    a.close()
+    b.close()
+    if got != len(data):
+        raise SystemExit(f"{module.__name__} {op}: {got} bytes of {len(data)}")
+    return elapsed
+
+
+def bulk(modules, mib, rounds):
+    """Large reads, MB/s: both modules alternating round by round, medians."""
+    data = bytes(range(256)) * (mib * MIB // 256)
+    out = {"mib": mib, "ops": {}}
+    for op in BULK_OPS:
+        for m in modules:  # warm-up
+            run_bulk(m, op, data)
+        rates = {m.__name__: [] for m in modules}
+        ratios = []
+        for _ in range(rounds):
+            r = {m.__name__: len(data) / run_bulk(m, op, data) / 1e6 for m in modules}
+            for k, v in r.items():
+                rates[k].append(v)
+            ratios.append(r["usocket"] / r["socket"])
+        out["ops"][op] = {"cpython_mb_per_s": statistics.median(rates["socket"]),
+                          "usocket_mb_per_s": statistics.median(rates["usocket"]),
+                          "ratio": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=200_000)
     ap.add_argument("--rounds", type=int, default=25)
+    ap.add_argument("--bulk-mib", type=int, default=16, help="the bulk reads' stream, MiB (0: none)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--one", nargs=2, metavar=("MODULE", "OP"))
     args = ap.parse_args()
@@ -198,6 +267,8 @@ def main():
                 "floor_drain_ratio_min": min(drained_ratios),
                 "floor_drain_ratio_max": max(drained_ratios),
             })
+    if args.bulk_mib > 0:
+        results["bulk"] = bulk((cpython_socket, usocket), args.bulk_mib, args.rounds)
     if args.json:
         print(json.dumps(results, indent=1))
         return
@@ -218,6 +289,12 @@ def main():
             print(f"{'':9} floor + drain: the floor's time plus CPython's recv(65536) draining the same stream"
                   f"{'':14}x{r['floor_drain_ratio']:.2f} (rounds {r['floor_drain_ratio_min']:.2f}-"
                   f"{r['floor_drain_ratio_max']:.2f})")
+    if "bulk" in results:
+        print(f"bulk: a {results['bulk']['mib']} MiB stream read whole, MB/s")
+        for op, r in results["bulk"]["ops"].items():
+            ours, theirs = BULK_NAMES[op]
+            print(f"{op:11} usocket {ours:26} {r['usocket_mb_per_s']:7.0f} MB/s   CPython {theirs:36} "
+                  f"{r['cpython_mb_per_s']:7.0f} MB/s   x{r['ratio']:.2f} (rounds {r['ratio_min']:.2f}-{r['ratio_max']:.2f})")
     if not floor:
         print("floor: _usocket_floor is not built (bench/python/floor.c): its rows are skipped")
 
