@@ -346,7 +346,9 @@ TEST_F(stream, a_buffer_grown_for_a_long_line_goes_back_once_read_empty) {
     EXPECT_EQ(b.readline(), long_line);
     EXPECT_EQ(b.readline(), "short\n");
     sender.join();
-    EXPECT_EQ(usocket::socket_access::state(b)->rb.capacity, 0u);
+    // None of the grown memory is kept: at most a refill's default room, when "short\n" came
+    // apart from the long line's end (lwIP's segments) and a new one was allocated for it.
+    EXPECT_LE(usocket::socket_access::state(b)->rb.capacity, usocket::detail::read_buffer::default_chunk);
 }
 
 #ifndef USOCKET_BACKEND_LWIP
