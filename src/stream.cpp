@@ -320,8 +320,16 @@ auto stream_read(detail::socket_state* st, std::error_code& ec, Read&& read)
     detail::socket_source src(*st, detail::caller::socket);
     detail::deadline dl = detail::call_deadline(*st);
     const std::lock_guard<detail::read_mutex> lock(st->read_lock);
+    // The buffered count is published however the read ends, a std::bad_alloc included: a
+    // stale count would hide buffered bytes from select() and recv().
+    struct publish_at_end {
+        detail::socket_state& st;
+        explicit publish_at_end(detail::socket_state& s) noexcept : st(s) {}
+        publish_at_end(const publish_at_end&) = delete;
+        publish_at_end& operator=(const publish_at_end&) = delete;
+        ~publish_at_end() { st.publish(); }
+    } const published{*st};
     auto r = read(st->rb, src, dl);
-    st->publish();
     return detail::result_or_none(std::move(r), ec);
 }
 
@@ -406,6 +414,7 @@ std::optional<std::size_t> socket::readinto(mutable_buffer buf, std::size_t nbyt
 
 std::optional<std::string> socket::readline(std::size_t limit, std::error_code& ec) {
     detail::clear_error(ec);
+    if (limit == 0) return read_nothing<std::string>(state(), ec);
     return stream_read(state(), ec, [&](detail::read_buffer& rb, detail::socket_source& src, detail::deadline& dl) {
         return detail::read_line(rb, src, limit, dl, ec);
     });

@@ -36,9 +36,16 @@ PyObject* deliver(PyObject* self, const char* data, std::size_t n) {
     return nullptr;
 }
 
+// A stream read's error: ENOMEM is the library's memory for the read failing (its bytes kept),
+// MemoryError as in CPython; the rest as every call's.
+PyObject* read_error(PyObject* self, const std::error_code& ec, const char* what) {
+    if (ec == std::errc::not_enough_memory) return PyErr_NoMemory();
+    return set_error(self, ec, what);
+}
+
 PyObject* bytes_or_none(PyObject* self, const std::optional<std::string>& data, const std::error_code& ec,
                         const char* what) {
-    if (ec) return set_error(self, ec, what);
+    if (ec) return read_error(self, ec, what);
     if (!data) Py_RETURN_NONE;
     return deliver(self, data->data(), data->size());
 }
@@ -103,13 +110,13 @@ PyObject* read_buffered(PyObject* self, std::size_t n) {
         PyErr_Clear();
         bool no_memory = false;
         const auto data = socket_call(self, [&] { return or_no_memory([&] { return sock_of(self).read(n, ec); }, no_memory); });
-        if (no_memory || ec == std::errc::not_enough_memory) return PyErr_NoMemory();  // the result's growth
+        if (no_memory) return PyErr_NoMemory();  // the result's growth
         return bytes_or_none(self, data, ec, "read");
     }
     char* data = PyBytes_AS_STRING(bytes.get());
     const auto got = socket_call(
         self, [&] { return sock_of(self).readinto(mutable_buffer(data, n), n, ec); });
-    if (ec) return set_error(self, ec, "read");
+    if (ec) return read_error(self, ec, "read");
     if (!got) Py_RETURN_NONE;
     if (*got == n) return bytes.release();
     // Much shorter than asked (the end of the stream, a non-blocking read): a copy, so that a
@@ -135,13 +142,9 @@ struct raw_growth final : usocket::detail::growable {
     raw_growth(const raw_growth&) = delete;
     raw_growth& operator=(const raw_growth&) = delete;
     ~raw_growth() { PyMem_RawFree(data); }
-    bool refused = false;  // a growth failed: the read's ENOMEM is MemoryError
     std::byte* grow(std::size_t n) noexcept override {
         void* p = PyMem_RawRealloc(data, n);
-        if (p != nullptr)
-            data = static_cast<std::byte*>(p);
-        else
-            refused = true;
+        if (p != nullptr) data = static_cast<std::byte*>(p);
         return static_cast<std::byte*>(p);
     }
 };
@@ -152,7 +155,7 @@ struct raw_growth final : usocket::detail::growable {
     std::error_code ec;
     raw_growth out;
     const auto got = socket_call(self, [&] { return usocket::detail::read_to_end(sock_of(self), out, ec); });
-    if (ec) return out.refused ? PyErr_NoMemory() : set_error(self, ec, "read");
+    if (ec) return read_error(self, ec, "read");
     if (!got) Py_RETURN_NONE;
     return deliver(self, reinterpret_cast<const char*>(out.data), *got);
 }
@@ -190,7 +193,15 @@ PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
 [[gnu::noinline]] PyObject* readinto_waiting(PyObject* self, mutable_buffer buf, Py_ssize_t nbytes) {
     std::error_code ec;
     const auto n = socket_call(self, [&] { return sock_of(self).readinto(buf, static_cast<std::size_t>(nbytes), ec); });
-    return count_or_none(self, n, ec, "readinto");
+    if (ec) return read_error(self, ec, "readinto");
+    if (!n) Py_RETURN_NONE;
+    PyObject* count = PyLong_FromSize_t(*n);
+    if (count == nullptr) {  // no memory for the count: the bytes go back, to be read again
+        static_cast<void>(socket_call(self, [&] {
+            return usocket::detail::give_back(sock_of(self), reinterpret_cast<const std::byte*>(buf.data()), *n);
+        }));
+    }
+    return count;
 }
 
 // readinto(buf[, nbytes]): fills buf (or its first nbytes) with no short read.
@@ -208,17 +219,21 @@ PyObject* socket_readinto(PyObject* self, PyObject* const* args, Py_ssize_t narg
     if (want <= buf.size()) {  // more is the library's error, reported below
         if (usocket::detail::socket_state* st = vouched_state(self)) [[likely]] {
             if (st->rb.size() >= want) {
+                PyObject* count = PyLong_FromSize_t(want);  // first: its failure takes no byte
+                if (count == nullptr) return nullptr;
                 if (want != 0) std::memcpy(buf.data(), st->rb.head(), want);
                 usocket::detail::consume_vouched(*st, want);
-                return PyLong_FromSize_t(want);
+                return count;
             }
             return readinto_waiting(self, mutable_buffer(buf.data(), buf.size()), nbytes);
         }
         nowait_hold hold(sock_of(self), false);
         if (hold && hold.size() >= want) {
+            PyObject* count = PyLong_FromSize_t(want);
+            if (count == nullptr) return nullptr;
             if (want != 0) std::memcpy(buf.data(), hold.head(), want);
             hold.consume(want);
-            return PyLong_FromSize_t(want);
+            return count;
         }
     }
     return readinto_waiting(self, mutable_buffer(buf.data(), buf.size()), nbytes);

@@ -8,10 +8,12 @@
 #include <socket_state.hpp>
 #include <stream_hold.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -764,3 +766,38 @@ TEST_F(stream, bytes_given_back_are_read_first) {
     b.close();
     EXPECT_FALSE(usocket::detail::give_back(b, reinterpret_cast<const std::byte*>("x"), 1));
 }
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// Allocations of this size or more through the throwing operator new fail while it is not 0
+// (std::string's); the read-ahead buffer's nothrow array allocations never do.
+namespace {
+std::atomic<std::size_t> refuse_news_from{0};
+}  // namespace
+// Out of line, so that the compiler pairs each allocation with its own operator delete.
+[[gnu::noinline]] void* operator new(std::size_t n) {
+    const std::size_t limit = refuse_news_from.load(std::memory_order_relaxed);
+    if (limit != 0 && n >= limit) throw std::bad_alloc();
+    if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+[[gnu::noinline]] void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    return std::malloc(n != 0 ? n : 1);
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+// A readline whose line cannot be allocated throws std::bad_alloc with the line still buffered,
+// and the buffered count stays published: recv and select still see those bytes.
+TEST_F(stream, a_read_out_of_memory_keeps_its_bytes_seen) {
+    auto [a, b] = usocket::socketpair();
+    const std::string line = std::string(150000, 'x') + "\n";
+    a.sendall(line);
+    b.settimeout(1s);  // a stale count would send recv to the kernel, which has nothing left
+    std::error_code ec;
+    refuse_news_from = 100000;
+    EXPECT_THROW((void)b.readline(ec), std::bad_alloc);
+    refuse_news_from = 0;
+    EXPECT_EQ(b.recv(10), "xxxxxxxxxx");
+    EXPECT_EQ(b.readline(), line.substr(10));
+}
+#endif

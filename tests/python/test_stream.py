@@ -259,6 +259,7 @@ def test_read_of_nothing_does_not_wait_for_another_threads_read():
         t0 = time.monotonic()
         assert b.read(0) == b""
         assert b.readinto(bytearray(0)) == 0
+        assert b.readline(0) == b""
         assert time.monotonic() - t0 < 0.5
         a.sendall(b"done\n")
         t.join(10)
@@ -274,7 +275,10 @@ READS_UNDER_MEMORY_FAILURE = {
     "read()": (lambda s: s.read(), 150_000),
     # a line longer than the read-ahead buffer
     "readline()": (lambda s: s.readline(), 100_000),
+    # the count of a readinto (an int object of its own)
+    "readinto": (lambda s: s.readinto(READINTO_BUF), 3000),
 }
+READINTO_BUF = bytearray(3000)
 
 
 @pytest.mark.parametrize("how", sorted(READS_UNDER_MEMORY_FAILURE))
@@ -300,5 +304,7 @@ def test_memory_failing_in_a_read_loses_no_byte(how):
             outcomes.add(got is None)
             if got is None:
                 got = read(b)  # every byte is still there
+            if type(got) is int:  # readinto's count
+                got = bytes(READINTO_BUF[:got])
             assert type(got) is bytes and got == body, f"allocation {start}"
     assert outcomes == {True, False}, "the failures did not reach the read"
