@@ -24,15 +24,21 @@ namespace {
 
 using usocket::detail::nowait_hold;
 
-// The bytes object of `n` bytes a read returned. When memory for it fails, the bytes go back
-// to the read-ahead buffer, to be read again by the next read, and MemoryError is raised: a
-// failed read loses nothing.
-PyObject* deliver(PyObject* self, const char* data, std::size_t n) {
-    if (PyObject* out = PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(n))) [[likely]]
-        return out;
+// Bytes a read took and cannot deliver (no memory for their object) go back to the read-ahead
+// buffer, to be read again by the next read (with the GIL released: that waits for the read
+// lock as a read does).
+void give_back(PyObject* self, const char* data, std::size_t n) {
     static_cast<void>(socket_call(self, [&] {
         return usocket::detail::give_back(sock_of(self), reinterpret_cast<const std::byte*>(data), n);
     }));
+}
+
+// The bytes object of `n` bytes a read returned; MemoryError with the bytes given back when
+// it cannot be made: a failed read loses nothing.
+PyObject* deliver(PyObject* self, const char* data, std::size_t n) {
+    if (PyObject* out = PyBytes_FromStringAndSize(data, static_cast<Py_ssize_t>(n))) [[likely]]
+        return out;
+    give_back(self, data, n);
     return nullptr;
 }
 
@@ -196,11 +202,7 @@ PyObject* socket_read(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
     if (ec) return read_error(self, ec, "readinto");
     if (!n) Py_RETURN_NONE;
     PyObject* count = PyLong_FromSize_t(*n);
-    if (count == nullptr) {  // no memory for the count: the bytes go back, to be read again
-        static_cast<void>(socket_call(self, [&] {
-            return usocket::detail::give_back(sock_of(self), reinterpret_cast<const std::byte*>(buf.data()), *n);
-        }));
-    }
+    if (count == nullptr) give_back(self, reinterpret_cast<const char*>(buf.data()), *n);  // no memory for the count
     return count;
 }
 
